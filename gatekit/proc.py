@@ -1,0 +1,55 @@
+"""Run short-lived helper processes (git, cargo metadata, ...) and capture their output.
+
+Long-running gate commands are not run here: gates.py streams them in their own process group.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from gatekit.errors import CommandError, ToolMissing
+
+
+def run_captured(
+    argv: Sequence[str],
+    cwd: Path | str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    check: bool = True,
+    ok_codes: Sequence[int] = (0,),
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run argv to completion, capturing stdout and stderr as bytes.
+
+    Raises ToolMissing when the program is not installed and CommandError (naming the command,
+    its exit code and its stderr) when it exits with a code outside ok_codes and check is set.
+    """
+    try:
+        result = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            input=input,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=None if input is not None else subprocess.DEVNULL,
+            timeout=timeout,
+        )
+    except FileNotFoundError as exc:
+        if cwd is not None and not Path(cwd).is_dir():
+            raise CommandError(argv, 127, f"working directory {cwd} does not exist") from exc
+        raise ToolMissing(argv[0]) from exc
+    if check and result.returncode not in ok_codes:
+        raise CommandError(argv, result.returncode, result.stderr)
+    return result
+
+
+def which(program: str, path: str | None = None) -> str | None:
+    """The full path of program on PATH, or None."""
+    import shutil
+
+    return shutil.which(program, path=path if path is not None else os.environ.get("PATH"))

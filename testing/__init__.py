@@ -1,0 +1,1 @@
+"""Shared test helpers: a hermetic git environment, repository builders, state fingerprints."""
