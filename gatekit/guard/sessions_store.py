@@ -1,0 +1,98 @@
+"""The on-disk record of writer sessions: the one format guard/ writes and fleet/ reads.
+
+A session lives in the worktree's own git dir, `<git-dir>/gatekit/sessions/<name>.json`, so
+linked worktrees keep separate sessions and `session list` can walk every worktree. Writes go
+through a temporary file and an atomic rename: a SIGKILL never leaves half a record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gatekit.layout import sessions_dir
+
+SESSION_FORMAT = 1
+
+
+@dataclass
+class SessionRecord:
+    name: str
+    pid: int
+    started: float  # epoch seconds
+    worktree: str  # absolute path of the worktree
+    branch: str | None
+    head: str | None
+    claims: list[str] = field(default_factory=list)  # glob patterns, relative to the worktree
+    # Everything else a session keeps (baseline, ledger, declarations) is owned by guard/.
+    data: dict[str, Any] = field(default_factory=dict)
+    format: int = SESSION_FORMAT
+
+
+def session_path(git_dir: Path, name: str) -> Path:
+    return sessions_dir(git_dir) / f"{name}.json"
+
+
+def save_session(git_dir: Path, record: SessionRecord) -> None:
+    """Write the record atomically (temp file + rename in the same directory)."""
+    directory = sessions_dir(git_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{record.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(record), handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, session_path(git_dir, record.name))
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_session(git_dir: Path, name: str) -> SessionRecord | None:
+    path = session_path(git_dir, name)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return None  # a corrupt record is reported by `gatekit doctor`, never fatal here
+    known = {k: raw[k] for k in SessionRecord.__dataclass_fields__ if k in raw}
+    try:
+        return SessionRecord(**known)
+    except TypeError:
+        return None
+
+
+def list_sessions(git_dir: Path) -> list[SessionRecord]:
+    """Every readable session recorded in one worktree's git dir, oldest first."""
+    directory = sessions_dir(git_dir)
+    if not directory.is_dir():
+        return []
+    records = [load_session(git_dir, p.stem) for p in sorted(directory.glob("*.json"))]
+    return sorted((r for r in records if r is not None), key=lambda r: r.started)
+
+
+def delete_session(git_dir: Path, name: str) -> bool:
+    try:
+        session_path(git_dir, name).unlink()
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists (signal 0 probes without sending anything)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
