@@ -51,10 +51,12 @@ def cli(ctx: click.Context, directory: Path | None, config_path: Path | None, co
 
 
 def _register_commands() -> None:
-    from gatekit.commands import check
+    from gatekit.commands import check, guard
 
     cli.add_command(check.check)
     cli.add_command(check.gates)
+    for command in (guard.clobber, guard.session, guard.snapshot, guard.watch, guard.rescue):
+        cli.add_command(command)
 
 
 _register_commands()

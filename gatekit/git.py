@@ -379,3 +379,176 @@ def list_worktrees(cwd: Path | str) -> list[Worktree]:
             )
         fields = {}
     return worktrees
+
+
+# -- guard (clobber signals, sessions, snapshots, rescue) -------------------------------------
+
+
+@dataclass(frozen=True)
+class GuardPaths:
+    """Everything the clobber check needs to locate, from one `git rev-parse` call."""
+
+    repo: RepoPaths
+    head_log: Path  # per-worktree reflog of HEAD
+    stash_log: Path  # shared reflog of refs/stash
+    index_lock: Path
+    index: Path
+
+
+def guard_paths(cwd: Path | str = ".") -> GuardPaths:
+    """Resolve worktree, git dirs and the per-worktree reflog and lock paths in one git call."""
+    cwd = Path(cwd)
+    if not cwd.is_dir():
+        raise UsageError(f"{cwd} is not a directory")
+    names = ("logs/HEAD", "logs/refs/stash", "index.lock", "index")
+    args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"]
+    for name in names:
+        args += ["--git-path", name]
+    try:
+        out = run_captured(("git", *args), cwd, env=git_env()).stdout
+    except ToolMissing as exc:
+        raise UsageError("git was not found on PATH. Is it installed?") from exc
+    except CommandError as exc:
+        raise UsageError(
+            f"{cwd.resolve()} is not inside a git repository with a working tree "
+            f"(git said: {exc.stderr or 'nothing'})"
+        ) from exc
+    lines = [Path(line) for line in os.fsdecode(out).splitlines()]
+    if len(lines) != 3 + len(names):
+        raise UsageError(f"{cwd.resolve()} is not inside a git working tree")
+    return GuardPaths(RepoPaths(*lines[:3]), *lines[3:])
+
+
+@dataclass(frozen=True)
+class BranchStatus:
+    """`git status --porcelain=v2 --branch`: HEAD's commit and branch plus the dirty paths."""
+
+    head: str | None  # None on an unborn branch
+    branch: str | None  # short name; None when detached
+    entries: tuple[StatusEntry, ...]
+
+
+def branch_status(cwd: Path | str) -> BranchStatus:
+    """One status call that also answers "where is HEAD" (saves a rev-parse on the hot path)."""
+    out = run(
+        cwd, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all"
+    )
+    head: str | None = None
+    branch: str | None = None
+    for record in out.split(b"\0"):
+        if not record.startswith(b"# branch."):
+            if record and not record.startswith(b"#"):
+                break
+            continue
+        key, _, value = os.fsdecode(record[2:]).partition(" ")
+        if key == "branch.oid" and value != "(initial)":
+            head = value
+        elif key == "branch.head" and value != "(detached)":
+            branch = value
+    return BranchStatus(head, branch, tuple(parse_status_v2(out)))
+
+
+def reflog_entries_raw(cwd: Path | str, ref: str) -> bytes:
+    """A reflog in file format, through git (for refs that are not files, e.g. reftable)."""
+    code, out = run_rc(
+        cwd, "log", "-g", "-z", "--no-abbrev", "--date=unix", "--format=%H %gd%x09%gs", ref, "--"
+    )
+    return out if code == 0 else b""
+
+
+def staged_paths(cwd: Path | str) -> list[str]:
+    """Paths staged for the next commit; honours GIT_INDEX_FILE as set by a commit hook."""
+    env = git_env(keep_index=True)
+    head = rev_parse(cwd, "HEAD^{commit}")
+    base = head if head is not None else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # empty tree
+    out = run(
+        cwd, "diff-index", "--cached", "-z", "--name-only", "--no-renames", base, "--", env=env
+    )
+    return zsplit(out)
+
+
+def tree_blobs(cwd: Path | str, treeish: str, paths: Sequence[str] = ()) -> dict[str, tuple[str, str]]:
+    """{path: (mode, blob id)} for the files of a tree (limited to paths when given)."""
+    if not paths:
+        out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish)
+    else:
+        out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish, "--", *[":(literal)" + p for p in paths])
+    result: dict[str, tuple[str, str]] = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, oid = meta.decode().split()
+        if kind == "blob":
+            result[os.fsdecode(path)] = (mode, oid)
+    return result
+
+
+def unreachable_commits(cwd: Path | str, candidates: Sequence[str]) -> list[str]:
+    """The candidates no ref reaches (refs/gatekit/ snapshots do not count as keeping them)."""
+    if not candidates:
+        return []
+    out = run(
+        cwd,
+        "rev-list",
+        "--ignore-missing",
+        "--stdin",
+        "--not",
+        "--exclude=refs/gatekit/*",
+        "--all",
+        input="\n".join(candidates).encode() + b"\n",
+    )
+    lost = set(text(out).split())
+    return [c for c in candidates if c in lost]
+
+
+def add_all_to_index(cwd: Path | str, index_file: Path) -> str:
+    """Stage every tracked change and untracked, non-ignored file into index_file; its tree.
+
+    Only the given index file is written (plus objects): the user's own index is never read
+    for writing, because GIT_INDEX_FILE points git at the copy.
+    """
+    env = git_env({"GIT_INDEX_FILE": str(index_file)})
+    run(cwd, "add", "-A", "--", ":/", env=env)
+    return text(run(cwd, "write-tree", env=env))
+
+
+def update_refs(cwd: Path | str, commands: Sequence[str]) -> None:
+    """Apply `git update-ref --stdin -z` commands (one transaction)."""
+    if commands:
+        run(cwd, "update-ref", "--stdin", "-z", input=b"".join(c.encode() + b"\0" for c in commands))
+
+
+def cat_blob(cwd: Path | str, oid: str) -> bytes:
+    return run(cwd, "cat-file", "blob", oid)
+
+
+def object_type(cwd: Path | str, rev: str) -> str | None:
+    code, out = run_rc(cwd, "cat-file", "-t", rev)
+    return text(out) if code == 0 else None
+
+
+def dangling_blobs(cwd: Path | str) -> list[str]:
+    """Blobs no tree, ref, index or reflog reaches: content once staged, then wiped."""
+    code, out = run_rc(cwd, "fsck", "--dangling", "--no-reflogs", "--no-progress")
+    if code not in (0, 1):
+        return []
+    blobs = []
+    for line in text(out).splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "dangling" and parts[1] == "blob":
+            blobs.append(parts[2])
+    return blobs
+
+
+def numstat(cwd: Path | str, base: str, head: str) -> list[tuple[str, int, int]]:
+    """(path, added, deleted) between two tree-ish objects; binary files count 0/0."""
+    out = run(cwd, "diff-tree", "-r", "-z", "--numstat", "--no-renames", "--no-ext-diff", base, head, "--")
+    rows: list[tuple[str, int, int]] = []
+    parts = out.split(b"\0")
+    for record in parts:
+        if not record:
+            continue
+        added, deleted, path = record.split(b"\t", 2)
+        rows.append((os.fsdecode(path), int(added) if added != b"-" else 0, int(deleted) if deleted != b"-" else 0))
+    return rows

@@ -39,28 +39,37 @@ def session_path(git_dir: Path, name: str) -> Path:
 
 def save_session(git_dir: Path, record: SessionRecord) -> None:
     """Write the record atomically (temp file + rename in the same directory)."""
-    directory = sessions_dir(git_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{record.name}.", suffix=".tmp", dir=directory)
+    save_record(session_path(git_dir, record.name), record)
+
+
+def save_record(path: Path, record: SessionRecord) -> None:
+    """Write a record to path atomically; a SIGKILL leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(asdict(record), handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, session_path(git_dir, record.name))
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def load_session(git_dir: Path, name: str) -> SessionRecord | None:
-    path = session_path(git_dir, name)
+    return load_record(session_path(git_dir, name))
+
+
+def load_record(path: Path) -> SessionRecord | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
         return None  # a corrupt record is reported by `gatekit doctor`, never fatal here
+    if not isinstance(raw, dict):
+        return None
     known = {k: raw[k] for k in SessionRecord.__dataclass_fields__ if k in raw}
     try:
         return SessionRecord(**known)

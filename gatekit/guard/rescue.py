@@ -1,0 +1,272 @@
+"""Find lost work (snapshots, orphaned commits, stash entries, dangling blobs) and restore it.
+
+`restore` is the one function in guard/ that writes the worktree, and only because the user
+asked: it refuses to overwrite a path with uncommitted changes unless forced, and then takes a
+snapshot first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit import git
+from gatekit.errors import Refused, UsageError
+from gatekit.guard import sessions_store as store
+from gatekit.guard.content import blob_id
+from gatekit.guard.observe import observe
+from gatekit.guard.snapshots import find_snapshot, list_snapshots, take_snapshot
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_MAX_BLOBS = 50
+_MAX_CANDIDATES = 2000
+
+
+@dataclass(frozen=True)
+class Recoverable:
+    """One thing `rescue` can bring back."""
+
+    id: str  # what `rescue --restore` accepts
+    kind: str  # snapshot | orphaned-commit | stash | blob
+    time: float | None
+    paths: tuple[str, ...]
+    diffstat: tuple[tuple[str, int, int], ...]  # (path, lines added, lines deleted)
+    note: str = ""
+
+
+def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) -> list[Recoverable]:
+    """Everything recoverable, newest first within each kind."""
+    obs = observe(cwd)
+    repo, root = obs.paths.repo, obs.root
+    items: list[Recoverable] = []
+    for snap in list(reversed(list_snapshots(repo, all_worktrees)))[:limit]:
+        stat = _commit_stat(root, snap.commit)
+        items.append(Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, snap.reason))
+    origin = {}
+    for entry in obs.head_log:
+        for oid in (entry.old, entry.new):
+            if oid != git.NULL_OID:
+                origin[oid] = entry
+    lost = git.unreachable_commits(root, [o for o in origin if o != obs.status.head])
+    for oid in sorted(lost, key=lambda o: -origin[o].index)[:limit]:
+        stat = _commit_stat(root, oid)
+        items.append(Recoverable(f"commit:{oid[:12]}", "orphaned-commit", origin[oid].time, _paths(stat), stat, origin[oid].message))
+    for entry in list(reversed(obs.stash_log))[:limit]:
+        selector = entry.selector("stash", len(obs.stash_log))
+        stat = _stash_stat(root, entry.new)
+        items.append(Recoverable(selector, "stash", entry.time, _paths(stat), stat, entry.message))
+    items += _blobs(obs.paths.repo, root, obs.dirty_paths, limit)
+    return items
+
+
+def _paths(stat: Sequence[tuple[str, int, int]]) -> tuple[str, ...]:
+    return tuple(row[0] for row in stat)
+
+
+def _commit_stat(root: Path, commit: str) -> tuple[tuple[str, int, int], ...]:
+    parents = git.commit_parents(root, commit)
+    return tuple(git.numstat(root, parents[0] if parents else EMPTY_TREE, commit))
+
+
+def _stash_stat(root: Path, commit: str) -> tuple[tuple[str, int, int], ...]:
+    """A stash's tracked changes plus the untracked files kept in its third parent."""
+    parents = git.commit_parents(root, commit)
+    rows = git.numstat(root, parents[0], commit) if parents else []
+    if len(parents) >= 3:
+        rows += git.numstat(root, EMPTY_TREE, parents[2])
+    return tuple(rows)
+
+
+# -- dangling blobs ---------------------------------------------------------------------------
+
+
+def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> list[Recoverable]:
+    blobs = git.dangling_blobs(root)
+    if not blobs:
+        return []
+    dated = sorted(((_loose_time(repo.common_dir, b), b) for b in blobs), key=lambda t: -(t[0] or 0))
+    dated = dated[: min(limit, _MAX_BLOBS)]
+    known = _ledger_paths(repo)
+    candidates = _candidate_paths(repo, root, dirty, known)
+    items = []
+    for when, oid in dated:
+        data = git.cat_blob(root, oid)
+        path = known.get(oid) or _best_match(root, data, candidates)
+        stat: tuple[tuple[str, int, int], ...] = ()
+        if path:
+            stat = ((path, *_line_stat(_read(root, path), data)),)
+        note = f"{len(data)} bytes" + ("" if path else ", no likely path: give one to --restore")
+        items.append(Recoverable(f"blob:{oid[:12]}", "blob", when, (path,) if path else (), stat, note))
+    return items
+
+
+def _loose_time(common_dir: Path, oid: str) -> float | None:
+    try:
+        return (common_dir / "objects" / oid[:2] / oid[2:]).stat().st_mtime
+    except OSError:
+        return None  # packed: no per-object time
+
+
+def _ledger_paths(repo: git.RepoPaths) -> dict[str, str]:
+    """{blob id: path} for every content a session of this worktree recorded."""
+    found: dict[str, str] = {}
+    for record in store.list_sessions(repo.git_dir):
+        for path, item in record.data.get("ledger", {}).items():
+            for key in ("after", "before"):
+                if item.get(key):
+                    found.setdefault(item[key], path)
+    return found
+
+
+def _candidate_paths(repo: git.RepoPaths, root: Path, dirty: list[str], known: dict[str, str]) -> list[str]:
+    """Paths a lost blob most likely belonged to: recently dirty, snapshotted, then tracked."""
+    paths = list(dict.fromkeys([*dirty, *known.values()]))
+    for snap in list(reversed(list_snapshots(repo)))[:5]:
+        paths += [row[0] for row in _commit_stat(root, snap.commit)]
+    if git.head_commit(root):
+        paths += list(git.tree_blobs(root, "HEAD"))[:_MAX_CANDIDATES]
+    return list(dict.fromkeys(paths))[:_MAX_CANDIDATES]
+
+
+def _best_match(root: Path, data: bytes, candidates: list[str]) -> str | None:
+    """The candidate whose current content is most like data (line similarity >= 0.5)."""
+    lines = data.splitlines()
+    best, score = None, 0.5
+    for path in candidates:
+        current = _read(root, path)
+        if current is None:
+            continue
+        matcher = difflib.SequenceMatcher(None, lines, current.splitlines(), autojunk=False)
+        if matcher.real_quick_ratio() < score or matcher.quick_ratio() < score:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= score:
+            best, score = path, ratio
+    return best
+
+
+def _read(root: Path, path: str) -> bytes | None:
+    try:
+        return (root / path).read_bytes()
+    except OSError:
+        return None
+
+
+def _line_stat(old: bytes | None, new: bytes) -> tuple[int, int]:
+    added = deleted = 0
+    for line in difflib.ndiff((old or b"").decode("utf-8", "replace").splitlines(), new.decode("utf-8", "replace").splitlines()):
+        if line.startswith("+ "):
+            added += 1
+        elif line.startswith("- "):
+            deleted += 1
+    return added, deleted
+
+
+# -- restore ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Restored:
+    written: list[str]
+    unchanged: list[str]
+    snapshot: str | None  # taken before overwriting dirty paths (--force)
+
+
+def restore(cwd: Path, handle: str, paths: Sequence[str], force: bool = False, keep: int = 50, max_age_days: float = 30.0) -> Restored:
+    """Write the content handle names back into the worktree (only the given paths if any)."""
+    obs = observe(cwd)
+    root = obs.root
+    files = _files_of(obs.paths.repo, handle, list(paths), root, cwd)
+    if not files:
+        raise UsageError(f"{handle} holds none of the requested paths")
+    dirty = set(obs.dirty_paths)
+    blocked = [p for p, (_, oid) in files.items() if p in dirty and blob_id(root, p) != oid]
+    if blocked and not force:
+        listed = ", ".join(repr(p) for p in blocked)
+        raise Refused(f"refusing to overwrite uncommitted changes in {listed}; use --force (a snapshot is taken first)")
+    snap = take_snapshot(obs.paths.repo, f"before rescue --restore {handle}", keep, max_age_days) if blocked else None
+    written, unchanged = [], []
+    for path, (mode, oid) in files.items():
+        if blob_id(root, path, "sha256" if len(oid) == 64 else "sha1") == oid and mode != "120000":
+            unchanged.append(path)
+            continue
+        _write(root, path, mode, git.cat_blob(root, oid))
+        written.append(path)
+    return Restored(written, unchanged, snap.id if snap else None)
+
+
+def _files_of(
+    repo: git.RepoPaths, handle: str, paths: list[str], root: Path, base: Path
+) -> dict[str, tuple[str, str]]:
+    """{path: (mode, blob id)} that handle restores."""
+    from gatekit.guard.sessions import repo_relative
+
+    wanted = [repo_relative(root, p, base) for p in paths]
+    kind, _, rest = handle.partition(":")
+    if kind == "snapshot":
+        snap = find_snapshot(repo, handle)
+        if snap is None:
+            raise UsageError(f"no snapshot {handle!r} (see `gatekit rescue`)")
+        oid = snap.commit
+    else:
+        rev = rest if kind in ("commit", "blob") and rest else handle
+        if rev.startswith("-"):
+            raise UsageError(f"{handle!r} is not something rescue can restore")
+        oid = git.rev_parse(root, rev) or ""
+        if not oid:
+            raise UsageError(f"{handle!r} names nothing in this repository (see `gatekit rescue`)")
+    kind = git.object_type(root, oid) or ""
+    if kind == "blob":
+        if len(wanted) != 1:
+            path = _ledger_paths(repo).get(oid)
+            if path is None or wanted:
+                raise UsageError(f"{handle} is a single file's content: give exactly one PATH to write it to")
+            wanted = [path]
+        return {wanted[0]: ("100644", oid)}
+    if kind != "commit":
+        raise UsageError(f"{handle!r} is a {kind or 'missing object'}, not a snapshot, commit, stash entry or blob")
+    trees = [oid]
+    parents = git.commit_parents(root, oid)
+    if len(parents) >= 3 and handle.startswith("stash"):
+        trees.append(parents[2])  # untracked files of `git stash -u`
+    files: dict[str, tuple[str, str]] = {}
+    changed = set()
+    for tree in trees:
+        base = git.commit_parents(root, tree)
+        changed |= set(git.changed_paths(root, base[0] if base else EMPTY_TREE, tree))
+    for tree in reversed(trees):
+        files.update(git.tree_blobs(root, tree, wanted))
+    if wanted:
+        missing = [p for p in wanted if p not in files]
+        if missing:
+            raise UsageError(f"{handle} has no file {missing[0]!r}")
+        return {p: files[p] for p in wanted}
+    return {p: v for p, v in files.items() if p in changed}
+
+
+def _write(root: Path, path: str, mode: str, data: bytes) -> None:
+    """Write one file atomically (temp file + rename), with its mode; symlinks as links."""
+    target = root / path
+    if os.path.relpath(target, root).startswith(".."):
+        raise UsageError(f"refusing to write outside the worktree: {path!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        raise Refused(f"{path!r} is a directory now; not replacing it")
+    if mode == "120000":
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        os.symlink(os.fsdecode(data), target)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=".gatekit-restore-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o755 if mode == "100755" else 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,135 @@
+"""Snapshots: uncommitted work saved as commits under refs/gatekit/snapshots/<worktree>/<ms>.
+
+Built with a temporary index file (a copy of the real one, then `git add -A` into the copy), so
+the user's worktree, index and stash are never written. A snapshot whose tree equals the last
+one (or HEAD's) is not made. Old ones are pruned by count and age from [guard] config.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit import git
+from gatekit.layout import SNAPSHOT_REF_PREFIX, worktree_id
+
+_FORMAT = "%(refname)%00%(objectname)%00%(tree)%00%(subject)"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    ref: str
+    commit: str
+    tree: str
+    time: float  # epoch seconds, from the ref name (commit dates may be pinned by the environment)
+    reason: str
+    worktree: str  # the worktree id
+
+    @property
+    def id(self) -> str:
+        """The short handle `rescue --restore` accepts."""
+        return f"snapshot:{self.worktree}/{self.ref.rsplit('/', 1)[-1]}"
+
+
+def snapshot_prefix(repo: git.RepoPaths) -> str:
+    return f"{SNAPSHOT_REF_PREFIX}{worktree_id(repo.git_dir, repo.common_dir)}/"
+
+
+def list_snapshots(repo: git.RepoPaths, all_worktrees: bool = False) -> list[Snapshot]:
+    """Snapshots of this worktree (or of all), oldest first."""
+    pattern = SNAPSHOT_REF_PREFIX if all_worktrees else snapshot_prefix(repo)
+    snaps = []
+    for row in git.for_each_ref(repo.toplevel, pattern, _FORMAT):
+        if len(row) != 4:
+            continue
+        ref, commit, tree, subject = row
+        wid, _, stamp = ref[len(SNAPSHOT_REF_PREFIX) :].rpartition("/")
+        try:
+            when = int(stamp.split("-")[0]) / 1000
+        except ValueError:
+            continue
+        reason = subject.removeprefix("gatekit snapshot: ")
+        snaps.append(Snapshot(ref, commit, tree, when, reason, wid))
+    return sorted(snaps, key=lambda s: (s.time, s.ref))
+
+
+def latest_snapshot_time(repo: git.RepoPaths | Path | str) -> float | None:
+    """When this worktree's newest snapshot was taken (epoch seconds), or None."""
+    paths = repo if isinstance(repo, git.RepoPaths) else git.get_repo_paths(repo)
+    snaps = list_snapshots(paths)
+    return snaps[-1].time if snaps else None
+
+
+def take_snapshot(repo: git.RepoPaths, reason: str, keep: int = 50, max_age_days: float = 30.0) -> Snapshot | None:
+    """Save tracked changes and untracked, non-ignored files; None when there is nothing new."""
+    root = repo.toplevel
+    head = git.head_commit(root)
+    with tempfile.TemporaryDirectory(prefix="gatekit-snapshot-") as tmp:
+        index = Path(tmp, "index")
+        real = git.git_path(root, "index")
+        if real.exists():
+            shutil.copyfile(real, index)
+        tree = git.add_all_to_index(root, index)
+    existing = list_snapshots(repo)
+    if (existing and existing[-1].tree == tree) or (head and tree == git.tree_of(root, head)):
+        return None
+    branch = git.current_branch(root)
+    wid = worktree_id(repo.git_dir, repo.common_dir)
+    message = (
+        f"gatekit snapshot: {reason}\n\nworktree: {root}\nworktree-id: {wid}\n"
+        f"branch: {branch or '(detached)'}\nhead: {head or '(unborn)'}\n"
+    )
+    commit = git.commit_tree(root, tree, [head] if head else [], message, _identity())
+    stamp = int(time.time() * 1000)
+    for attempt in range(100):
+        ref = f"{snapshot_prefix(repo)}{stamp:013d}" + (f"-{attempt}" if attempt else "")
+        if git.update_ref(root, ref, commit, None, f"gatekit snapshot: {reason}"):
+            break
+    else:  # pragma: no cover - a hundred snapshots in one millisecond
+        return None
+    prune_snapshots(repo, keep, max_age_days)
+    return Snapshot(ref, commit, tree, stamp / 1000, reason, wid)
+
+
+def prune_snapshots(repo: git.RepoPaths, keep: int, max_age_days: float) -> list[Snapshot]:
+    """Delete this worktree's snapshots beyond the newest `keep` or older than max_age_days."""
+    snaps = list_snapshots(repo)
+    cutoff = time.time() - max_age_days * 86400
+    doomed = [s for i, s in enumerate(snaps) if i < len(snaps) - max(keep, 1) or s.time < cutoff]
+    if snaps and doomed and doomed[-1] is snaps[-1]:
+        doomed.pop()  # the newest snapshot survives any age limit: it is the way back
+    git.update_refs(repo.toplevel, [f"delete {s.ref}\0{s.commit}" for s in doomed])
+    return doomed
+
+
+def find_snapshot(repo: git.RepoPaths, handle: str) -> Snapshot | None:
+    """The snapshot named by a `snapshot:<worktree>/<stamp>` handle, a ref or a commit prefix."""
+    for snap in reversed(list_snapshots(repo, all_worktrees=True)):
+        if handle in (snap.id, snap.ref) or (len(handle) >= 7 and snap.commit.startswith(handle)):
+            return snap
+    return None
+
+
+def find_snapshot_with(repo: git.RepoPaths, path: str, blob: str | None, limit: int = 20) -> str | None:
+    """The newest recent snapshot holding path with content blob (for a reverted edit's way back)."""
+    if blob is None:
+        return None
+    for snap in list(reversed(list_snapshots(repo)))[:limit]:
+        found = git.tree_blobs(repo.toplevel, snap.commit, [path])
+        if path in found and found[path][1] == blob:
+            return snap.id
+    return None
+
+
+def _identity() -> dict[str, str]:
+    """Snapshots must work where no user identity is configured (fresh CI, a new machine)."""
+    import os
+
+    env = {}
+    for role in ("AUTHOR", "COMMITTER"):
+        env.setdefault(f"GIT_{role}_NAME", os.environ.get(f"GIT_{role}_NAME", "gatekit"))
+        env.setdefault(f"GIT_{role}_EMAIL", os.environ.get(f"GIT_{role}_EMAIL", "gatekit@localhost"))
+    return env
