@@ -54,18 +54,18 @@ def default_name() -> str:
 
 
 def resolve_session(git_dir: Path, name: str | None) -> store.SessionRecord | None:
-    """The current session: --session, else $GATEKIT_SESSION, else the only one in the worktree.
+    """The current session: --session, else $GATEKIT_SESSION, else None (anonymous).
 
-    Several sessions and none named: None (anonymous), so a human's commit hook still works.
+    Never guessed from "the only session here": a human committing in a worktree where one
+    agent has a session must not be taken for that agent (its claims would become theirs).
     """
     name = name or os.environ.get(SESSION_ENV) or None
-    if name:
-        record = store.load_session(git_dir, validate_name(name))
-        if record is None:
-            raise UsageError(f"no session named {name!r} in this worktree (see `gatekit session list`)")
-        return record
-    sessions = store.list_sessions(git_dir)
-    return sessions[0] if len(sessions) == 1 else None
+    if not name:
+        return None
+    record = store.load_session(git_dir, validate_name(name))
+    if record is None:
+        raise UsageError(f"no session named {name!r} in this worktree (see `gatekit session list`)")
+    return record
 
 
 def load_anonymous(git_dir: Path) -> store.SessionRecord | None:

@@ -160,10 +160,12 @@ def _head_signals(obs: Observation, window: Window, explained: list[ReflogEntry]
             )
         )
     elif now_branch is None and now_head:
+        # Detached on purpose (the session began so) or without a baseline (a rebase stops
+        # detached, and its commits must not be refused): worth a note, not a refusal.
         signals.append(
             Signal(
                 "detached-head",
-                "low" if window.branch_known or not window.known_branch else "medium",
+                "low",
                 f"HEAD is detached at {_short(now_head)}: commits made now belong to no branch",
                 f"git switch -c <new-branch>  (keeps {_short(now_head)} and anything committed on it)",
                 evidence={"head": now_head},
@@ -289,7 +291,8 @@ def _foreign_files(
     for owner_name, paths in groups.items():
         if owner_name:
             summary = f"{len(paths)} dirty path(s) belong to session {owner_name}, not to this one"
-            severity = "medium"
+            # A known co-tenant's work is expected here; committing it is what --staged refuses.
+            severity = "low"
             back = f"leave them to {owner_name}; do not stage or commit them"
         else:
             summary = f"{len(paths)} dirty path(s) this session never claimed or touched, clean when it began"

@@ -49,7 +49,7 @@ def window_for(obs: Observation, record: SessionRecord | None, since: str | None
             obs.status.head,
             obs.status.branch,
             False,
-            "no session and no checkpoint: reflog not inspected (use --since or start a session)",
+            "reflog not inspected: no checkpoint to compare with (use --since, or start a session)",
         )
     label = "last checkpoint" if record.data.get("checkpoints") else "session start"
     who = f"session {record.name}" if record.name else "the worktree's checkpoint"
@@ -87,7 +87,8 @@ def _since(obs: Observation, record: SessionRecord | None, since: str) -> Window
             raise UsageError(f"--since {since}: the HEAD reflog has only {len(obs.head_log)} entries")
         return _positional(obs, len(obs.head_log) - n, None, f"since {since}")
     oid = git.resolve_commit(obs.root, since)
-    hits = [e.index for e in obs.head_log if e.new == oid]
+    # Where HEAD arrived at the commit; a reset to the commit it was already on is no arrival.
+    hits = [e.index for e in obs.head_log if e.new == oid and e.old != oid]
     if not hits:
         raise UsageError(f"--since {since}: HEAD was never at that commit (per this worktree's reflog)")
     return _positional(obs, hits[-1] + 1, None, f"since HEAD was at {since}")
