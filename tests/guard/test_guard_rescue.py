@@ -1,0 +1,96 @@
+"""`gatekit rescue`: list what can be recovered; `--restore` writes it back, carefully."""
+
+from __future__ import annotations
+
+import json
+
+from testing.guard import Writer, latest_snapshot_id, snapshot_refs
+from testing.repo import Repo
+
+
+def items(repo: Repo) -> list[dict]:
+    result = repo.gatekit("rescue", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_rescue_lists_snapshots_stash_entries_and_orphaned_commits_with_diffstats(repo: Repo) -> None:
+    repo.write("README.md", "hello\nsnapshotted line\n")
+    assert repo.gatekit("snapshot").returncode == 0
+    repo.git("stash")
+    lost = repo.commit("lost", {"lost.txt": "l\n"})
+    repo.git("reset", "--hard", "HEAD~1")
+    found = {item["kind"]: item for item in items(repo)}
+    assert found["snapshot"]["diffstat"] == [["README.md", 1, 0]]
+    assert found["stash"]["id"] == "stash@{0}" and found["stash"]["paths"] == ["README.md"]
+    assert found["orphaned-commit"]["id"] == f"commit:{lost[:12]}"
+    assert found["orphaned-commit"]["diffstat"] == [["lost.txt", 1, 0]]
+    text = repo.gatekit("rescue").stdout
+    assert "stash@{0}" in text and "+1 -0" in text
+
+
+def test_dangling_blob_of_wiped_staged_content_is_matched_to_its_path(repo: Repo) -> None:
+    repo.commit("file", {"src/module.py": "".join(f"line {i}\n" for i in range(30))})
+    staged = "".join(f"line {i}\n" for i in range(30)) + "a staged addition\n"
+    repo.write("src/module.py", staged)
+    repo.git("add", "src/module.py")
+    blob = repo.git("rev-parse", ":src/module.py").strip()
+    repo.git("reset", "-q", "--hard", "HEAD")
+    blobs = [item for item in items(repo) if item["kind"] == "blob"]
+    assert [b["id"] for b in blobs] == [f"blob:{blob[:12]}"]
+    assert blobs[0]["paths"] == ["src/module.py"]
+    assert blobs[0]["diffstat"] == [["src/module.py", 1, 0]]
+    restored = repo.gatekit("rescue", "--restore", f"blob:{blob[:12]}", "src/module.py")
+    assert restored.returncode == 0, restored.stderr
+    assert repo.read("src/module.py").decode() == staged
+
+
+def test_restore_refuses_to_overwrite_uncommitted_changes_without_force(repo: Repo) -> None:
+    repo.write("README.md", "version in snapshot\n")
+    assert repo.gatekit("snapshot").returncode == 0
+    snap = latest_snapshot_id(repo)
+    repo.write("README.md", "newer uncommitted work\n")
+    refused = repo.gatekit("rescue", "--restore", snap)
+    assert refused.returncode == 1
+    assert "README.md" in refused.stderr and "--force" in refused.stderr
+    assert repo.read("README.md") == b"newer uncommitted work\n"
+
+    forced = repo.gatekit("rescue", "--restore", snap, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert repo.read("README.md") == b"version in snapshot\n"
+    assert "taken before overwriting" in forced.stdout
+    newest = sorted(snapshot_refs(repo))[-1]
+    assert repo.git("show", f"{newest}:README.md") == "newer uncommitted work\n"
+
+
+def test_restore_from_a_stash_entry_with_untracked_files(repo: Repo) -> None:
+    repo.write("README.md", "stashed edit\n")
+    repo.write("fresh.txt", "untracked, stashed with -u\n")
+    repo.git("stash", "-u")
+    done = repo.gatekit("rescue", "--restore", "stash@{0}", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert sorted(json.loads(done.stdout)["written"]) == ["README.md", "fresh.txt"]
+    assert repo.read("fresh.txt") == b"untracked, stashed with -u\n"
+    assert repo.git("stash", "list").strip()  # the stash itself is left alone
+
+
+def test_restore_does_not_touch_index_or_other_paths(repo: Repo) -> None:
+    repo.commit("two files", {"a.txt": "a\n", "b.txt": "b\n"})
+    w = Writer(repo, "A").start()
+    repo.write("a.txt", "a edited\n")
+    repo.write("b.txt", "b edited\n")
+    w.checkpoint()
+    repo.git("reset", "-q", "--hard")
+    index_before = (repo.path / ".git" / "index").read_bytes()
+    assert repo.gatekit("rescue", "--restore", latest_snapshot_id(repo), "a.txt").returncode == 0
+    assert repo.read("a.txt") == b"a edited\n"
+    assert repo.read("b.txt") == b"b\n"
+    assert (repo.path / ".git" / "index").read_bytes() == index_before
+
+
+def test_restore_with_bad_handles_is_a_usage_error(repo: Repo) -> None:
+    for handle in ("snapshot:main/1", "nope", "--force", "HEAD^{tree}"):
+        result = repo.gatekit("rescue", "--restore", handle)
+        assert result.returncode == 2, (handle, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert repo.gatekit("rescue", "some/path").returncode == 2
