@@ -103,7 +103,7 @@ def start_session(
     """Record a new session's baseline in the worktree's own git dir."""
     obs = observe(cwd)
     git_dir = obs.paths.repo.git_dir
-    name = validate_name(name) if name else default_name()
+    name = validate_name(name) if name is not None else default_name()
     if store.load_session(git_dir, name) is not None:
         raise UsageError(f"a session named {name!r} already exists here; end it or pick another name")
     base = baseline_of(obs)
@@ -182,6 +182,8 @@ def checkpoint(
 
 def _anonymous(obs: Observation) -> store.SessionRecord:
     base = baseline_of(obs)
+    # No writer began anywhere: every dirty path's pre-edit content is HEAD's.
+    start = {**base, "dirty": {}}
     return store.SessionRecord(
         name="",
         pid=0,
@@ -189,7 +191,7 @@ def _anonymous(obs: Observation) -> store.SessionRecord:
         worktree=str(obs.root),
         branch=obs.status.branch,
         head=obs.status.head,
-        data={"start": base, "baseline": base, "ledger": {}, "declared": [], "explained": {}},
+        data={"start": start, "baseline": base, "ledger": {}, "declared": [], "explained": {}},
     )
 
 

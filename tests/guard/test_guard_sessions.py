@@ -1,0 +1,120 @@
+"""`gatekit session ...`: records in the worktree's own git dir, listed across worktrees."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gatekit.git import get_repo_paths
+from gatekit.guard.sessions_store import load_session
+from testing.guard import Writer
+from testing.repo import Repo
+
+
+def listing(repo: Repo) -> dict[str, dict]:
+    result = repo.gatekit("session", "list", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return {row["name"]: row for row in json.loads(result.stdout)}
+
+
+def test_start_records_the_baseline_in_the_worktree_git_dir(repo: Repo) -> None:
+    repo.write("dirty before.txt", "already dirty\n")
+    result = repo.gatekit("session", "start", "--name", "agent-1", "--claim", "src/**", "--claim", "docs/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "agent-1"
+    assert "GATEKIT_SESSION=agent-1" in result.stderr
+    record = load_session(get_repo_paths(repo.path).git_dir, "agent-1")
+    assert record is not None
+    assert record.claims == ["src/**", "docs/"]
+    assert record.branch == "main" and record.head == repo.rev()
+    start = record.data["start"]
+    assert start["head_log_count"] == 1 and start["stash"] == []
+    assert list(start["dirty"]) == ["dirty before.txt"]
+
+
+def test_checkpoint_ledger_records_before_and_after_content(repo: Repo) -> None:
+    w = Writer(repo, "A").start()
+    repo.write("README.md", "changed\n")
+    repo.write("new.txt", "created\n")
+    w.checkpoint()
+    record = load_session(get_repo_paths(repo.path).git_dir, "A")
+    assert record is not None
+    ledger = record.data["ledger"]
+    head_blob = repo.git("rev-parse", "HEAD:README.md").strip()
+    assert ledger["README.md"]["before"] == head_blob
+    assert ledger["README.md"]["after"] == repo.git("hash-object", "README.md").strip()
+    assert ledger["new.txt"] == {"before": None, "after": repo.git("hash-object", "new.txt").strip()}
+
+
+def test_checkpoint_without_claims_leaves_other_sessions_files_alone(repo: Repo) -> None:
+    Writer(repo, "B").start("theirs/")
+    a = Writer(repo, "A").start()
+    repo.write("theirs/t.txt", "B's\n")
+    repo.write("mine.txt", "A's\n")
+    a.checkpoint()
+    record = load_session(get_repo_paths(repo.path).git_dir, "A")
+    assert record is not None and list(record.data["ledger"]) == ["mine.txt"]
+
+
+def test_anonymous_checkpoint_lets_clobber_work_without_a_session(repo: Repo) -> None:
+    repo.write("README.md", "work in progress\n")
+    assert repo.gatekit("session", "checkpoint").returncode == 0
+    repo.git("reset", "--hard", "HEAD")
+    result = repo.gatekit("clobber", "--format", "json")
+    assert result.returncode == 1
+    found = [s["kind"] for s in json.loads(result.stdout)["signals"]]
+    assert "unexplained-reset" in found and "reverted-edit" in found
+
+
+def test_list_spans_worktrees_and_tells_dead_from_alive(repo: Repo, tmp_path: Path) -> None:
+    linked = repo.worktree_add(tmp_path / "wt", "feature")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert repo.gatekit("session", "start", "--name", "live", "--pid", str(sleeper.pid)).returncode == 0
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], stdout=subprocess.PIPE, text=True)
+        assert linked.gatekit("session", "start", "--name", "gone", "--pid", dead.stdout.strip()).returncode == 0
+        rows = listing(linked)
+        assert rows["live"]["alive"] is True and rows["live"]["worktree_id"] == "main"
+        assert rows["gone"]["alive"] is False and rows["gone"]["branch"] == "feature"
+        text = repo.gatekit("session", "list").stdout
+        assert "live" in text and "gone" in text
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_end_removes_the_session(repo: Repo) -> None:
+    Writer(repo, "A").start()
+    assert Writer(repo, "A").gatekit("session", "end").returncode == 0
+    assert listing(repo) == {}
+    assert repo.gatekit("session", "end").returncode == 2  # no current session
+
+
+def test_same_name_twice_is_refused(repo: Repo) -> None:
+    Writer(repo, "A").start()
+    again = repo.gatekit("session", "start", "--name", "A")
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize("name", ["../escape", "-dash", "a b", "x" * 65, ""])
+def test_bad_session_names_are_usage_errors(repo: Repo, name: str) -> None:
+    result = repo.gatekit("session", "start", "--name", name)
+    assert result.returncode == 2, result.stdout
+    assert not list((repo.path / ".git").glob("gatekit/sessions/*.json"))
+
+
+def test_declare_and_run_need_a_session(repo: Repo) -> None:
+    assert repo.gatekit("session", "declare", "reset").returncode == 2
+    assert repo.gatekit("session", "run", "--", "true").returncode == 2
+    w = Writer(repo, "A").start()
+    assert w.gatekit("session", "declare", "rebase").returncode == 2
+
+
+def test_session_run_passes_the_exit_code_through(repo: Repo) -> None:
+    w = Writer(repo, "A").start()
+    assert w.gatekit("session", "run", "--", "sh", "-c", "exit 7").returncode == 7
+    assert w.gatekit("session", "run", "--", "no-such-program-xyz").returncode == 2
