@@ -45,10 +45,13 @@ def _echo_json(payload: Any) -> None:
 @click.pass_obj
 def clobber(app: App, session: str | None, since: str | None, staged: bool, severity: str | None, fmt: str) -> None:
     """Report evidence that another writer wiped or moved this writer's work; exit 1 if found."""
+    from gatekit.git import guard_paths
     from gatekit.guard.signals import inspect
 
+    paths = guard_paths(app.cwd)
+    app.repo = paths.repo  # the config lookup reuses it: one rev-parse on the hook path
     threshold = severity or app.config.guard.severity
-    report = inspect(app.cwd, session, since, staged)
+    report = inspect(app.cwd, session, since, staged, paths)
     failing = [s for s in report.signals if s.at_least(threshold)]
     if fmt == "json":
         _echo_json(

@@ -13,15 +13,15 @@ from typing import Any
 
 from gatekit import git
 from gatekit.guard.content import blob_ids
-from gatekit.guard.reflog import ReflogEntry, read_reflog
+from gatekit.guard.reflog import Reflog, read_reflog
 
 
 @dataclass(frozen=True)
 class Observation:
     paths: git.GuardPaths
     status: git.BranchStatus
-    head_log: list[ReflogEntry]
-    stash_log: list[ReflogEntry]
+    head_log: Reflog
+    stash_log: Reflog
     time: float = field(default_factory=time.time)
 
     @property
@@ -67,7 +67,7 @@ def baseline_of(obs: Observation) -> dict[str, Any]:
     }
 
 
-def window_start(entries: list[ReflogEntry], count: int, last_key: str | None) -> int:
+def window_start(entries: Reflog, count: int, last_key: str | None) -> int:
     """Index of the first reflog entry after a recorded position.
 
     Positions are checked against the recorded last entry: `git reflog expire` can rewrite the
@@ -78,7 +78,7 @@ def window_start(entries: list[ReflogEntry], count: int, last_key: str | None) -
         return 0 if count == 0 else min(count, len(entries))
     if 0 < count <= len(entries) and entries[count - 1].key == last_key:
         return count
-    for entry in reversed(entries):
-        if entry.key == last_key:
-            return entry.index + 1
+    for index in range(len(entries) - 1, -1, -1):
+        if entries[index].key == last_key:
+            return index + 1
     return min(count, len(entries))

@@ -52,10 +52,14 @@ def clobber_signals(worktree: Path | str) -> list[Signal]:
 
 
 def inspect(
-    cwd: Path, session: str | None = None, since: str | None = None, staged: bool = False
+    cwd: Path,
+    session: str | None = None,
+    since: str | None = None,
+    staged: bool = False,
+    paths: git.GuardPaths | None = None,
 ) -> Report:
     """Look for every clobber signal in the worktree containing cwd."""
-    obs = observe(cwd)
+    obs = observe(cwd, paths)
     git_dir = obs.paths.repo.git_dir
     record = resolve_session(git_dir, session)
     me = record if record is not None else load_anonymous(git_dir)
