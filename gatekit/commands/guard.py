@@ -44,57 +44,22 @@ def _echo_json(payload: Any) -> None:
 @_FORMAT
 @click.pass_obj
 def clobber(app: App, session: str | None, since: str | None, staged: bool, severity: str | None, fmt: str) -> None:
-    """Report evidence that another writer wiped or moved this writer's work; exit 1 if found."""
+    """Report evidence that another writer wiped or moved this writer's work; exit 1 if found.
+
+    `gatekit clobber ...` without global options is usually answered by the click-free fast
+    path in gatekit/guard/hook.py; this command is the same thing for every other spelling.
+    """
     from gatekit.git import guard_paths
+    from gatekit.guard.render import emit_report
     from gatekit.guard.signals import inspect
 
     paths = guard_paths(app.cwd)
     app.repo = paths.repo  # the config lookup reuses it: one rev-parse on the hook path
     threshold = severity or app.config.guard.severity
     report = inspect(app.cwd, session, since, staged, paths)
-    failing = [s for s in report.signals if s.at_least(threshold)]
-    if fmt == "json":
-        _echo_json(
-            {
-                "session": report.session,
-                "window": report.window,
-                "threshold": threshold,
-                "failed": bool(failing),
-                "signals": [_signal_json(s) for s in report.signals],
-            }
-        )
-    else:
-        _render_signals(app, report.signals, report.session, report.window)
-        if failing:
-            click.echo(f"gatekit: {len(failing)} clobber signal(s) at or above {threshold}", err=True)
-    if failing:
-        raise click.exceptions.Exit(1)
-
-
-def _signal_json(signal: Signal) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(signal)
-
-
-def _render_signals(app: App, signals: Sequence[Signal], session: str | None, window: str) -> None:
-    who = f"session {session}" if session else "no session"
-    if not signals:
-        click.echo(f"no clobber signals ({who}, {window})")
-        return
-    click.echo(f"{len(signals)} clobber signal(s) ({who}, {window}):")
-    colors = {"high": "red", "medium": "yellow", "low": "blue"}
-    for signal in signals:
-        label = f"{signal.severity.upper():<6}"
-        if app.use_color():
-            label = click.style(label, fg=colors[signal.severity], bold=True)
-        click.echo(f"{label} {signal.kind}: {signal.summary}")
-        for path in signal.paths:
-            click.echo(f"         path: {path!r}" if "\n" in path else f"         path: {path}")
-        for key, value in signal.evidence.items():
-            if value not in (None, [], ""):
-                click.echo(f"         {key}: {value}")
-        click.echo(f"         way back: {signal.way_back}")
+    code = emit_report(report, threshold, fmt, app.use_color(), click.echo, lambda line: click.echo(line, err=True))
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 # -- session ----------------------------------------------------------------------------------
@@ -312,12 +277,14 @@ def _render_recoverable(items: Sequence[Any], fmt: str) -> None:
 
         _echo_json([asdict(item) for item in items])
         return
+    from gatekit.guard.render import show_path
+
     if not items:
         click.echo("nothing to rescue")
         return
     for item in items:
         click.echo(f"{item.id:<36} {item.kind:<16} {_when(item.time)}  {item.note}")
         for path, added, deleted in item.diffstat:
-            click.echo(f"    {path!r:<50} +{added} -{deleted}" if "\n" in path else f"    {path:<50} +{added} -{deleted}")
+            click.echo(f"    {show_path(path):<50} +{added} -{deleted}")
         for path in item.paths[len(item.diffstat) :]:
-            click.echo(f"    {path}")
+            click.echo(f"    {show_path(path)}")

@@ -31,7 +31,7 @@ def test_file_parser_and_git_fallback_agree(repo: Repo) -> None:
 
 def test_missing_reflog_file_without_reftable_is_empty(repo: Repo) -> None:
     common = repo.path / ".git"
-    assert read_reflog(common / "logs" / "refs" / "stash", repo.path, "refs/stash", common) == []
+    assert len(read_reflog(common / "logs" / "refs" / "stash", repo.path, "refs/stash", common)) == 0
 
 
 def test_reftable_style_repository_falls_back_to_git(repo: Repo, tmp_path: Path) -> None:
