@@ -39,16 +39,29 @@ def git(repo: Path, env: dict[str, str], *args: str, input: bytes | None = None)
 
 def build(repo: Path, env: dict[str, str], files: int, reflog: int) -> None:
     git(repo.parent, env, "init", "-q", "-b", "main", str(repo))
-    stream = bytearray(b"commit refs/heads/main\ncommitter B <b@x> 1700000000 +0000\ndata 4\ninit\n")
+    stream = bytearray(
+        b"commit refs/heads/main\ncommitter B <b@x> 1700000000 +0000\ndata 4\ninit\n"
+    )
     for i in range(files):
         data = f"file {i}\n".encode()
-        stream += b"M 100644 inline src/d%03d/f%05d.txt\ndata %d\n%s\n" % (i % 500, i, len(data), data)
+        stream += b"M 100644 inline src/d%03d/f%05d.txt\ndata %d\n%s\n" % (
+            i % 500,
+            i,
+            len(data),
+            data,
+        )
     git(repo, env, "fast-import", "--quiet", input=bytes(stream))
     git(repo, env, "reset", "-q", "--hard", "main")
     head = git(repo, env, "rev-parse", "HEAD").strip()
-    messages = ["commit: work", "reset: moving to HEAD", "checkout: moving from main to main", "commit (amend): fix"]
+    messages = [
+        "commit: work",
+        "reset: moving to HEAD",
+        "checkout: moving from main to main",
+        "commit (amend): fix",
+    ]
     lines = [
-        f"{head} {head} B <b@x> {1700000000 + i} +0000\t{messages[i % len(messages)]}\n" for i in range(reflog)
+        f"{head} {head} B <b@x> {1700000000 + i} +0000\t{messages[i % len(messages)]}\n"
+        for i in range(reflog)
     ]
     with open(repo / ".git" / "logs" / "HEAD", "a", encoding="utf-8") as log:
         log.writelines(lines)
@@ -59,7 +72,9 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     """(wall seconds, CPU seconds of the process and the children it waited for)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    result = subprocess.run(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode not in (0, 1):
@@ -80,14 +95,29 @@ def main() -> None:
         repo = Path(tmp) / "repo"
         t0 = time.perf_counter()
         build(repo, env, args.files, args.reflog)
-        print(f"built {args.files} files, {args.reflog} reflog entries in {time.perf_counter() - t0:.1f}s")
+        print(
+            f"built {args.files} files, {args.reflog} reflog entries"
+            f" in {time.perf_counter() - t0:.1f}s"
+        )
         gatekit = [sys.executable, "-m", "gatekit"]
         session_env = {**env, "GATEKIT_SESSION": "bench"}
-        subprocess.run([*gatekit, "session", "start", "--name", "bench", "--claim", "src/d001/"], cwd=repo, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*gatekit, "session", "start", "--name", "bench", "--claim", "src/d001/"],
+            cwd=repo,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         for i in range(3):
             (repo / "src" / "d001" / f"f{i + 1:05d}.txt").write_text("edited\n")
         (repo / "notes.txt").write_text("untracked\n")
-        subprocess.run([*gatekit, "session", "checkpoint"], cwd=repo, env=session_env, check=True, capture_output=True)
+        subprocess.run(
+            [*gatekit, "session", "checkpoint"],
+            cwd=repo,
+            env=session_env,
+            check=True,
+            capture_output=True,
+        )
 
         floor_cmd = [sys.executable, "-c", FLOOR, str(repo / ".git" / "logs" / "HEAD")]
         cases = {
@@ -110,7 +140,10 @@ def main() -> None:
         wall = {name: statistics.median(v[0] for v in values) for name, values in samples.items()}
         cpu = {name: statistics.median(v[1] for v in values) for name, values in samples.items()}
         floor_name = "floor (status + read reflog)"
-        print(f"median of {args.runs} interleaved runs (cores: {os.cpu_count()}, load: {os.getloadavg()[0]:.2f})")
+        print(
+            f"median of {args.runs} interleaved runs"
+            f" (cores: {os.cpu_count()}, load: {os.getloadavg()[0]:.2f})"
+        )
         print(f"  {'':<34} {'wall':>9} {'ratio':>6}   {'cpu':>9} {'ratio':>6}")
         for name in cases:
             print(
@@ -121,6 +154,7 @@ def main() -> None:
             f"clobber / floor = {wall['gatekit clobber'] / wall[floor_name]:.2f} wall, "
             f"{cpu['gatekit clobber'] / cpu[floor_name]:.2f} cpu (target <= 1.30)"
         )
+
 
 if __name__ == "__main__":
     main()

@@ -401,7 +401,8 @@ def guard_paths(cwd: Path | str = ".") -> GuardPaths:
     if not cwd.is_dir():
         raise UsageError(f"{cwd} is not a directory")
     names = ("logs/HEAD", "logs/refs/stash", "index.lock", "index")
-    args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"]
+    args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir"]
+    args.append("--git-common-dir")
     for name in names:
         args += ["--git-path", name]
     try:
@@ -431,7 +432,13 @@ class BranchStatus:
 def branch_status(cwd: Path | str) -> BranchStatus:
     """One status call that also answers "where is HEAD" (saves a rev-parse on the hot path)."""
     out = run(
-        cwd, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all"
+        cwd,
+        "--no-optional-locks",
+        "status",
+        "--porcelain=v2",
+        "-z",
+        "--branch",
+        "--untracked-files=all",
     )
     head: str | None = None
     branch: str | None = None
@@ -467,12 +474,15 @@ def staged_paths(cwd: Path | str) -> list[str]:
     return zsplit(out)
 
 
-def tree_blobs(cwd: Path | str, treeish: str, paths: Sequence[str] = ()) -> dict[str, tuple[str, str]]:
+def tree_blobs(
+    cwd: Path | str, treeish: str, paths: Sequence[str] = ()
+) -> dict[str, tuple[str, str]]:
     """{path: (mode, blob id)} for the files of a tree (limited to paths when given)."""
     if not paths:
         out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish)
     else:
-        out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish, "--", *[":(literal)" + p for p in paths])
+        literal = [":(literal)" + p for p in paths]
+        out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish, "--", *literal)
     result: dict[str, tuple[str, str]] = {}
     for record in out.split(b"\0"):
         if not record:
@@ -516,7 +526,8 @@ def add_all_to_index(cwd: Path | str, index_file: Path) -> str:
 def update_refs(cwd: Path | str, commands: Sequence[str]) -> None:
     """Apply `git update-ref --stdin -z` commands (one transaction)."""
     if commands:
-        run(cwd, "update-ref", "--stdin", "-z", input=b"".join(c.encode() + b"\0" for c in commands))
+        payload = b"".join(c.encode() + b"\0" for c in commands)
+        run(cwd, "update-ref", "--stdin", "-z", input=payload)
 
 
 def cat_blob(cwd: Path | str, oid: str) -> bytes:
@@ -543,12 +554,16 @@ def dangling_blobs(cwd: Path | str) -> list[str]:
 
 def numstat(cwd: Path | str, base: str, head: str) -> list[tuple[str, int, int]]:
     """(path, added, deleted) between two tree-ish objects; binary files count 0/0."""
-    out = run(cwd, "diff-tree", "-r", "-z", "--numstat", "--no-renames", "--no-ext-diff", base, head, "--")
+    out = run(
+        cwd, "diff-tree", "-r", "-z", "--numstat", "--no-renames", "--no-ext-diff", base, head, "--"
+    )
     rows: list[tuple[str, int, int]] = []
     parts = out.split(b"\0")
     for record in parts:
         if not record:
             continue
         added, deleted, path = record.split(b"\t", 2)
-        rows.append((os.fsdecode(path), int(added) if added != b"-" else 0, int(deleted) if deleted != b"-" else 0))
+        plus = int(added) if added != b"-" else 0
+        minus = int(deleted) if deleted != b"-" else 0
+        rows.append((os.fsdecode(path), plus, minus))
     return rows

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,9 +16,15 @@ if TYPE_CHECKING:
     from gatekit.guard.signals import Signal
 
 _SEVERITIES = click.Choice(["low", "medium", "high"])
-_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 _SESSION = click.option(
-    "--session", "session", metavar="NAME", default=None, help="The session to act as (default: $GATEKIT_SESSION)."
+    "--session",
+    "session",
+    metavar="NAME",
+    default=None,
+    help="The session to act as (default: $GATEKIT_SESSION).",
 )
 
 
@@ -38,12 +43,25 @@ def _echo_json(payload: Any) -> None:
 
 @click.command()
 @_SESSION
-@click.option("--since", metavar="DURATION|REF", help="Window start: 10m, 2h, HEAD@{3}, a commit, start, checkpoint.")
-@click.option("--staged", is_flag=True, help="Also refuse staged paths of other sessions (commit hook).")
-@click.option("--severity", type=_SEVERITIES, default=None, help="Fail at or above this (default: [guard] severity).")
+@click.option(
+    "--since",
+    metavar="DURATION|REF",
+    help="Window start: 10m, 2h, HEAD@{3}, a commit, start, checkpoint.",
+)
+@click.option(
+    "--staged", is_flag=True, help="Also refuse staged paths of other sessions (commit hook)."
+)
+@click.option(
+    "--severity",
+    type=_SEVERITIES,
+    default=None,
+    help="Fail at or above this (default: [guard] severity).",
+)
 @_FORMAT
 @click.pass_obj
-def clobber(app: App, session: str | None, since: str | None, staged: bool, severity: str | None, fmt: str) -> None:
+def clobber(
+    app: App, session: str | None, since: str | None, staged: bool, severity: str | None, fmt: str
+) -> None:
     """Report evidence that another writer wiped or moved this writer's work; exit 1 if found.
 
     `gatekit clobber ...` without global options is usually answered by the click-free fast
@@ -57,7 +75,9 @@ def clobber(app: App, session: str | None, since: str | None, staged: bool, seve
     app.repo = paths.repo  # the config lookup reuses it: one rev-parse on the hook path
     threshold = severity or app.config.guard.severity
     report = inspect(app.cwd, session, since, staged, paths)
-    code = emit_report(report, threshold, fmt, app.use_color(), click.echo, lambda line: click.echo(line, err=True))
+    code = emit_report(
+        report, threshold, fmt, app.use_color(), click.echo, lambda line: click.echo(line, err=True)
+    )
     if code:
         raise click.exceptions.Exit(code)
 
@@ -71,21 +91,39 @@ def session() -> None:
 
 
 @session.command("start")
-@click.option("--name", default=None, help="Session name (default: generated). Export it as GATEKIT_SESSION.")
-@click.option("--claim", "claims", multiple=True, metavar="GLOB", help="Paths this session owns (repeatable).")
-@click.option("--pid", type=int, default=None, help="The writer's process id (default: the parent process).")
+@click.option(
+    "--name", default=None, help="Session name (default: generated). Export it as GATEKIT_SESSION."
+)
+@click.option(
+    "--claim", "claims", multiple=True, metavar="GLOB", help="Paths this session owns (repeatable)."
+)
+@click.option(
+    "--pid", type=int, default=None, help="The writer's process id (default: the parent process)."
+)
 @_FORMAT
 @click.pass_obj
-def session_start(app: App, name: str | None, claims: tuple[str, ...], pid: int | None, fmt: str) -> None:
+def session_start(
+    app: App, name: str | None, claims: tuple[str, ...], pid: int | None, fmt: str
+) -> None:
     """Record the baseline of a new session in this worktree."""
     from gatekit.guard import actions
 
     record, snap = actions.start(app.cwd, name, claims, pid, app.config.guard)
     if fmt == "json":
-        _echo_json({"name": record.name, "pid": record.pid, "claims": record.claims, "snapshot": snap.id if snap else None})
+        _echo_json(
+            {
+                "name": record.name,
+                "pid": record.pid,
+                "claims": record.claims,
+                "snapshot": snap.id if snap else None,
+            }
+        )
         return
     click.echo(record.name)
-    click.echo(f"session {record.name} started (pid {record.pid}); export GATEKIT_SESSION={record.name}", err=True)
+    click.echo(
+        f"session {record.name} started (pid {record.pid}); export GATEKIT_SESSION={record.name}",
+        err=True,
+    )
 
 
 @session.command("checkpoint")
@@ -98,7 +136,10 @@ def session_checkpoint(app: App, session: str | None, paths: tuple[str, ...]) ->
 
     result = actions.checkpoint(app.cwd, session, paths, app.config.guard)
     if result.absorbed:
-        click.echo(f"gatekit: warning: {len(result.absorbed)} clobber signal(s) before this checkpoint:", err=True)
+        click.echo(
+            f"gatekit: warning: {len(result.absorbed)} clobber signal(s) before this checkpoint:",
+            err=True,
+        )
         for signal in result.absorbed:
             click.echo(f"  {signal.severity} {signal.kind}: {signal.summary}", err=True)
     who = result.record.name or "worktree (no session)"
@@ -119,7 +160,9 @@ def session_declare(app: App, session: str | None, op: str) -> None:
     click.echo(f"session {record.name}: next {op} declared")
 
 
-@session.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@session.command(
+    "run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
 @_SESSION
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_obj
@@ -171,12 +214,16 @@ def session_list(app: App, fmt: str) -> None:
     if not rows:
         click.echo("no sessions")
         return
-    click.echo(f"{'NAME':<20} {'WORKTREE':<12} {'BRANCH':<16} {'PID':>7} {'ALIVE':<5} {'STARTED':<20} CLAIMS")
+    click.echo(
+        f"{'NAME':<20} {'WORKTREE':<12} {'BRANCH':<16} {'PID':>7} {'ALIVE':<5} "
+        f"{'STARTED':<20} CLAIMS"
+    )
     for r in rows:
         rec = r.record
         alive = "yes" if r.alive else "no"
         click.echo(
-            f"{rec.name:<20} {r.worktree_id:<12} {rec.branch or '(detached)':<16} {rec.pid:>7} {alive:<5} "
+            f"{rec.name:<20} {r.worktree_id:<12} {rec.branch or '(detached)':<16} "
+            f"{rec.pid:>7} {alive:<5} "
             f"{_when(rec.started):<20} {' '.join(rec.claims) or '-'}"
         )
 
@@ -185,7 +232,9 @@ def session_list(app: App, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--reason", default="manual", show_default=True, help="Recorded in the snapshot's message.")
+@click.option(
+    "--reason", default="manual", show_default=True, help="Recorded in the snapshot's message."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing (for hooks).")
 @_FORMAT
 @click.pass_obj
@@ -198,7 +247,11 @@ def snapshot(app: App, reason: str, quiet: bool, fmt: str) -> None:
     if quiet:
         return
     if fmt == "json":
-        _echo_json(None if snap is None else {"id": snap.id, "ref": snap.ref, "commit": snap.commit, "time": snap.time})
+        _echo_json(
+            None
+            if snap is None
+            else {"id": snap.id, "ref": snap.ref, "commit": snap.commit, "time": snap.time}
+        )
     elif snap is None:
         click.echo("nothing new to snapshot")
     else:
@@ -208,10 +261,19 @@ def snapshot(app: App, reason: str, quiet: bool, fmt: str) -> None:
 @click.command()
 @_SESSION
 @click.option("--once", is_flag=True, help="One snapshot and one check, then exit.")
-@click.option("--duration", type=click.FloatRange(min=0), default=None, help="Stop after this many seconds.")
-@click.option("--settle", type=click.FloatRange(min=0.05), default=None, help="Seconds of quiet before a snapshot.")
+@click.option(
+    "--duration", type=click.FloatRange(min=0), default=None, help="Stop after this many seconds."
+)
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    help="Seconds of quiet before a snapshot.",
+)
 @click.pass_obj
-def watch(app: App, session: str | None, once: bool, duration: float | None, settle: float | None) -> None:
+def watch(
+    app: App, session: str | None, once: bool, duration: float | None, settle: float | None
+) -> None:
     """Snapshot after edits settle; report clobber signals as they appear (exit 1 if any)."""
     from gatekit.guard.watch import WatchOptions
     from gatekit.guard.watch import watch as run_watch
@@ -230,7 +292,10 @@ def watch(app: App, session: str | None, once: bool, duration: float | None, set
         click.echo(f"snapshot {snap.id} {snap.commit[:12]}")
 
     def on_signal(signal: Signal) -> None:
-        click.echo(f"{signal.severity.upper()} {signal.kind}: {signal.summary}  (way back: {signal.way_back})")
+        click.echo(
+            f"{signal.severity.upper()} {signal.kind}: {signal.summary}"
+            f"  (way back: {signal.way_back})"
+        )
 
     reported = run_watch(app.cwd, options, on_snapshot, on_signal)
     if any(s.at_least(guard.severity) for s in reported):
@@ -241,14 +306,30 @@ def watch(app: App, session: str | None, once: bool, duration: float | None, set
 
 
 @click.command()
-@click.option("--restore", "handle", metavar="ID", default=None, help="Write this item's content back.")
-@click.option("--force", is_flag=True, help="With --restore: overwrite uncommitted changes (after a snapshot).")
+@click.option(
+    "--restore", "handle", metavar="ID", default=None, help="Write this item's content back."
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --restore: overwrite uncommitted changes (after a snapshot).",
+)
 @click.option("--all-worktrees", is_flag=True, help="List snapshots of every worktree.")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Items per kind.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Items per kind."
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @_FORMAT
 @click.pass_obj
-def rescue(app: App, handle: str | None, force: bool, all_worktrees: bool, limit: int, paths: tuple[str, ...], fmt: str) -> None:
+def rescue(
+    app: App,
+    handle: str | None,
+    force: bool,
+    all_worktrees: bool,
+    limit: int,
+    paths: tuple[str, ...],
+    fmt: str,
+) -> None:
     """List recoverable work, or restore one item (ID [PATH...]) into the worktree."""
     from gatekit.guard import rescue as rescuing
 
@@ -259,9 +340,13 @@ def rescue(app: App, handle: str | None, force: bool, all_worktrees: bool, limit
         _render_recoverable(items, fmt)
         return
     guard = app.config.guard
-    done = rescuing.restore(app.cwd, handle, paths, force, guard.snapshot_keep, guard.snapshot_max_age_days)
+    done = rescuing.restore(
+        app.cwd, handle, paths, force, guard.snapshot_keep, guard.snapshot_max_age_days
+    )
     if fmt == "json":
-        _echo_json({"written": done.written, "unchanged": done.unchanged, "snapshot": done.snapshot})
+        _echo_json(
+            {"written": done.written, "unchanged": done.unchanged, "snapshot": done.snapshot}
+        )
         return
     if done.snapshot:
         click.echo(f"snapshot {done.snapshot} taken before overwriting")

@@ -1,4 +1,4 @@
-"""The session commands that combine several guard pieces (checkpoint = check + ledger + snapshot)."""
+"""Session commands that combine guard pieces (checkpoint = check + ledger + snapshot)."""
 
 from __future__ import annotations
 
@@ -22,19 +22,33 @@ class CheckpointResult:
     snapshot: Snapshot | None
 
 
-def checkpoint(cwd: Path, name: str | None, paths: Sequence[str], config: GuardConfig) -> CheckpointResult:
+def checkpoint(
+    cwd: Path, name: str | None, paths: Sequence[str], config: GuardConfig
+) -> CheckpointResult:
     """Report what the closing window holds, update the ledger, move the window, snapshot."""
     absorbed = [s for s in inspect(cwd, name).signals if s.at_least(config.severity)]
     obs = observe(cwd)
     record = sessions.resolve_session(obs.paths.repo.git_dir, name)
     record = sessions.checkpoint(obs, record, paths, cwd)
-    snap = take_snapshot(obs.paths.repo, f"checkpoint {record.name or '(no session)'}", config.snapshot_keep, config.snapshot_max_age_days)
+    snap = take_snapshot(
+        obs.paths.repo,
+        f"checkpoint {record.name or '(no session)'}",
+        config.snapshot_keep,
+        config.snapshot_max_age_days,
+    )
     return CheckpointResult(record, absorbed, snap)
 
 
-def start(cwd: Path, name: str | None, claims: Sequence[str], pid: int | None, config: GuardConfig) -> tuple[SessionRecord, Snapshot | None]:
+def start(
+    cwd: Path, name: str | None, claims: Sequence[str], pid: int | None, config: GuardConfig
+) -> tuple[SessionRecord, Snapshot | None]:
     record = sessions.start_session(cwd, name, claims, pid)
-    snap = take_snapshot(observe(cwd).paths.repo, f"session {record.name} start", config.snapshot_keep, config.snapshot_max_age_days)
+    snap = take_snapshot(
+        observe(cwd).paths.repo,
+        f"session {record.name} start",
+        config.snapshot_keep,
+        config.snapshot_max_age_days,
+    )
     return record, snap
 
 

@@ -14,7 +14,12 @@ from pathlib import Path
 
 # GuardConfig.severity's default (tests/guard/test_guard_hook.py holds the two together).
 DEFAULT_SEVERITY = "medium"
-_VALUES = {"--session": None, "--since": None, "--severity": ("low", "medium", "high"), "--format": ("text", "json")}
+_VALUES = {
+    "--session": None,
+    "--since": None,
+    "--severity": ("low", "medium", "high"),
+    "--format": ("text", "json"),
+}
 
 
 def parse(argv: list[str]) -> dict[str, str | bool] | None:

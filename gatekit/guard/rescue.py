@@ -54,7 +54,16 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
     lost = git.unreachable_commits(root, [o for o in origin if o != obs.status.head])
     for oid in sorted(lost, key=lambda o: -origin[o].index)[:limit]:
         stat = _commit_stat(root, oid)
-        items.append(Recoverable(f"commit:{oid[:12]}", "orphaned-commit", origin[oid].time, _paths(stat), stat, origin[oid].message))
+        items.append(
+            Recoverable(
+                f"commit:{oid[:12]}",
+                "orphaned-commit",
+                origin[oid].time,
+                _paths(stat),
+                stat,
+                origin[oid].message,
+            )
+        )
     for entry in list(reversed(obs.stash_log))[:limit]:
         selector = entry.selector("stash", len(obs.stash_log))
         stat = _stash_stat(root, entry.new)
@@ -88,7 +97,9 @@ def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> lis
     blobs = git.dangling_blobs(root)
     if not blobs:
         return []
-    dated = sorted(((_loose_time(repo.common_dir, b), b) for b in blobs), key=lambda t: -(t[0] or 0))
+    dated = sorted(
+        ((_loose_time(repo.common_dir, b), b) for b in blobs), key=lambda t: -(t[0] or 0)
+    )
     dated = dated[: min(limit, _MAX_BLOBS)]
     known = _ledger_paths(repo)
     candidates = _candidate_paths(repo, root, dirty, known)
@@ -100,7 +111,9 @@ def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> lis
         if path:
             stat = ((path, *_line_stat(_read(root, path), data)),)
         note = f"{len(data)} bytes" + ("" if path else ", no likely path: give one to --restore")
-        items.append(Recoverable(f"blob:{oid[:12]}", "blob", when, (path,) if path else (), stat, note))
+        items.append(
+            Recoverable(f"blob:{oid[:12]}", "blob", when, (path,) if path else (), stat, note)
+        )
     return items
 
 
@@ -122,7 +135,9 @@ def _ledger_paths(repo: git.RepoPaths) -> dict[str, str]:
     return found
 
 
-def _candidate_paths(repo: git.RepoPaths, root: Path, dirty: list[str], known: dict[str, str]) -> list[str]:
+def _candidate_paths(
+    repo: git.RepoPaths, root: Path, dirty: list[str], known: dict[str, str]
+) -> list[str]:
     """Paths a lost blob most likely belonged to: recently dirty, snapshotted, then tracked."""
     paths = list(dict.fromkeys([*dirty, *known.values()]))
     for snap in list(reversed(list_snapshots(repo)))[:5]:
@@ -158,7 +173,10 @@ def _read(root: Path, path: str) -> bytes | None:
 
 def _line_stat(old: bytes | None, new: bytes) -> tuple[int, int]:
     added = deleted = 0
-    for line in difflib.ndiff((old or b"").decode("utf-8", "replace").splitlines(), new.decode("utf-8", "replace").splitlines()):
+    for line in difflib.ndiff(
+        (old or b"").decode("utf-8", "replace").splitlines(),
+        new.decode("utf-8", "replace").splitlines(),
+    ):
         if line.startswith("+ "):
             added += 1
         elif line.startswith("- "):
@@ -176,7 +194,14 @@ class Restored:
     snapshot: str | None  # taken before overwriting dirty paths (--force)
 
 
-def restore(cwd: Path, handle: str, paths: Sequence[str], force: bool = False, keep: int = 50, max_age_days: float = 30.0) -> Restored:
+def restore(
+    cwd: Path,
+    handle: str,
+    paths: Sequence[str],
+    force: bool = False,
+    keep: int = 50,
+    max_age_days: float = 30.0,
+) -> Restored:
     """Write the content handle names back into the worktree (only the given paths if any)."""
     obs = observe(cwd)
     root = obs.root
@@ -187,8 +212,15 @@ def restore(cwd: Path, handle: str, paths: Sequence[str], force: bool = False, k
     blocked = [p for p, (_, oid) in files.items() if p in dirty and blob_id(root, p) != oid]
     if blocked and not force:
         listed = ", ".join(repr(p) for p in blocked)
-        raise Refused(f"refusing to overwrite uncommitted changes in {listed}; use --force (a snapshot is taken first)")
-    snap = take_snapshot(obs.paths.repo, f"before rescue --restore {handle}", keep, max_age_days) if blocked else None
+        raise Refused(
+            f"refusing to overwrite uncommitted changes in {listed}; "
+            "use --force (a snapshot is taken first)"
+        )
+    snap = (
+        take_snapshot(obs.paths.repo, f"before rescue --restore {handle}", keep, max_age_days)
+        if blocked
+        else None
+    )
     written, unchanged = [], []
     for path, (mode, oid) in files.items():
         if blob_id(root, path, "sha256" if len(oid) == 64 else "sha1") == oid and mode != "120000":
@@ -224,11 +256,16 @@ def _files_of(
         if len(wanted) != 1:
             path = _ledger_paths(repo).get(oid)
             if path is None or wanted:
-                raise UsageError(f"{handle} is a single file's content: give exactly one PATH to write it to")
+                raise UsageError(
+                    f"{handle} is a single file's content: give exactly one PATH to write it to"
+                )
             wanted = [path]
         return {wanted[0]: ("100644", oid)}
     if kind != "commit":
-        raise UsageError(f"{handle!r} is a {kind or 'missing object'}, not a snapshot, commit, stash entry or blob")
+        raise UsageError(
+            f"{handle!r} is a {kind or 'missing object'}, "
+            "not a snapshot, commit, stash entry or blob"
+        )
     trees = [oid]
     parents = git.commit_parents(root, oid)
     if len(parents) >= 3 and handle.startswith("stash"):

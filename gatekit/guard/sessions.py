@@ -105,7 +105,9 @@ def start_session(
     git_dir = obs.paths.repo.git_dir
     name = validate_name(name) if name is not None else default_name()
     if store.load_session(git_dir, name) is not None:
-        raise UsageError(f"a session named {name!r} already exists here; end it or pick another name")
+        raise UsageError(
+            f"a session named {name!r} already exists here; end it or pick another name"
+        )
     base = baseline_of(obs)
     record = store.SessionRecord(
         name=name,
@@ -150,7 +152,8 @@ def checkpoint(
 ) -> store.SessionRecord:
     """Update the edit ledger and move the clobber window to now.
 
-    paths: files the session edited (relative to base); without them, the dirty paths in the session's claims (or,
+    paths: files the session edited (relative to base); without them, the dirty paths in the
+    session's claims (or,
     with no claims, every dirty path no other session owns).
     """
     git_dir = obs.paths.repo.git_dir
@@ -220,7 +223,9 @@ def repo_relative(root: Path, path: str, base: Path) -> str:
     return rel.as_posix()
 
 
-def _pre_edit_ids(obs: Observation, start: dict[str, Any], paths: list[str]) -> dict[str, str | None]:
+def _pre_edit_ids(
+    obs: Observation, start: dict[str, Any], paths: list[str]
+) -> dict[str, str | None]:
     """Content before the session's edits: the dirty content at start, else the start HEAD's."""
     dirty_then: dict[str, str | None] = start.get("dirty", {})
     result: dict[str, str | None] = {p: dirty_then[p] for p in paths if p in dirty_then}

@@ -103,8 +103,10 @@ def _explain(obs: Observation, me: SessionRecord | None, window: Window) -> list
         for entry in entries:
             if entry.index < pos or entry in done:
                 continue
-            if (op == "reset" and entry.is_reset) or (op == "checkout" and entry.is_checkout) or (
-                op == "stash" and entry.message == "reset: moving to HEAD"
+            if (
+                (op == "reset" and entry.is_reset)
+                or (op == "checkout" and entry.is_checkout)
+                or (op == "stash" and entry.message == "reset: moving to HEAD")
             ):
                 done.append(entry)
                 break
@@ -123,9 +125,11 @@ def _reflog_signals(obs: Observation, window: Window, explained: list[ReflogEntr
             Signal(
                 "unexplained-reset",
                 "high",
-                f"{entry.message!r} at {iso(entry.time)} ({selector}) was not declared by this session"
+                f"{entry.message!r} at {iso(entry.time)} ({selector}) "
+                "was not declared by this session"
                 + (": a reset to the same commit discards unstaged edits" if same else ""),
-                "gatekit rescue  (snapshots, stash entries and dangling blobs hold the lost content)",
+                "gatekit rescue  (snapshots, stash entries and dangling blobs hold the lost "
+                "content)",
                 evidence={
                     "reflog": selector,
                     "message": entry.message,
@@ -142,12 +146,18 @@ def _head_signals(obs: Observation, window: Window, explained: list[ReflogEntry]
     now_head, now_branch = obs.status.head, obs.status.branch
     signals: list[Signal] = []
     switched = [e for e in obs.head_log[window.head_from :] if e.is_checkout and e not in explained]
-    if window.branch_known and now_branch != window.known_branch and not any(
-        e.is_checkout for e in explained
+    if (
+        window.branch_known
+        and now_branch != window.known_branch
+        and not any(e.is_checkout for e in explained)
     ):
         was = window.known_branch or "a detached HEAD"
         now = now_branch or f"a detached HEAD at {_short(now_head)}"
-        back = f"git switch {window.known_branch}" if window.known_branch else f"git switch --detach {_short(window.known_head)}"
+        back = (
+            f"git switch {window.known_branch}"
+            if window.known_branch
+            else f"git switch --detach {_short(window.known_head)}"
+        )
         signals.append(
             Signal(
                 "head-moved",
@@ -171,7 +181,8 @@ def _head_signals(obs: Observation, window: Window, explained: list[ReflogEntry]
                 "detached-head",
                 "low",
                 f"HEAD is detached at {_short(now_head)}: commits made now belong to no branch",
-                f"git switch -c <new-branch>  (keeps {_short(now_head)} and anything committed on it)",
+                f"git switch -c <new-branch>  (keeps {_short(now_head)} "
+                "and anything committed on it)",
                 evidence={"head": now_head},
             )
         )
@@ -185,14 +196,17 @@ def _head_signals(obs: Observation, window: Window, explained: list[ReflogEntry]
                 "high",
                 f"HEAD is at {_short(now_head)}, which does not descend from {_short(known)} "
                 "where the session last saw it",
-                f"git branch gatekit-rescue-{_short(known)[:8]} {known}  (keeps the old line of work)",
+                f"git branch gatekit-rescue-{_short(known)[:8]} {known}"
+                "  (keeps the old line of work)",
                 evidence={"was_head": known, "head": now_head},
             )
         )
     return signals
 
 
-def _orphaned_commits(obs: Observation, window: Window, explained: list[ReflogEntry]) -> list[Signal]:
+def _orphaned_commits(
+    obs: Observation, window: Window, explained: list[ReflogEntry]
+) -> list[Signal]:
     entries = obs.head_log[window.head_from :]
     origin: dict[str, ReflogEntry] = {}
     for entry in entries:
@@ -241,10 +255,20 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
             Signal(
                 "stash-push",
                 "low" if elsewhere else "high",
-                f"{selector} was pushed ({entry.message!r} at {iso(entry.time)}), not by this session"
-                + (" (made on another branch)" if elsewhere else ": it took unstaged edits out of the worktree"),
+                f"{selector} was pushed ({entry.message!r} at {iso(entry.time)}), "
+                "not by this session"
+                + (
+                    " (made on another branch)"
+                    if elsewhere
+                    else ": it took unstaged edits out of the worktree"
+                ),
                 f"gatekit rescue --restore {selector}",
-                evidence={"stash": selector, "commit": entry.new, "message": entry.message, "time": iso(entry.time)},
+                evidence={
+                    "stash": selector,
+                    "commit": entry.new,
+                    "message": entry.message,
+                    "time": iso(entry.time),
+                },
             )
         )
     for oid in dropped:
@@ -254,7 +278,8 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
             Signal(
                 "stash-drop",
                 "medium",
-                f"stash entry {_short(oid)} was popped, applied-and-dropped or dropped, not by this session",
+                f"stash entry {_short(oid)} was popped, applied-and-dropped or dropped, "
+                "not by this session",
                 f"git stash apply {oid}  (the commit stays in the object store until gc)",
                 evidence={"commit": oid},
             )
@@ -276,7 +301,10 @@ def _consume(declared: list[dict[str, Any]], oid: str, *, pushed: bool) -> bool:
 
 
 def _foreign_files(
-    obs: Observation, me: SessionRecord | None, record: SessionRecord | None, rivals: list[SessionRecord]
+    obs: Observation,
+    me: SessionRecord | None,
+    record: SessionRecord | None,
+    rivals: list[SessionRecord],
 ) -> list[Signal]:
     if me is None and not rivals:
         return []
@@ -299,11 +327,24 @@ def _foreign_files(
             severity = "low"
             back = f"leave them to {owner_name}; do not stage or commit them"
         else:
-            summary = f"{len(paths)} dirty path(s) this session never claimed or touched, clean when it began"
+            summary = (
+                f"{len(paths)} dirty path(s) this session never claimed or touched, "
+                "clean when it began"
+            )
             severity = "medium" if record is not None and (record.claims or ledger) else "low"
-            back = "find their writer before committing; `gatekit session checkpoint PATH` if they are yours"
+            back = (
+                "find their writer before committing; "
+                "`gatekit session checkpoint PATH` if they are yours"
+            )
         signals.append(
-            Signal("foreign-files", severity, summary, back, tuple(paths), {"owner": owner_name or None})
+            Signal(
+                "foreign-files",
+                severity,
+                summary,
+                back,
+                tuple(paths),
+                {"owner": owner_name or None},
+            )
         )
     return signals
 
@@ -312,9 +353,20 @@ def _reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool)
     ledger: dict[str, dict[str, Any]] = me.data.get("ledger", {}) if me else {}
     if not ledger:
         return []
-    like = next((v.get("after") or v.get("before") for v in ledger.values() if v.get("after") or v.get("before")), None)
+    like = next(
+        (
+            v.get("after") or v.get("before")
+            for v in ledger.values()
+            if v.get("after") or v.get("before")
+        ),
+        None,
+    )
     now = blob_ids(obs.root, list(ledger), like)
-    reverted = [p for p, v in ledger.items() if now[p] == v.get("before") and v.get("before") != v.get("after")]
+    reverted = [
+        p
+        for p, v in ledger.items()
+        if now[p] == v.get("before") and v.get("before") != v.get("after")
+    ]
     if not reverted:
         return []
     from gatekit.guard.snapshots import find_snapshot_with
@@ -342,7 +394,9 @@ def _reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool)
     return signals
 
 
-def _staged_foreign(obs: Observation, record: SessionRecord | None, rivals: list[SessionRecord]) -> list[Signal]:
+def _staged_foreign(
+    obs: Observation, record: SessionRecord | None, rivals: list[SessionRecord]
+) -> list[Signal]:
     staged = git.staged_paths(obs.root)
     ledger = record.data.get("ledger", {}) if record else {}
     signals = []
@@ -359,7 +413,8 @@ def _staged_foreign(obs: Observation, record: SessionRecord | None, rivals: list
                 "staged-foreign",
                 "high",
                 f"staged {path!r}: {why} (committing someone else's files)",
-                f"git restore --staged -- {_quote(path)}  (or `gatekit session checkpoint {_quote(path)}` if it is yours)",
+                f"git restore --staged -- {_quote(path)}  "
+                f"(or `gatekit session checkpoint {_quote(path)}` if it is yours)",
                 (path,),
                 {"owner": owner.name if owner else None},
             )
@@ -382,7 +437,8 @@ def _stale_lock(obs: Observation) -> list[Signal]:
         Signal(
             "stale-lock",
             "medium",
-            f"{lock} exists ({age:.0f}s old) and no git process is running here: every commit fails",
+            f"{lock} exists ({age:.0f}s old) and no git process is running here: "
+            "every commit fails",
             f"rm {_quote(str(lock))}",
             evidence={"lock": str(lock), "age_seconds": round(age, 1)},
         )

@@ -63,7 +63,9 @@ def latest_snapshot_time(repo: git.RepoPaths | Path | str) -> float | None:
     return snaps[-1].time if snaps else None
 
 
-def take_snapshot(repo: git.RepoPaths, reason: str, keep: int = 50, max_age_days: float = 30.0) -> Snapshot | None:
+def take_snapshot(
+    repo: git.RepoPaths, reason: str, keep: int = 50, max_age_days: float = 30.0
+) -> Snapshot | None:
     """Save tracked changes and untracked, non-ignored files; None when there is nothing new."""
     root = repo.toplevel
     head = git.head_commit(root)
@@ -113,8 +115,10 @@ def find_snapshot(repo: git.RepoPaths, handle: str) -> Snapshot | None:
     return None
 
 
-def find_snapshot_with(repo: git.RepoPaths, path: str, blob: str | None, limit: int = 20) -> str | None:
-    """The newest recent snapshot holding path with content blob (for a reverted edit's way back)."""
+def find_snapshot_with(
+    repo: git.RepoPaths, path: str, blob: str | None, limit: int = 20
+) -> str | None:
+    """The newest recent snapshot holding path with content blob (a reverted edit's way back)."""
     if blob is None:
         return None
     for snap in list(reversed(list_snapshots(repo)))[:limit]:
@@ -131,5 +135,7 @@ def _identity() -> dict[str, str]:
     env = {}
     for role in ("AUTHOR", "COMMITTER"):
         env.setdefault(f"GIT_{role}_NAME", os.environ.get(f"GIT_{role}_NAME", "gatekit"))
-        env.setdefault(f"GIT_{role}_EMAIL", os.environ.get(f"GIT_{role}_EMAIL", "gatekit@localhost"))
+        env.setdefault(
+            f"GIT_{role}_EMAIL", os.environ.get(f"GIT_{role}_EMAIL", "gatekit@localhost")
+        )
     return env

@@ -14,7 +14,7 @@ from testing.repo import REPO_ROOT, Repo
 
 
 def test_default_severity_matches_the_config_default() -> None:
-    assert DEFAULT_SEVERITY == GuardConfig().severity
+    assert GuardConfig().severity == DEFAULT_SEVERITY
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,10 @@ def test_default_severity_matches_the_config_default() -> None:
     [
         (["clobber"], {"--staged": False, "--format": "text"}),
         (["clobber", "--staged", "--format=json"], {"--staged": True, "--format": "json"}),
-        (["clobber", "--session", "a b", "--since", "2h"], {"--staged": False, "--format": "text", "--session": "a b", "--since": "2h"}),
+        (
+            ["clobber", "--session", "a b", "--since", "2h"],
+            {"--staged": False, "--format": "text", "--session": "a b", "--since": "2h"},
+        ),
         (["clobber", "--help"], None),
         (["clobber", "--severity", "bogus"], None),
         (["clobber", "--since"], None),
@@ -35,7 +38,9 @@ def test_parse_takes_only_plain_spellings(argv: list[str], expected: dict | None
 
 
 def test_fast_path_reads_severity_from_pyproject(repo: Repo) -> None:
-    repo.write("pyproject.toml", '[project]\nname = "x"\n\n[tool.gatekit.guard]\nseverity = "high"\n')
+    repo.write(
+        "pyproject.toml", '[project]\nname = "x"\n\n[tool.gatekit.guard]\nseverity = "high"\n'
+    )
     w = Writer(repo, "A").start()
     (repo.path / ".git" / "index.lock").write_bytes(b"")  # a medium signal
     assert w.clobber().returncode == 0
@@ -48,7 +53,14 @@ def test_fast_path_and_click_path_print_the_same_report(repo: Repo) -> None:
     fast = w.clobber("--format", "json")
     env = {**repo.env, "PYTHONPATH": str(REPO_ROOT), "GATEKIT_SESSION": "A"}
     slow = subprocess.run(
-        [sys.executable, "-c", "from gatekit.cli import main; main()", "clobber", "--format", "json"],
+        [
+            sys.executable,
+            "-c",
+            "from gatekit.cli import main; main()",
+            "clobber",
+            "--format",
+            "json",
+        ],
         cwd=repo.path,
         env=env,
         capture_output=True,
@@ -65,7 +77,14 @@ def test_fast_path_config_errors_exit_2(repo: Repo) -> None:
 
 
 def test_fast_path_does_not_import_click(repo: Repo) -> None:
-    probe = "import runpy, sys; sys.argv = ['gatekit', 'clobber']\ntry:\n    runpy.run_module('gatekit', run_name='__main__')\nexcept SystemExit:\n    pass\nprint('click' in sys.modules, 'git' in sys.modules, 'watchdog' in sys.modules)"
+    probe = (
+        "import runpy, sys; sys.argv = ['gatekit', 'clobber']\n"
+        "try:\n    runpy.run_module('gatekit', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('click' in sys.modules, 'git' in sys.modules, 'watchdog' in sys.modules)"
+    )
     env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    out = subprocess.run([sys.executable, "-c", probe], cwd=repo.path, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo.path, env=env, capture_output=True, text=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "False False False", out.stderr

@@ -14,7 +14,9 @@ def items(repo: Repo) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def test_rescue_lists_snapshots_stash_entries_and_orphaned_commits_with_diffstats(repo: Repo) -> None:
+def test_rescue_lists_snapshots_stash_entries_and_orphaned_commits_with_diffstats(
+    repo: Repo,
+) -> None:
     repo.write("README.md", "hello\nsnapshotted line\n")
     assert repo.gatekit("snapshot").returncode == 0
     repo.git("stash")

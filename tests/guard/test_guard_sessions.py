@@ -23,7 +23,9 @@ def listing(repo: Repo) -> dict[str, dict]:
 
 def test_start_records_the_baseline_in_the_worktree_git_dir(repo: Repo) -> None:
     repo.write("dirty before.txt", "already dirty\n")
-    result = repo.gatekit("session", "start", "--name", "agent-1", "--claim", "src/**", "--claim", "docs/")
+    result = repo.gatekit(
+        "session", "start", "--name", "agent-1", "--claim", "src/**", "--claim", "docs/"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "agent-1"
     assert "GATEKIT_SESSION=agent-1" in result.stderr
@@ -47,7 +49,10 @@ def test_checkpoint_ledger_records_before_and_after_content(repo: Repo) -> None:
     head_blob = repo.git("rev-parse", "HEAD:README.md").strip()
     assert ledger["README.md"]["before"] == head_blob
     assert ledger["README.md"]["after"] == repo.git("hash-object", "README.md").strip()
-    assert ledger["new.txt"] == {"before": None, "after": repo.git("hash-object", "new.txt").strip()}
+    assert ledger["new.txt"] == {
+        "before": None,
+        "after": repo.git("hash-object", "new.txt").strip(),
+    }
 
 
 def test_checkpoint_without_claims_leaves_other_sessions_files_alone(repo: Repo) -> None:
@@ -74,9 +79,21 @@ def test_list_spans_worktrees_and_tells_dead_from_alive(repo: Repo, tmp_path: Pa
     linked = repo.worktree_add(tmp_path / "wt", "feature")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        assert repo.gatekit("session", "start", "--name", "live", "--pid", str(sleeper.pid)).returncode == 0
-        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], stdout=subprocess.PIPE, text=True)
-        assert linked.gatekit("session", "start", "--name", "gone", "--pid", dead.stdout.strip()).returncode == 0
+        assert (
+            repo.gatekit("session", "start", "--name", "live", "--pid", str(sleeper.pid)).returncode
+            == 0
+        )
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert (
+            linked.gatekit(
+                "session", "start", "--name", "gone", "--pid", dead.stdout.strip()
+            ).returncode
+            == 0
+        )
         rows = listing(linked)
         assert rows["live"]["alive"] is True and rows["live"]["worktree_id"] == "main"
         assert rows["gone"]["alive"] is False and rows["gone"]["branch"] == "feature"

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from gatekit.git import get_repo_paths
-from gatekit.guard.snapshots import latest_snapshot_time, list_snapshots, prune_snapshots, take_snapshot
+from gatekit.guard.snapshots import (
+    latest_snapshot_time,
+    list_snapshots,
+    prune_snapshots,
+    take_snapshot,
+)
 from testing.guard import snapshot_refs
 from testing.repo import Repo
 from testing.state import capture_state
@@ -73,7 +78,9 @@ def test_prune_by_age_keeps_the_newest(repo: Repo) -> None:
     assert len(list_snapshots(paths)) == 1
 
 
-def test_latest_snapshot_time_and_linked_worktrees_are_kept_apart(repo: Repo, tmp_path: Path) -> None:
+def test_latest_snapshot_time_and_linked_worktrees_are_kept_apart(
+    repo: Repo, tmp_path: Path
+) -> None:
     linked = repo.worktree_add(tmp_path / "wt", "feature")
     assert latest_snapshot_time(repo.path) is None
     linked.write("l.txt", "linked\n")
