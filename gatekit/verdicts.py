@@ -27,17 +27,21 @@ import hashlib
 import json
 import os
 import socket
+import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekit import git
 from gatekit.config import Gate
 from gatekit.git import RepoPaths
 from gatekit.layout import NOTES_REF, locks_dir, shared_state_dir
 from gatekit.toolchain_versions import ToolchainProbe, gate_program
+
+if TYPE_CHECKING:
+    from gatekit.gates import GateResult
 
 PASSED = "passed"
 FAILED = "failed"
@@ -202,3 +206,42 @@ class VerdictStore:
                 yield
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class NotesVerdictCache:
+    """checking.VerdictCache on top of VerdictStore: what check, verify-push and land consult."""
+
+    def __init__(self, repo: RepoPaths, notify: Callable[[str], None] | None = None) -> None:
+        self.store = VerdictStore(repo)
+        self.notify = notify or _to_stderr
+        self.flips: list[Flip] = []
+
+    def lookup(self, tree: str, gate: Gate) -> GateResult | None:
+        """The latest verdict for (tree, gate) as a cached GateResult; callers reuse only passes."""
+        from gatekit.gates import GateResult
+
+        verdict = self.store.latest(tree, gate)
+        if verdict is None:
+            return None
+        where = f"{verdict.status} on {verdict.host or 'an unknown host'} at {_when(verdict.time)}"
+        return GateResult(
+            gate,
+            verdict.status,
+            verdict.duration,
+            0 if verdict.passed else None,
+            f"verdict cached: {where}",
+            b"",
+            cached=True,
+        )
+
+    def record(self, tree: str, gate: Gate, result: GateResult) -> None:
+        flip = self.store.record(tree, gate, result.status == PASSED, result.duration)
+        if flip is not None:
+            result.flaky = True
+            self.flips.append(flip)
+            self.notify(flip.describe())
+
+
+def _to_stderr(message: str) -> None:
+    sys.stderr.write(f"gatekit: {message}\n")
+    sys.stderr.flush()
