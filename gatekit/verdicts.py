@@ -133,14 +133,16 @@ class VerdictStore:
         self.notes_ref = notes_ref
         self.probe = ToolchainProbe(shared_state_dir(repo.common_dir))
         self._history: dict[str, list[Verdict]] = {}
-        self._fingerprints: dict[Gate, str] = {}
+        self._fingerprints: dict[tuple[object, ...], str] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
     def fingerprint(self, gate: Gate) -> str:
-        if gate not in self._fingerprints:
-            self._fingerprints[gate] = gate_fingerprint(gate, self.probe)
-        return self._fingerprints[gate]
+        # Gate holds a dict (env), so it is not hashable: key the memo on its fields.
+        key = (gate.run, gate.shell, gate.cwd, tuple(sorted(gate.env.items())))
+        if key not in self._fingerprints:
+            self._fingerprints[key] = gate_fingerprint(gate, self.probe)
+        return self._fingerprints[key]
 
     def history(self, tree: str) -> list[Verdict]:
         """Every verdict recorded for tree, oldest first."""

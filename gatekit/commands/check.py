@@ -108,11 +108,9 @@ def _reporter(app: App, fmt: str):  # type: ignore[no-untyped-def]
 
 
 def _cache(app: App):  # type: ignore[no-untyped-def]
-    """The git-notes verdict cache, once verdicts.py exists (issue 4)."""
-    try:
-        from gatekit.verdicts import NotesVerdictCache  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+    """The git-notes verdict cache (verdicts.py, issue 4): a tree that passed is not rebuilt."""
+    from gatekit.verdicts import NotesVerdictCache
+
     return NotesVerdictCache(app.repo)
 
 
