@@ -1,6 +1,6 @@
 """Builders for land / verify-push tests: a tiny Python app whose gate really imports and runs it.
 
-The gate `python -c "import app; app.main()"` catches what `compileall` cannot (a call to a
+The gate imports every top-level module and runs `app.main()`: it catches what `compileall` cannot (a call to a
 renamed function), and appends a line to $GATE_COUNTER (a file outside the repository) each
 time it runs, so tests can count real gate runs.
 """
@@ -15,7 +15,9 @@ from pathlib import Path
 from testing.repo import Repo, init_repo
 
 GATE_SCRIPT = (
-    "import os, app\n"
+    "import glob, importlib, os, app\n"
+    "for path in sorted(glob.glob('*.py')):\n"
+    "    importlib.import_module(path[:-3])\n"
     "counter = os.environ.get('GATE_COUNTER')\n"
     "if counter:\n"
     "    open(counter, 'a').write('run\\n')\n"
