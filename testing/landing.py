@@ -64,3 +64,15 @@ def counter_lines(path: Path) -> int:
 
 def first_parent_commits(repo: Repo, ref: str = "main") -> list[str]:
     return repo.git("rev-list", "--first-parent", ref).split()
+
+
+def builds(repo: Repo, commit: str, scratch: Path) -> bool:
+    """Does commit pass the same check as the gate? Extracted outside the repository."""
+    import subprocess
+
+    out = scratch / f"build-{commit[:12]}-{len(list(scratch.glob('build-*')))}"
+    out.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=repo.path, env=repo.env, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+    gate = [sys.executable, "-c", GATE_SCRIPT]
+    return subprocess.run(gate, cwd=out, capture_output=True, env={"PATH": "/usr/bin:/bin"}).returncode == 0

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from testing.landing import APP, GATE_SCRIPT, app_repo, branch_with, counter_lines, first_parent_commits, gate_config
+from testing.landing import APP, app_repo, branch_with, builds, counter_lines, first_parent_commits, gate_config
 from testing.repo import Repo
-
-
-def _builds(repo: Repo, commit: str, tmp_path: Path) -> bool:
-    """Does commit's tree run (the same check as the gate), extracted outside the repository."""
-    out = tmp_path / f"build-{commit[:12]}"
-    out.mkdir()
-    archive = subprocess.run(["git", "archive", commit], cwd=repo.path, env=repo.env, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
-    gate = [sys.executable, "-c", GATE_SCRIPT]
-    return subprocess.run(gate, cwd=out, capture_output=True, env={"PATH": "/usr/bin:/bin"}).returncode == 0
 
 
 def _semantic_conflict_branches(repo: Repo) -> None:
@@ -32,7 +20,7 @@ def test_semantic_conflict_lands_a_and_refuses_b_naming_the_gate(app: Repo, tmp_
     _semantic_conflict_branches(app)
     a_before, b_before = app.rev("A"), app.rev("B")
     # Each builds alone.
-    assert _builds(app, "A", tmp_path) and _builds(app, "B", tmp_path)
+    assert builds(app, "A", tmp_path) and builds(app, "B", tmp_path)
     result = app.gatekit("land", "A", "B", "--onto", "main")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "landed: A" in result.stdout
@@ -42,7 +30,7 @@ def test_semantic_conflict_lands_a_and_refuses_b_naming_the_gate(app: Repo, tmp_
     # main moved to a merge of A only; every first-parent commit builds.
     assert app.git("log", "-1", "--format=%s", "main").strip() == "Merge branch 'A' into main"
     for commit in first_parent_commits(app):
-        assert _builds(app, commit, tmp_path), commit
+        assert builds(app, commit, tmp_path), commit
     # The branches themselves are never modified.
     assert (app.rev("A"), app.rev("B")) == (a_before, b_before)
 
