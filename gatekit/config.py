@@ -178,16 +178,20 @@ def parse_config(table: Any, *, source: str, prefix: str = "") -> Config:
         names.add(gate.name)
         if gate.timeout is not None and gate.timeout <= 0:
             raise ConfigError(source, _join(prefix, f"gates[{index}].timeout"), "expected a positive number of seconds")
-    # A shell gate is one script string; a list given with shell = true is joined back into one.
     gates = tuple(
-        dataclasses.replace(gate, origin=source, run=(shlex.join(gate.run),) if gate.shell else gate.run)
-        for gate in config.gates
+        dataclasses.replace(gate, origin=source, run=_shell_script(table["gates"][i]["run"]) if gate.shell else gate.run)
+        for i, gate in enumerate(config.gates)
     )
     if config.heartbeat <= 0:
         raise ConfigError(source, _join(prefix, "heartbeat"), "expected a positive number of seconds")
     if config.sandbox.slots < 1:
         raise ConfigError(source, _join(prefix, "sandbox.slots"), "expected at least 1")
     return dataclasses.replace(config, gates=gates, source=source)
+
+
+def _shell_script(raw: str | list[str]) -> tuple[str, ...]:
+    """A shell gate runs one script: a string as written, a list joined with shell quoting."""
+    return (raw,) if isinstance(raw, str) else (shlex.join(raw),)
 
 
 # -- the generic table -> dataclass walker ----------------------------------------------------
