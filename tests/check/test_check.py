@@ -74,24 +74,46 @@ def test_staged_is_the_default_subject_inside_a_commit_hook(repo: Repo) -> None:
     hook = repo.path / ".git" / "hooks" / "pre-commit"
     hook.write_text(f"#!/bin/sh\nPYTHONPATH={REPO_ROOT} exec {sys.executable} -m gatekit check\n")
     hook.chmod(0o755)
-    commit = subprocess.run(["git", "commit", "-qm", "broken"], cwd=repo.path, env=repo.env, capture_output=True, text=True)
+    commit = subprocess.run(
+        ["git", "commit", "-qm", "broken"], cwd=repo.path, env=repo.env, capture_output=True, text=True
+    )
     assert commit.returncode != 0
     assert "the staged changes" in commit.stderr  # git sends hook output to stderr
     # `git commit -a` builds a temporary index; the hook must verify that one.
     repo.git("reset", "-q", "app.py")
     repo.write("app.py", "def main():\n    return 5\n")
-    commit = subprocess.run(["git", "commit", "-qam", "fixed"], cwd=repo.path, env=repo.env, capture_output=True, text=True)
+    commit = subprocess.run(
+        ["git", "commit", "-qam", "fixed"], cwd=repo.path, env=repo.env, capture_output=True, text=True
+    )
     assert commit.returncode == 0, commit.stdout + commit.stderr
 
 
 def test_merge_into_fails_when_the_branch_breaks_only_once_merged(repo: Repo) -> None:
     gate_config(repo)
-    repo.commit("lib", {"lib.py": "def total(x):\n    return x\n", "app.py": "import lib\ndef main():\n    return lib.total(1)\n"})
+    repo.commit(
+        "lib",
+        {
+            "lib.py": "def total(x):\n    return x\n",
+            "app.py": "import lib\ndef main():\n    return lib.total(1)\n",
+        },
+    )
     repo.branch("feature")
     # main moves on: total() is renamed and its callers updated.
-    repo.commit("rename", {"lib.py": "def grand_total(x):\n    return x\n", "app.py": "import lib\ndef main():\n    return lib.grand_total(1)\n"})
+    repo.commit(
+        "rename",
+        {
+            "lib.py": "def grand_total(x):\n    return x\n",
+            "app.py": "import lib\ndef main():\n    return lib.grand_total(1)\n",
+        },
+    )
     repo.checkout("feature")
-    repo.commit("new caller", {"report.py": "import lib\nVALUE = lib.total(2)\n", "app.py": "import lib, report\ndef main():\n    return lib.total(1)\n"})
+    repo.commit(
+        "new caller",
+        {
+            "report.py": "import lib\nVALUE = lib.total(2)\n",
+            "app.py": "import lib, report\ndef main():\n    return lib.total(1)\n",
+        },
+    )
     assert repo.gatekit("check", "--rev", "feature").returncode == 0
     merged = repo.gatekit("check", "--rev", "feature", "--merge-into", "main")
     assert merged.returncode == 1, merged.stdout
@@ -156,7 +178,10 @@ def test_sandbox_is_reused_so_build_outputs_persist(repo: Repo) -> None:
 
 def test_gate_timeout_kills_the_whole_process_group(repo: Repo, tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
-    gate_config(repo, f'[[gates]]\nname = "hang"\nrun = "sleep 300 & echo $! > {pidfile}; wait"\nshell = true\ntimeout = 1\n')
+    gate_config(
+        repo,
+        f'[[gates]]\nname = "hang"\nrun = "sleep 300 & echo $! > {pidfile}; wait"\nshell = true\ntimeout = 1\n',
+    )
     started = time.monotonic()
     result = repo.gatekit("check")
     assert result.returncode == 1
@@ -168,9 +193,17 @@ def test_gate_timeout_kills_the_whole_process_group(repo: Repo, tmp_path: Path) 
 
 def test_ctrl_c_kills_gates_and_exits_130(repo: Repo, tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
-    gate_config(repo, f'[[gates]]\nname = "hang"\nrun = "sleep 300 & echo $! > {pidfile}; wait"\nshell = true\n')
+    gate_config(
+        repo, f'[[gates]]\nname = "hang"\nrun = "sleep 300 & echo $! > {pidfile}; wait"\nshell = true\n'
+    )
     env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "gatekit", "check"], cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gatekit", "check"],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _wait_for(pidfile)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)
@@ -182,7 +215,13 @@ def test_sigkill_mid_run_leaves_the_next_run_able_to_proceed(repo: Repo, tmp_pat
     marker = tmp_path / "started"
     gate_config(repo, f'[[gates]]\nname = "slow"\nrun = "touch {marker}; sleep 30"\nshell = true\n')
     env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "gatekit", "check"], cwd=repo.path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gatekit", "check"],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _wait_for(marker)
     proc.kill()
     proc.wait()
@@ -202,7 +241,7 @@ def test_heartbeat_during_silence(repo: Repo) -> None:
 
 def test_huge_and_non_utf8_output_is_streamed_and_reported(repo: Repo, tmp_path: Path) -> None:
     script = "import sys; sys.stdout.buffer.write((b'x' * 1023 + b'\\n') * 51200); sys.stdout.buffer.write(b'\\xff\\xfe bad bytes\\n'); sys.exit(3)"
-    gate_config(repo, f'[[gates]]\nname = "noisy"\nrun = ["python", "-c", \'\'\'{script}\'\'\']\n')
+    gate_config(repo, f"[[gates]]\nname = \"noisy\"\nrun = [\"python\", \"-c\", '''{script}''']\n")
     junit = tmp_path / "junit.xml"
     result = subprocess.run(
         [sys.executable, "-m", "gatekit", "check", "--junit", str(junit)],
@@ -233,7 +272,16 @@ def test_no_gates_and_no_toolchain_is_exit_2_with_help(repo: Repo) -> None:
     assert "no toolchain was found" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--rev", "--upload-pack=evil"], ["--rev", "no-such-branch"], ["--merge-into", "nowhere"], ["--staged", "--rev", "HEAD"], ["--gate", "nope"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--rev", "--upload-pack=evil"],
+        ["--rev", "no-such-branch"],
+        ["--merge-into", "nowhere"],
+        ["--staged", "--rev", "HEAD"],
+        ["--gate", "nope"],
+    ],
+)
 def test_bad_arguments_exit_2(repo: Repo, args: list[str]) -> None:
     gate_config(repo, '[[gates]]\nname = "ok"\nrun = "true"\n')
     result = repo.gatekit("check", *args)
@@ -250,10 +298,19 @@ def test_outside_a_repository_exit_2(tmp_path: Path, git_env: dict[str, str]) ->
 
 
 def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
-    gate_config(repo, '[[gates]]\nname = "pause"\nrun = ["python", "-c", "import time, os; print(os.getcwd()); time.sleep(2)"]\n')
+    gate_config(
+        repo,
+        '[[gates]]\nname = "pause"\nrun = ["python", "-c", "import time, os; print(os.getcwd()); time.sleep(2)"]\n',
+    )
     env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "gatekit", "check", "--format", "json"], cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, "-m", "gatekit", "check", "--format", "json"],
+            cwd=repo.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(2)
     ]
     outputs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
@@ -263,9 +320,18 @@ def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
 
 
 def test_all_slots_busy_waits_and_says_so(repo: Repo) -> None:
-    gate_config(repo, '[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", "import time; time.sleep(2)"]\n')
+    gate_config(
+        repo,
+        '[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", "import time; time.sleep(2)"]\n',
+    )
     env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    first = subprocess.Popen([sys.executable, "-m", "gatekit", "check"], cwd=repo.path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "gatekit", "check"],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.8)
     second = repo.gatekit("check")
     first.wait(timeout=60)
@@ -304,7 +370,10 @@ def test_fail_fast_stops_at_the_first_failure(repo: Repo) -> None:
 
 
 def test_stage_selects_gates(repo: Repo) -> None:
-    gate_config(repo, '[[gates]]\nname = "fast"\nrun = "true"\nstages = ["pre-commit"]\n[[gates]]\nname = "full"\nrun = "true"\nstages = ["ci"]\n')
+    gate_config(
+        repo,
+        '[[gates]]\nname = "fast"\nrun = "true"\nstages = ["pre-commit"]\n[[gates]]\nname = "full"\nrun = "true"\nstages = ["ci"]\n',
+    )
     result = repo.gatekit("check", "--stage", "ci", "--format", "json")
     assert [g["name"] for g in json.loads(result.stdout)["gates"]] == ["full"]
     result = repo.gatekit("check", "--stage", "pre-push", "--format", "json")
@@ -313,12 +382,19 @@ def test_stage_selects_gates(repo: Repo) -> None:
 
 
 def test_reports_junit_json_and_github(repo: Repo, tmp_path: Path) -> None:
-    gate_config(repo, '[[gates]]\nname = "good"\nrun = "true"\n[[gates]]\nname = "bad"\nrun = ["sh", "-c", "echo broken: 100%; exit 4"]\n')
+    gate_config(
+        repo,
+        '[[gates]]\nname = "good"\nrun = "true"\n[[gates]]\nname = "bad"\nrun = ["sh", "-c", "echo broken: 100%; exit 4"]\n',
+    )
     junit = tmp_path / "out" / "junit.xml"
     quality = tmp_path / "out" / "quality.json"
     summary = tmp_path / "summary.md"
     result = repo.gatekit(
-        "check", "--junit", str(junit), "--codequality", str(quality),
+        "check",
+        "--junit",
+        str(junit),
+        "--codequality",
+        str(quality),
         env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert result.returncode == 1

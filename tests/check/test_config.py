@@ -10,7 +10,9 @@ from testing.repo import Repo
 
 
 def test_gate_run_string_is_split_like_a_shell() -> None:
-    config = parse_config({"gates": [{"name": "build", "run": "cargo build --message-format 'short x'"}]}, source="g.toml")
+    config = parse_config(
+        {"gates": [{"name": "build", "run": "cargo build --message-format 'short x'"}]}, source="g.toml"
+    )
     assert config.gates[0].run == ("cargo", "build", "--message-format", "short x")
     assert config.gates[0].shell is False
 
@@ -26,11 +28,19 @@ def test_shell_gate_keeps_one_script() -> None:
         ({"gatse": []}, "gatse", "did you mean 'gates'"),
         ({"gates": [{"name": "a", "run": "x", "timeot": 3}]}, "gates[0].timeot", "did you mean 'timeout'"),
         ({"gates": [{"name": "a", "run": 3}]}, "gates[0].run", "expected a string or a list of strings"),
-        ({"gates": [{"name": "a", "run": "x"}, {"name": "a", "run": "y"}]}, "gates[1].name", "duplicate gate name 'a'"),
+        (
+            {"gates": [{"name": "a", "run": "x"}, {"name": "a", "run": "y"}]},
+            "gates[1].name",
+            "duplicate gate name 'a'",
+        ),
         ({"gates": [{"run": "x"}]}, "gates[0].name", "required key is missing"),
         ({"gates": [{"name": "a", "run": "x", "timeout": "5"}]}, "gates[0].timeout", "expected a number"),
         ({"gates": [{"name": "a", "run": "x", "timeout": -1}]}, "gates[0].timeout", "positive"),
-        ({"gates": [{"name": "a", "run": "x", "stages": ["pre-comit"]}]}, "gates[0].stages", "did you mean 'pre-commit'"),
+        (
+            {"gates": [{"name": "a", "run": "x", "stages": ["pre-comit"]}]},
+            "gates[0].stages",
+            "did you mean 'pre-commit'",
+        ),
         ({"gates": [{"name": "a", "run": "x", "env": {"A": 1}}]}, "gates[0].env.A", "expected a string"),
         ({"gates": [{"name": "a", "run": ""}]}, "gates[0].run", "empty"),
         ({"gates": {"name": "a"}}, "gates", "expected an array"),
@@ -63,7 +73,9 @@ def test_pyproject_without_gatekit_table_means_defaults(tmp_path: Path) -> None:
 
 def test_pyproject_errors_use_the_tool_gatekit_key_path(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.gatekit]\nprotectd = []\n")
-    with pytest.raises(ConfigError, match=r"tool\.gatekit\.protectd: unknown key \(did you mean 'protected'\?\)"):
+    with pytest.raises(
+        ConfigError, match=r"tool\.gatekit\.protectd: unknown key \(did you mean 'protected'\?\)"
+    ):
         load_config(tmp_path)
 
 
