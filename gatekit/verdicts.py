@@ -213,15 +213,20 @@ class VerdictStore:
 class NotesVerdictCache:
     """checking.VerdictCache on top of VerdictStore: what check, verify-push and land consult."""
 
-    def __init__(self, repo: RepoPaths, notify: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, repo: RepoPaths, notify: Callable[[str], None] | None = None, *, reuse: bool = True
+    ) -> None:
         self.store = VerdictStore(repo)
         self.notify = notify or _to_stderr
+        self.reuse = reuse  # False (--no-cache): every gate runs, and its verdict is still recorded
         self.flips: list[Flip] = []
 
     def lookup(self, tree: str, gate: Gate) -> GateResult | None:
         """The latest verdict for (tree, gate) as a cached GateResult; callers reuse only passes."""
         from gatekit.gates import GateResult
 
+        if not self.reuse:
+            return None
         verdict = self.store.latest(tree, gate)
         if verdict is None:
             return None

@@ -63,10 +63,10 @@ class Verifier:
     _cache: object = field(default=None, repr=False)
 
     def cache(self):  # type: ignore[no-untyped-def]
-        if self._cache is None and self.use_cache:
+        if self._cache is None:
             from gatekit.verdicts import NotesVerdictCache
 
-            self._cache = NotesVerdictCache(self.app.repo, notify=self.notify)
+            self._cache = NotesVerdictCache(self.app.repo, notify=self.notify, reuse=self.use_cache)
         return self._cache
 
     def verify(self, commit: str, label: str) -> CheckOutcome:
