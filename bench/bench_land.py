@@ -55,8 +55,7 @@ def land(repo: Repo, *branches: str) -> int:
         [sys.executable, "-m", "gatekit", "land", *branches],
         cwd=repo.path,
         env=repo.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
     )
     return result.returncode
 
@@ -78,7 +77,9 @@ def main() -> None:
         figures = {}
         for mode in ("batch", "one-by-one"):
             counter = Path(tmp) / f"{mode}.runs"
-            repo = make_repo(Path(tmp) / mode, {**env, "GATE_COUNTER": str(counter)}, args.build_seconds, args.bad)
+            repo = make_repo(
+                Path(tmp) / mode, {**env, "GATE_COUNTER": str(counter)}, args.build_seconds, args.bad
+            )
             started = time.perf_counter()
             codes = [land(repo, *names)] if mode == "batch" else [land(repo, name) for name in names]
             wall = time.perf_counter() - started
@@ -94,9 +95,12 @@ def main() -> None:
 
 
 def _contains(repo: Repo, branch: str) -> bool:
-    return subprocess.run(
-        ["git", "merge-base", "--is-ancestor", branch, "main"], cwd=repo.path, env=repo.env
-    ).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "merge-base", "--is-ancestor", branch, "main"], cwd=repo.path, env=repo.env
+        ).returncode
+        == 0
+    )
 
 
 if __name__ == "__main__":

@@ -50,13 +50,19 @@ def main() -> None:
         # would recompile every module on every start and measure the compiler, not the cache.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         config = f'[[gates]]\nname = "build"\nrun = ["{sys.executable}", "build.py"]\n'
-        repo = init_repo(Path(tmp) / "repo", env, {"gatekit.toml": config, "build.py": busy_build(args.build_seconds)})
+        repo = init_repo(
+            Path(tmp) / "repo", env, {"gatekit.toml": config, "build.py": busy_build(args.build_seconds)}
+        )
         check = [sys.executable, "-m", "gatekit", "check", "--rev", "HEAD"]
         timed(check, repo.path, env)  # verifies the tree once (and creates the sandbox)
-        miss = statistics.median(timed([*check, "--no-cache"], repo.path, env) for _ in range(max(1, args.repeat // 2)))
+        miss = statistics.median(
+            timed([*check, "--no-cache"], repo.path, env) for _ in range(max(1, args.repeat // 2))
+        )
         hits = [timed(check, repo.path, env) for _ in range(args.repeat)]
         hit = statistics.median(hits)
-        floor = statistics.median(timed([sys.executable, "-c", "pass"], repo.path, env) for _ in range(args.repeat))
+        floor = statistics.median(
+            timed([sys.executable, "-c", "pass"], repo.path, env) for _ in range(args.repeat)
+        )
         print(
             f"(a) `check` on a verified tree: {hit:.3f}s (cache hit, target < 0.3 s); "
             f"`check --no-cache`: {miss:.2f}s (build of {args.build_seconds:g}s) -> "

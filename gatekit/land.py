@@ -254,7 +254,7 @@ def _refuse_dirty_target_worktree(root: Path, target_ref: str) -> Path | None:
     if dirty:
         shown = "\n".join(f"  {p}" for p in dirty[:20]) + ("\n  ..." if len(dirty) > 20 else "")
         raise Refused(
-            f"{target_ref[len('refs/heads/'):]} is checked out in {worktree} with uncommitted changes; "
+            f"{target_ref[len('refs/heads/') :]} is checked out in {worktree} with uncommitted changes; "
             f"landing would leave them behind a moved branch, so nothing was landed. "
             f"Commit or move these changes first:\n{shown}"
         )

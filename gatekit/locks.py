@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from gatekit.layout import locks_dir
 
@@ -74,7 +75,9 @@ def owner_alive(ticket: Ticket) -> bool:
 def _read_ticket(path: Path) -> Ticket | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Ticket(path, int(raw["pid"]), str(raw["host"]), float(raw["started"]), str(raw.get("what", "")))
+        return Ticket(
+            path, int(raw["pid"]), str(raw["host"]), float(raw["started"]), str(raw.get("what", ""))
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError):
@@ -105,14 +108,17 @@ class LandQueue:
         self.queue_dir.mkdir(parents=True, exist_ok=True)
         now = time.time()
         name = f"{time.time_ns():020d}-{os.getpid()}.json"
-        record = {"pid": os.getpid(), "host": socket.gethostname(), "started": now, "what": what}
+        host = socket.gethostname()
+        record = {"pid": os.getpid(), "host": host, "started": now, "what": what}
         tmp = self.queue_dir / f".{name}.tmp"
         tmp.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(tmp, self.queue_dir / name)
-        return Ticket(self.queue_dir / name, os.getpid(), record["host"], now, what)
+        os.replace(tmp, self.queue_dir / name)  # a reader never sees half a ticket
+        return Ticket(self.queue_dir / name, os.getpid(), host, now, what)
 
     @contextmanager
-    def hold(self, what: str, notify: Callable[[str], None], timeout: float | None = None) -> Iterator[Ticket]:
+    def hold(
+        self, what: str, notify: Callable[[str], None], timeout: float | None = None
+    ) -> Iterator[Ticket]:
         """Wait for our turn, hold the land lock for the block, then leave the queue."""
         mine = self._take_ticket(what)
         handle = None
@@ -125,7 +131,7 @@ class LandQueue:
                 handle.close()
             mine.path.unlink(missing_ok=True)
 
-    def _wait_turn(self, mine: Ticket, notify: Callable[[str], None], timeout: float | None):  # type: ignore[no-untyped-def]
+    def _wait_turn(self, mine: Ticket, notify: Callable[[str], None], timeout: float | None) -> BinaryIO:
         deadline = None if timeout is None else time.monotonic() + timeout
         last_shown: tuple[int, str] | None = None
         while True:
@@ -164,7 +170,7 @@ class LandQueue:
             )
         return ahead
 
-    def _try_lock(self):  # type: ignore[no-untyped-def]
+    def _try_lock(self) -> BinaryIO | None:
         self.root.mkdir(parents=True, exist_ok=True)
         handle = open(self.lock_path, "a+b")  # noqa: SIM115 - held past this function
         try:

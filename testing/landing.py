@@ -28,10 +28,12 @@ APP = "from lib import helper\n\n\ndef main():\n    helper()\n"
 LIB = "def helper():\n    return 1\n"
 
 
-def gate_config(*, protected: tuple[str, ...] = ("main", "master"), extra: str = "", gate_script: str = GATE_SCRIPT) -> str:
+def gate_config(
+    *, protected: tuple[str, ...] = ("main", "master"), extra: str = "", gate_script: str = GATE_SCRIPT
+) -> str:
     """gatekit.toml with one gate `app` running the app with the test's Python."""
     run = json.dumps([sys.executable, "-c", gate_script])
-    return f"protected = {json.dumps(list(protected))}\n{extra}\n[[gates]]\nname = \"app\"\nrun = {run}\n"
+    return f'protected = {json.dumps(list(protected))}\n{extra}\n[[gates]]\nname = "app"\nrun = {run}\n'
 
 
 def app_repo(path: Path, env: dict[str, str], config: str | None = None) -> Repo:
@@ -39,7 +41,9 @@ def app_repo(path: Path, env: dict[str, str], config: str | None = None) -> Repo
     return init_repo(path, env, {"gatekit.toml": config or gate_config(), "app.py": APP, "lib.py": LIB})
 
 
-def branch_with(repo: Repo, name: str, files: Mapping[str, str | None], start: str = "main", message: str | None = None) -> str:
+def branch_with(
+    repo: Repo, name: str, files: Mapping[str, str | None], start: str = "main", message: str | None = None
+) -> str:
     """Create branch name from start with files written (None deletes), without leaving main.
 
     Built in a temporary linked worktree, so the main worktree (often the land target) is never
@@ -72,7 +76,9 @@ def builds(repo: Repo, commit: str, scratch: Path) -> bool:
 
     out = scratch / f"build-{commit[:12]}-{len(list(scratch.glob('build-*')))}"
     out.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", commit], cwd=repo.path, env=repo.env, capture_output=True, check=True)
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=repo.path, env=repo.env, capture_output=True, check=True
+    )
     subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
     gate = [sys.executable, "-c", GATE_SCRIPT]
     return subprocess.run(gate, cwd=out, capture_output=True, env={"PATH": "/usr/bin:/bin"}).returncode == 0

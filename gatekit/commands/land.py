@@ -45,7 +45,8 @@ def verify_push(app: App, remote: str | None, url: str | None, no_cache: bool) -
     Reads git's pre-push lines on stdin, or pre-commit's PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF /
     PRE_COMMIT_REMOTE_BRANCH. Deletions, tags and unprotected branches pass without a build.
     """
-    from gatekit.pushes import read_updates, verify_push as run_verify
+    from gatekit.pushes import read_updates
+    from gatekit.pushes import verify_push as run_verify
 
     stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     updates = read_updates(stdin_text)
@@ -57,7 +58,9 @@ def verify_push(app: App, remote: str | None, url: str | None, no_cache: bool) -
 def _render_push(report: PushReport) -> None:
     for decision in report.decisions:
         update = decision.update
-        line = f"gatekit: push {update.local_ref} -> {update.remote_ref}: {decision.verdict} ({decision.reason})"
+        line = (
+            f"gatekit: push {update.local_ref} -> {update.remote_ref}: {decision.verdict} ({decision.reason})"
+        )
         click.echo(line, err=True)
         if decision.failure:
             click.echo(decision.failure, err=True)
@@ -71,7 +74,9 @@ def _render_push(report: PushReport) -> None:
 
 @click.command()
 @click.argument("branches", nargs=-1, required=True)
-@click.option("--onto", default=None, metavar="BRANCH", help="The target branch (default: config `target`, main).")
+@click.option(
+    "--onto", default=None, metavar="BRANCH", help="The target branch (default: config `target`, main)."
+)
 @click.option(
     "--strategy",
     type=click.Choice(["merge", "rebase", "squash"]),
@@ -80,7 +85,9 @@ def _render_push(report: PushReport) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Show what would land; verify and move nothing.")
 @click.option("--no-cache", is_flag=True, help="Run every gate even on trees that already passed.")
-@click.option("--queue-timeout", type=float, default=None, metavar="SECONDS", help="Give up waiting in the queue.")
+@click.option(
+    "--queue-timeout", type=float, default=None, metavar="SECONDS", help="Give up waiting in the queue."
+)
 @click.pass_obj
 def land(
     app: App,
@@ -98,7 +105,8 @@ def land(
     culprits are refused with the failing gate's output and the rest land. Branches are never
     modified; a clean worktree with the target checked out is brought up to date.
     """
-    from gatekit.land import LandRequest, land as run_land
+    from gatekit.land import LandRequest
+    from gatekit.land import land as run_land
 
     request = LandRequest(
         branches=branches,
@@ -128,7 +136,9 @@ def _render_land(report: LandReport) -> None:
         click.echo(f"refused: {culprit.candidate.name} breaks the build: {culprit.summary}")
     if report.dry_run:
         if report.new and report.new != report.old:
-            click.echo(f"{report.target} would move from {report.old[:12] if report.old else '?'} (after verification)")
+            click.echo(
+                f"{report.target} would move from {report.old[:12] if report.old else '?'} (after verification)"
+            )
         return
     if report.new and report.old and report.new != report.old:
         click.echo(f"{report.target}: {report.old[:12]} -> {report.new[:12]}")

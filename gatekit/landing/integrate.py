@@ -97,4 +97,8 @@ def _rebase(cwd: Path, tip: str, candidate: Candidate) -> str | Conflict:
 
 
 def _author_env(meta: dict[str, str]) -> dict[str, str]:
-    return {"GIT_AUTHOR_NAME": meta["name"], "GIT_AUTHOR_EMAIL": meta["email"], "GIT_AUTHOR_DATE": meta["date"]}
+    return {
+        "GIT_AUTHOR_NAME": meta["name"],
+        "GIT_AUTHOR_EMAIL": meta["email"],
+        "GIT_AUTHOR_DATE": meta["date"],
+    }

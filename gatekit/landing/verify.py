@@ -15,6 +15,7 @@ from gatekit.checking import CheckOutcome, CheckPlan, CheckRequest, run_check
 from gatekit.config import Gate
 from gatekit.gates import GateResult
 from gatekit.report.text import format_duration
+from gatekit.verdicts import NotesVerdictCache
 
 
 @dataclass
@@ -43,7 +44,9 @@ class QuietListener:
     def gate_finished(self, result: GateResult) -> None:
         how = " (verdict cached)" if result.cached else ""
         detail = f": {result.message}" if result.message and not result.cached else ""
-        self.notify(f"  {result.gate.name} {result.status} in {format_duration(result.duration)}{how}{detail}")
+        self.notify(
+            f"  {result.gate.name} {result.status} in {format_duration(result.duration)}{how}{detail}"
+        )
 
     def check_finished(self, outcome: CheckOutcome) -> None:
         pass
@@ -60,12 +63,10 @@ class Verifier:
     fail_fast: bool = True
     gate_runs: int = 0  # gates actually run (not answered by the cache)
     checks: int = 0
-    _cache: object = field(default=None, repr=False)
+    _cache: NotesVerdictCache | None = field(default=None, repr=False)
 
-    def cache(self):  # type: ignore[no-untyped-def]
+    def cache(self) -> NotesVerdictCache:
         if self._cache is None:
-            from gatekit.verdicts import NotesVerdictCache
-
             self._cache = NotesVerdictCache(self.app.repo, notify=self.notify, reuse=self.use_cache)
         return self._cache
 
@@ -85,5 +86,7 @@ def failure_summary(outcome: CheckOutcome, tail_lines: int = 30) -> str:
             continue
         lines = result.output_text.rstrip().splitlines()[-tail_lines:]
         body = "\n".join(f"    {line}" for line in lines)
-        parts.append(f"gate {result.gate.name!r} {result.status} ({result.message})" + (f":\n{body}" if body else ""))
+        parts.append(
+            f"gate {result.gate.name!r} {result.status} ({result.message})" + (f":\n{body}" if body else "")
+        )
     return "\n".join(parts) or "no gate passed"

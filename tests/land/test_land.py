@@ -6,13 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from testing.landing import APP, app_repo, branch_with, builds, counter_lines, first_parent_commits, gate_config
+from testing.landing import (
+    APP,
+    app_repo,
+    branch_with,
+    builds,
+    counter_lines,
+    first_parent_commits,
+    gate_config,
+)
 from testing.repo import Repo
 
 
 def _semantic_conflict_branches(repo: Repo) -> None:
     # A renames helper -> assist and updates its callers; B adds a new caller of the old name.
-    branch_with(repo, "A", {"lib.py": "def assist():\n    return 1\n", "app.py": APP.replace("helper", "assist")})
+    branch_with(
+        repo, "A", {"lib.py": "def assist():\n    return 1\n", "app.py": APP.replace("helper", "assist")}
+    )
     branch_with(repo, "B", {"report.py": "from lib import helper\n\n\ndef report():\n    return helper()\n"})
 
 
@@ -181,7 +191,10 @@ def test_target_moved_during_verification_is_integrated_and_verified_again(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "main moved while verifying" in result.stderr
     main = repo.rev("main")
-    assert repo.git("rev-list", "--parents", "-n1", main).split()[1:] == [repo.rev("side"), repo.rev("feature")]
+    assert repo.git("rev-list", "--parents", "-n1", main).split()[1:] == [
+        repo.rev("side"),
+        repo.rev("feature"),
+    ]
     assert counter_lines(counter) == 2
 
 

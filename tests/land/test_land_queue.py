@@ -43,7 +43,9 @@ def test_four_concurrent_lands_each_land_or_refuse_and_no_update_is_lost(app: Re
     assert code == 1 and "refused: bad breaks the build" in out
     # No update lost: all three good branches are in main, each through its own merge.
     merged = app.git("log", "--format=%s", "--first-parent", "main").splitlines()
-    assert sorted(s for s in merged if s.startswith("Merge")) == [f"Merge branch 'good{i}' into main" for i in range(3)]
+    assert sorted(s for s in merged if s.startswith("Merge")) == [
+        f"Merge branch 'good{i}' into main" for i in range(3)
+    ]
     for i in range(3):
         assert app.git("merge-base", "--is-ancestor", f"good{i}", "main", check=False) == ""
     assert app.git("ls-tree", "--name-only", "main").split().count("broken.py") == 0
@@ -94,12 +96,7 @@ def test_sigkill_during_verification_leaves_main_unchanged_and_next_land_proceed
 def test_a_waiter_sees_its_queue_position_and_lands_after_the_holder(
     tmp_path: Path, git_env: dict[str, str]
 ) -> None:
-    slowish = (
-        "import os, time, app\n"
-        "if os.environ.get('SLOW'):\n"
-        "    time.sleep(2)\n"
-        "app.main()\n"
-    )
+    slowish = "import os, time, app\nif os.environ.get('SLOW'):\n    time.sleep(2)\napp.main()\n"
     repo = app_repo(tmp_path / "repo", git_env, gate_config(gate_script=slowish))
     branch_with(repo, "first", {"first.py": "A = 1\n"})
     branch_with(repo, "second", {"second.py": "B = 1\n"})
@@ -121,7 +118,9 @@ def test_unreadable_ticket_of_a_dead_process_is_broken(app: Repo) -> None:
     queue = app.path / ".git" / "gatekit" / "locks" / "land-queue"
     queue.mkdir(parents=True)
     (queue / "00000000000000000001-999999999.json").write_text("{half a tick")
-    (queue / "00000000000000000002-1.json").write_text(json.dumps({"pid": 999999998, "host": os.uname().nodename, "started": 1.0, "what": "x"}))
+    (queue / "00000000000000000002-1.json").write_text(
+        json.dumps({"pid": 999999998, "host": os.uname().nodename, "started": 1.0, "what": "x"})
+    )
     result = app.gatekit("land", "feature")
     assert result.returncode == 0, result.stderr
     assert "broke the land lock of dead process 999999999" in result.stderr

@@ -10,6 +10,7 @@ import pytest
 from testing.repo import Repo
 from testing.state import capture_state
 
+
 def _install_hook(repo: Repo) -> None:
     from testing.repo import REPO_ROOT
 

@@ -58,7 +58,11 @@ def test_same_tree_on_another_commit_is_a_hit(app: Repo, counter: Path) -> None:
 
 
 def test_a_failed_verdict_is_recorded_but_the_gate_runs_again(app: Repo, counter: Path) -> None:
-    broken = branch_with(app, "broken", {"extra.py": "import os\nopen(os.environ['GATE_COUNTER'], 'a').write('x\\n')\nraise SystemExit(3)\n"})
+    broken = branch_with(
+        app,
+        "broken",
+        {"extra.py": "import os\nopen(os.environ['GATE_COUNTER'], 'a').write('x\\n')\nraise SystemExit(3)\n"},
+    )
     assert app.gatekit("check", "--rev", broken).returncode == 1
     assert app.gatekit("check", "--rev", broken).returncode == 1
     assert counter_lines(counter) == 2
@@ -68,7 +72,9 @@ def test_a_failed_verdict_is_recorded_but_the_gate_runs_again(app: Repo, counter
 def test_a_verdict_that_flips_is_reported_flaky_and_both_are_kept(
     tmp_path: Path, git_env: dict[str, str], counter: Path
 ) -> None:
-    flaky = "import os, app\nif os.path.exists(os.environ['FLIP']):\n    raise SystemExit('flaked')\napp.main()\n"
+    flaky = (
+        "import os, app\nif os.path.exists(os.environ['FLIP']):\n    raise SystemExit('flaked')\napp.main()\n"
+    )
     repo = app_repo(tmp_path / "repo", git_env, gate_config(gate_script=flaky))
     flip = tmp_path / "flip"
     env = {"FLIP": str(flip)}
@@ -107,7 +113,9 @@ def test_verdicts_travel_through_the_remote_and_merge_with_cat_sort_uniq(
     VerdictStore(get_repo_paths(other.path)).record(main_tree, Gate(name="lint", run=("true",)), True, 0.1)
     app.git("push", "-q", "origin", NOTES_REF)
     other.git("fetch", "-q", "origin", f"{NOTES_REF}:refs/notes/gatekit-origin")
-    other.git("notes", f"--ref={NOTES_REF}", "merge", "-q", "-s", "cat_sort_uniq", "refs/notes/gatekit-origin")
+    other.git(
+        "notes", f"--ref={NOTES_REF}", "merge", "-q", "-s", "cat_sort_uniq", "refs/notes/gatekit-origin"
+    )
     store = VerdictStore(get_repo_paths(other.path))
     assert len(store.history(x_tree)) == 1 and len(store.history(y_tree)) == 1
     assert sorted(v.gate for v in store.history(main_tree)) == ["app", "lint"]
@@ -142,7 +150,11 @@ def test_toolchain_identity_uses_versions_for_known_tools_and_stat_for_others(tm
 
 @pytest.mark.parametrize(
     ("run", "shell", "program"),
-    [(("cargo", "test"), False, "cargo"), (("CI=1 npm test && echo ok",), True, "npm"), (("'unbalanced",), True, "'unbalanced")],
+    [
+        (("cargo", "test"), False, "cargo"),
+        (("CI=1 npm test && echo ok",), True, "npm"),
+        (("'unbalanced",), True, "'unbalanced"),
+    ],
 )
 def test_gate_program(run: tuple[str, ...], shell: bool, program: str) -> None:
     assert gate_program(Gate(name="g", run=run, shell=shell)) == program
@@ -150,7 +162,7 @@ def test_gate_program(run: tuple[str, ...], shell: bool, program: str) -> None:
 
 def test_parse_note_skips_lines_that_are_not_verdicts() -> None:
     good = '{"fp":"f","gate":"g","status":"passed","time":2,"duration":1,"host":"h"}'
-    text = f"free text\n{{not json\n{good}\n{{\"status\": \"passed\"}}\n"
+    text = f'free text\n{{not json\n{good}\n{{"status": "passed"}}\n'
     (verdict,) = parse_note(text)
     assert verdict.passed and verdict.host == "h"
 

@@ -92,7 +92,9 @@ def test_no_cache_forces_a_rebuild(pushing: Repo, counter: Path) -> None:
     assert counter_lines(counter) == 2
 
 
-def test_deleting_a_protected_branch_and_pushing_tags_pass_without_a_build(pushing: Repo, counter: Path) -> None:
+def test_deleting_a_protected_branch_and_pushing_tags_pass_without_a_build(
+    pushing: Repo, counter: Path
+) -> None:
     pushing.git("push", "-q", "--no-verify", "origin", "main:refs/heads/master")
     pushing.git("tag", "v1")
     tags = _push(pushing, "origin", "v1")
@@ -106,7 +108,11 @@ def test_deleting_a_protected_branch_and_pushing_tags_pass_without_a_build(pushi
 
 def test_pre_commit_environment_is_honoured(app: Repo, counter: Path) -> None:
     broken = branch_with(app, "broken", {"lib.py": "def renamed():\n    return 1\n"})
-    env = {"PRE_COMMIT_FROM_REF": app.rev("main"), "PRE_COMMIT_TO_REF": broken, "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    env = {
+        "PRE_COMMIT_FROM_REF": app.rev("main"),
+        "PRE_COMMIT_TO_REF": broken,
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main",
+    }
     result = app.gatekit("verify-push", env=env)
     assert result.returncode == 1
     assert "gate 'app' failed" in result.stderr
@@ -156,5 +162,7 @@ def test_parse_pre_push_rejects_malformed_lines(line: str) -> None:
 
 def test_pre_commit_env_parsing() -> None:
     assert from_pre_commit_env({}) is None
-    (update,) = from_pre_commit_env({"PRE_COMMIT_TO_REF": SHA, "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}) or []
+    (update,) = (
+        from_pre_commit_env({"PRE_COMMIT_TO_REF": SHA, "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}) or []
+    )
     assert update.local_sha == SHA and update.branch == "main" and not update.deletion
