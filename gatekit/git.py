@@ -497,3 +497,13 @@ def checkout_tree_into(cwd: Path | str, tree: str, directory: Path) -> None:
         env = git_env({"GIT_INDEX_FILE": str(Path(tmp, "index"))})
         run(cwd, "read-tree", tree, env=env)
         run(cwd, "checkout-index", "-a", "-f", f"--prefix={directory}{os.sep}", env=env)
+
+
+def index_tree(worktree: Path | str) -> str:
+    """The tree recorded in a worktree's own index, computed on a copy (the index is not touched)."""
+    source = git_path(worktree, "index")
+    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
+        copy = Path(tmp, "index")
+        if source.exists():
+            shutil.copyfile(source, copy)
+        return text(run(worktree, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)})))

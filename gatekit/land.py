@@ -84,7 +84,8 @@ def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandR
     candidates = _resolve(root, request.branches, request.onto)
     if request.dry_run:
         return _dry_run(app, request, target_ref, candidates)
-    _refuse_dirty_target_worktree(root, target_ref)
+    if not _CarryJournal(app.repo.common_dir).path.exists():
+        _refuse_dirty_target_worktree(root, target_ref)  # early, before waiting in the queue
     from gatekit.locks import LandQueue
 
     names = ", ".join(c.name for c in candidates)
@@ -106,6 +107,7 @@ def _land_locked(
     root = app.repo.toplevel
     memo: dict[str, tuple[bool, str]] = {}  # tree -> (passed, failure summary), for this run
     report = LandReport(target=request.onto)
+    _CarryJournal(app.repo.common_dir).finish_interrupted(notify)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report.attempts = attempt
         old = _target_commit(root, target_ref)
@@ -124,10 +126,15 @@ def _land_locked(
                     f"files there ({message}); nothing was landed"
                 )
         reflog = f"gatekit land: {', '.join(c.name for c in outcome.landed)}"
+        journal = _CarryJournal(app.repo.common_dir)
+        if worktree is not None:
+            journal.write(worktree, target_ref, old, outcome.tip)
         if git.update_ref(root, target_ref, outcome.tip, old, reflog):
             if worktree is not None:
                 _carry_worktree(report, worktree, old, outcome.tip)
+            journal.clear()
             return report
+        journal.clear()
         notify(f"{request.onto} moved while verifying (was {old[:12]}); integrating and verifying again")
     raise Refused(f"{request.onto} kept moving during {MAX_ATTEMPTS} attempts; nothing was landed")
 
@@ -272,3 +279,61 @@ def _carry_worktree(report: LandReport, worktree: Path, old: str, new: str) -> N
             f"{worktree} still has the files of {old[:12]} ({message}); after saving your edits, run "
             f"`git -C {worktree} read-tree -m -u {old} {new}`"
         )
+
+
+class _CarryJournal:
+    """Records "worktree W is being carried from OLD to NEW" across the compare-and-swap.
+
+    Killed between moving the target and updating its checkout, a land leaves that worktree
+    looking dirty (its index still holds OLD's tree). The next land (under the queue lock) finds
+    this journal, sees the index is exactly OLD's tree with no unstaged edits, and finishes the
+    carry, so the repository stays usable (DESIGN invariant 3).
+    """
+
+    def __init__(self, common_dir: Path) -> None:
+        from gatekit.layout import locks_dir
+
+        self.path = locks_dir(common_dir) / "land-carry.json"
+
+    def write(self, worktree: Path, ref: str, old: str, new: str) -> None:
+        import json
+        import os
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"worktree": str(worktree), "ref": ref, "old": old, "new": new}))
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def finish_interrupted(self, notify: Callable[[str], None]) -> None:
+        import json
+
+        try:
+            entry = json.loads(self.path.read_text())
+            worktree, ref, old = Path(entry["worktree"]), str(entry["ref"]), str(entry["old"])
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError):
+            self.clear()
+            return
+        try:
+            head = git.rev_parse(worktree, f"{ref}^{{commit}}") if worktree.is_dir() else None
+            if head is None or target_worktree(worktree, ref) != worktree:
+                return
+            index = git.index_tree(worktree)
+            if index == git.tree_of(worktree, head):
+                return  # the carry had finished
+            unstaged = any(e.unstaged for e in git.status(worktree, untracked="no"))
+            if index == git.tree_of(worktree, old) and not unstaged:
+                ok, message = git.read_tree_update(worktree, old, head)
+                if ok:
+                    notify(f"finished updating the checkout in {worktree}, which a killed land left behind")
+                    return
+            notify(
+                f"the checkout in {worktree} was left behind by a killed land and has edits since; "
+                f"after saving them, run `git -C {worktree} read-tree -m -u {old} {head}`"
+            )
+        finally:
+            self.clear()

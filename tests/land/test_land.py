@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,24 @@ def test_land_without_gates_is_a_usage_error(tmp_path: Path, git_env: dict[str, 
     assert result.returncode == 2
     assert "no gates" in result.stderr
     assert repo.rev("main") == old
+
+
+def test_checkout_left_behind_by_a_killed_land_is_finished_by_the_next_land(app: Repo) -> None:
+    # The state a SIGKILL between the compare-and-swap and the checkout update leaves behind:
+    # main moved, the worktree's index and files are still the old commit's, and the journal.
+    branch_with(app, "first", {"first.py": "A = 1\n"})
+    branch_with(app, "second", {"second.py": "B = 1\n"})
+    old = app.rev("main")
+    assert app.gatekit("land", "first").returncode == 0
+    app.git("read-tree", "-u", "--reset", old)
+    journal = app.path / ".git" / "gatekit" / "locks" / "land-carry.json"
+    journal.write_text(
+        json.dumps({"worktree": str(app.path), "ref": "refs/heads/main", "old": old, "new": app.rev("main")})
+    )
+    assert app.git("status", "--porcelain").strip() != ""  # looks dirty
+    result = app.gatekit("land", "second")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "finished updating the checkout" in result.stderr
+    assert app.git("status", "--porcelain").strip() == ""
+    assert (app.path / "first.py").exists() and (app.path / "second.py").exists()
+    assert not journal.exists()
