@@ -408,7 +408,9 @@ def notes_show(cwd: Path | str, notes_ref: str, obj: str) -> str | None:
     return out.decode("utf-8", "replace") if code == 0 else None
 
 
-def notes_write(cwd: Path | str, notes_ref: str, obj: str, content: str, env: Mapping[str, str] | None = None) -> None:
+def notes_write(
+    cwd: Path | str, notes_ref: str, obj: str, content: str, env: Mapping[str, str] | None = None
+) -> None:
     """Attach content as the note of obj under notes_ref, replacing the previous note.
 
     `git notes` moves the notes ref without a compare-and-swap, so callers serialise writers
@@ -441,7 +443,16 @@ def is_valid_branch_name(cwd: Path | str, name: str) -> bool:
 
 def commit_meta(cwd: Path | str, commit: str) -> dict[str, str]:
     """Author name, email and raw date, and the full message of a commit."""
-    out = run(cwd, "log", "-1", "--no-show-signature", "--date=raw", "--format=%an%x00%ae%x00%ad%x00%B", commit, "--")
+    out = run(
+        cwd,
+        "log",
+        "-1",
+        "--no-show-signature",
+        "--date=raw",
+        "--format=%an%x00%ae%x00%ad%x00%B",
+        commit,
+        "--",
+    )
     name, email, date, message = out.decode("utf-8", "replace").split("\0", 3)
     return {"name": name, "email": email, "date": date, "message": message.rstrip("\n") + "\n"}
 

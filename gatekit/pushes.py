@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gatekit import git
 from gatekit.app import App
@@ -101,9 +102,20 @@ def read_updates(stdin_text: str | None, environ: Mapping[str, str] | None = Non
 
 
 def verify_push(
-    app: App, updates: Iterable[PushUpdate], notify: Callable[[str], None], *, use_cache: bool = True
+    app: App,
+    updates: Iterable[PushUpdate],
+    notify: Callable[[str], None],
+    *,
+    use_cache: bool = True,
+    each_commit: bool = False,
+    remote: str | None = None,
 ) -> PushReport:
-    """Verify each update to a protected branch; block (failed) when a gate fails."""
+    """Verify each update to a protected branch; block (failed) when a gate fails.
+
+    By default the commit the remote branch will point at is verified. each_commit verifies
+    every first-parent commit the remote does not have yet, oldest first, so that
+    `git bisect --first-parent` on the remote never meets a broken commit.
+    """
     from gatekit.landing.verify import Verifier, failure_summary
 
     root = app.repo.toplevel
@@ -118,15 +130,36 @@ def verify_push(
         commit = git.rev_parse(root, f"{update.local_sha}^{{commit}}")
         if commit is None:
             raise UsageError(f"{update.local_sha} ({update.local_ref}) is not a commit in this repository")
-        outcome = verifier.verify(commit, f"{update.local_ref} ({commit[:12]}) for {update.remote_ref}")
-        if outcome.passed:
-            cached = all(r.cached for r in outcome.results)
-            how = "verdicts cached, nothing rebuilt" if cached else "gates passed"
-            report.decisions.append(PushDecision(update, "passed", how))
-        else:
-            report.decisions.append(PushDecision(update, "failed", "a gate failed", failure_summary(outcome)))
+        commits = _commits_to_verify(root, commit, update, remote, notify) if each_commit else [commit]
+        decision = PushDecision(update, "passed", "verdicts cached, nothing rebuilt")
+        for each in commits:
+            outcome = verifier.verify(each, f"{update.local_ref} ({each[:12]}) for {update.remote_ref}")
+            if not outcome.passed:
+                where = f"commit {each[:12]}: " if each != commit else ""
+                decision = PushDecision(update, "failed", "a gate failed", where + failure_summary(outcome))
+                break
+            if not all(r.cached for r in outcome.results):
+                decision = PushDecision(update, "passed", f"gates passed on {len(commits)} commit(s)")
+        report.decisions.append(decision)
     report.gate_runs = verifier.gate_runs
     return report
+
+
+def _commits_to_verify(
+    root: Path, tip: str, update: PushUpdate, remote: str | None, notify: Callable[[str], None]
+) -> list[str]:
+    """First-parent commits of tip that the remote lacks (known from its sha or tracking refs)."""
+    exclude: list[str] = []
+    if not set(update.remote_sha) <= {"0"} and git.rev_parse(root, f"{update.remote_sha}^{{commit}}"):
+        exclude = [update.remote_sha]
+    elif remote:
+        exclude = [row[1] for row in git.for_each_ref(root, f"refs/remotes/{remote}/")]
+    if not exclude:
+        notify(
+            f"nothing tells which commits of {update.local_ref} {update.remote_ref} lacks; verifying the tip only"
+        )
+        return [tip]
+    return git.new_commits(root, tip, exclude) or [tip]
 
 
 def _skip_reason(update: PushUpdate, patterns: tuple[str, ...]) -> str | None:

@@ -38,8 +38,13 @@ def protect(app: App) -> None:
 @click.argument("remote", required=False)
 @click.argument("url", required=False)
 @click.option("--no-cache", is_flag=True, help="Run every gate even if the tree already passed it.")
+@click.option(
+    "--each-commit",
+    is_flag=True,
+    help="Verify every first-parent commit the remote lacks, not only the pushed tip.",
+)
 @click.pass_obj
-def verify_push(app: App, remote: str | None, url: str | None, no_cache: bool) -> None:
+def verify_push(app: App, remote: str | None, url: str | None, no_cache: bool, each_commit: bool) -> None:
     """Verify commits pushed to protected branches (a pre-push hook).
 
     Reads git's pre-push lines on stdin, or pre-commit's PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF /
@@ -50,7 +55,7 @@ def verify_push(app: App, remote: str | None, url: str | None, no_cache: bool) -
 
     stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     updates = read_updates(stdin_text)
-    report = run_verify(app, updates, _notice, use_cache=not no_cache)
+    report = run_verify(app, updates, _notice, use_cache=not no_cache, each_commit=each_commit, remote=remote)
     _render_push(report)
     click.get_current_context().exit(0 if report.ok else 1)
 

@@ -166,3 +166,17 @@ def test_pre_commit_env_parsing() -> None:
         from_pre_commit_env({"PRE_COMMIT_TO_REF": SHA, "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}) or []
     )
     assert update.local_sha == SHA and update.branch == "main" and not update.deletion
+
+
+def test_each_commit_verifies_every_new_first_parent_commit(pushing: Repo, counter: Path) -> None:
+    hook = pushing.path / ".git" / "hooks" / "pre-push"
+    hook.write_text(hook.read_text().replace('verify-push "$@"', 'verify-push --each-commit "$@"'))
+    pushing.git("switch", "-q", "-c", "work")
+    pushing.commit("breaks", {"lib.py": "def renamed():\n    return 1\n"})
+    pushing.commit("repairs", {"lib.py": "def renamed():\n    return 1\n\n\nhelper = renamed\n"})
+    result = _push(pushing, "origin", "work:main")
+    assert result.returncode != 0
+    assert f"commit {pushing.rev('work~1')[:12]}" in result.stderr
+    # Without --each-commit only the (good) tip is verified, and the push passes.
+    hook.write_text(hook.read_text().replace("--each-commit ", ""))
+    assert _push(pushing, "origin", "work:main").returncode == 0
