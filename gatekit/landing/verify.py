@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from gatekit.app import App
 from gatekit.checking import CheckOutcome, CheckPlan, CheckRequest, run_check
 from gatekit.config import Gate
+from gatekit.errors import UsageError
 from gatekit.gates import GateResult
 from gatekit.report.text import format_duration
 from gatekit.verdicts import NotesVerdictCache
@@ -73,6 +74,12 @@ class Verifier:
     def verify(self, commit: str, label: str) -> CheckOutcome:
         request = CheckRequest(subject="rev", rev=commit, stage=self.stage, fail_fast=self.fail_fast)
         outcome = run_check(self.app, request, QuietListener(self.notify, label), cache=self.cache())
+        if not outcome.results:
+            # Passing with no gate would move a protected branch to an unverified commit.
+            raise UsageError(
+                f"no gate runs at stage {self.stage!r}: add {self.stage!r} to the `stages` of a gate "
+                "(or drop `stages` to run it everywhere)"
+            )
         self.checks += 1
         self.gate_runs += sum(1 for r in outcome.results if not r.cached)
         return outcome

@@ -253,3 +253,16 @@ def test_checkout_left_behind_by_a_killed_land_is_finished_by_the_next_land(app:
     assert app.git("status", "--porcelain").strip() == ""
     assert (app.path / "first.py").exists() and (app.path / "second.py").exists()
     assert not journal.exists()
+
+
+def test_land_refuses_when_no_gate_runs_at_the_land_stage(tmp_path: Path, git_env: dict[str, str]) -> None:
+    config = gate_config().replace(
+        '[[gates]]\nname = "app"\n', '[[gates]]\nname = "app"\nstages = ["pre-commit"]\n'
+    )
+    repo = app_repo(tmp_path / "repo", git_env, config)
+    branch_with(repo, "x", {"x.py": "X = 1\n"})
+    old = repo.rev("main")
+    result = repo.gatekit("land", "x")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no gate runs at stage 'land'" in result.stderr
+    assert repo.rev("main") == old
