@@ -127,7 +127,7 @@ def land(
 
 
 def _render_land(report: LandReport) -> None:
-    verb = "would land" if report.dry_run else "landed"
+    verb = "would land (if it verifies)" if report.dry_run else "landed"
     for candidate in report.landed:
         click.echo(f"{verb}: {candidate.name} ({candidate.commit[:12]})")
     for candidate in report.already:

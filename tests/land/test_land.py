@@ -91,7 +91,7 @@ def test_dry_run_shows_what_would_land_and_moves_nothing(app: Repo, counter: Pat
     old = app.rev("main")
     result = app.gatekit("land", "feature", "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "would land: feature" in result.stdout
+    assert "would land (if it verifies): feature" in result.stdout
     assert app.rev("main") == old
     assert counter_lines(counter) == 0
 
@@ -266,3 +266,14 @@ def test_land_refuses_when_no_gate_runs_at_the_land_stage(tmp_path: Path, git_en
     assert result.returncode == 2, result.stdout + result.stderr
     assert "no gate runs at stage 'land'" in result.stderr
     assert repo.rev("main") == old
+
+
+def test_a_refused_land_and_a_dry_run_change_nothing_the_user_owns(app: Repo) -> None:
+    from testing.state import capture_state
+
+    branch_with(app, "broken", {"broken.py": "from lib import nothing_here\n"})
+    app.write("untracked.txt", "mine\n")
+    before = capture_state(app.path, app.env)
+    assert app.gatekit("land", "broken").returncode == 1
+    assert app.gatekit("land", "broken", "--dry-run").returncode == 0
+    assert capture_state(app.path, app.env) == before

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+
+import pytest
 from pathlib import Path
 
 from testing.landing import app_repo, branch_with, builds, counter_lines, first_parent_commits, gate_config
@@ -125,3 +127,23 @@ def test_unreadable_ticket_of_a_dead_process_is_broken(app: Repo) -> None:
     assert result.returncode == 0, result.stderr
     assert "broke the land lock of dead process 999999999" in result.stderr
     assert "broke the land lock of dead process 999999998" in result.stderr
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.3, 0.6, 1.0, 1.5])
+def test_sigkill_at_any_moment_leaves_main_old_or_verified_and_the_next_land_proceeds(
+    app: Repo, tmp_path: Path, delay: float
+) -> None:
+    branch_with(app, "feature", {"extra.py": "X = 1\n"})
+    branch_with(app, "other", {"other.py": "Y = 1\n"})
+    old = app.rev("main")
+    proc = _spawn_land(app, "feature", "other")
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    main = app.rev("main")
+    assert main == old or builds(app, main, tmp_path / "scratch")
+    result = app.gatekit("land", "feature", "other")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert app.git("status", "--porcelain").strip() == ""
+    files = app.git("ls-tree", "--name-only", "main").split()
+    assert "extra.py" in files and "other.py" in files
