@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from testing.landing import app_repo, branch_with, builds, counter_lines, first_parent_commits, gate_config
 from testing.repo import REPO_ROOT, Repo
