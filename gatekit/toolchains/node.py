@@ -70,7 +70,11 @@ class Node:
         manifest = join(rel, "package.json")
         document = read_json(root / manifest)
         if document is None:
-            return None
+            # Unreadable JSON: let the package manager's own install say what is wrong with it,
+            # rather than silently dropping a toolchain the repository clearly uses.
+            tool = package_manager({}, names)
+            gate = make_gate(rel, f"{tool} install", install_command(tool, {}), manifest, tool)
+            return Workspace(tool, rel, manifest, (gate,), {"members": ()})
         tool = package_manager(document, names)
         member_dirs = expand_members(root, rel, member_globs(root, rel, tool, document))
         members = {d: read_json(root / d / "package.json") or {} for d in member_dirs}
