@@ -122,7 +122,10 @@ class Node:
         if not workspace.facts.get("members"):
             return workspace.gates  # a single package: scoped is the whole
         gates = [g for g in workspace.gates if g.name.startswith(f"{tool} install")]
+        whole_names = {g.name.split(" (", 1)[0] for g in workspace.gates}
         for script in SCRIPTS:
+            if f"{tool} {script}" not in whole_names:
+                continue  # no package defines the script: the whole run has no such gate either
             if tool == "pnpm":
                 filters = [arg for p in selected for arg in ("--filter", p.name)]
                 run = ("pnpm", *filters, "--if-present", "run", script)
