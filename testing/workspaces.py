@@ -76,7 +76,9 @@ def npm_workspace(
 # -- python ---------------------------------------------------------------------------------
 
 
-def python_project(name: str, dependencies: Sequence[str] = (), *, tests: bool = True) -> dict[str, str]:
+def python_project(
+    name: str, dependencies: Sequence[str] = (), *, tests: bool = True
+) -> dict[str, str]:
     """A pyproject.toml project with one module (and a tests/ directory)."""
     module = name.replace("-", "_").lower()
     deps = ", ".join(json.dumps(dep) for dep in dependencies)
@@ -85,7 +87,9 @@ def python_project(name: str, dependencies: Sequence[str] = (), *, tests: bool =
         f"{module}/__init__.py": "VALUE = 1\n",
     }
     if tests:
-        files["tests/test_value.py"] = f"from {module} import VALUE\n\n\ndef test_value():\n    assert VALUE == 1\n"
+        files["tests/test_value.py"] = (
+            f"from {module} import VALUE\n\n\ndef test_value():\n    assert VALUE == 1\n"
+        )
     return files
 
 

@@ -42,7 +42,16 @@ __all__ = [
 
 _MAKE = Make()
 # Detection order is also the order of the gates: compiled languages first, Make last.
-TOOLCHAINS: tuple[Toolchain, ...] = (Cargo(), Go(), Node(), Python(), Gleam(), Maven(), Gradle(), _MAKE)
+TOOLCHAINS: tuple[Toolchain, ...] = (
+    Cargo(),
+    Go(),
+    Node(),
+    Python(),
+    Gleam(),
+    Maven(),
+    Gradle(),
+    _MAKE,
+)
 _BY_NAME = {name: toolchain for toolchain in TOOLCHAINS for name in toolchain.names}
 
 
@@ -85,7 +94,8 @@ def plan_affected(root: Path, changed: Sequence[str]) -> AffectedPlan:
         return AffectedPlan((), False, ("nothing changed since the merge base",), ())
     outside = [path for path in changed if not any(contains(w.path, path) for w in workspaces)]
     if outside:
-        reason = f"{_paths(outside)} {_is_are(outside)} outside every toolchain workspace: the whole repository runs"
+        where = f"{_paths(outside)} {_is_are(outside)} outside every toolchain workspace"
+        reason = f"{where}: the whole repository runs"
         return AffectedPlan(_all_gates(workspaces), True, (reason,), ())
     gates: list[Gate] = []
     reasons: list[str] = []

@@ -30,8 +30,8 @@ GLOBAL_DIRS = (".cargo",)
 
 
 class Cargo:
-    names = ("cargo",)
-    noun = "crate"
+    names: tuple[str, ...] = ("cargo",)
+    noun: str = "crate"
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         # Members of a workspace sit beneath its root manifest: the topmost Cargo.toml is the
@@ -72,8 +72,16 @@ class Cargo:
     ) -> tuple[Gate, ...]:
         flags = [arg for package in selected for arg in ("-p", package.name)]
         return (
-            make_gate(workspace.path, "cargo build", ("cargo", "build", *flags), workspace.manifest, "cargo"),
-            make_gate(workspace.path, "cargo test", ("cargo", "test", *flags), workspace.manifest, "cargo"),
+            make_gate(
+                workspace.path,
+                "cargo build",
+                ("cargo", "build", *flags),
+                workspace.manifest,
+                "cargo",
+            ),
+            make_gate(
+                workspace.path, "cargo test", ("cargo", "test", *flags), workspace.manifest, "cargo"
+            ),
         )
 
 

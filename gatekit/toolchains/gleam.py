@@ -12,8 +12,8 @@ GLOBAL_FILES = frozenset({"gleam.toml", "manifest.toml"})
 
 
 class Gleam:
-    names = ("gleam",)
-    noun = "project"
+    names: tuple[str, ...] = ("gleam",)
+    noun: str = "project"
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         workspaces = []

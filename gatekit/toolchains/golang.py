@@ -35,8 +35,8 @@ _USE_LINE = re.compile(r"^\s*use\s+([^\s(][^\s]*)", re.M)
 
 
 class Go:
-    names = ("go",)
-    noun = "package"
+    names: tuple[str, ...] = ("go",)
+    noun: str = "package"
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         # go.work wins over the go.mod files it uses: it is the workspace that ties them together.
@@ -136,9 +136,11 @@ def parse_go_list(text: str, root: Path) -> list[Package]:
         except ValueError as exc:
             raise CannotScope(f"package `{entry['ImportPath']}` lies outside the checkout") from exc
         # A dependent's tests break too when a package they import changes: count test imports.
-        imports = set()
+        imports: set[str] = set()
         for key in ("Imports", "TestImports", "XTestImports"):
             imports.update(entry.get(key) or ())
-        depends_on = frozenset(imp for imp in imports if imp in local and imp != entry["ImportPath"])
+        depends_on = frozenset(
+            imp for imp in imports if imp in local and imp != entry["ImportPath"]
+        )
         packages.append(Package(entry["ImportPath"], path or ".", depends_on))
     return packages

@@ -16,8 +16,8 @@ GRADLE_FILES = ("settings.gradle.kts", "settings.gradle", "build.gradle.kts", "b
 
 
 class Maven:
-    names = ("maven",)
-    noun = "module"
+    names: tuple[str, ...] = ("maven",)
+    noun: str = "module"
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         # Nested pom.xml files are the root project's modules.
@@ -44,8 +44,8 @@ class Maven:
 
 
 class Gradle:
-    names = ("gradle",)
-    noun = "project"
+    names: tuple[str, ...] = ("gradle",)
+    noun: str = "project"
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         names_of = dict(tree)

@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gatekit.config import Gate
-from gatekit.toolchains.base import CannotScope, Package, Tree, Workspace, contains, join, make_gate, topmost
+from gatekit.toolchains.base import (
+    CannotScope,
+    Package,
+    Tree,
+    Workspace,
+    contains,
+    join,
+    make_gate,
+    topmost,
+)
 
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")  # the order GNU make looks for them
 TEST_TARGETS = ("test", "check")
@@ -35,8 +44,8 @@ _DEFAULT_GOAL = re.compile(r"^\.DEFAULT_GOAL\s*:?=\s*(\S+)", re.M)
 
 
 class Make:
-    names = ("make",)
-    noun = "directory"
+    names: tuple[str, ...] = ("make",)
+    noun: str = "directory"
 
     def detect_beside(self, root: Path, tree: Tree, others: Sequence[Workspace]) -> list[Workspace]:
         """Make workspaces, given the other toolchains' workspaces (see the precedence rule)."""
@@ -72,7 +81,9 @@ class Make:
             if build:
                 gates.append(make_gate(rel, f"make {build}", ("make", build), manifest, "make"))
         gates += [
-            make_gate(rel, f"make {t}", ("make", t), manifest, "make") for t in TEST_TARGETS if t in targets
+            make_gate(rel, f"make {t}", ("make", t), manifest, "make")
+            for t in TEST_TARGETS
+            if t in targets
         ]
         return Workspace("make", rel, manifest, tuple(gates))
 
@@ -115,6 +126,8 @@ def drives(text: str, toolchains: Sequence[str]) -> bool:
     commands = {cmd for tool in toolchains for cmd in DRIVERS.get(tool, ())}
     if not commands:
         return False
-    pattern = re.compile(r"(?:^|[\s;&|(/@-])(?:" + "|".join(map(re.escape, commands)) + r")(?=\s|$)")
+    pattern = re.compile(
+        r"(?:^|[\s;&|(/@-])(?:" + "|".join(map(re.escape, commands)) + r")(?=\s|$)"
+    )
     recipes = [line for line in text.splitlines() if line.startswith("\t")]
     return any(pattern.search(line) for line in recipes)

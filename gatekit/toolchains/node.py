@@ -54,8 +54,8 @@ PLACEHOLDER_TEST = 'echo "Error: no test specified" && exit 1'
 
 
 class Node:
-    names = ("npm", "pnpm", "yarn")
-    noun = "package"
+    names: tuple[str, ...] = ("npm", "pnpm", "yarn")
+    noun: str = "package"
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         workspaces = []
@@ -86,7 +86,9 @@ class Node:
                 gates.append(make_gate(rel, f"{tool} {script}", run, manifest, tool))
         if gates:
             # Without node_modules no script can run; `--no-save` keeps the lockfile as committed.
-            gates.insert(0, make_gate(rel, f"{tool} install", install_command(tool, facts), manifest, tool))
+            gates.insert(
+                0, make_gate(rel, f"{tool} install", install_command(tool, facts), manifest, tool)
+            )
         return Workspace(tool, rel, manifest, tuple(gates), facts)
 
     def is_global(self, workspace: Workspace, relpath: str) -> bool:
@@ -95,19 +97,19 @@ class Node:
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
         member_dirs = workspace.facts.get("members") or ()
         if not member_dirs:
-            document = read_json(root / workspace.manifest) or {}
-            return [Package(str(document.get("name") or workspace.path), workspace.path)]
-        documents = {d: read_json(root / d / "package.json") for d in member_dirs}
+            top = read_json(root / workspace.manifest) or {}
+            return [Package(str(top.get("name") or workspace.path), workspace.path)]
+        documents = {d: read_json(root / d / "package.json") or {} for d in member_dirs}
         names: dict[str, str] = {}
         for directory, document in documents.items():
-            name = document.get("name") if document else None
+            name = document.get("name")
             if not isinstance(name, str) or not name:
                 raise CannotScope(f"`{directory}/package.json` has no package name")
             names[directory] = name
         known = set(names.values())
         packages = []
         for directory, document in documents.items():
-            depends_on = {dep for dep in declared_dependencies(document or {}) if dep in known}
+            depends_on = {dep for dep in declared_dependencies(document) if dep in known}
             depends_on.discard(names[directory])
             packages.append(Package(names[directory], directory, frozenset(depends_on)))
         return packages
@@ -132,7 +134,9 @@ class Node:
             else:
                 flags = [f"--workspace={p.name}" for p in selected]
                 run = ("npm", "run", script, *flags, "--if-present")
-            gates.append(make_gate(workspace.path, f"{tool} {script}", run, workspace.manifest, tool))
+            gates.append(
+                make_gate(workspace.path, f"{tool} {script}", run, workspace.manifest, tool)
+            )
         return tuple(gates)
 
 

@@ -57,8 +57,8 @@ _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 class Python:
-    names = ("python",)
-    noun = "package"
+    names: tuple[str, ...] = ("python",)
+    noun: str = "package"
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         projects = [rel for rel, names in tree if is_project(root, rel, names)]
@@ -88,7 +88,9 @@ class Python:
 
     def is_global(self, workspace: Workspace, relpath: str) -> bool:
         inner = relative_to(workspace.path, relpath)
-        return inner in GLOBAL_FILES or re.fullmatch(r"requirements[^/]*\.(txt|in)", inner) is not None
+        return (
+            inner in GLOBAL_FILES or re.fullmatch(r"requirements[^/]*\.(txt|in)", inner) is not None
+        )
 
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
         named = {p: project_metadata(root, p) for p in workspace.facts["projects"]}
@@ -202,7 +204,7 @@ def project_metadata(root: Path, rel: str) -> tuple[str, set[str]]:
         return str(project["name"]), _requirements_of_pyproject(document)
     poetry = ((document or {}).get("tool") or {}).get("poetry")
     if isinstance(poetry, dict) and poetry.get("name"):
-        deps = set()
+        deps: set[str] = set()
         for key in ("dependencies", "dev-dependencies"):
             deps.update(normalize(n) for n in poetry.get(key) or {})
         for group in (poetry.get("group") or {}).values():
@@ -223,7 +225,9 @@ def project_metadata(root: Path, rel: str) -> tuple[str, set[str]]:
                     lines.extend(value.splitlines())
             return name, {normalize(m.group(1)) for m in map(_REQUIREMENT_NAME.match, lines) if m}
     where = join(rel, "setup.py" if (root / rel / "setup.py").is_file() else "pyproject.toml")
-    raise CannotScope(f"`{where}` declares no name and dependencies that can be read without running it")
+    raise CannotScope(
+        f"`{where}` declares no name and dependencies that can be read without running it"
+    )
 
 
 def _requirements_of_pyproject(document: dict[str, Any]) -> set[str]:
@@ -238,4 +242,3 @@ def _requirements_of_pyproject(document: dict[str, Any]) -> set[str]:
     sources = ((document.get("tool") or {}).get("uv") or {}).get("sources") or {}
     names.update(normalize(n) for n, spec in sources.items() if isinstance(spec, dict))
     return names
-

@@ -45,7 +45,9 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_parse_go_list_builds_the_import_graph_with_test_imports(tmp_path: Path) -> None:
-    packages = {p.name.rsplit("/", 1)[-1]: p for p in parse_go_list(captured_output(tmp_path), tmp_path)}
+    packages = {
+        p.name.rsplit("/", 1)[-1]: p for p in parse_go_list(captured_output(tmp_path), tmp_path)
+    }
     assert packages["cart"].path == "cart"
     assert packages["cart"].depends_on == {"example.com/shop/internal/money"}
     assert packages["shop"].depends_on == {"example.com/shop/cart"}
@@ -67,7 +69,9 @@ def test_change_in_a_leaf_package_selects_importers_transitively(shop: Path) -> 
         ("go", "build", "./internal/money", "./cart", "./cmd/shop", "./report"),
         ("go", "test", "./internal/money", "./cart", "./cmd/shop", "./report"),
     ]
-    assert plan.reasons[0] == "package `example.com/shop/internal/money` changed; `example.com/shop/cart` depends on it"
+    assert plan.reasons[0] == (
+        "package `example.com/shop/internal/money` changed; `example.com/shop/cart` depends on it"
+    )
 
 
 @pytest.mark.parametrize("changed", ["go.mod", "go.sum", "cart/go.mod"])
@@ -77,11 +81,15 @@ def test_module_files_run_the_whole_module(shop: Path, changed: str) -> None:
     assert [g.run for g in plan.gates] == [("go", "build", "./..."), ("go", "test", "./...")]
 
 
-def test_go_not_installed_falls_back_and_says_so(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_go_not_installed_falls_back_and_says_so(
+    shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(shop / "no-such-bin"))
     plan = plan_affected(shop, ["cart/cart.go"])
     assert plan.whole is True
-    assert plan.reasons == ("`go` is not installed, so the import graph is unknown: the whole go workspace runs",)
+    assert plan.reasons == (
+        "`go` is not installed, so the import graph is unknown: the whole go workspace runs",
+    )
 
 
 def test_truncated_go_list_output_cannot_scope(tmp_path: Path) -> None:
@@ -90,7 +98,11 @@ def test_truncated_go_list_output_cannot_scope(tmp_path: Path) -> None:
 
 
 def test_json_stream_reads_concatenated_documents() -> None:
-    assert list(iter_json_stream('{"a": 1}\n{"b": 2}{"c": [3]}\n\n')) == [{"a": 1}, {"b": 2}, {"c": [3]}]
+    assert list(iter_json_stream('{"a": 1}\n{"b": 2}{"c": [3]}\n\n')) == [
+        {"a": 1},
+        {"b": 2},
+        {"c": [3]},
+    ]
     assert json.loads("{}") == {}
 
 

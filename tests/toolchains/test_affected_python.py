@@ -41,7 +41,10 @@ def test_change_in_alpha_selects_its_dependents(monorepo: Repo) -> None:
     plan = plan_affected(monorepo.path, ["packages/alpha/alpha_lib/__init__.py"])
     assert plan.whole is False
     assert plan.packages == ("Alpha_Lib", "beta", "gamma")
-    assert plan.reasons == ("package `Alpha_Lib` changed; `beta` depends on it", "`gamma` depends on `beta`")
+    assert plan.reasons == (
+        "package `Alpha_Lib` changed; `beta` depends on it",
+        "`gamma` depends on `beta`",
+    )
     compile_gate, *tests = plan.gates
     assert compile_gate.run[1:] == (
         "-m",
@@ -58,7 +61,9 @@ def test_change_in_alpha_selects_its_dependents(monorepo: Repo) -> None:
 
 
 def test_change_in_an_unrelated_project_selects_only_it(monorepo: Repo) -> None:
-    assert plan_affected(monorepo.path, ["packages/delta/tests/test_value.py"]).packages == ("delta",)
+    assert plan_affected(monorepo.path, ["packages/delta/tests/test_value.py"]).packages == (
+        "delta",
+    )
 
 
 def test_project_declared_only_in_setup_py_falls_back(monorepo: Repo) -> None:
@@ -80,7 +85,9 @@ def test_setup_cfg_requirements_are_read(make_repo) -> None:  # type: ignore[no-
         "cfg",
         {
             **nest("libs/core", python_project("core")),
-            "apps/web/setup.cfg": "[metadata]\nname = web\n\n[options]\ninstall_requires =\n    Core>=2\n",
+            "apps/web/setup.cfg": (
+                "[metadata]\nname = web\n\n[options]\ninstall_requires =\n    Core>=2\n"
+            ),
             "apps/web/web.py": "",
         },
     )
@@ -97,7 +104,9 @@ def test_scoped_gates_run_and_catch_a_broken_dependent(monorepo: Repo) -> None:
     for gate in plan.gates:
         # The interpreter running these tests has pytest; the gates name the one on PATH.
         run = (sys.executable, *gate.run[1:])
-        results[gate.name] = subprocess.run(run, cwd=monorepo.path / gate.cwd, capture_output=True).returncode
+        results[gate.name] = subprocess.run(
+            run, cwd=monorepo.path / gate.cwd, capture_output=True
+        ).returncode
     assert results["python compile"] == 0
     assert results["python test (packages/alpha)"] == 0
     assert results["python test (packages/beta)"] != 0

@@ -58,10 +58,22 @@ def test_npm_init_placeholder_test_script_is_not_a_test_gate(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("files", "tool", "build"),
     [
-        ({"pnpm-lock.yaml": "lockfileVersion: '9.0'\n"}, "pnpm", ("pnpm", "--recursive", "--if-present", "run", "build")),
+        (
+            {"pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+            "pnpm",
+            ("pnpm", "--recursive", "--if-present", "run", "build"),
+        ),
         ({"yarn.lock": ""}, "yarn", ("npm", "run", "build", "--workspaces", "--if-present")),
-        ({"yarn.lock": "", ".yarnrc.yml": ""}, "yarn", ("yarn", "workspaces", "foreach", "--all", "run", "build")),
-        ({"package-lock.json": "{}"}, "npm", ("npm", "run", "build", "--workspaces", "--if-present")),
+        (
+            {"yarn.lock": "", ".yarnrc.yml": ""},
+            "yarn",
+            ("yarn", "workspaces", "foreach", "--all", "run", "build"),
+        ),
+        (
+            {"package-lock.json": "{}"},
+            "npm",
+            ("npm", "run", "build", "--workspaces", "--if-present"),
+        ),
     ],
     ids=["pnpm", "yarn1", "yarn-berry", "npm"],
 )
@@ -88,14 +100,17 @@ def test_pnpm_workspace_members_come_from_pnpm_workspace_yaml(tmp_path: Path) ->
 
 def test_go_module_is_detected_by_go_mod(tmp_path: Path) -> None:
     write(tmp_path, {"go.mod": "module example.com/m\n\ngo 1.22\n", "main.go": "package main\n"})
-    assert runs(tmp_path) == {"go build": ("go", "build", "./..."), "go test": ("go", "test", "./...")}
+    assert runs(tmp_path) == {
+        "go build": ("go", "build", "./..."),
+        "go test": ("go", "test", "./..."),
+    }
 
 
 def test_go_work_builds_every_module_it_uses(tmp_path: Path) -> None:
     write(
         tmp_path,
         {
-            "go.work": "go 1.22\n\nuse (\n\t./api // the server\n\t\"./lib\"\n)\nuse ./tools\n",
+            "go.work": 'go 1.22\n\nuse (\n\t./api // the server\n\t"./lib"\n)\nuse ./tools\n',
             "api/go.mod": "module example.com/api\n",
             "lib/go.mod": "module example.com/lib\n",
             "tools/go.mod": "module example.com/tools\n",
@@ -132,7 +147,10 @@ def test_python_src_layout_with_pytest_config_only(tmp_path: Path) -> None:
 
 def test_pyproject_with_only_tool_settings_is_not_a_python_project(tmp_path: Path) -> None:
     # A Rust repository may keep gatekit's own config in pyproject.toml.
-    write(tmp_path, {"pyproject.toml": "[tool.gatekit]\ntarget = 'main'\n[tool.ruff]\nline-length = 100\n"})
+    write(
+        tmp_path,
+        {"pyproject.toml": "[tool.gatekit]\ntarget = 'main'\n[tool.ruff]\nline-length = 100\n"},
+    )
     assert detect_gates(tmp_path) == []
 
 
@@ -165,17 +183,21 @@ def test_maven_wrapper_is_preferred(tmp_path: Path) -> None:
 
 
 def test_makefile_builds_default_goal_and_existing_test_targets(tmp_path: Path) -> None:
-    write(tmp_path, {"Makefile": "CC := gcc\nall: app\napp: main.c\n\t$(CC) -o app main.c\ncheck: app\n\t./app --self-test\n"})
+    makefile = "CC := gcc\nall: app\napp: main.c\n\t$(CC) -o app main.c\ncheck: app\n\t./app -t\n"
+    write(tmp_path, {"Makefile": makefile})
     assert runs(tmp_path) == {"make": ("make",), "make check": ("make", "check")}
 
 
 def test_makefile_whose_default_goal_is_help_builds_all_instead(tmp_path: Path) -> None:
-    write(tmp_path, {"Makefile": ".DEFAULT_GOAL := help\nhelp:\n\t@echo targets\nall:\n\tcc x.c\ntest:\n\t./t\n"})
+    makefile = ".DEFAULT_GOAL := help\nhelp:\n\t@echo targets\nall:\n\tcc x.c\ntest:\n\t./t\n"
+    write(tmp_path, {"Makefile": makefile})
     assert runs(tmp_path) == {"make all": ("make", "all"), "make test": ("make", "test")}
 
 
 def test_makefile_driving_cargo_yields_to_the_cargo_workspace(tmp_path: Path) -> None:
-    write(tmp_path, {**core_coordinator_workspace(), "Makefile": "build:\n\tcargo build --release\n"})
+    write(
+        tmp_path, {**core_coordinator_workspace(), "Makefile": "build:\n\tcargo build --release\n"}
+    )
     assert list(runs(tmp_path)) == ["cargo build", "cargo test"]
 
 
@@ -189,7 +211,9 @@ def test_several_toolchains_in_one_repository_all_run_with_unique_names(tmp_path
         tmp_path,
         {
             **core_coordinator_workspace(),
-            **nest("web", npm_workspace({"ui": []}, scripts={"build": "vite build", "test": "vitest"})),
+            **nest(
+                "web", npm_workspace({"ui": []}, scripts={"build": "vite build", "test": "vitest"})
+            ),
             **nest("tools", python_project("tools")),
             "services/api/go.mod": "module example.com/api\n",
         },
@@ -204,7 +228,9 @@ def test_several_toolchains_in_one_repository_all_run_with_unique_names(tmp_path
         ("go", "services/api"),
     }
     assert {g.name: g.cwd for g in gates}["npm build (web)"] == "web"
-    assert {g.name: g.origin for g in gates}["go build (services/api)"] == "detected: go (services/api/go.mod)"
+    assert {g.name: g.origin for g in gates}[
+        "go build (services/api)"
+    ] == "detected: go (services/api/go.mod)"
 
 
 def test_no_toolchain_gives_no_gates(tmp_path: Path) -> None:
@@ -235,7 +261,9 @@ def test_workspace_in_a_nasty_directory_name_runs_there(tmp_path: Path, director
 
 
 def test_broken_manifests_do_not_crash_detection(tmp_path: Path) -> None:
-    write(tmp_path, {"package.json": "{not json", "pyproject.toml": "[project\n", "gleam.toml": "="})
+    write(
+        tmp_path, {"package.json": "{not json", "pyproject.toml": "[project\n", "gleam.toml": "="}
+    )
     # An unreadable package.json still gets the install gate, so npm itself names the problem.
     assert [(w.toolchain, [g.name for g in w.gates]) for w in detect_workspaces(tmp_path)] == [
         ("npm", ["npm install"]),

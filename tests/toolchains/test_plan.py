@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatekit.toolchains import plan_affected
-from gatekit.toolchains.graph import with_dependents
 from gatekit.toolchains.base import Package
+from gatekit.toolchains.graph import with_dependents
 from testing.workspaces import nest, npm_workspace, python_project
 
 
@@ -47,7 +47,9 @@ def test_file_outside_every_workspace_runs_everything(tmp_path: Path) -> None:
     write(tmp_path, nest("py", python_project("tool")))
     plan = plan_affected(tmp_path, ["ci/pipeline.yml"])
     assert plan.whole is True
-    assert plan.reasons == ("`ci/pipeline.yml` is outside every toolchain workspace: the whole repository runs",)
+    assert plan.reasons == (
+        "`ci/pipeline.yml` is outside every toolchain workspace: the whole repository runs",
+    )
     assert {g.name for g in plan.gates} == {"python compile (py)", "python test (py)"}
 
 
@@ -56,7 +58,9 @@ def test_make_cannot_scope_and_runs_whole(tmp_path: Path) -> None:
     plan = plan_affected(tmp_path, ["main.c"])
     assert plan.whole is True
     assert [g.run for g in plan.gates] == [("make",)]
-    assert plan.reasons == ("make cannot build only part of a Makefile's project: the whole make workspace runs",)
+    assert plan.reasons == (
+        "make cannot build only part of a Makefile's project: the whole make workspace runs",
+    )
 
 
 def test_maven_falls_back_for_a_workspace_at_a_subdirectory(tmp_path: Path) -> None:
@@ -67,7 +71,11 @@ def test_maven_falls_back_for_a_workspace_at_a_subdirectory(tmp_path: Path) -> N
 
 
 def test_dependency_cycle_terminates_and_selects_the_cycle() -> None:
-    packages = [Package("a", "a", frozenset({"b"})), Package("b", "b", frozenset({"a"})), Package("c", "c")]
+    packages = [
+        Package("a", "a", frozenset({"b"})),
+        Package("b", "b", frozenset({"a"})),
+        Package("c", "c"),
+    ]
     selected, reasons = with_dependents(packages, ["a"], "crate")
     assert [p.name for p in selected] == ["a", "b"]
     assert reasons == ["crate `a` changed; `b` depends on it"]
