@@ -130,7 +130,7 @@ class Node:
                 continue  # no package defines the script: the whole run has no such gate either
             if tool == "pnpm":
                 filters = [arg for p in selected for arg in ("--filter", p.name)]
-                run = ("pnpm", *filters, "--if-present", "run", script)
+                run = ("pnpm", *filters, "run", "--if-present", script)
             else:
                 flags = [f"--workspace={p.name}" for p in selected]
                 run = ("npm", "run", script, *flags, "--if-present")
@@ -215,7 +215,7 @@ def whole_script(
     if not any(has_script(member, script) for member in members):
         return ()
     if tool == "pnpm":
-        return ("pnpm", "--recursive", "--if-present", "run", script)
+        return ("pnpm", "--recursive", "run", "--if-present", script)
     if tool == "yarn" and facts.get("berry"):
         return ("yarn", "workspaces", "foreach", "--all", "run", script)
     # npm reads the same `workspaces` field yarn 1 does, and unlike `yarn workspaces run` it

@@ -92,3 +92,25 @@ def test_scoped_gates_build_only_the_selected_packages(chain: Repo) -> None:
     assert built == {"b", "c"}
     # --no-save: the install left the committed files alone.
     assert chain.git("status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_pnpm_workspace_is_scoped_with_filters(make_repo) -> None:  # type: ignore[no-untyped-def]
+    files = npm_workspace({"a": [], "b": ["a"], "d": []}, member_scripts={"test": MARK})
+    files["pnpm-lock.yaml"] = "lockfileVersion: '9.0'\n"
+    repo = make_repo("pnpm", files)
+    plan = plan_affected(repo.path, ["packages/a/index.js"])
+    assert [g.run for g in plan.gates] == [
+        ("pnpm", "install", "--frozen-lockfile"),
+        ("pnpm", "--filter", "a", "--filter", "b", "run", "--if-present", "test"),
+    ]
+
+
+def test_yarn_workspace_cannot_scope_and_runs_whole(make_repo) -> None:  # type: ignore[no-untyped-def]
+    files = npm_workspace({"a": [], "b": ["a"]}, member_scripts={"test": MARK})
+    files["yarn.lock"] = ""
+    repo = make_repo("yarn", files)
+    plan = plan_affected(repo.path, ["packages/a/index.js"])
+    assert plan.whole is True
+    assert plan.reasons == (
+        "yarn workspaces cannot run scripts in chosen packages only: the whole yarn workspace runs",
+    )

@@ -61,7 +61,7 @@ def test_npm_init_placeholder_test_script_is_not_a_test_gate(tmp_path: Path) -> 
         (
             {"pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
             "pnpm",
-            ("pnpm", "--recursive", "--if-present", "run", "build"),
+            ("pnpm", "--recursive", "run", "--if-present", "build"),
         ),
         ({"yarn.lock": ""}, "yarn", ("npm", "run", "build", "--workspaces", "--if-present")),
         (
