@@ -17,6 +17,7 @@ is installed: the gates use the interpreter on PATH, which is the user's environ
 from __future__ import annotations
 
 import configparser
+import posixpath
 import re
 import shutil
 from collections.abc import Sequence
@@ -65,7 +66,9 @@ class Python:
         if not projects:
             return []
         names_of = dict(tree)
-        base = "." if "." in projects or len(projects) > 1 else projects[0]
+        # The workspace sits at the root project, else where the projects meet (packages/):
+        # files beside it (a Rust crate, docs) are no Python project's.
+        base = "." if "." in projects else posixpath.commonpath(projects) or "."
         python = interpreter()
         compile_targets = [t for p in projects for t in source_targets(root, p, names_of[p])]
         gates: list[Gate] = []
@@ -93,7 +96,11 @@ class Python:
         )
 
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
-        named = {p: project_metadata(root, p) for p in workspace.facts["projects"]}
+        named = {
+            p: project_metadata(root, p)
+            for p in workspace.facts["projects"]
+            if not is_virtual_root(root, p)
+        }
         known = {normalize(name): name for name, _ in named.values()}
         packages = []
         for path, (name, requirements) in named.items():
@@ -147,7 +154,19 @@ def is_project(root: Path, rel: str, names: frozenset[str]) -> bool:
         return False
     document = read_toml(root / rel / "pyproject.toml") or {}
     tool = document.get("tool") if isinstance(document.get("tool"), dict) else {}
-    return "project" in document or "build-system" in document or "poetry" in (tool or {})
+    if "project" in document or "build-system" in document or "poetry" in (tool or {}):
+        return True
+    # A uv workspace root may be virtual (no [project]) and still tie the members together.
+    uv = (tool or {}).get("uv")
+    return isinstance(uv, dict) and "workspace" in uv
+
+
+def is_virtual_root(root: Path, rel: str) -> bool:
+    """A uv workspace root with no [project]: it ties members together but is no package."""
+    document = read_toml(root / rel / "pyproject.toml") or {}
+    return "project" not in document and "workspace" in (
+        (document.get("tool") or {}).get("uv") or {}
+    )
 
 
 def source_targets(root: Path, rel: str, names: frozenset[str]) -> list[str]:

@@ -24,12 +24,14 @@ def monorepo(make_repo) -> Repo:  # type: ignore[no-untyped-def]
     return make_repo("py", files)  # type: ignore[no-any-return]
 
 
-def test_projects_without_a_root_project_form_one_workspace_at_the_root(monorepo: Repo) -> None:
+def test_projects_without_a_root_project_form_one_workspace_where_they_meet(
+    monorepo: Repo,
+) -> None:
     (workspace,) = detect_workspaces(monorepo.path)
-    assert (workspace.toolchain, workspace.path) == ("python", ".")
+    assert (workspace.toolchain, workspace.path) == ("python", "packages")
     names = [g.name for g in workspace.gates]
     assert names == [
-        "python compile",
+        "python compile (packages)",
         "python test (packages/alpha)",
         "python test (packages/beta)",
         "python test (packages/delta)",
@@ -46,16 +48,17 @@ def test_change_in_alpha_selects_its_dependents(monorepo: Repo) -> None:
         "`gamma` depends on `beta`",
     )
     compile_gate, *tests = plan.gates
+    assert compile_gate.cwd == "packages"
     assert compile_gate.run[1:] == (
         "-m",
         "compileall",
         "-q",
-        "packages/alpha/alpha_lib",
-        "packages/alpha/tests",
-        "packages/beta/beta",
-        "packages/beta/tests",
-        "packages/gamma/gamma",
-        "packages/gamma/tests",
+        "alpha/alpha_lib",
+        "alpha/tests",
+        "beta/beta",
+        "beta/tests",
+        "gamma/gamma",
+        "gamma/tests",
     )
     assert [g.cwd for g in tests] == ["packages/alpha", "packages/beta", "packages/gamma"]
 
@@ -73,11 +76,38 @@ def test_project_declared_only_in_setup_py_falls_back(monorepo: Repo) -> None:
     assert "`packages/epsilon/setup.py` declares no name" in plan.reasons[0]
 
 
-@pytest.mark.parametrize("changed", ["uv.lock", "requirements-dev.txt", "conftest.py"])
-def test_root_environment_files_run_the_whole_workspace(monorepo: Repo, changed: str) -> None:
-    plan = plan_affected(monorepo.path, [changed])
+def test_file_beside_the_projects_runs_everything(monorepo: Repo) -> None:
+    plan = plan_affected(monorepo.path, ["requirements-dev.txt"])
+    assert plan.whole is True
+    assert plan.reasons == (
+        "`requirements-dev.txt` is outside every toolchain workspace: the whole repository runs",
+    )
+
+
+@pytest.fixture
+def uv_workspace(make_repo) -> Repo:  # type: ignore[no-untyped-def]
+    files = {
+        "pyproject.toml": '[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+        **nest("packages/alpha", python_project("alpha")),
+        **nest("packages/beta", python_project("beta", ["alpha"])),
+    }
+    return make_repo("uv", files)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "changed", ["uv.lock", "requirements-dev.txt", "conftest.py", "pyproject.toml"]
+)
+def test_root_environment_files_run_the_whole_workspace(uv_workspace: Repo, changed: str) -> None:
+    plan = plan_affected(uv_workspace.path, [changed])
     assert plan.whole is True
     assert plan.reasons == (f"`{changed}` changed: the whole python workspace runs",)
+
+
+def test_virtual_uv_root_is_no_package(uv_workspace: Repo) -> None:
+    (workspace,) = detect_workspaces(uv_workspace.path)
+    assert workspace.path == "."
+    plan = plan_affected(uv_workspace.path, ["packages/alpha/alpha/__init__.py"])
+    assert (plan.whole, plan.packages) == (False, ("alpha", "beta"))
 
 
 def test_setup_cfg_requirements_are_read(make_repo) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +137,7 @@ def test_scoped_gates_run_and_catch_a_broken_dependent(monorepo: Repo) -> None:
         results[gate.name] = subprocess.run(
             run, cwd=monorepo.path / gate.cwd, capture_output=True
         ).returncode
-    assert results["python compile"] == 0
+    assert results["python compile (packages)"] == 0
     assert results["python test (packages/alpha)"] == 0
     assert results["python test (packages/beta)"] != 0
     assert "python test (packages/delta)" not in results

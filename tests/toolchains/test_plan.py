@@ -43,6 +43,27 @@ def test_untouched_workspace_of_another_toolchain_is_skipped(tmp_path: Path) -> 
     assert {g.name for g in plan.gates} == {"python compile (py)", "python test (py)"}
 
 
+def test_change_in_a_nested_workspace_leaves_the_enclosing_one_alone(tmp_path: Path) -> None:
+    files = {
+        "Cargo.toml": '[package]\nname = "app"\nversion = "0.1.0"\n',
+        "src/lib.rs": "",
+        **nest("web", npm_workspace({"ui": []}, member_scripts={"build": "node -e 1"})),
+    }
+    write(tmp_path, files)
+    # The npm workspace is inside the root crate's directory, yet web/ is not the crate's.
+    plan = plan_affected(tmp_path, ["web/packages/ui/index.js"])
+    assert (plan.whole, plan.packages) == (False, ("ui",))
+    assert all(g.name.startswith("npm ") for g in plan.gates)
+
+
+def test_same_directory_workspaces_share_a_change_no_package_owns(tmp_path: Path) -> None:
+    write(tmp_path, {**python_project("tool"), "Makefile": "all:\n\tcc -o x x.c\n"})
+    plan = plan_affected(tmp_path, ["tool/__init__.py"])
+    # The Python package owns it; make cannot scope, so it runs whole as well.
+    assert plan.packages == ("tool",)
+    assert [g.name for g in plan.gates] == ["python compile", "python test", "make"]
+
+
 def test_file_outside_every_workspace_runs_everything(tmp_path: Path) -> None:
     write(tmp_path, nest("py", python_project("tool")))
     plan = plan_affected(tmp_path, ["ci/pipeline.yml"])
