@@ -61,7 +61,9 @@ def plan_affected(root: Path, changed: Sequence[str]) -> AffectedPlan:
     changed: paths relative to root (as git lists them) changed since the merge base.
     """
     root = Path(root)
-    workspaces = detect_workspaces(root)
+    # A workspace with no gates (a package.json holding only prettier settings) verifies
+    # nothing, so it must not claim changed files either.
+    workspaces = [w for w in detect_workspaces(root) if w.gates]
     if not workspaces:
         return AffectedPlan((), True, ("no toolchain was detected, so nothing can be scoped",), ())
     if not changed:

@@ -64,6 +64,14 @@ def test_same_directory_workspaces_share_a_change_no_package_owns(tmp_path: Path
     assert [g.name for g in plan.gates] == ["python compile", "python test", "make"]
 
 
+def test_workspace_without_gates_does_not_claim_changes(tmp_path: Path) -> None:
+    # A root package.json holding only tool settings must not make README.md an npm package's.
+    write(tmp_path, {**python_project("tool"), "package.json": '{"name": "settings"}'})
+    plan = plan_affected(tmp_path, ["tool/__init__.py"])
+    assert plan.packages == ("tool",)
+    assert plan.reasons == ("package `tool` changed",)
+
+
 def test_file_outside_every_workspace_runs_everything(tmp_path: Path) -> None:
     write(tmp_path, nest("py", python_project("tool")))
     plan = plan_affected(tmp_path, ["ci/pipeline.yml"])
