@@ -65,11 +65,20 @@ def test_same_directory_workspaces_share_a_change_no_package_owns(tmp_path: Path
 
 
 def test_workspace_without_gates_does_not_claim_changes(tmp_path: Path) -> None:
-    # A root package.json holding only tool settings must not make README.md an npm package's.
-    write(tmp_path, {**python_project("tool"), "package.json": '{"name": "settings"}'})
-    plan = plan_affected(tmp_path, ["tool/__init__.py"])
-    assert plan.packages == ("tool",)
-    assert plan.reasons == ("package `tool` changed",)
+    # A root package.json holding only tool settings must not make README.md an npm package's
+    # and so hide it from the Maven reactor beside it.
+    pom = "<project><artifactId>{}</artifactId>{}</project>"
+    write(
+        tmp_path,
+        {
+            "package.json": '{"name": "settings", "prettier": {}}',
+            "pom.xml": pom.format("parent", "<modules><module>core</module></modules>"),
+            "core/pom.xml": pom.format("core", ""),
+        },
+    )
+    plan = plan_affected(tmp_path, ["README.md"])
+    assert plan.whole is True
+    assert plan.reasons == ("`README.md` is outside every module: the whole maven workspace runs",)
 
 
 def test_file_outside_every_workspace_runs_everything(tmp_path: Path) -> None:
