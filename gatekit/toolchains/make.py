@@ -50,8 +50,9 @@ class Make:
     def detect_beside(self, root: Path, tree: Tree, others: Sequence[Workspace]) -> list[Workspace]:
         """Make workspaces, given the other toolchains' workspaces (see the precedence rule)."""
         found = []
+        names_of = dict(tree)
         for rel in topmost([rel for rel, names in tree if any(m in names for m in MAKEFILES)]):
-            names = dict(tree)[rel]
+            names = names_of[rel]
             makefile = next(m for m in MAKEFILES if m in names)
             try:
                 text = (root / rel / makefile).read_text("utf-8", "replace")

@@ -59,9 +59,9 @@ class Node:
 
     def detect(self, root: Path, tree: Tree) -> list[Workspace]:
         workspaces = []
+        names_of = dict(tree)
         for rel in topmost([rel for rel, names in tree if "package.json" in names]):
-            names = dict(tree)[rel]
-            workspace = self._workspace(root, rel, names)
+            workspace = self._workspace(root, rel, names_of[rel])
             if workspace is not None:
                 workspaces.append(workspace)
         return workspaces
@@ -125,9 +125,14 @@ class Node:
             return workspace.gates  # a single package: scoped is the whole
         gates = [g for g in workspace.gates if g.name.startswith(f"{tool} install")]
         whole_names = {g.name.split(" (", 1)[0] for g in workspace.gates}
+        top = read_json(root / workspace.manifest) or {}
         for script in SCRIPTS:
             if f"{tool} {script}" not in whole_names:
                 continue  # no package defines the script: the whole run has no such gate either
+            if has_script(top, script):
+                # The root script is the author's orchestration (`tsc -b`, turbo, ...); running
+                # members' scripts instead could verify nothing at all.
+                raise CannotScope(f"the root `{script}` script covers every package at once")
             if tool == "pnpm":
                 filters = [arg for p in selected for arg in ("--filter", p.name)]
                 run = ("pnpm", *filters, "run", "--if-present", script)

@@ -114,3 +114,14 @@ def test_yarn_workspace_cannot_scope_and_runs_whole(make_repo) -> None:  # type:
     assert plan.reasons == (
         "yarn workspaces cannot run scripts in chosen packages only: the whole yarn workspace runs",
     )
+
+
+def test_root_build_script_cannot_be_scoped_to_members(make_repo) -> None:  # type: ignore[no-untyped-def]
+    # Members have no build script of their own: `--workspace=a --if-present` would build nothing.
+    repo = make_repo("tsc", npm_workspace({"a": [], "b": ["a"]}, scripts={"build": "tsc -b"}))
+    plan = plan_affected(repo.path, ["packages/a/index.js"])
+    assert plan.whole is True
+    assert ("npm", "run", "build") in [g.run for g in plan.gates]
+    assert plan.reasons == (
+        "the root `build` script covers every package at once: the whole npm workspace runs",
+    )
