@@ -123,12 +123,13 @@ def parse_targets(text: str) -> tuple[set[str], str | None]:
 
 
 def drives(text: str, toolchains: Sequence[str]) -> bool:
-    """Whether a recipe line of the Makefile runs one of the given toolchains' commands."""
+    """Whether the Makefile's recipes run one of the given toolchains' commands."""
     commands = {cmd for tool in toolchains for cmd in DRIVERS.get(tool, ())}
     if not commands:
         return False
     pattern = re.compile(
         r"(?:^|[\s;&|(/@-])(?:" + "|".join(map(re.escape, commands)) + r")(?=\s|$)"
     )
-    recipes = [line for line in text.splitlines() if line.startswith("\t")]
-    return any(pattern.search(line) for line in recipes)
+    # Recipe lines, and assignments such as `CARGO ?= cargo` that recipes use as $(CARGO).
+    lines = [line for line in text.splitlines() if line.startswith("\t") or "=" in line]
+    return any(pattern.search(line) for line in lines)

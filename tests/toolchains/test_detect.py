@@ -201,6 +201,20 @@ def test_makefile_driving_cargo_yields_to_the_cargo_workspace(tmp_path: Path) ->
     assert list(runs(tmp_path)) == ["cargo build", "cargo test"]
 
 
+@pytest.mark.parametrize(
+    "makefile",
+    [
+        "all:\n\t@cd crates && cargo build\n",
+        "CARGO ?= cargo\nall:\n\t$(CARGO) build\n",
+        "test:\n\t-cargo test --workspace\n",
+    ],
+    ids=["cd-and", "variable", "ignore-errors"],
+)
+def test_makefile_drives_cargo_in_its_usual_spellings(tmp_path: Path, makefile: str) -> None:
+    write(tmp_path, {**core_coordinator_workspace(), "Makefile": makefile})
+    assert "make" not in [w.toolchain for w in detect_workspaces(tmp_path)]
+
+
 def test_makefile_building_something_else_runs_beside_cargo(tmp_path: Path) -> None:
     write(tmp_path, {**core_coordinator_workspace(), "Makefile": "docs:\n\tmdbook build\n"})
     assert list(runs(tmp_path)) == ["cargo build", "cargo test", "make"]
@@ -269,3 +283,26 @@ def test_broken_manifests_do_not_crash_detection(tmp_path: Path) -> None:
         ("npm", ["npm install"]),
         ("gleam", ["gleam build", "gleam test"]),
     ]
+
+
+def test_makefile_target_parsing_skips_variables_patterns_and_special_targets() -> None:
+    from gatekit.toolchains.make import parse_targets
+
+    text = (
+        "# build:\n"
+        "CC := gcc\nFLAGS ::= -O2\nLD ?= ld\nURL = http://example.com:8080\n"
+        ".PHONY: all test\n"
+        "%.o: %.c\n\t$(CC) -c $<\n"
+        "$(BIN): main.o\n\t$(LD) -o $@ $^\n"
+        "all app: \\\n    main.o\n\t@echo\n"
+        "test:: all\n\t./run-tests\n"
+        "clean:\n\trm -f *.o\n"
+    )
+    targets, default = parse_targets(text)
+    assert targets == {"all", "app", "test", "clean"}
+    assert default == "all"
+
+
+def test_makefile_with_only_variables_is_not_a_workspace(tmp_path: Path) -> None:
+    write(tmp_path, {"Makefile": "include common.mk\nX = 1\n"})
+    assert detect_gates(tmp_path) == []
