@@ -229,6 +229,8 @@ def plan_gates(
             gates = list(plan.gates)
             reasons.extend(f"affected mode: {r}" for r in plan.reasons)
             affected = {"whole": plan.whole, "packages": list(plan.packages), "reasons": list(plan.reasons)}
+            if not gates and not plan.whole:  # nothing changed since the merge base
+                return CheckPlan(subject, [], where, reasons, affected)
         else:
             gates = detect_gates(workdir)
         if not gates:

@@ -57,3 +57,9 @@ def test_type_change_that_breaks_a_sibling_crate_fails(workspace: Repo) -> None:
     affected = workspace.gatekit("check", "--affected", "--base", "main")
     assert affected.returncode == 1, affected.stdout
     assert "coordinator" in affected.stdout
+
+
+def test_affected_with_nothing_changed_passes_and_says_so(workspace: Repo) -> None:
+    result = workspace.gatekit("check", "--affected", "--base", "main")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "nothing to check" in result.stdout
