@@ -271,10 +271,10 @@ def _files_of(
     if len(parents) >= 3 and handle.startswith("stash"):
         trees.append(parents[2])  # untracked files of `git stash -u`
     files: dict[str, tuple[str, str]] = {}
-    changed = set()
+    changed: set[str] = set()
     for tree in trees:
-        base = git.commit_parents(root, tree)
-        changed |= set(git.changed_paths(root, base[0] if base else EMPTY_TREE, tree))
+        above = git.commit_parents(root, tree)
+        changed |= set(git.changed_paths(root, above[0] if above else EMPTY_TREE, tree))
     for tree in reversed(trees):
         files.update(git.tree_blobs(root, tree, wanted))
     if wanted:

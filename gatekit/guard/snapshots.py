@@ -132,7 +132,7 @@ def _identity() -> dict[str, str]:
     """Snapshots must work where no user identity is configured (fresh CI, a new machine)."""
     import os
 
-    env = {}
+    env: dict[str, str] = {}
     for role in ("AUTHOR", "COMMITTER"):
         env.setdefault(f"GIT_{role}_NAME", os.environ.get(f"GIT_{role}_NAME", "gatekit"))
         env.setdefault(
