@@ -602,13 +602,22 @@ def reflog_entries_raw(cwd: Path | str, ref: str) -> bytes:
     return out if code == 0 else b""
 
 
-def staged_paths(cwd: Path | str) -> list[str]:
-    """Paths staged for the next commit; honours GIT_INDEX_FILE as set by a commit hook."""
-    env = git_env(keep_index=True)
-    head = rev_parse(cwd, "HEAD^{commit}")
+def staged_paths(cwd: Path | str, head: str | None) -> list[str]:
+    """Paths staged for the next commit on top of head (None: unborn, compared to nothing).
+
+    Honours GIT_INDEX_FILE as a commit hook sets it (`git commit -a`, `git commit PATH`).
+    """
     base = head if head is not None else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # empty tree
     out = run(
-        cwd, "diff-index", "--cached", "-z", "--name-only", "--no-renames", base, "--", env=env
+        cwd,
+        "diff-index",
+        "--cached",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        base,
+        "--",
+        env=git_env(keep_index=True),
     )
     return zsplit(out)
 

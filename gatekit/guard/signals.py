@@ -71,7 +71,7 @@ def inspect(
         *_stash_signals(obs, me, window),
         *_head_signals(obs, window, explained),
         *_foreign_files(obs, me, record, rivals),
-        *_reverted_edits(obs, me, any(e.is_reset or e.is_checkout for e in explained)),
+        *_reverted_edits(obs, me, bool(explained) or _declared_any(me)),
         *_stale_lock(obs),
         *_orphaned_commits(obs, window, explained),
     ]
@@ -111,6 +111,12 @@ def _explain(obs: Observation, me: SessionRecord | None, window: Window) -> list
                 done.append(entry)
                 break
     return done
+
+
+def _declared_any(me: SessionRecord | None) -> bool:
+    """Did the session announce a reset/stash/checkout since its checkpoint? `git checkout --
+    PATH` leaves no reflog entry, so the declaration itself is the only trace of it."""
+    return bool(me and me.data.get("declared"))
 
 
 def _reflog_signals(obs: Observation, window: Window, explained: list[ReflogEntry]) -> list[Signal]:
@@ -397,7 +403,7 @@ def _reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool)
 def _staged_foreign(
     obs: Observation, record: SessionRecord | None, rivals: list[SessionRecord]
 ) -> list[Signal]:
-    staged = git.staged_paths(obs.root)
+    staged = git.staged_paths(obs.root, obs.status.head)
     ledger = record.data.get("ledger", {}) if record else {}
     signals = []
     for path in staged:

@@ -89,6 +89,17 @@ def test_declared_reset_is_not_reported_but_a_second_one_is(repo: Repo) -> None:
     assert kinds(a).count("unexplained-reset") == 1
 
 
+def test_declared_checkout_of_a_path_makes_its_revert_a_note(repo: Repo) -> None:
+    a = Writer(repo, "A").start()
+    repo.write("README.md", "experiment\n")
+    a.checkpoint()
+    assert a.gatekit("session", "declare", "checkout").returncode == 0
+    repo.git("checkout", "--", "README.md")
+    result = a.clobber("--format", "json")
+    assert result.returncode == 0
+    assert [(s["kind"], s["severity"]) for s in signals_of(result.stdout)] == [("reverted-edit", "low")]
+
+
 def test_session_run_explains_its_own_stash_and_reset(repo: Repo) -> None:
     a = Writer(repo, "A").start("README.md")
     repo.write("README.md", "edited\n")
@@ -284,7 +295,9 @@ def test_staged_refuses_files_this_session_never_touched(repo: Repo) -> None:
     assert "never touched" in staged[0]["summary"]
 
 
-def test_staged_check_runs_inside_a_real_commit_hook(repo: Repo) -> None:
+@pytest.mark.parametrize("commit_all", [False, True])
+def test_staged_check_runs_inside_a_real_commit_hook(repo: Repo, commit_all: bool) -> None:
+    repo.commit("tracked", {"theirs.txt": "v1\n"})
     Writer(repo, "B").start("theirs.txt")
     hook = repo.path / ".git" / "hooks" / "pre-commit"
     pythonpath = str(Path(__file__).resolve().parents[2])
@@ -293,9 +306,13 @@ def test_staged_check_runs_inside_a_real_commit_hook(repo: Repo) -> None:
         "exec python -m gatekit clobber --staged --severity high\n"
     )
     hook.chmod(0o755)
-    repo.write("theirs.txt", "x\n")
-    repo.git("add", "theirs.txt")
-    commit = repo.git("commit", "-q", "-m", "taking B's file", check=False)
-    assert commit == ""
-    assert repo.git("rev-list", "--count", "HEAD").strip() == "1"
-    assert os.path.exists(repo.path / "theirs.txt")
+    repo.write("theirs.txt", "v2 by someone\n")
+    if commit_all:  # git points GIT_INDEX_FILE at a temporary index holding the change
+        args = ["commit", "-q", "-a", "-m", "taking B's file"]
+    else:
+        repo.git("add", "theirs.txt")
+        args = ["commit", "-q", "-m", "taking B's file"]
+    before = repo.rev()
+    repo.git(*args, check=False)
+    assert repo.rev() == before
+    assert repo.read("theirs.txt") == b"v2 by someone\n"
