@@ -39,9 +39,7 @@ def git(repo: Path, env: dict[str, str], *args: str, input: bytes | None = None)
 
 def build(repo: Path, env: dict[str, str], files: int, reflog: int) -> None:
     git(repo.parent, env, "init", "-q", "-b", "main", str(repo))
-    stream = bytearray(
-        b"commit refs/heads/main\ncommitter B <b@x> 1700000000 +0000\ndata 4\ninit\n"
-    )
+    stream = bytearray(b"commit refs/heads/main\ncommitter B <b@x> 1700000000 +0000\ndata 4\ninit\n")
     for i in range(files):
         data = f"file {i}\n".encode()
         stream += b"M 100644 inline src/d%03d/f%05d.txt\ndata %d\n%s\n" % (
@@ -72,9 +70,7 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     """(wall seconds, CPU seconds of the process and the children it waited for)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(
-        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    result = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode not in (0, 1):
@@ -95,10 +91,7 @@ def main() -> None:
         repo = Path(tmp) / "repo"
         t0 = time.perf_counter()
         build(repo, env, args.files, args.reflog)
-        print(
-            f"built {args.files} files, {args.reflog} reflog entries"
-            f" in {time.perf_counter() - t0:.1f}s"
-        )
+        print(f"built {args.files} files, {args.reflog} reflog entries in {time.perf_counter() - t0:.1f}s")
         gatekit = [sys.executable, "-m", "gatekit"]
         session_env = {**env, "GATEKIT_SESSION": "bench"}
         subprocess.run(

@@ -48,9 +48,7 @@ def _echo_json(payload: Any) -> None:
     metavar="DURATION|REF",
     help="Window start: 10m, 2h, HEAD@{3}, a commit, start, checkpoint.",
 )
-@click.option(
-    "--staged", is_flag=True, help="Also refuse staged paths of other sessions (commit hook)."
-)
+@click.option("--staged", is_flag=True, help="Also refuse staged paths of other sessions (commit hook).")
 @click.option(
     "--severity",
     type=_SEVERITIES,
@@ -91,20 +89,14 @@ def session() -> None:
 
 
 @session.command("start")
-@click.option(
-    "--name", default=None, help="Session name (default: generated). Export it as GATEKIT_SESSION."
-)
+@click.option("--name", default=None, help="Session name (default: generated). Export it as GATEKIT_SESSION.")
 @click.option(
     "--claim", "claims", multiple=True, metavar="GLOB", help="Paths this session owns (repeatable)."
 )
-@click.option(
-    "--pid", type=int, default=None, help="The writer's process id (default: the parent process)."
-)
+@click.option("--pid", type=int, default=None, help="The writer's process id (default: the parent process).")
 @_FORMAT
 @click.pass_obj
-def session_start(
-    app: App, name: str | None, claims: tuple[str, ...], pid: int | None, fmt: str
-) -> None:
+def session_start(app: App, name: str | None, claims: tuple[str, ...], pid: int | None, fmt: str) -> None:
     """Record the baseline of a new session in this worktree."""
     from gatekit.guard import actions
 
@@ -160,9 +152,7 @@ def session_declare(app: App, session: str | None, op: str) -> None:
     click.echo(f"session {record.name}: next {op} declared")
 
 
-@session.command(
-    "run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
-)
+@session.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @_SESSION
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_obj
@@ -214,10 +204,7 @@ def session_list(app: App, fmt: str) -> None:
     if not rows:
         click.echo("no sessions")
         return
-    click.echo(
-        f"{'NAME':<20} {'WORKTREE':<12} {'BRANCH':<16} {'PID':>7} {'ALIVE':<5} "
-        f"{'STARTED':<20} CLAIMS"
-    )
+    click.echo(f"{'NAME':<20} {'WORKTREE':<12} {'BRANCH':<16} {'PID':>7} {'ALIVE':<5} {'STARTED':<20} CLAIMS")
     for r in rows:
         rec = r.record
         alive = "yes" if r.alive else "no"
@@ -232,9 +219,7 @@ def session_list(app: App, fmt: str) -> None:
 
 
 @click.command()
-@click.option(
-    "--reason", default="manual", show_default=True, help="Recorded in the snapshot's message."
-)
+@click.option("--reason", default="manual", show_default=True, help="Recorded in the snapshot's message.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing (for hooks).")
 @_FORMAT
 @click.pass_obj
@@ -261,9 +246,7 @@ def snapshot(app: App, reason: str, quiet: bool, fmt: str) -> None:
 @click.command()
 @_SESSION
 @click.option("--once", is_flag=True, help="One snapshot and one check, then exit.")
-@click.option(
-    "--duration", type=click.FloatRange(min=0), default=None, help="Stop after this many seconds."
-)
+@click.option("--duration", type=click.FloatRange(min=0), default=None, help="Stop after this many seconds.")
 @click.option(
     "--settle",
     type=click.FloatRange(min=0.05),
@@ -271,9 +254,7 @@ def snapshot(app: App, reason: str, quiet: bool, fmt: str) -> None:
     help="Seconds of quiet before a snapshot.",
 )
 @click.pass_obj
-def watch(
-    app: App, session: str | None, once: bool, duration: float | None, settle: float | None
-) -> None:
+def watch(app: App, session: str | None, once: bool, duration: float | None, settle: float | None) -> None:
     """Snapshot after edits settle; report clobber signals as they appear (exit 1 if any)."""
     from gatekit.guard.watch import WatchOptions
     from gatekit.guard.watch import watch as run_watch
@@ -293,8 +274,7 @@ def watch(
 
     def on_signal(signal: Signal) -> None:
         click.echo(
-            f"{signal.severity.upper()} {signal.kind}: {signal.summary}"
-            f"  (way back: {signal.way_back})"
+            f"{signal.severity.upper()} {signal.kind}: {signal.summary}  (way back: {signal.way_back})"
         )
 
     reported = run_watch(app.cwd, options, on_snapshot, on_signal)
@@ -306,18 +286,14 @@ def watch(
 
 
 @click.command()
-@click.option(
-    "--restore", "handle", metavar="ID", default=None, help="Write this item's content back."
-)
+@click.option("--restore", "handle", metavar="ID", default=None, help="Write this item's content back.")
 @click.option(
     "--force",
     is_flag=True,
     help="With --restore: overwrite uncommitted changes (after a snapshot).",
 )
 @click.option("--all-worktrees", is_flag=True, help="List snapshots of every worktree.")
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Items per kind."
-)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Items per kind.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @_FORMAT
 @click.pass_obj
@@ -340,13 +316,9 @@ def rescue(
         _render_recoverable(items, fmt)
         return
     guard = app.config.guard
-    done = rescuing.restore(
-        app.cwd, handle, paths, force, guard.snapshot_keep, guard.snapshot_max_age_days
-    )
+    done = rescuing.restore(app.cwd, handle, paths, force, guard.snapshot_keep, guard.snapshot_max_age_days)
     if fmt == "json":
-        _echo_json(
-            {"written": done.written, "unchanged": done.unchanged, "snapshot": done.snapshot}
-        )
+        _echo_json({"written": done.written, "unchanged": done.unchanged, "snapshot": done.snapshot})
         return
     if done.snapshot:
         click.echo(f"snapshot {done.snapshot} taken before overwriting")

@@ -22,9 +22,7 @@ class CheckpointResult:
     snapshot: Snapshot | None
 
 
-def checkpoint(
-    cwd: Path, name: str | None, paths: Sequence[str], config: GuardConfig
-) -> CheckpointResult:
+def checkpoint(cwd: Path, name: str | None, paths: Sequence[str], config: GuardConfig) -> CheckpointResult:
     """Report what the closing window holds, update the ledger, move the window, snapshot."""
     absorbed = [s for s in inspect(cwd, name).signals if s.at_least(config.severity)]
     obs = observe(cwd)

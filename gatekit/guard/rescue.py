@@ -97,9 +97,7 @@ def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> lis
     blobs = git.dangling_blobs(root)
     if not blobs:
         return []
-    dated = sorted(
-        ((_loose_time(repo.common_dir, b), b) for b in blobs), key=lambda t: -(t[0] or 0)
-    )
+    dated = sorted(((_loose_time(repo.common_dir, b), b) for b in blobs), key=lambda t: -(t[0] or 0))
     dated = dated[: min(limit, _MAX_BLOBS)]
     known = _ledger_paths(repo)
     candidates = _candidate_paths(repo, root, dirty, known)
@@ -111,9 +109,7 @@ def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> lis
         if path:
             stat = ((path, *_line_stat(_read(root, path), data)),)
         note = f"{len(data)} bytes" + ("" if path else ", no likely path: give one to --restore")
-        items.append(
-            Recoverable(f"blob:{oid[:12]}", "blob", when, (path,) if path else (), stat, note)
-        )
+        items.append(Recoverable(f"blob:{oid[:12]}", "blob", when, (path,) if path else (), stat, note))
     return items
 
 
@@ -135,9 +131,7 @@ def _ledger_paths(repo: git.RepoPaths) -> dict[str, str]:
     return found
 
 
-def _candidate_paths(
-    repo: git.RepoPaths, root: Path, dirty: list[str], known: dict[str, str]
-) -> list[str]:
+def _candidate_paths(repo: git.RepoPaths, root: Path, dirty: list[str], known: dict[str, str]) -> list[str]:
     """Paths a lost blob most likely belonged to: recently dirty, snapshotted, then tracked."""
     paths = list(dict.fromkeys([*dirty, *known.values()]))
     for snap in list(reversed(list_snapshots(repo)))[:5]:
@@ -213,8 +207,7 @@ def restore(
     if blocked and not force:
         listed = ", ".join(repr(p) for p in blocked)
         raise Refused(
-            f"refusing to overwrite uncommitted changes in {listed}; "
-            "use --force (a snapshot is taken first)"
+            f"refusing to overwrite uncommitted changes in {listed}; use --force (a snapshot is taken first)"
         )
     snap = (
         take_snapshot(obs.paths.repo, f"before rescue --restore {handle}", keep, max_age_days)
@@ -256,15 +249,12 @@ def _files_of(
         if len(wanted) != 1:
             path = _ledger_paths(repo).get(oid)
             if path is None or wanted:
-                raise UsageError(
-                    f"{handle} is a single file's content: give exactly one PATH to write it to"
-                )
+                raise UsageError(f"{handle} is a single file's content: give exactly one PATH to write it to")
             wanted = [path]
         return {wanted[0]: ("100644", oid)}
     if kind != "commit":
         raise UsageError(
-            f"{handle!r} is a {kind or 'missing object'}, "
-            "not a snapshot, commit, stash entry or blob"
+            f"{handle!r} is a {kind or 'missing object'}, not a snapshot, commit, stash entry or blob"
         )
     trees = [oid]
     parents = git.commit_parents(root, oid)

@@ -97,17 +97,13 @@ def all_sessions(common_dir: Path) -> list[SessionRow]:
 # -- lifecycle --------------------------------------------------------------------------------
 
 
-def start_session(
-    cwd: Path, name: str | None, claims: Sequence[str], pid: int | None
-) -> store.SessionRecord:
+def start_session(cwd: Path, name: str | None, claims: Sequence[str], pid: int | None) -> store.SessionRecord:
     """Record a new session's baseline in the worktree's own git dir."""
     obs = observe(cwd)
     git_dir = obs.paths.repo.git_dir
     name = validate_name(name) if name is not None else default_name()
     if store.load_session(git_dir, name) is not None:
-        raise UsageError(
-            f"a session named {name!r} already exists here; end it or pick another name"
-        )
+        raise UsageError(f"a session named {name!r} already exists here; end it or pick another name")
     base = baseline_of(obs)
     record = store.SessionRecord(
         name=name,
@@ -198,9 +194,7 @@ def _anonymous(obs: Observation) -> store.SessionRecord:
     )
 
 
-def _touched(
-    obs: Observation, record: store.SessionRecord, paths: Sequence[str], base: Path
-) -> list[str]:
+def _touched(obs: Observation, record: store.SessionRecord, paths: Sequence[str], base: Path) -> list[str]:
     if paths:
         return [repo_relative(obs.root, p, base) for p in paths]
     dirty = obs.dirty_paths
@@ -223,9 +217,7 @@ def repo_relative(root: Path, path: str, base: Path) -> str:
     return rel.as_posix()
 
 
-def _pre_edit_ids(
-    obs: Observation, start: dict[str, Any], paths: list[str]
-) -> dict[str, str | None]:
+def _pre_edit_ids(obs: Observation, start: dict[str, Any], paths: list[str]) -> dict[str, str | None]:
     """Content before the session's edits: the dirty content at start, else the start HEAD's."""
     dirty_then: dict[str, str | None] = start.get("dirty", {})
     result: dict[str, str | None] = {p: dirty_then[p] for p in paths if p in dirty_then}

@@ -7,36 +7,21 @@ something pay for further git calls (ancestry, reachability, snapshot lookups).
 
 from __future__ import annotations
 
-import os
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gatekit import git
-from gatekit.guard.content import blob_ids, claimed_by
+from gatekit.guard import worktree_signals
+from gatekit.guard.evidence import SEVERITIES, Signal, iso
+from gatekit.guard.evidence import short as _short
 from gatekit.guard.observe import Observation, observe
 from gatekit.guard.reflog import ReflogEntry
-from gatekit.guard.sessions import load_anonymous, others, owner_of, resolve_session
+from gatekit.guard.sessions import load_anonymous, others, resolve_session
 from gatekit.guard.sessions_store import SessionRecord
 from gatekit.guard.window import Window, window_for
 
-SEVERITIES = ("low", "medium", "high")
-
-
-@dataclass(frozen=True)
-class Signal:
-    """One piece of evidence of a clobber."""
-
-    kind: str
-    severity: str  # low | medium | high
-    summary: str
-    way_back: str
-    paths: tuple[str, ...] = ()
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def at_least(self, severity: str) -> bool:
-        return SEVERITIES.index(self.severity) >= SEVERITIES.index(severity)
+__all__ = ["SEVERITIES", "Report", "Signal", "clobber_signals", "inspect", "iso"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +32,19 @@ class Report:
 
 
 def clobber_signals(worktree: Path | str) -> list[Signal]:
-    """The signals of a worktree as its only/anonymous session sees them (for fleet status)."""
-    return inspect(Path(worktree)).signals
+    """Every signal in a worktree as any of its sessions (or no session) sees it; for fleet.
+
+    A signal several sessions see (the same reset) is listed once.
+    """
+    from gatekit.guard.sessions_store import list_sessions
+
+    paths = git.guard_paths(worktree)
+    views: list[str | None] = [None, *(r.name for r in list_sessions(paths.repo.git_dir))]
+    seen: dict[tuple[str, str, tuple[str, ...]], Signal] = {}
+    for name in views:
+        for signal in inspect(Path(worktree), name, paths=paths).signals:
+            seen.setdefault((signal.kind, signal.summary, signal.paths), signal)
+    return list(seen.values())
 
 
 def inspect(
@@ -70,22 +66,14 @@ def inspect(
         *_reflog_signals(obs, window, explained),
         *_stash_signals(obs, me, window),
         *_head_signals(obs, window, explained),
-        *_foreign_files(obs, me, record, rivals),
-        *_reverted_edits(obs, me, bool(explained) or _declared_any(me)),
-        *_stale_lock(obs),
+        *worktree_signals.foreign_files(obs, me, record, rivals),
+        *worktree_signals.reverted_edits(obs, me, bool(explained) or _declared_any(me)),
+        *worktree_signals.stale_lock(obs),
         *_orphaned_commits(obs, window, explained),
     ]
     if staged:
-        signals += _staged_foreign(obs, record, rivals)
+        signals += worktree_signals.staged_foreign(obs, record, rivals)
     return Report(signals, record.name if record else None, window.description)
-
-
-def iso(when: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
-
-
-def _short(oid: str | None) -> str:
-    return oid[:12] if oid else "(none)"
 
 
 # -- reflog: resets, checkouts, HEAD moves ----------------------------------------------------
@@ -134,8 +122,7 @@ def _reflog_signals(obs: Observation, window: Window, explained: list[ReflogEntr
                 f"{entry.message!r} at {iso(entry.time)} ({selector}) "
                 "was not declared by this session"
                 + (": a reset to the same commit discards unstaged edits" if same else ""),
-                "gatekit rescue  (snapshots, stash entries and dangling blobs hold the lost "
-                "content)",
+                "gatekit rescue  (snapshots, stash entries and dangling blobs hold the lost content)",
                 evidence={
                     "reflog": selector,
                     "message": entry.message,
@@ -187,8 +174,7 @@ def _head_signals(obs: Observation, window: Window, explained: list[ReflogEntry]
                 "detached-head",
                 "low",
                 f"HEAD is detached at {_short(now_head)}: commits made now belong to no branch",
-                f"git switch -c <new-branch>  (keeps {_short(now_head)} "
-                "and anything committed on it)",
+                f"git switch -c <new-branch>  (keeps {_short(now_head)} and anything committed on it)",
                 evidence={"head": now_head},
             )
         )
@@ -202,17 +188,14 @@ def _head_signals(obs: Observation, window: Window, explained: list[ReflogEntry]
                 "high",
                 f"HEAD is at {_short(now_head)}, which does not descend from {_short(known)} "
                 "where the session last saw it",
-                f"git branch gatekit-rescue-{_short(known)[:8]} {known}"
-                "  (keeps the old line of work)",
+                f"git branch gatekit-rescue-{_short(known)[:8]} {known}  (keeps the old line of work)",
                 evidence={"was_head": known, "head": now_head},
             )
         )
     return signals
 
 
-def _orphaned_commits(
-    obs: Observation, window: Window, explained: list[ReflogEntry]
-) -> list[Signal]:
+def _orphaned_commits(obs: Observation, window: Window, explained: list[ReflogEntry]) -> list[Signal]:
     entries = obs.head_log[window.head_from :]
     origin: dict[str, ReflogEntry] = {}
     for entry in entries:
@@ -284,8 +267,7 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
             Signal(
                 "stash-drop",
                 "medium",
-                f"stash entry {_short(oid)} was popped, applied-and-dropped or dropped, "
-                "not by this session",
+                f"stash entry {_short(oid)} was popped, applied-and-dropped or dropped, not by this session",
                 f"git stash apply {oid}  (the commit stays in the object store until gc)",
                 evidence={"commit": oid},
             )
@@ -301,177 +283,3 @@ def _consume(declared: list[dict[str, Any]], oid: str, *, pushed: bool) -> bool:
             declared.remove(item)
             return True
     return False
-
-
-# -- paths: foreign files, reverted edits, staged files ---------------------------------------
-
-
-def _foreign_files(
-    obs: Observation,
-    me: SessionRecord | None,
-    record: SessionRecord | None,
-    rivals: list[SessionRecord],
-) -> list[Signal]:
-    if me is None and not rivals:
-        return []
-    start = set(me.data.get("start", {}).get("dirty", {})) if me else set()
-    ledger = me.data.get("ledger", {}) if me else {}
-    claims = me.claims if me else []
-    groups: dict[str, list[str]] = {}
-    for path in obs.dirty_paths:
-        if path in start or path in ledger or claimed_by(path, claims):
-            continue
-        owner = owner_of(path, rivals)
-        if owner is None and me is None:
-            continue
-        groups.setdefault(owner.name if owner else "", []).append(path)
-    signals = []
-    for owner_name, paths in groups.items():
-        if owner_name:
-            summary = f"{len(paths)} dirty path(s) belong to session {owner_name}, not to this one"
-            # A known co-tenant's work is expected here; committing it is what --staged refuses.
-            severity = "low"
-            back = f"leave them to {owner_name}; do not stage or commit them"
-        else:
-            summary = (
-                f"{len(paths)} dirty path(s) this session never claimed or touched, "
-                "clean when it began"
-            )
-            severity = "medium" if record is not None and (record.claims or ledger) else "low"
-            back = (
-                "find their writer before committing; "
-                "`gatekit session checkpoint PATH` if they are yours"
-            )
-        signals.append(
-            Signal(
-                "foreign-files",
-                severity,
-                summary,
-                back,
-                tuple(paths),
-                {"owner": owner_name or None},
-            )
-        )
-    return signals
-
-
-def _reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) -> list[Signal]:
-    ledger: dict[str, dict[str, Any]] = me.data.get("ledger", {}) if me else {}
-    if not ledger:
-        return []
-    like = next(
-        (
-            v.get("after") or v.get("before")
-            for v in ledger.values()
-            if v.get("after") or v.get("before")
-        ),
-        None,
-    )
-    now = blob_ids(obs.root, list(ledger), like)
-    reverted = [
-        p
-        for p, v in ledger.items()
-        if now[p] == v.get("before") and v.get("before") != v.get("after")
-    ]
-    if not reverted:
-        return []
-    from gatekit.guard.snapshots import find_snapshot_with
-
-    signals = []
-    for path in reverted:
-        item = ledger[path]
-        snap = find_snapshot_with(obs.paths.repo, path, item.get("after"))
-        back = (
-            f"gatekit rescue --restore {snap} -- {_quote(path)}"
-            if snap
-            else "gatekit rescue  (look for the content in stash entries and dangling blobs)"
-        )
-        signals.append(
-            Signal(
-                "reverted-edit",
-                "low" if own_reset else "high",
-                f"{path!r} is back to its pre-edit content"
-                + (" (after this session's own declared operation)" if own_reset else ""),
-                back,
-                (path,),
-                {"before": item.get("before"), "after_edit": item.get("after"), "now": now[path]},
-            )
-        )
-    return signals
-
-
-def _staged_foreign(
-    obs: Observation, record: SessionRecord | None, rivals: list[SessionRecord]
-) -> list[Signal]:
-    staged = git.staged_paths(obs.root, obs.status.head)
-    ledger = record.data.get("ledger", {}) if record else {}
-    signals = []
-    for path in staged:
-        owner = owner_of(path, rivals)
-        if owner is not None:
-            why = f"it belongs to session {owner.name}"
-        elif record is not None and path not in ledger and not claimed_by(path, record.claims):
-            why = f"session {record.name} never touched it"
-        else:
-            continue
-        signals.append(
-            Signal(
-                "staged-foreign",
-                "high",
-                f"staged {path!r}: {why} (committing someone else's files)",
-                f"git restore --staged -- {_quote(path)}  "
-                f"(or `gatekit session checkpoint {_quote(path)}` if it is yours)",
-                (path,),
-                {"owner": owner.name if owner else None},
-            )
-        )
-    return signals
-
-
-# -- index.lock -------------------------------------------------------------------------------
-
-
-def _stale_lock(obs: Observation) -> list[Signal]:
-    lock = obs.paths.index_lock
-    try:
-        age = obs.time - lock.stat().st_mtime
-    except FileNotFoundError:
-        return []
-    if _git_running_in(obs.root, obs.paths.repo.git_dir, age):
-        return []
-    return [
-        Signal(
-            "stale-lock",
-            "medium",
-            f"{lock} exists ({age:.0f}s old) and no git process is running here: "
-            "every commit fails",
-            f"rm {_quote(str(lock))}",
-            evidence={"lock": str(lock), "age_seconds": round(age, 1)},
-        )
-    ]
-
-
-def _git_running_in(root: Path, git_dir: Path, age: float) -> bool:
-    """Is a git process working in this worktree? Without /proc, a young lock counts as live."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return age < 60
-    places = (str(root), str(git_dir))
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if not (entry / "comm").read_text().startswith("git"):
-                continue
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if cwd.startswith(places):
-            return True
-    return False
-
-
-def _quote(path: str) -> str:
-    import shlex
-
-    return shlex.quote(path)

@@ -115,9 +115,7 @@ def find_snapshot(repo: git.RepoPaths, handle: str) -> Snapshot | None:
     return None
 
 
-def find_snapshot_with(
-    repo: git.RepoPaths, path: str, blob: str | None, limit: int = 20
-) -> str | None:
+def find_snapshot_with(repo: git.RepoPaths, path: str, blob: str | None, limit: int = 20) -> str | None:
     """The newest recent snapshot holding path with content blob (a reverted edit's way back)."""
     if blob is None:
         return None
@@ -135,7 +133,5 @@ def _identity() -> dict[str, str]:
     env: dict[str, str] = {}
     for role in ("AUTHOR", "COMMITTER"):
         env.setdefault(f"GIT_{role}_NAME", os.environ.get(f"GIT_{role}_NAME", "gatekit"))
-        env.setdefault(
-            f"GIT_{role}_EMAIL", os.environ.get(f"GIT_{role}_EMAIL", "gatekit@localhost")
-        )
+        env.setdefault(f"GIT_{role}_EMAIL", os.environ.get(f"GIT_{role}_EMAIL", "gatekit@localhost"))
     return env

@@ -57,9 +57,7 @@ def window_for(obs: Observation, record: SessionRecord | None, since: str | None
 
 
 def _from_baseline(obs: Observation, base: dict[str, Any], description: str) -> Window:
-    start = window_start(
-        obs.head_log, int(base.get("head_log_count", 0)), base.get("head_log_last")
-    )
+    start = window_start(obs.head_log, int(base.get("head_log_count", 0)), base.get("head_log_last"))
     return Window(
         start,
         tuple(base.get("stash", ())),
@@ -76,9 +74,7 @@ def _since(obs: Observation, record: SessionRecord | None, since: str) -> Window
         if record is None:
             raise UsageError(f"--since {since} needs a session (none is active in this worktree)")
         key = "start" if since == "start" else "baseline"
-        return _from_baseline(
-            obs, record.data.get(key, {}), f"since the {since} of session {record.name}"
-        )
+        return _from_baseline(obs, record.data.get(key, {}), f"since the {since} of session {record.name}")
     seconds = parse_duration(since)
     if seconds is not None:
         cutoff = obs.time - seconds
@@ -88,17 +84,13 @@ def _since(obs: Observation, record: SessionRecord | None, since: str) -> Window
     if selector:
         n = int(selector.group(1))
         if n >= len(obs.head_log):
-            raise UsageError(
-                f"--since {since}: the HEAD reflog has only {len(obs.head_log)} entries"
-            )
+            raise UsageError(f"--since {since}: the HEAD reflog has only {len(obs.head_log)} entries")
         return _positional(obs, len(obs.head_log) - n, None, f"since {since}")
     oid = git.resolve_commit(obs.root, since)
     # Where HEAD arrived at the commit; a reset to the commit it was already on is no arrival.
     hits = [e.index for e in obs.head_log if e.new == oid and e.old != oid]
     if not hits:
-        raise UsageError(
-            f"--since {since}: HEAD was never at that commit (per this worktree's reflog)"
-        )
+        raise UsageError(f"--since {since}: HEAD was never at that commit (per this worktree's reflog)")
     return _positional(obs, hits[-1] + 1, None, f"since HEAD was at {since}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -68,9 +67,7 @@ def test_clobber_names_the_session_owning_foreign_files(make_repo) -> None:
 
     result = a.clobber("--format", "json")
     assert result.returncode == 1
-    foreign = {
-        s["evidence"]["owner"]: s for s in signals_of(result.stdout) if s["kind"] == "foreign-files"
-    }
+    foreign = {s["evidence"]["owner"]: s for s in signals_of(result.stdout) if s["kind"] == "foreign-files"}
     assert sorted(foreign["bob"]["paths"]) == ["b/new.txt", "b/old.txt"]
     assert "bob" in foreign["bob"]["summary"]
     assert foreign[None]["paths"] == ["stray.txt"]
@@ -121,9 +118,7 @@ def test_declared_stash_explains_the_stash_and_its_internal_reset(repo: Repo) ->
     result = a.clobber("--format", "json")
     assert result.returncode == 0
     # Its own stash took its edit away: noted, at low severity, never a refusal.
-    assert [(s["kind"], s["severity"]) for s in signals_of(result.stdout)] == [
-        ("reverted-edit", "low")
-    ]
+    assert [(s["kind"], s["severity"]) for s in signals_of(result.stdout)] == [("reverted-edit", "low")]
 
 
 def test_checkpoint_warns_about_the_signals_it_leaves_behind(repo: Repo) -> None:
@@ -154,11 +149,7 @@ def test_detached_head_under_a_session_is_head_moved(repo: Repo) -> None:
     result = a.clobber("--format", "json")
     assert result.returncode == 1
     moved = [s for s in signals_of(result.stdout) if s["kind"] == "head-moved"]
-    assert (
-        moved
-        and moved[0]["evidence"]["was_branch"] == "main"
-        and moved[0]["evidence"]["branch"] is None
-    )
+    assert moved and moved[0]["evidence"]["was_branch"] == "main" and moved[0]["evidence"]["branch"] is None
     assert any("checkout: moving from main" in m for m in moved[0]["evidence"]["reflog"])
 
 
@@ -166,9 +157,7 @@ def test_detached_head_without_a_session_is_only_a_note(repo: Repo) -> None:
     repo.git("checkout", "-q", "--detach")
     result = repo.gatekit("clobber", "--format", "json")
     assert result.returncode == 0
-    assert [(s["kind"], s["severity"]) for s in signals_of(result.stdout)] == [
-        ("detached-head", "low")
-    ]
+    assert [(s["kind"], s["severity"]) for s in signals_of(result.stdout)] == [("detached-head", "low")]
 
 
 def test_branch_switch_under_a_session_is_reported(repo: Repo) -> None:
@@ -180,9 +169,7 @@ def test_branch_switch_under_a_session_is_reported(repo: Repo) -> None:
 
 def test_stale_index_lock_is_reported_with_its_path(repo: Repo, tmp_path: Path) -> None:
     linked = repo.worktree_add(tmp_path / "wt", "feature")
-    lock = Path(
-        linked.git("rev-parse", "--path-format=absolute", "--git-path", "index.lock").strip()
-    )
+    lock = Path(linked.git("rev-parse", "--path-format=absolute", "--git-path", "index.lock").strip())
     lock.write_bytes(b"")
     result = linked.gatekit("clobber", "--format", "json")
     assert result.returncode == 1
@@ -244,9 +231,7 @@ def test_nasty_paths_reverted_and_restored_byte_for_byte(make_repo, name: str) -
     repo.git("checkout", "--", ".")
     result = a.clobber("--format", "json")
     assert result.returncode == 1
-    assert [s["paths"] for s in signals_of(result.stdout) if s["kind"] == "reverted-edit"] == [
-        [name]
-    ]
+    assert [s["paths"] for s in signals_of(result.stdout) if s["kind"] == "reverted-edit"] == [[name]]
     restored = repo.gatekit("rescue", "--restore", latest_snapshot_id(repo), "--", name)
     assert restored.returncode == 0, restored.stderr
     assert repo.read(name) == b"edited \xc3\xa9\n"
@@ -258,9 +243,7 @@ def test_nasty_untracked_paths_are_foreign_to_a_claiming_session(repo: Repo, nam
     repo.write(name, "from someone else\n")
     result = a.clobber("--format", "json")
     assert result.returncode == 1
-    assert [s["paths"] for s in signals_of(result.stdout) if s["kind"] == "foreign-files"] == [
-        [name]
-    ]
+    assert [s["paths"] for s in signals_of(result.stdout) if s["kind"] == "foreign-files"] == [[name]]
 
 
 def test_staged_refuses_files_claimed_by_another_session(repo: Repo) -> None:
@@ -275,9 +258,7 @@ def test_staged_refuses_files_claimed_by_another_session(repo: Repo) -> None:
     result = a.clobber("--staged", "--format", "json")
     assert result.returncode == 1
     staged = [s for s in signals_of(result.stdout) if s["kind"] == "staged-foreign"]
-    assert [s["paths"] for s in staged] == [["theirs/x.txt"]] and staged[0]["evidence"][
-        "owner"
-    ] == "B"
+    assert [s["paths"] for s in staged] == [["theirs/x.txt"]] and staged[0]["evidence"]["owner"] == "B"
     # A human without a session is refused the claimed file too (the hook path).
     human = repo.gatekit("clobber", "--staged", "--severity", "high")
     assert human.returncode == 1 and "theirs/x.txt" in human.stdout
@@ -302,8 +283,7 @@ def test_staged_check_runs_inside_a_real_commit_hook(repo: Repo, commit_all: boo
     hook = repo.path / ".git" / "hooks" / "pre-commit"
     pythonpath = str(Path(__file__).resolve().parents[2])
     hook.write_text(
-        f"#!/bin/sh\nPYTHONPATH={pythonpath} "
-        "exec python -m gatekit clobber --staged --severity high\n"
+        f"#!/bin/sh\nPYTHONPATH={pythonpath} exec python -m gatekit clobber --staged --severity high\n"
     )
     hook.chmod(0o755)
     repo.write("theirs.txt", "v2 by someone\n")
@@ -316,3 +296,15 @@ def test_staged_check_runs_inside_a_real_commit_hook(repo: Repo, commit_all: boo
     repo.git(*args, check=False)
     assert repo.rev() == before
     assert repo.read("theirs.txt") == b"v2 by someone\n"
+
+
+def test_clobber_signals_for_fleet_merges_every_sessions_view(repo: Repo, tmp_path: Path) -> None:
+    from gatekit.guard.signals import clobber_signals
+
+    linked = repo.worktree_add(tmp_path / "wt", "feature")
+    Writer(linked, "A").start("a/")
+    Writer(linked, "B").start("b/")
+    linked.git("reset", "--hard", "HEAD")
+    found = clobber_signals(linked.path)
+    assert [s.kind for s in found].count("unexplained-reset") == 1
+    assert clobber_signals(repo.path) == []

@@ -38,9 +38,7 @@ def test_parse_takes_only_plain_spellings(argv: list[str], expected: dict | None
 
 
 def test_fast_path_reads_severity_from_pyproject(repo: Repo) -> None:
-    repo.write(
-        "pyproject.toml", '[project]\nname = "x"\n\n[tool.gatekit.guard]\nseverity = "high"\n'
-    )
+    repo.write("pyproject.toml", '[project]\nname = "x"\n\n[tool.gatekit.guard]\nseverity = "high"\n')
     w = Writer(repo, "A").start()
     (repo.path / ".git" / "index.lock").write_bytes(b"")  # a medium signal
     assert w.clobber().returncode == 0

@@ -42,9 +42,7 @@ commands = st.lists(
 )
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=edits, commands=commands, as_session=st.booleans(), stash_first=st.booleans())
 def test_guard_commands_never_touch_user_state(
     git_env: dict[str, str],
@@ -73,7 +71,5 @@ def test_guard_commands_never_touch_user_state(
             session = {"GATEKIT_SESSION": "P"} if as_session or needs_session else {}
             result = repo.gatekit(*command, env=session)
             assert result.returncode in (0, 1, 2), (command, result.stderr)
-            assert "Traceback" not in result.stderr and "internal error" not in result.stderr, (
-                result.stderr
-            )
+            assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
             assert capture_state(repo.path, env) == before, command

@@ -22,9 +22,7 @@ def test_file_parser_and_git_fallback_agree(repo: Repo) -> None:
     log = repo.path / ".git" / "logs" / "HEAD"
     from_file = parse_reflog(log.read_bytes())
     from_git = _parse_git_log(git.reflog_entries_raw(repo.path, "HEAD"))
-    assert [(e.new, e.time, e.message) for e in from_file] == [
-        (e.new, e.time, e.message) for e in from_git
-    ]
+    assert [(e.new, e.time, e.message) for e in from_file] == [(e.new, e.time, e.message) for e in from_git]
     assert [e.old for e in from_file[1:]] == [e.old for e in from_git[1:]]
     assert from_file[-1].message == "reset: moving to HEAD" and from_file[-1].is_reset
     assert from_file[-2].is_checkout
@@ -33,9 +31,7 @@ def test_file_parser_and_git_fallback_agree(repo: Repo) -> None:
 
 def test_missing_reflog_file_without_reftable_is_empty(repo: Repo) -> None:
     common = repo.path / ".git"
-    assert (
-        len(read_reflog(common / "logs" / "refs" / "stash", repo.path, "refs/stash", common)) == 0
-    )
+    assert len(read_reflog(common / "logs" / "refs" / "stash", repo.path, "refs/stash", common)) == 0
 
 
 def test_reftable_style_repository_falls_back_to_git(repo: Repo, tmp_path: Path) -> None:
@@ -48,12 +44,7 @@ def test_reftable_style_repository_falls_back_to_git(repo: Repo, tmp_path: Path)
 
 
 def test_identity_with_odd_characters_still_parses_time() -> None:
-    line = (
-        b"0" * 40
-        + b" "
-        + b"1" * 40
-        + b" Odd > Name <weird@x> 1700000123 +0100\tcommit: msg \xc3\xa9\n"
-    )
+    line = b"0" * 40 + b" " + b"1" * 40 + b" Odd > Name <weird@x> 1700000123 +0100\tcommit: msg \xc3\xa9\n"
     (entry,) = parse_reflog(line)
     assert entry.time == 1700000123 and entry.message == "commit: msg é"
 

@@ -23,9 +23,7 @@ def listing(repo: Repo) -> dict[str, dict]:
 
 def test_start_records_the_baseline_in_the_worktree_git_dir(repo: Repo) -> None:
     repo.write("dirty before.txt", "already dirty\n")
-    result = repo.gatekit(
-        "session", "start", "--name", "agent-1", "--claim", "src/**", "--claim", "docs/"
-    )
+    result = repo.gatekit("session", "start", "--name", "agent-1", "--claim", "src/**", "--claim", "docs/")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "agent-1"
     assert "GATEKIT_SESSION=agent-1" in result.stderr
@@ -79,20 +77,14 @@ def test_list_spans_worktrees_and_tells_dead_from_alive(repo: Repo, tmp_path: Pa
     linked = repo.worktree_add(tmp_path / "wt", "feature")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        assert (
-            repo.gatekit("session", "start", "--name", "live", "--pid", str(sleeper.pid)).returncode
-            == 0
-        )
+        assert repo.gatekit("session", "start", "--name", "live", "--pid", str(sleeper.pid)).returncode == 0
         dead = subprocess.run(
             [sys.executable, "-c", "import os; print(os.getpid())"],
             stdout=subprocess.PIPE,
             text=True,
         )
         assert (
-            linked.gatekit(
-                "session", "start", "--name", "gone", "--pid", dead.stdout.strip()
-            ).returncode
-            == 0
+            linked.gatekit("session", "start", "--name", "gone", "--pid", dead.stdout.strip()).returncode == 0
         )
         rows = listing(linked)
         assert rows["live"]["alive"] is True and rows["live"]["worktree_id"] == "main"

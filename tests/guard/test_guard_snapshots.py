@@ -78,9 +78,7 @@ def test_prune_by_age_keeps_the_newest(repo: Repo) -> None:
     assert len(list_snapshots(paths)) == 1
 
 
-def test_latest_snapshot_time_and_linked_worktrees_are_kept_apart(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_latest_snapshot_time_and_linked_worktrees_are_kept_apart(repo: Repo, tmp_path: Path) -> None:
     linked = repo.worktree_add(tmp_path / "wt", "feature")
     assert latest_snapshot_time(repo.path) is None
     linked.write("l.txt", "linked\n")

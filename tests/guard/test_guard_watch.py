@@ -64,9 +64,7 @@ def _wait_for(condition, timeout: float) -> None:  # type: ignore[no-untyped-def
     raise AssertionError("condition not met in time")
 
 
-def test_watch_outside_a_repository_is_a_usage_error(
-    tmp_path: Path, git_env: dict[str, str]
-) -> None:
+def test_watch_outside_a_repository_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
     env = {**git_env, "PYTHONPATH": str(REPO_ROOT)}
     result = subprocess.run(
         [sys.executable, "-m", "gatekit", "watch", "--once"],

@@ -1,0 +1,168 @@
+"""Signals about paths and the worktree: foreign files, reverted edits, staged files that are
+someone else's, and a stale index.lock."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from gatekit import git
+from gatekit.guard.content import blob_ids, claimed_by
+from gatekit.guard.evidence import Signal
+from gatekit.guard.evidence import quote as _quote
+from gatekit.guard.observe import Observation
+from gatekit.guard.sessions import owner_of
+from gatekit.guard.sessions_store import SessionRecord
+
+
+def foreign_files(
+    obs: Observation,
+    me: SessionRecord | None,
+    record: SessionRecord | None,
+    rivals: list[SessionRecord],
+) -> list[Signal]:
+    if me is None and not rivals:
+        return []
+    start = set(me.data.get("start", {}).get("dirty", {})) if me else set()
+    ledger = me.data.get("ledger", {}) if me else {}
+    claims = me.claims if me else []
+    groups: dict[str, list[str]] = {}
+    for path in obs.dirty_paths:
+        if path in start or path in ledger or claimed_by(path, claims):
+            continue
+        owner = owner_of(path, rivals)
+        if owner is None and me is None:
+            continue
+        groups.setdefault(owner.name if owner else "", []).append(path)
+    signals = []
+    for owner_name, paths in groups.items():
+        if owner_name:
+            summary = f"{len(paths)} dirty path(s) belong to session {owner_name}, not to this one"
+            # A known co-tenant's work is expected here; committing it is what --staged refuses.
+            severity = "low"
+            back = f"leave them to {owner_name}; do not stage or commit them"
+        else:
+            summary = f"{len(paths)} dirty path(s) this session never claimed or touched, clean when it began"
+            severity = "medium" if record is not None and (record.claims or ledger) else "low"
+            back = "find their writer before committing; `gatekit session checkpoint PATH` if they are yours"
+        signals.append(
+            Signal(
+                "foreign-files",
+                severity,
+                summary,
+                back,
+                tuple(paths),
+                {"owner": owner_name or None},
+            )
+        )
+    return signals
+
+
+def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) -> list[Signal]:
+    ledger: dict[str, dict[str, Any]] = me.data.get("ledger", {}) if me else {}
+    if not ledger:
+        return []
+    like = next(
+        (v.get("after") or v.get("before") for v in ledger.values() if v.get("after") or v.get("before")),
+        None,
+    )
+    now = blob_ids(obs.root, list(ledger), like)
+    reverted = [
+        p for p, v in ledger.items() if now[p] == v.get("before") and v.get("before") != v.get("after")
+    ]
+    if not reverted:
+        return []
+    from gatekit.guard.snapshots import find_snapshot_with
+
+    signals = []
+    for path in reverted:
+        item = ledger[path]
+        snap = find_snapshot_with(obs.paths.repo, path, item.get("after"))
+        back = (
+            f"gatekit rescue --restore {snap} -- {_quote(path)}"
+            if snap
+            else "gatekit rescue  (look for the content in stash entries and dangling blobs)"
+        )
+        signals.append(
+            Signal(
+                "reverted-edit",
+                "low" if own_reset else "high",
+                f"{path!r} is back to its pre-edit content"
+                + (" (after this session's own declared operation)" if own_reset else ""),
+                back,
+                (path,),
+                {"before": item.get("before"), "after_edit": item.get("after"), "now": now[path]},
+            )
+        )
+    return signals
+
+
+def staged_foreign(
+    obs: Observation, record: SessionRecord | None, rivals: list[SessionRecord]
+) -> list[Signal]:
+    staged = git.staged_paths(obs.root, obs.status.head)
+    ledger = record.data.get("ledger", {}) if record else {}
+    signals = []
+    for path in staged:
+        owner = owner_of(path, rivals)
+        if owner is not None:
+            why = f"it belongs to session {owner.name}"
+        elif record is not None and path not in ledger and not claimed_by(path, record.claims):
+            why = f"session {record.name} never touched it"
+        else:
+            continue
+        signals.append(
+            Signal(
+                "staged-foreign",
+                "high",
+                f"staged {path!r}: {why} (committing someone else's files)",
+                f"git restore --staged -- {_quote(path)}  "
+                f"(or `gatekit session checkpoint {_quote(path)}` if it is yours)",
+                (path,),
+                {"owner": owner.name if owner else None},
+            )
+        )
+    return signals
+
+
+# -- index.lock -------------------------------------------------------------------------------
+
+
+def stale_lock(obs: Observation) -> list[Signal]:
+    lock = obs.paths.index_lock
+    try:
+        age = obs.time - lock.stat().st_mtime
+    except FileNotFoundError:
+        return []
+    if _git_running_in(obs.root, obs.paths.repo.git_dir, age):
+        return []
+    return [
+        Signal(
+            "stale-lock",
+            "medium",
+            f"{lock} exists ({age:.0f}s old) and no git process is running here: every commit fails",
+            f"rm {_quote(str(lock))}",
+            evidence={"lock": str(lock), "age_seconds": round(age, 1)},
+        )
+    ]
+
+
+def _git_running_in(root: Path, git_dir: Path, age: float) -> bool:
+    """Is a git process working in this worktree? Without /proc, a young lock counts as live."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return age < 60
+    places = (str(root), str(git_dir))
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not (entry / "comm").read_text().startswith("git"):
+                continue
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if cwd.startswith(places):
+            return True
+    return False
