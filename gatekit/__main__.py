@@ -1,12 +1,20 @@
+"""Entry point of `python -m gatekit` and of the `gatekit` script."""
+
+from __future__ import annotations
+
 import sys
 
-if sys.argv[1:2] == ["clobber"]:
-    # The commit hook's command is answered without loading click (issue 3: hook latency).
-    from gatekit.guard.hook import fast_main
 
-    fast_main(sys.argv[1:])  # exits when it could read the arguments
+def main() -> None:
+    if sys.argv[1:2] == ["clobber"]:
+        # The commit hook's command is answered without loading click (issue 3: hook latency).
+        from gatekit.guard.hook import fast_main
 
-from gatekit.cli import main  # noqa: E402
+        fast_main(sys.argv[1:])  # exits when it could read the arguments
+    from gatekit.cli import main as cli_main
+
+    cli_main()
+
 
 if __name__ == "__main__":
     main()

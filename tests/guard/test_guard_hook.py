@@ -74,10 +74,17 @@ def test_fast_path_config_errors_exit_2(repo: Repo) -> None:
     assert result.returncode == 2 and "guard.severity" in result.stderr
 
 
-def test_fast_path_does_not_import_click(repo: Repo) -> None:
+@pytest.mark.parametrize(
+    "launch",
+    [
+        "runpy.run_module('gatekit', run_name='__main__')",  # python -m gatekit
+        "__import__('gatekit.__main__', fromlist=['main']).main()",  # the `gatekit` script
+    ],
+)
+def test_fast_path_does_not_import_click(repo: Repo, launch: str) -> None:
     probe = (
         "import runpy, sys; sys.argv = ['gatekit', 'clobber']\n"
-        "try:\n    runpy.run_module('gatekit', run_name='__main__')\n"
+        f"try:\n    {launch}\n"
         "except SystemExit:\n    pass\n"
         "print('click' in sys.modules, 'git' in sys.modules, 'watchdog' in sys.modules)"
     )
@@ -86,3 +93,4 @@ def test_fast_path_does_not_import_click(repo: Repo) -> None:
         [sys.executable, "-c", probe], cwd=repo.path, env=env, capture_output=True, text=True
     )
     assert out.stdout.strip().splitlines()[-1] == "False False False", out.stderr
+    assert "no clobber signals" in out.stdout
