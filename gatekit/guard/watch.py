@@ -17,6 +17,7 @@ from gatekit.guard.signals import Signal, inspect
 from gatekit.guard.snapshots import Snapshot, take_snapshot
 
 _GIT_EVENTS = ("logs/HEAD", "logs/refs/stash", "index.lock", "HEAD", "index")
+_POLL_SECONDS = 5.0
 
 
 @dataclass
@@ -77,12 +78,14 @@ def watch(
     clock = _Clock()
     observer = _start_observer(repo.toplevel, repo.git_dir, repo.common_dir, clock)
     deadline = None if options.duration is None else time.monotonic() + options.duration
+    last_check = time.monotonic()
     try:
         while deadline is None or time.monotonic() < deadline:
             time.sleep(min(0.2, options.settle_seconds))
             now = time.monotonic()
             with clock.lock:
-                git_due = clock.git_changed is not None
+                # A periodic check too: inotify can drop events (queue overflow, new dirs).
+                git_due = clock.git_changed is not None or now - last_check >= _POLL_SECONDS
                 edit_due = clock.edited is not None and now - clock.edited >= options.settle_seconds
                 if git_due:
                     clock.git_changed = None
@@ -90,9 +93,11 @@ def watch(
                     clock.edited = None
             if git_due:
                 check()
+                last_check = now
             if edit_due:
                 snap()
                 check()
+                last_check = now
     finally:
         observer.stop()
         observer.join(timeout=5)

@@ -26,7 +26,7 @@ def test_watch_snapshots_after_edits_settle_and_sees_a_reset(repo: Repo) -> None
     env = {**repo.env, "PYTHONPATH": str(REPO_ROOT), "GATEKIT_SESSION": "W"}
     assert repo.gatekit("session", "start", "--name", "W").returncode == 0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "watch", "--duration", "8", "--settle", "0.3"],
+        [sys.executable, "-m", "gatekit", "watch", "--duration", "12", "--settle", "0.3"],
         cwd=repo.path,
         env=env,
         stdout=subprocess.PIPE,
@@ -35,8 +35,8 @@ def test_watch_snapshots_after_edits_settle_and_sees_a_reset(repo: Repo) -> None
     )
     try:
         _wait_for(lambda: _has_watchdog_started(proc), 5)
-        repo.write("edited.txt", "typed by a writer\n")
-        _wait_for(lambda: len(snapshot_refs(repo)) >= 1, 6)
+        # Keep typing until a snapshot shows up: the observer may start after the first edit.
+        _wait_for(lambda: _type_and_check(repo), 8)
         repo.git("reset", "--hard", "HEAD")
         out, err = proc.communicate(timeout=20)
     finally:
@@ -47,6 +47,12 @@ def test_watch_snapshots_after_edits_settle_and_sees_a_reset(repo: Repo) -> None
     assert proc.returncode == 1
     newest = sorted(snapshot_refs(repo))[-1]
     assert repo.git("show", f"{newest}:edited.txt") == "typed by a writer\n"
+
+
+def _type_and_check(repo: Repo) -> bool:
+    repo.write("edited.txt", "typed by a writer\n")
+    time.sleep(0.7)
+    return len(snapshot_refs(repo)) >= 1
 
 
 def _has_watchdog_started(proc: subprocess.Popen[str]) -> bool:
