@@ -98,10 +98,26 @@ def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) 
     return signals
 
 
+def _staged(obs: Observation) -> list[str]:
+    """Staged paths: from the status already taken when the commit uses the real index (plain
+    `git commit`), else from the index a hook was handed (`commit -a` stages into index.lock,
+    `commit PATH` into a next-index file)."""
+    index = os.environ.get("GIT_INDEX_FILE")
+    if index and os.path.abspath(os.path.join(obs.root, index)) != os.path.abspath(obs.paths.index):
+        return git.staged_paths(obs.root, obs.status.head)
+    paths: list[str] = []
+    for entry in obs.status.entries:
+        if entry.staged:
+            paths.append(entry.path)
+            if entry.orig_path:
+                paths.append(entry.orig_path)
+    return paths
+
+
 def staged_foreign(
     obs: Observation, record: SessionRecord | None, rivals: list[SessionRecord]
 ) -> list[Signal]:
-    staged = git.staged_paths(obs.root, obs.status.head)
+    staged = _staged(obs)
     ledger = record.data.get("ledger", {}) if record else {}
     signals = []
     for path in staged:
