@@ -202,6 +202,17 @@ def test_since_ref_and_duration_windows_without_a_session(repo: Repo) -> None:
     assert [s["kind"] for s in signals_of(by_commit.stdout)] == ["unexplained-reset"]
 
 
+def test_since_duration_covers_only_recent_entries(repo: Repo) -> None:
+    repo.git("reset", "--hard", "HEAD")  # dated 2023 by the hermetic environment
+    now_env = {k: v for k, v in repo.env.items() if k not in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")}
+    Repo(repo.path, now_env).git("reset", "--hard", "HEAD")
+    recent = repo.gatekit("clobber", "--since", "10m", "--format", "json")
+    assert recent.returncode == 1
+    resets = [s for s in signals_of(recent.stdout) if s["kind"] == "unexplained-reset"]
+    assert [s["evidence"]["reflog"] for s in resets] == ["HEAD@{0}"]
+    assert len(signals_of(repo.gatekit("clobber", "--since", "1000w", "--format", "json").stdout)) == 2
+
+
 @pytest.mark.parametrize("since", ["yesterday-ish", "HEAD@{99}", "-x", "start"])
 def test_bad_since_is_a_usage_error(repo: Repo, since: str) -> None:
     result = repo.gatekit("clobber", "--since", since)
