@@ -237,8 +237,8 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
     for entry in pushed:
         if entry.new in explained or _consume(declared, entry.new, pushed=True):
             continue
-        here = obs.status.branch
-        elsewhere = here is not None and f" on {here}:" not in f" {entry.message}"
+        made_on = _stash_branch(entry.message)
+        elsewhere = made_on is not None and made_on != (obs.status.branch or "(no branch)")
         selector = entry.selector("stash", total)
         signals.append(
             Signal(
@@ -273,6 +273,15 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
             )
         )
     return signals
+
+
+def _stash_branch(message: str) -> str | None:
+    """The branch a stash entry was made on: "WIP on main: ..." or "On main: <message>"."""
+    for prefix in ("WIP on ", "On "):
+        if message.startswith(prefix):
+            branch, colon, _ = message[len(prefix) :].partition(":")
+            return branch if colon else None
+    return None
 
 
 def _consume(declared: list[dict[str, Any]], oid: str, *, pushed: bool) -> bool:

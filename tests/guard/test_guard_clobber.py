@@ -319,3 +319,19 @@ def test_clobber_signals_for_fleet_merges_every_sessions_view(repo: Repo, tmp_pa
     found = clobber_signals(linked.path)
     assert [s.kind for s in found].count("unexplained-reset") == 1
     assert clobber_signals(repo.path) == []
+
+
+def test_stash_with_a_message_here_is_high_and_one_from_a_sibling_worktree_is_low(
+    repo: Repo, tmp_path: Path
+) -> None:
+    linked = repo.worktree_add(tmp_path / "sibling", "feature")
+    a = Writer(repo, "A").start()
+    linked.write("README.md", "sibling's work\n")
+    linked.git("stash", "push", "-m", "sibling stash")
+    found = signals_of(a.clobber("--format", "json").stdout)
+    assert [(s["kind"], s["severity"]) for s in found] == [("stash-push", "low")]
+    repo.write("README.md", "here\n")
+    repo.git("stash", "push", "-m", "with a message")
+    found = signals_of(a.clobber("--format", "json").stdout)
+    pushes = sorted((s["evidence"]["message"], s["severity"]) for s in found if s["kind"] == "stash-push")
+    assert pushes == [("On feature: sibling stash", "low"), ("On main: with a message", "high")]
