@@ -98,7 +98,7 @@ def _explain(obs: Observation, me: SessionRecord | None, window: Window) -> list
             ):
                 done.append(entry)
                 break
-    return done
+    return sorted(done, key=lambda e: e.index)  # oldest first: the last one tells where HEAD went
 
 
 def _declared_any(me: SessionRecord | None) -> bool:

@@ -170,6 +170,7 @@ def _git_running_in(root: Path, git_dir: Path, age: float) -> bool:
     if not proc.is_dir():
         return age < 60
     places = (str(root), str(git_dir))
+    inside = tuple(place + os.sep for place in places)
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -179,6 +180,6 @@ def _git_running_in(root: Path, git_dir: Path, age: float) -> bool:
             cwd = os.readlink(entry / "cwd")
         except OSError:
             continue
-        if cwd.startswith(places):
+        if cwd in places or cwd.startswith(inside):
             return True
     return False

@@ -287,6 +287,18 @@ def test_staged_refuses_files_this_session_never_touched(repo: Repo) -> None:
     assert "never touched" in staged[0]["summary"]
 
 
+def test_hook_lets_a_clean_commit_through_despite_git_holding_index_lock(repo: Repo) -> None:
+    hook = repo.path / ".git" / "hooks" / "pre-commit"
+    pythonpath = str(Path(__file__).resolve().parents[2])
+    hook.write_text(f"#!/bin/sh\nPYTHONPATH={pythonpath} exec python -m gatekit clobber --staged\n")
+    hook.chmod(0o755)
+    repo.write("mine.txt", "mine\n")
+    repo.git("add", "mine.txt")
+    before = repo.rev()
+    repo.git("commit", "-q", "-m", "an ordinary commit")
+    assert repo.rev() != before
+
+
 @pytest.mark.parametrize("commit_all", [False, True])
 def test_staged_check_runs_inside_a_real_commit_hook(repo: Repo, commit_all: bool) -> None:
     repo.commit("tracked", {"theirs.txt": "v1\n"})
