@@ -165,8 +165,7 @@ def checkpoint(
         before = _pre_edit_ids(obs, start, new)
         for path in new:
             ledger[path] = {"before": before[path], "after": now[path]}
-    for path, item in ledger.items():
-        item["after"] = now[path]
+    _refresh_ledger(obs.root, obs.status.head, ledger, now)
     data["baseline"] = baseline_of(obs)
     data["declared"] = []
     data["explained"] = {}
@@ -177,6 +176,20 @@ def checkpoint(
     else:
         store.save_record(checkpoint_file(git_dir), record)
     return record
+
+
+def _refresh_ledger(
+    root: Path, head: str | None, ledger: dict[str, dict[str, Any]], now: dict[str, str | None]
+) -> None:
+    """Record each ledger path's content now ("after") and in HEAD now ("head").
+
+    A later wipe lands on one of the versions the edit started from: the content before the
+    session's first edit, or HEAD's (`reset --hard HEAD` after the session committed once).
+    """
+    heads = git.tree_blobs(root, head, list(ledger)) if head and ledger else {}
+    for path, item in ledger.items():
+        item["after"] = now[path]
+        item["head"] = heads[path][1] if path in heads else None
 
 
 def _anonymous(obs: Observation) -> store.SessionRecord:
@@ -263,7 +276,6 @@ def run_declared(cwd: Path, record: store.SessionRecord, argv: Sequence[str]) ->
     changed = set(before.stash_oids) ^ set(after.stash_oids)
     explained.setdefault("stash", []).extend(sorted(changed))
     ledger = record.data.get("ledger", {})
-    for path, oid in blob_ids(after.root, list(ledger)).items():
-        ledger[path]["after"] = oid
+    _refresh_ledger(after.root, after.status.head, ledger, blob_ids(after.root, list(ledger)))
     store.save_session(git_dir, record)
     return code

@@ -68,9 +68,7 @@ def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) 
         None,
     )
     now = blob_ids(obs.root, list(ledger), like)
-    reverted = [
-        p for p, v in ledger.items() if now[p] == v.get("before") and v.get("before") != v.get("after")
-    ]
+    reverted = [p for p, v in ledger.items() if _wiped(now[p], v)]
     if not reverted:
         return []
     from gatekit.guard.snapshots import find_snapshot_with
@@ -92,10 +90,22 @@ def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) 
                 + (" (after this session's own declared operation)" if own_reset else ""),
                 back,
                 (path,),
-                {"before": item.get("before"), "after_edit": item.get("after"), "now": now[path]},
+                {
+                    "before": item.get("before"),
+                    "head_at_checkpoint": item.get("head"),
+                    "after_edit": item.get("after"),
+                    "now": now[path],
+                },
             )
         )
     return signals
+
+
+def _wiped(now: str | None, item: dict[str, Any]) -> bool:
+    """Is the content back to a version the session's edit started from (not its own)?"""
+    if now == item.get("after"):
+        return False
+    return now == item.get("before") or ("head" in item and now == item["head"])
 
 
 def _staged(obs: Observation) -> list[str]:

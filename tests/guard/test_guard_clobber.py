@@ -347,3 +347,26 @@ def test_stash_with_a_message_here_is_high_and_one_from_a_sibling_worktree_is_lo
     found = signals_of(a.clobber("--format", "json").stdout)
     pushes = sorted((s["evidence"]["message"], s["severity"]) for s in found if s["kind"] == "stash-push")
     assert pushes == [("On feature: sibling stash", "low"), ("On main: with a message", "high")]
+
+
+def test_edit_on_top_of_the_sessions_own_commit_wiped_by_reset_hard_head(repo: Repo) -> None:
+    a = Writer(repo, "A").start("f.txt")
+    repo.write("f.txt", "first version\n")
+    a.checkpoint()
+    repo.commit("A commits f", {})
+    repo.write("f.txt", "second version, unstaged\n")
+    a.checkpoint()
+    repo.git("reset", "--hard", "HEAD")  # another writer: back to the committed first version
+    result = a.clobber("--format", "json")
+    reverted = [s for s in signals_of(result.stdout) if s["kind"] == "reverted-edit"]
+    assert [s["paths"] for s in reverted] == [["f.txt"]]
+    assert reverted[0]["evidence"]["now"] == reverted[0]["evidence"]["head_at_checkpoint"]
+    assert result.returncode == 1
+
+
+def test_own_further_edits_are_not_a_revert(repo: Repo) -> None:
+    a = Writer(repo, "A").start("f.txt")
+    repo.write("f.txt", "one\n")
+    a.checkpoint()
+    repo.write("f.txt", "two\n")
+    assert a.clobber().returncode == 0

@@ -50,7 +50,9 @@ def test_checkpoint_ledger_records_before_and_after_content(repo: Repo) -> None:
     assert ledger["new.txt"] == {
         "before": None,
         "after": repo.git("hash-object", "new.txt").strip(),
+        "head": None,
     }
+    assert ledger["README.md"]["head"] == head_blob
 
 
 def test_checkpoint_without_claims_leaves_other_sessions_files_alone(repo: Repo) -> None:
