@@ -115,15 +115,24 @@ def find_snapshot(repo: git.RepoPaths, handle: str) -> Snapshot | None:
     return None
 
 
-def find_snapshot_with(repo: git.RepoPaths, path: str, blob: str | None, limit: int = 20) -> str | None:
-    """The newest recent snapshot holding path with content blob (a reverted edit's way back)."""
-    if blob is None:
-        return None
+def find_snapshots_with(
+    repo: git.RepoPaths, wanted: dict[str, str | None], limit: int = 20
+) -> dict[str, str]:
+    """{path: id of the newest recent snapshot holding that path with the wanted blob}.
+
+    One `ls-tree` per snapshot for all paths, newest first, stopping once every path is found.
+    """
+    missing = {path: blob for path, blob in wanted.items() if blob is not None}
+    found: dict[str, str] = {}
     for snap in list(reversed(list_snapshots(repo)))[:limit]:
-        found = git.tree_blobs(repo.toplevel, snap.commit, [path])
-        if path in found and found[path][1] == blob:
-            return snap.id
-    return None
+        if not missing:
+            break
+        blobs = git.tree_blobs(repo.toplevel, snap.commit, list(missing))
+        for path, blob in list(missing.items()):
+            if path in blobs and blobs[path][1] == blob:
+                found[path] = snap.id
+                del missing[path]
+    return found
 
 
 def _identity() -> dict[str, str]:

@@ -71,12 +71,13 @@ def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) 
     reverted = [p for p, v in ledger.items() if _wiped(now[p], v)]
     if not reverted:
         return []
-    from gatekit.guard.snapshots import find_snapshot_with
+    from gatekit.guard.snapshots import find_snapshots_with
 
+    holders = find_snapshots_with(obs.paths.repo, {p: ledger[p].get("after") for p in reverted})
     signals = []
     for path in reverted:
         item = ledger[path]
-        snap = find_snapshot_with(obs.paths.repo, path, item.get("after"))
+        snap = holders.get(path)
         back = (
             f"gatekit rescue --restore {snap} -- {_quote(path)}"
             if snap
