@@ -56,6 +56,11 @@ def _register_commands() -> None:
     cli.add_command(check.check)
     cli.add_command(check.gates)
 
+    from gatekit.commands import fleet
+
+    for command in (fleet.status, fleet.overlap, fleet.worktree, fleet.doctor, fleet.plan):
+        cli.add_command(command)
+
 
 _register_commands()
 
