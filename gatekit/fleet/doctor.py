@@ -105,6 +105,8 @@ def orphaned_commits(cwd: Path) -> list[Finding]:
     found = []
     for oid in git.dangling_commits(cwd):
         subject = git.commit_subject(cwd, oid)
+        if subject.startswith("gatekit"):
+            continue  # gatekit's own throwaway state commits (overlap), not lost work
         found.append(
             Finding(
                 "orphaned-commit",
