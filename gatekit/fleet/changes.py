@@ -32,6 +32,8 @@ class Writer:
     head: str
     dirty: bool = False
     paths: set[str] = field(default_factory=set)
+    # Every changed path with its zero-context hunks: one diff-tree call gives paths and hunks.
+    diffs: list[git.FileDiff] = field(default_factory=list, repr=False)
 
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
@@ -59,11 +61,11 @@ def _resolve(cwd: Path, target: str, candidate: _Candidate) -> Writer | None:
     base = git.merge_base(cwd, target, head)
     if base is None:
         return None  # unrelated history: nothing to compare against the target
-    paths = set(git.changed_paths(cwd, base, head))
-    if not paths:
+    diffs = git.diff_hunks(cwd, base, head)
+    if not diffs:
         return None
     wt = str(candidate.worktree) if candidate.worktree is not None else None
-    return Writer(candidate.name, candidate.branch, wt, base, head, dirty, paths)
+    return Writer(candidate.name, candidate.branch, wt, base, head, dirty, {d.path for d in diffs}, diffs)
 
 
 def collect_writers(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,42 +42,50 @@ class OverlapReport:
     magnets: list[tuple[str, int]] = field(default_factory=list)
 
 
-def touched_definitions(cwd: str, diffs: Iterable[git.FileDiff]) -> dict[str, set[str]]:
-    """path -> qualified names of the definitions a change touches (old and new side).
+class DefinitionIndex:
+    """Maps hunks to definitions, parsing each blob once (writers share most base blobs)."""
 
-    Paths in languages without a grammar are absent: they are tracked at file level only.
-    """
-    diffs = [d for d in diffs if symbols.language_of(d.path)]
-    blobs = git.read_blobs(cwd, [oid for d in diffs for oid in (d.old_oid, d.new_oid)])
-    found: dict[str, set[str]] = {}
-    for diff in diffs:
-        language = symbols.language_of(diff.path)
-        assert language is not None
+    def __init__(self, cwd: str, diffs: Iterable[git.FileDiff]) -> None:
+        self.diffs = [d for d in diffs if symbols.language_of(d.path)]
+        self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
+        self._owners: dict[str, list[symbols.Definition | None]] = {}
+
+    def _owner(self, oid: str, language: str) -> list[symbols.Definition | None]:
+        if oid not in self._owners:
+            source = self.blobs[oid]
+            defs = symbols.definitions(source, language)
+            self._owners[oid] = symbols.innermost_by_line(defs, source.count(b"\n") + 1)
+        return self._owners[oid]
+
+    def _names(self, oid: str, language: str, spans: Iterable[tuple[int, int]]) -> set[str]:
+        if oid not in self.blobs:
+            return set()
+        owner = self._owner(oid, language)
         names: set[str] = set()
-        if diff.old_oid in blobs:
-            names |= symbols.touched(blobs[diff.old_oid], language, ((h[0], h[1]) for h in diff.hunks))
-        if diff.new_oid in blobs:
-            names |= symbols.touched(blobs[diff.new_oid], language, ((h[2], h[3]) for h in diff.hunks))
-        found[diff.path] = names
-    return found
+        for start, count in spans:
+            for line in range(max(start, 1), min(start + count, len(owner) - 1)):
+                definition = owner[line]
+                if definition is not None:
+                    names.add(definition.qualname)
+        return names
 
-
-def _writer_definitions(cwd: str, writer: Writer, paths: set[str]) -> dict[str, set[str]]:
-    wanted = [p for p in paths if p in writer.paths and symbols.language_of(p)]
-    if not wanted:
-        return {}
-    diffs = [d for d in git.diff_hunks(cwd, writer.base, writer.head) if d.path in paths]
-    return touched_definitions(cwd, diffs)
+    def touched(self, diff: git.FileDiff) -> set[str]:
+        """Qualified names of the definitions one file's change touches (old and new side)."""
+        language = symbols.language_of(diff.path)
+        if language is None:
+            return set()
+        old = self._names(diff.old_oid, language, ((h[0], h[1]) for h in diff.hunks))
+        return old | self._names(diff.new_oid, language, ((h[2], h[3]) for h in diff.hunks))
 
 
 def shared_definitions(cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]) -> list[SharedDefinition]:
-    paths = set(files)
-    per_writer = parallel_map(lambda w: (w.name, _writer_definitions(cwd, w, paths)), writers)
+    """Definitions changed by more than one writer, in files changed by more than one."""
+    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)]
+    index = DefinitionIndex(cwd, (d for _, d in relevant))
     owners: dict[tuple[str, str], list[str]] = {}
-    for name, by_path in per_writer:
-        for path, qualnames in by_path.items():
-            for qualname in qualnames:
-                owners.setdefault((path, qualname), []).append(name)
+    for writer, diff in relevant:
+        for qualname in index.touched(diff):
+            owners.setdefault((diff.path, qualname), []).append(writer.name)
     return [
         SharedDefinition(path, qualname, tuple(sorted(names)))
         for (path, qualname), names in sorted(owners.items())
@@ -114,8 +123,11 @@ def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> Overla
     writers = collect_writers(repo, target_commit)
     files = shared_paths(writers)
     report = OverlapReport(target, writers, files)
-    report.definitions = shared_definitions(cwd, writers, files)
-    report.conflicts = predicted_conflicts(cwd, writers)
+    # Parsing is Python work and merge-tree is subprocess work: overlap the two.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        definitions = side.submit(shared_definitions, cwd, writers, files)
+        report.conflicts = predicted_conflicts(cwd, writers)
+        report.definitions = definitions.result()
     report.magnets = conflict_magnets(cwd, target_commit, writers, magnet_days)
     return report
 
@@ -145,14 +157,14 @@ def staged_overlap(repo: git.RepoPaths, target: str) -> list[StagedOverlap]:
     others = [w for w in others if w.paths & mine_paths]
     if not others:
         return []
-    mine = touched_definitions(cwd, (d for d in staged))
-    theirs = parallel_map(lambda w: (w.name, w.paths, _writer_definitions(cwd, w, mine_paths)), others)
+    theirs = [(w, d) for w in others for d in w.diffs if d.path in mine_paths]
+    index = DefinitionIndex(cwd, [*staged, *(d for _, d in theirs)])
+    mine = {d.path: index.touched(d) for d in staged}
     found: list[StagedOverlap] = []
-    for name, paths, by_path in theirs:
-        for path in sorted(mine_paths & paths):
-            if symbols.language_of(path) is None:
-                found.append(StagedOverlap(path, None, name))
-                continue
-            for qualname in sorted(mine.get(path, set()) & by_path.get(path, set())):
-                found.append(StagedOverlap(path, qualname, name))
+    for writer, diff in theirs:
+        if symbols.language_of(diff.path) is None:
+            found.append(StagedOverlap(diff.path, None, writer.name))
+            continue
+        for qualname in sorted(mine[diff.path] & index.touched(diff)):
+            found.append(StagedOverlap(diff.path, qualname, writer.name))
     return found
