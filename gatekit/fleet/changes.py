@@ -79,7 +79,11 @@ def collect_writers(
     cwd = repo.toplevel
     candidates: list[_Candidate] = []
     checked_out: set[str] = set()
-    for wt in list_fleet_worktrees(repo):
+    with ThreadPoolExecutor(max_workers=1) as side:  # two independent git calls at once
+        branches = side.submit(git.list_branches, cwd)
+        worktrees = list_fleet_worktrees(repo)
+        branch_infos = branches.result()
+    for wt in worktrees:
         entry = wt.entry
         if entry.branch_name:
             checked_out.add(entry.branch_name)
@@ -89,7 +93,7 @@ def collect_writers(
             continue
         name = entry.branch_name or f"{wt.path} (detached)"
         candidates.append(_Candidate(name, entry.branch_name, wt.path, entry.head))
-    for info in git.list_branches(cwd):
+    for info in branch_infos:
         if info.name not in checked_out:
             candidates.append(_Candidate(info.name, info.name, None, info.commit))
     candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]

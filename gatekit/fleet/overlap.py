@@ -126,9 +126,10 @@ def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> Overla
     # Parsing is Python work and merge-tree is subprocess work: overlap the two.
     with ThreadPoolExecutor(max_workers=1) as side:
         definitions = side.submit(shared_definitions, cwd, writers, files)
+        magnets = side.submit(conflict_magnets, cwd, target_commit, writers, magnet_days)
         report.conflicts = predicted_conflicts(cwd, writers)
         report.definitions = definitions.result()
-    report.magnets = conflict_magnets(cwd, target_commit, writers, magnet_days)
+        report.magnets = magnets.result()
     return report
 
 
