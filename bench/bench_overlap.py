@@ -58,7 +58,9 @@ def build(repo: Path, env: dict[str, str]) -> None:
             changed["config/settings.toml"] = config_source(b * 7)
         changed[f"new/branch_{b}.txt"] = b"new\n"
         for name, content in changed.items():
-            stream.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content))
+            stream.append(
+                b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content)
+            )
         stream.append(b"\n")
     git(repo, env, "fast-import", "--quiet", input=b"".join(stream))
 
@@ -87,17 +89,35 @@ def main() -> None:
         start = time.perf_counter()
         build(repo, env)
         branches = [f"branch-{b:02d}" for b in range(BRANCHES)]
-        print(f"setup: {MODULES + OTHER_FILES + 1} files, {BRANCHES} branches in {time.perf_counter() - start:.1f}s")
+        print(
+            f"setup: {MODULES + OTHER_FILES + 1} files, {BRANCHES} branches "
+            f"in {time.perf_counter() - start:.1f}s"
+        )
 
         def paths_of(branch: str) -> tuple[str, set[bytes]]:
             base = git(repo, env, "merge-base", "main", branch).strip().decode()
-            out = git(repo, env, "diff-tree", "-r", "-z", "--name-only", "--no-renames", base, branch, "--")
+            out = git(
+                repo,
+                env,
+                "diff-tree",
+                "-r",
+                "-z",
+                "--name-only",
+                "--no-renames",
+                base,
+                branch,
+                "--",
+            )
             return branch, {p for p in out.split(b"\0") if p}
 
         def floor() -> int:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 changed = dict(pool.map(paths_of, branches))
-                pairs = [(a, b) for a, b in itertools.combinations(branches, 2) if changed[a] & changed[b]]
+                pairs = [
+                    (a, b)
+                    for a, b in itertools.combinations(branches, 2)
+                    if changed[a] & changed[b]
+                ]
                 list(pool.map(lambda p: merge_tree(repo, env, *p), pairs))
             return len(pairs)
 
@@ -107,14 +127,22 @@ def main() -> None:
         noop_s = timed(lambda: gatekit(repo, env, "--version"), RUNS)
         inproc_s = timed(lambda: in_process(repo, env), RUNS)
         report = gatekit(repo, env, "overlap").decode()
-        definitions = report.split("Definitions changed by more than one writer:")[-1].split("\n\n")[0]
+        definitions = report.split("Definitions changed by more than one writer:")[-1].split(
+            "\n\n"
+        )[0]
         print(f"pairs with overlapping paths: {pairs} of {BRANCHES * (BRANCHES - 1) // 2}")
         print(f"shared definitions found: {max(0, len(definitions.strip().splitlines()))}")
         print(f"floor (prefilter + merge-tree, 2 parallel): {floor_s * 1000:.0f} ms")
         print(f"gatekit overlap:                            {cmd_s * 1000:.0f} ms")
-        print(f"  of which interpreter + import:            {noop_s * 1000:.0f} ms (gatekit --version)")
+        print(
+            f"  of which interpreter + import:            {noop_s * 1000:.0f} ms "
+            "(gatekit --version)"
+        )
         print(f"gatekit overlap work, in process:           {inproc_s * 1000:.0f} ms")
-        print(f"ratio, command: {cmd_s / floor_s:.2f}x   in process: {inproc_s / floor_s:.2f}x (target <= 1.5x)")
+        print(
+            f"ratio, command: {cmd_s / floor_s:.2f}x   "
+            f"in process: {inproc_s / floor_s:.2f}x (target <= 1.5x)"
+        )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,13 @@ def main() -> None:
         def floor() -> None:
             def one(path: Path) -> bytes:
                 return git(
-                    path, env, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--untracked-files=all"
+                    path,
+                    env,
+                    "--no-optional-locks",
+                    "status",
+                    "--porcelain=v2",
+                    "-z",
+                    "--untracked-files=all",
                 )
 
             with ThreadPoolExecutor(max_workers=2) as pool:
@@ -64,7 +70,10 @@ def main() -> None:
         print(f"gatekit status:                      {cmd_s * 1000:.0f} ms")
         print(f"  of which interpreter + import:     {noop_s * 1000:.0f} ms (gatekit --version)")
         print(f"gatekit status work, in process:     {inproc_s * 1000:.0f} ms")
-        print(f"ratio, command: {cmd_s / floor_s:.2f}x   in process: {inproc_s / floor_s:.2f}x (target <= 1.2x)")
+        print(
+            f"ratio, command: {cmd_s / floor_s:.2f}x   "
+            f"in process: {inproc_s / floor_s:.2f}x (target <= 1.2x)"
+        )
         sys.stdout.flush()
 
 

@@ -24,14 +24,20 @@ def make_env(tmp: Path) -> dict[str, str]:
 
 
 def git(cwd: Path, env: dict[str, str], *args: str, input: bytes | None = None) -> bytes:
-    return subprocess.run(["git", *args], cwd=cwd, env=env, input=input, check=True, capture_output=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, input=input, check=True, capture_output=True
+    ).stdout
 
 
-def fast_import_repo(path: Path, env: dict[str, str], files: dict[str, bytes] | Callable[[], object]) -> None:
+def fast_import_repo(
+    path: Path, env: dict[str, str], files: dict[str, bytes] | Callable[[], object]
+) -> None:
     """A repository whose main branch has one commit holding files, built with git fast-import."""
     path.mkdir(parents=True)
     git(path, env, "init", "-q", "-b", "main")
-    chunks = [b"commit refs/heads/main\ncommitter Bench <b@example.com> 1700000000 +0000\ndata 5\nbase\n"]
+    chunks = [
+        b"commit refs/heads/main\ncommitter Bench <b@example.com> 1700000000 +0000\ndata 5\nbase\n"
+    ]
     assert isinstance(files, dict)
     for name, content in files.items():
         chunks.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content))

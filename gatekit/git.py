@@ -445,7 +445,8 @@ def diff_hunks(cwd: Path | str, base: str, head: str) -> list[FileDiff]:
     for section in sections:
         if not section.strip(b"\0\n"):
             continue
-        hunks.append([_parse_hunk(line) for line in section.split(b"\n") if line.startswith(_HUNK_PREFIX)])
+        lines = section.split(b"\n")
+        hunks.append([_parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
     if len(hunks) != len(records):  # a git whose output we do not understand: say so plainly
         raise CommandError(("git", "diff-tree", "-p", base, head), 0, "unexpected patch layout")
     return [FileDiff(p, s, o, n, tuple(h)) for (p, s, o, n), h in zip(records, hunks)]

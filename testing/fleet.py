@@ -1,4 +1,4 @@
-"""Builders for fleet scenarios: branches with changes, made without disturbing the main worktree."""
+"""Builders for fleet scenarios: branches with changes, made without touching the main worktree."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 from testing.repo import Repo
 
 
-def branch_with(repo: Repo, name: str, files: Mapping[str, str | bytes], start: str = "main", message: str = "") -> str:
+def branch_with(
+    repo: Repo, name: str, files: Mapping[str, str | bytes], start: str = "main", message: str = ""
+) -> str:
     """Create branch name from start with one commit writing files; the main worktree is untouched.
 
     Built with a throwaway worktree so tests never depend on what the main worktree has checked out.

@@ -7,13 +7,27 @@ from typing import Any
 
 import click
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 
 
 @click.command()
-@click.option("--all-branches", is_flag=True, help="Also list local branches no worktree has checked out.")
-@click.option("--target", default=None, help="Count ahead/behind against this branch (default: config target).")
-@click.option("--watch", type=click.FloatRange(min=0.2), default=None, metavar="SECONDS", help="Refresh in place.")
+@click.option(
+    "--all-branches", is_flag=True, help="Also list local branches no worktree has checked out."
+)
+@click.option(
+    "--target",
+    default=None,
+    help="Count ahead/behind against this branch (default: config target).",
+)
+@click.option(
+    "--watch",
+    type=click.FloatRange(min=0.2),
+    default=None,
+    metavar="SECONDS",
+    help="Refresh in place.",
+)
 @FORMAT
 @click.pass_obj
 def status(app: Any, all_branches: bool, target: str | None, watch: float | None, fmt: str) -> None:
@@ -25,7 +39,9 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
 
     while True:
         rows = collect_status(app.repo, target or app.config.target, all_branches)
-        text = render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
+        text = (
+            render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
+        )
         if watch is None:
             click.echo(text)
             return
@@ -35,7 +51,9 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
 
 @click.command()
 @click.option("--onto", default=None, help="The target branch (default: config target).")
-@click.option("--staged", is_flag=True, help="Check only the staged change against other writers (the hook).")
+@click.option(
+    "--staged", is_flag=True, help="Check only the staged change against other writers (the hook)."
+)
 @FORMAT
 @click.pass_obj
 def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
@@ -52,10 +70,14 @@ def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
         elif found:
             click.echo(render.staged_text(found), err=True)
         if found and app.config.fleet.overlap == "block":
-            raise Refused("the staged change overlaps other active work (fleet.overlap = \"block\")")
+            raise Refused('the staged change overlaps other active work (fleet.overlap = "block")')
         return
     report = overlap_report(app.repo, target, app.config.fleet.magnet_days)
-    click.echo(render.overlap_json(report) if fmt == "json" else render.overlap_text(report, app.config.fleet.magnet_days))
+    click.echo(
+        render.overlap_json(report)
+        if fmt == "json"
+        else render.overlap_text(report, app.config.fleet.magnet_days)
+    )
 
 
 @click.group()
@@ -65,8 +87,12 @@ def worktree() -> None:
 
 @worktree.command("add")
 @click.argument("name")
-@click.option("--from", "start", default=None, help="Start the branch here (default: config target).")
-@click.option("--session", default=None, metavar="NAME", help="Also start a session with this name.")
+@click.option(
+    "--from", "start", default=None, help="Start the branch here (default: config target)."
+)
+@click.option(
+    "--session", default=None, metavar="NAME", help="Also start a session with this name."
+)
 @click.pass_obj
 def worktree_add(app: Any, name: str, start: str | None, session: str | None) -> None:
     """Create branch NAME and check it out in a new worktree in the configured folder."""
@@ -80,7 +106,9 @@ def worktree_add(app: Any, name: str, start: str | None, session: str | None) ->
 
 @worktree.command("remove")
 @click.argument("name")
-@click.option("--force", is_flag=True, help="Remove even with unsaved work (a snapshot is taken first).")
+@click.option(
+    "--force", is_flag=True, help="Remove even with unsaved work (a snapshot is taken first)."
+)
 @click.pass_obj
 def worktree_remove(app: Any, name: str, force: bool) -> None:
     """Remove a worktree; refuses when it holds work that exists nowhere else."""
@@ -89,7 +117,10 @@ def worktree_remove(app: Any, name: str, force: bool) -> None:
     removed = remove_worktree(app.repo, name, force)
     if removed.snapshot:
         click.echo(f"snapshot of its state saved as {removed.snapshot}")
-    click.echo(f"removed worktree {removed.path}" + (f" (branch {removed.branch} kept)" if removed.branch else ""))
+    click.echo(
+        f"removed worktree {removed.path}"
+        + (f" (branch {removed.branch} kept)" if removed.branch else "")
+    )
 
 
 @click.command()

@@ -56,7 +56,9 @@ class _Candidate:
 def _resolve(cwd: Path, target: str, candidate: _Candidate) -> Writer | None:
     head, dirty = candidate.head, False
     if candidate.worktree is not None and git.status(candidate.worktree, untracked="normal"):
-        head = git.worktree_state_commit(candidate.worktree, candidate.head, "gatekit: fleet state\n")
+        head = git.worktree_state_commit(
+            candidate.worktree, candidate.head, "gatekit: fleet state\n"
+        )
         dirty = True
     base = git.merge_base(cwd, target, head)
     if base is None:
@@ -65,7 +67,9 @@ def _resolve(cwd: Path, target: str, candidate: _Candidate) -> Writer | None:
     if not diffs:
         return None
     wt = str(candidate.worktree) if candidate.worktree is not None else None
-    return Writer(candidate.name, candidate.branch, wt, base, head, dirty, {d.path for d in diffs}, diffs)
+    return Writer(
+        candidate.name, candidate.branch, wt, base, head, dirty, {d.path for d in diffs}, diffs
+    )
 
 
 def collect_writers(

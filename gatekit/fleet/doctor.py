@@ -1,4 +1,5 @@
-"""`gatekit doctor`: repository health, one finding per problem, each with the command that fixes it."""
+"""`gatekit doctor`: repository health, one finding per problem, each with the command that
+fixes it."""
 
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ def _q(path: Path | str) -> str:
 def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
     found = []
     for wt in worktrees:
-        lock = wt.git_dir / "index.lock" if wt.git_dir else None
+        if wt.git_dir is None:
+            continue
+        lock = wt.git_dir / "index.lock"
         try:
-            age = now - lock.stat().st_mtime if lock else -1.0
+            age = now - lock.stat().st_mtime
         except OSError:
             continue
         if age > STALE_LOCK_SECONDS:
@@ -43,7 +46,8 @@ def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
                 Finding(
                     "stale-lock",
                     str(wt.path),
-                    f"index.lock is {int(age)}s old; git commands in this worktree fail until it goes",
+                    f"index.lock is {int(age)}s old; "
+                    "git commands in this worktree fail until it goes",
                     f"make sure no git process runs in {_q(wt.path)}, then: rm {_q(lock)}",
                 )
             )
@@ -55,7 +59,14 @@ def worktree_problems(worktrees: list[FleetWorktree]) -> list[Finding]:
     for wt in worktrees:
         entry = wt.entry
         if entry.prunable is not None:
-            found.append(Finding("prunable-worktree", str(wt.path), f"prunable: {entry.prunable}", "git worktree prune"))
+            found.append(
+                Finding(
+                    "prunable-worktree",
+                    str(wt.path),
+                    f"prunable: {entry.prunable}",
+                    "git worktree prune",
+                )
+            )
         elif not wt.exists:
             found.append(
                 Finding(
@@ -70,7 +81,8 @@ def worktree_problems(worktrees: list[FleetWorktree]) -> list[Finding]:
                 Finding(
                     "detached-head",
                     str(wt.path),
-                    f"HEAD is detached at {(entry.head or '')[:12]}; new commits here belong to no branch",
+                    f"HEAD is detached at {(entry.head or '')[:12]}; "
+                    "new commits here belong to no branch",
                     f"git -C {_q(wt.path)} switch -c <new-branch-name>",
                 )
             )
@@ -90,14 +102,22 @@ def dead_sessions(worktrees: list[FleetWorktree]) -> list[Finding]:
                     Finding(
                         "dead-session",
                         str(wt.path),
-                        f"session {session.name!r} is recorded but its process {session.pid} is gone",
+                        f"session {session.name!r} is recorded "
+                        f"but its process {session.pid} is gone",
                         f"rm {_q(path)}",
                     )
                 )
         directory = sessions_dir(wt.git_dir)
         for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
             if path.stem not in readable:
-                found.append(Finding("corrupt-session", str(wt.path), f"{path.name} is not a session record", f"rm {_q(path)}"))
+                found.append(
+                    Finding(
+                        "corrupt-session",
+                        str(wt.path),
+                        f"{path.name} is not a session record",
+                        f"rm {_q(path)}",
+                    )
+                )
     return found
 
 
@@ -128,7 +148,8 @@ def old_stashes(cwd: Path, now: float) -> list[Finding]:
                     "old-stash",
                     name,
                     f"{subject!r} has been stashed for {int(days)} days",
-                    f"git stash show -p {name}; then git stash branch <name> {name} or git stash drop {name}",
+                    f"git stash show -p {name}; then git stash branch <name> {name} "
+                    f"or git stash drop {name}",
                 )
             )
     return found
@@ -140,7 +161,11 @@ def _hooks_that_fire(worktree: Path) -> set[str]:
     if hooks_path[0] == 0 and hooks_path[1].strip():
         configured = Path(os.fsdecode(hooks_path[1].strip()))
         hooks_dir = configured if configured.is_absolute() else worktree / configured
-    return {name for name in HOOK_NAMES if os.access(hooks_dir / name, os.X_OK) and (hooks_dir / name).is_file()}
+    return {
+        name
+        for name in HOOK_NAMES
+        if os.access(hooks_dir / name, os.X_OK) and (hooks_dir / name).is_file()
+    }
 
 
 def hook_gaps(worktrees: list[FleetWorktree]) -> list[Finding]:

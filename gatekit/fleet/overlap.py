@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from gatekit import git
@@ -47,7 +47,9 @@ class DefinitionIndex:
 
     def __init__(self, cwd: str, diffs: Iterable[git.FileDiff]) -> None:
         self.diffs = [d for d in diffs if symbols.language_of(d.path)]
-        self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
+        self.blobs = git.read_blobs(
+            cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)]
+        )
         self._owners: dict[str, list[symbols.Definition | None]] = {}
 
     def _owner(self, oid: str, language: str) -> list[symbols.Definition | None]:
@@ -78,9 +80,13 @@ class DefinitionIndex:
         return old | self._names(diff.new_oid, language, ((h[2], h[3]) for h in diff.hunks))
 
 
-def shared_definitions(cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]) -> list[SharedDefinition]:
+def shared_definitions(
+    cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]
+) -> list[SharedDefinition]:
     """Definitions changed by more than one writer, in files changed by more than one."""
-    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)]
+    relevant = [
+        (w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)
+    ]
     index = DefinitionIndex(cwd, (d for _, d in relevant))
     owners: dict[tuple[str, str], list[str]] = {}
     for writer, diff in relevant:
@@ -104,7 +110,9 @@ def predicted_conflicts(cwd: str, writers: Sequence[Writer]) -> list[PredictedCo
     ]
 
 
-def conflict_magnets(cwd: str, target: str, writers: Sequence[Writer], days: int) -> list[tuple[str, int]]:
+def conflict_magnets(
+    cwd: str, target: str, writers: Sequence[Writer], days: int
+) -> list[tuple[str, int]]:
     """Files touched by the most branches: in-flight writers plus target's first-parent history
     (each merge or direct commit is one branch) within days of target's tip."""
     counts: Counter[str] = Counter()
@@ -113,7 +121,9 @@ def conflict_magnets(cwd: str, target: str, writers: Sequence[Writer], days: int
     since = git.commit_date(cwd, target) - days * 86400
     for paths in git.first_parent_paths(cwd, target, since):
         counts.update(set(paths))
-    ranked = sorted(((p, n) for p, n in counts.items() if n >= MAGNET_MIN), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(
+        ((p, n) for p, n in counts.items() if n >= MAGNET_MIN), key=lambda item: (-item[1], item[0])
+    )
     return ranked[:MAGNET_TOP]
 
 

@@ -1,4 +1,5 @@
-"""`gatekit plan lint`: task files that dispatch parallel workers must say how they avoid clobbering.
+"""`gatekit plan lint`: task files that dispatch parallel workers must say how they avoid
+clobbering.
 
 A task file is Markdown with YAML frontmatter. Tasks sharing a `wave:` value run in parallel;
 each must declare a dispatch policy (`commit-as-you-go`, `sequential` or `worktree`) in its
@@ -18,11 +19,20 @@ from typing import Any
 from gatekit.errors import UsageError
 
 POLICIES = ("commit-as-you-go", "sequential", "worktree")
-POLICY_KEYS = ("dispatch", "dispatch_policy", "dispatch-policy", "policy", "parallelization", "isolation")
+POLICY_KEYS = (
+    "dispatch",
+    "dispatch_policy",
+    "dispatch-policy",
+    "policy",
+    "parallelization",
+    "isolation",
+)
 ISOLATING = {"worktree", "sequential"}
 HIGH = "HIGH"
 MEDIUM = "MEDIUM"
-_STRATEGY_HEADING = re.compile(r"^#{1,6}\s*parallel(?:i[sz]ation)?[\s_-]*strategy\b.*$", re.I | re.M)
+_STRATEGY_HEADING = re.compile(
+    r"^#{1,6}\s*parallel(?:i[sz]ation)?[\s_-]*strategy\b.*$", re.I | re.M
+)
 _HEADING = re.compile(r"^#{1,6}\s", re.M)
 
 
@@ -56,11 +66,15 @@ def split_frontmatter(text: str, path: Path) -> tuple[dict[str, Any], str]:
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f" line {mark.line + 2}" if mark is not None else ""
-                raise UsageError(f"{path}:{where} invalid YAML frontmatter: {getattr(exc, 'problem', exc)}") from exc
+                raise UsageError(
+                    f"{path}:{where} invalid YAML frontmatter: {getattr(exc, 'problem', exc)}"
+                ) from exc
             if data is None:
                 data = {}
             if not isinstance(data, dict):
-                raise UsageError(f"{path}: frontmatter must be a mapping of keys, got {type(data).__name__}")
+                raise UsageError(
+                    f"{path}: frontmatter must be a mapping of keys, got {type(data).__name__}"
+                )
             return data, "".join(lines[index + 1 :])
     raise UsageError(f"{path}: frontmatter starts with --- but never ends")
 
@@ -96,14 +110,22 @@ def load_task(path: Path) -> Task:
         files = [files]
     if not isinstance(files, list):
         raise UsageError(f"{path}: files_modified must be a list of paths")
-    return Task(path, None if wave is None else str(wave), None if policy is None else str(policy).strip().lower(), [str(f) for f in files])
+    return Task(
+        path,
+        None if wave is None else str(wave),
+        None if policy is None else str(policy).strip().lower(),
+        [str(f) for f in files],
+    )
 
 
 def _overlap(a: list[str], b: list[str]) -> list[str]:
     """Paths (or globs) of a that meet one of b."""
     hits = []
     for left in a:
-        if any(left == right or fnmatch.fnmatch(left, right) or fnmatch.fnmatch(right, left) for right in b):
+        if any(
+            left == right or fnmatch.fnmatch(left, right) or fnmatch.fnmatch(right, left)
+            for right in b
+        ):
             hits.append(left)
     return hits
 
@@ -128,10 +150,14 @@ def lint(paths: list[Path]) -> list[Advisory]:
     so linting one task still sees the rest of its wave.
     """
     named = expand(paths)
-    neighbours = {p.resolve(): p for folder in {p.parent for p in named} for p in sorted(folder.glob("*.md"))}
+    neighbours = {
+        p.resolve(): p for folder in {p.parent for p in named} for p in sorted(folder.glob("*.md"))
+    }
     for p in named:
         neighbours[p.resolve()] = p
-    tasks = {key: _try_load(p, key in {n.resolve() for n in named}) for key, p in neighbours.items()}
+    tasks = {
+        key: _try_load(p, key in {n.resolve() for n in named}) for key, p in neighbours.items()
+    }
     reported = {p.resolve() for p in named}
     waves: dict[str, list[Task]] = {}
     for task in tasks.values():
@@ -146,9 +172,24 @@ def lint(paths: list[Path]) -> list[Advisory]:
             if task.path.resolve() not in reported:
                 continue
             if task.policy is None:
-                advisories.append(Advisory(str(task.path), HIGH, f"wave {wave} has {siblings} sibling task(s) but no dispatch policy is declared (frontmatter `dispatch:` or a Parallelization strategy section: {', '.join(POLICIES)})"))
+                advisories.append(
+                    Advisory(
+                        str(task.path),
+                        HIGH,
+                        f"wave {wave} has {siblings} sibling task(s) but no dispatch policy "
+                        "is declared (frontmatter `dispatch:` or a Parallelization strategy "
+                        f"section: {', '.join(POLICIES)})",
+                    )
+                )
             elif task.policy not in POLICIES:
-                advisories.append(Advisory(str(task.path), HIGH, f"unknown dispatch policy {task.policy!r}; use one of {', '.join(POLICIES)}"))
+                advisories.append(
+                    Advisory(
+                        str(task.path),
+                        HIGH,
+                        f"unknown dispatch policy {task.policy!r}; "
+                        f"use one of {', '.join(POLICIES)}",
+                    )
+                )
         for a, b in itertools.combinations(members, 2):
             if not ({a.path.resolve(), b.path.resolve()} & reported):
                 continue
@@ -156,7 +197,14 @@ def lint(paths: list[Path]) -> list[Advisory]:
                 continue
             shared = _overlap(a.files, b.files)
             if shared:
-                advisories.append(Advisory(str(a.path), HIGH, f"shares a worktree with {b.path} in wave {wave} and both modify {', '.join(shared)}; use `worktree` or `sequential`"))
+                advisories.append(
+                    Advisory(
+                        str(a.path),
+                        HIGH,
+                        f"shares a worktree with {b.path} in wave {wave} and both modify "
+                        f"{', '.join(shared)}; use `worktree` or `sequential`",
+                    )
+                )
     return advisories
 
 

@@ -23,8 +23,13 @@ def age(seconds: float | None) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [headers, *rows]]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
+        for line in [headers, *rows]
+    ]
     return "\n".join(lines)
 
 
@@ -40,7 +45,17 @@ def _display_path(path: str | None, base: Path) -> str:
 
 
 def status_text(rows: Sequence[Row], base: Path) -> str:
-    headers = ("WORKTREE", "BRANCH", "AHEAD/BEHIND", "DIRTY", "OLDEST", "UPSTREAM", "SNAPSHOT", "SESSIONS", "FLAGS")
+    headers = (
+        "WORKTREE",
+        "BRANCH",
+        "AHEAD/BEHIND",
+        "DIRTY",
+        "OLDEST",
+        "UPSTREAM",
+        "SNAPSHOT",
+        "SESSIONS",
+        "FLAGS",
+    )
     body = []
     for row in rows:
         ab = "-" if row.ahead is None else f"+{row.ahead} -{row.behind}"
@@ -80,7 +95,13 @@ def overlap_json(report: OverlapReport) -> str:
         {
             "target": report.target,
             "writers": [
-                {"name": w.name, "branch": w.branch, "worktree": w.worktree, "dirty": w.dirty, "paths": sorted(w.paths)}
+                {
+                    "name": w.name,
+                    "branch": w.branch,
+                    "worktree": w.worktree,
+                    "dirty": w.dirty,
+                    "paths": sorted(w.paths),
+                }
                 for w in report.writers
             ],
             "files": [{"path": p, "writers": names} for p, names in report.files.items()],
@@ -95,7 +116,10 @@ def overlap_text(report: OverlapReport, magnet_days: int) -> str:
     out = [f"{len(report.writers)} writer(s) in flight against {report.target}"]
     if report.files:
         out.append("\nFiles changed by more than one writer:")
-        out += [f"  {_display_path(p, Path('.'))}  {', '.join(names)}" for p, names in report.files.items()]
+        out += [
+            f"  {_display_path(p, Path('.'))}  {', '.join(names)}"
+            for p, names in report.files.items()
+        ]
     if report.definitions:
         out.append("\nDefinitions changed by more than one writer:")
         out += [f"  {d.path}: {d.qualname}  {', '.join(d.writers)}" for d in report.definitions]
@@ -114,5 +138,7 @@ def staged_text(found: Sequence[StagedOverlap]) -> str:
     lines = []
     for item in found:
         what = f"{item.qualname} in {item.path}" if item.qualname else f"{item.path} (file level)"
-        lines.append(f"gatekit overlap: the staged change touches {what}, also changed on {item.writer}")
+        lines.append(
+            f"gatekit overlap: the staged change touches {what}, also changed on {item.writer}"
+        )
     return "\n".join(lines)

@@ -170,12 +170,22 @@ def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False)
     cwd = repo.toplevel
     worktrees = list_fleet_worktrees(repo)
     branches = {b.name: b for b in git.list_branches(cwd)}
-    target_commit = git.rev_parse(cwd, f"{target}^{{commit}}") if not target.startswith("-") else None
+    target_commit = (
+        git.rev_parse(cwd, f"{target}^{{commit}}") if not target.startswith("-") else None
+    )
     snapshots = snapshot_times(cwd)
     checked_out = {wt.entry.branch_name for wt in worktrees}
-    others = [b for name, b in sorted(branches.items()) if name not in checked_out] if all_branches else []
+    others = (
+        [b for name, b in sorted(branches.items()) if name not in checked_out]
+        if all_branches
+        else []
+    )
     workers = max(2, min(8, os.cpu_count() or 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        rows = list(pool.map(lambda wt: _worktree_row(wt, target_commit, branches, snapshots, now), worktrees))
+        rows = list(
+            pool.map(
+                lambda wt: _worktree_row(wt, target_commit, branches, snapshots, now), worktrees
+            )
+        )
         rows += list(pool.map(lambda b: _branch_row(b, target_commit, cwd), others))
     return rows

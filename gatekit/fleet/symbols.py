@@ -37,7 +37,9 @@ def _go_method(node: Node) -> str | None:
     for param in receiver.named_children:
         kind = param.child_by_field_name("type")
         while kind is not None and kind.type in ("pointer_type", "generic_type"):
-            inner = kind.child_by_field_name("type") or (kind.named_children[0] if kind.named_children else None)
+            inner = kind.child_by_field_name("type") or (
+                kind.named_children[0] if kind.named_children else None
+            )
             kind = inner
         if kind is not None:
             return f"{kind.text.decode('utf-8', 'replace')}.{name}"
@@ -46,7 +48,12 @@ def _go_method(node: Node) -> str | None:
 
 def _js_variable(node: Node) -> str | None:
     value = node.child_by_field_name("value")
-    if value is not None and value.type in ("arrow_function", "function_expression", "function", "class"):
+    if value is not None and value.type in (
+        "arrow_function",
+        "function_expression",
+        "function",
+        "class",
+    ):
         return _name(node)
     return None
 
@@ -90,7 +97,11 @@ _TS = {
 }
 
 GRAMMARS: dict[str, Grammar] = {
-    "python": Grammar("tree_sitter_python", "language", {"function_definition": _BY_NAME, "class_definition": _BY_NAME}),
+    "python": Grammar(
+        "tree_sitter_python",
+        "language",
+        {"function_definition": _BY_NAME, "class_definition": _BY_NAME},
+    ),
     "rust": Grammar(
         "tree_sitter_rust",
         "language",
@@ -158,7 +169,7 @@ def language_of(path: str) -> str | None:
     return EXTENSIONS.get(path[dot:].lower()) if dot > path.rfind("/") else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _language(name: str) -> Any:
     import tree_sitter
 
@@ -167,7 +178,7 @@ def _language(name: str) -> Any:
     return tree_sitter.Language(getattr(module, grammar.function)())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _query(name: str) -> Any:
     import tree_sitter
 
@@ -200,7 +211,9 @@ def definitions(source: bytes, language: str) -> list[Definition]:
         # A decorator belongs to the function it decorates.
         parent = node.parent
         outer = parent if parent is not None and parent.type == "decorated_definition" else node
-        found.append(Definition(qualname, node.type, outer.start_point[0] + 1, node.end_point[0] + 1))
+        found.append(
+            Definition(qualname, node.type, outer.start_point[0] + 1, node.end_point[0] + 1)
+        )
         scopes.append((node.end_byte, qualname))
     return found
 

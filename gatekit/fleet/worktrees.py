@@ -21,7 +21,9 @@ def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
     try:
         folder = config.worktree_dir.format(repo=main.name)
     except (KeyError, IndexError, ValueError) as exc:
-        raise UsageError(f"fleet.worktree_dir {config.worktree_dir!r}: only {{repo}} may be used ({exc})") from exc
+        raise UsageError(
+            f"fleet.worktree_dir {config.worktree_dir!r}: only {{repo}} may be used ({exc})"
+        ) from exc
     return (main / folder).resolve()
 
 
@@ -106,10 +108,16 @@ def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
     if wt.is_main:
         raise UsageError("the main worktree cannot be removed")
     if repo.toplevel.resolve() == wt.path.resolve():
-        raise UsageError("cannot remove the worktree gatekit is running in; run it from another one")
+        raise UsageError(
+            "cannot remove the worktree gatekit is running in; run it from another one"
+        )
     reasons = removal_blockers(repo, wt)
     if reasons and not force:
-        raise Refused(f"not removing {wt.path}: " + "; ".join(reasons) + " (use --force to snapshot and remove)")
+        raise Refused(
+            f"not removing {wt.path}: "
+            + "; ".join(reasons)
+            + " (use --force to snapshot and remove)"
+        )
     ref = None
     if force and wt.exists:
         ref = snapshot.take_snapshot(wt.path, wt.id, "worktree-remove")

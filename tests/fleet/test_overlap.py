@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from testing.fleet import branch_with, deleting_branch, numbered_lines
-from testing.repo import Repo, init_repo
+from testing.repo import Repo
 from testing.state import capture_state
 
 DB_PY = """def connect():
@@ -54,10 +54,13 @@ def overlap_json(repo: Repo, *args: str, cwd: Path | None = None) -> dict:
     return json.loads(result.stdout)
 
 
-
 def test_two_branches_changing_one_python_function_on_different_lines_are_named(repo: Repo) -> None:
     repo.commit("db", {"app/db.py": DB_PY})
-    branch_with(repo, "dual-write-a", {"app/db.py": DB_PY.replace("validate(record)", "validate(record, strict=True)")})
+    branch_with(
+        repo,
+        "dual-write-a",
+        {"app/db.py": DB_PY.replace("validate(record)", "validate(record, strict=True)")},
+    )
     branch_with(repo, "dual-write-b", {"app/db.py": DB_PY.replace("flush()", "flush(sync=True)")})
     report = overlap_json(repo)
     assert report["conflicts"] == []  # no textual conflict: exactly the dangerous case
@@ -69,13 +72,21 @@ def test_two_branches_changing_one_python_function_on_different_lines_are_named(
 
 def test_two_branches_changing_one_rust_fn_are_named(repo: Repo) -> None:
     repo.commit("pool", {"src/pool.rs": POOL_RS})
-    branch_with(repo, "grow-fast", {"src/pool.rs": POOL_RS.replace("pool.size += 1;", "pool.size += 2;")})
-    branch_with(repo, "grow-log", {"src/pool.rs": POOL_RS.replace("log(pool.size);", "trace(pool.size);")})
-    branch_with(repo, "shrink", {"src/pool.rs": POOL_RS.replace("pool.size -= 1;", "pool.size -= 2;")})
+    branch_with(
+        repo, "grow-fast", {"src/pool.rs": POOL_RS.replace("pool.size += 1;", "pool.size += 2;")}
+    )
+    branch_with(
+        repo, "grow-log", {"src/pool.rs": POOL_RS.replace("log(pool.size);", "trace(pool.size);")}
+    )
+    branch_with(
+        repo, "shrink", {"src/pool.rs": POOL_RS.replace("pool.size -= 1;", "pool.size -= 2;")}
+    )
     report = overlap_json(repo)
     named = {d["qualname"]: d["writers"] for d in report["definitions"]}
     assert named == {"grow": ["grow-fast", "grow-log"]}
-    assert report["files"] == [{"path": "src/pool.rs", "writers": ["grow-fast", "grow-log", "shrink"]}]
+    assert report["files"] == [
+        {"path": "src/pool.rs", "writers": ["grow-fast", "grow-log", "shrink"]}
+    ]
 
 
 def test_different_functions_in_one_file_are_a_file_overlap_only(repo: Repo) -> None:
@@ -90,7 +101,9 @@ def test_different_functions_in_one_file_are_a_file_overlap_only(repo: Repo) -> 
 def test_config_file_changed_by_many_branches_is_a_conflict_magnet(repo: Repo) -> None:
     repo.commit("config", {"config/settings.toml": numbered_lines(40, "key"), "src/one.txt": "1\n"})
     for i in range(6):
-        lines = numbered_lines(40, "key").replace(f"key {i * 5 + 1}\n", f"key {i * 5 + 1} = changed\n")
+        lines = numbered_lines(40, "key").replace(
+            f"key {i * 5 + 1}\n", f"key {i * 5 + 1} = changed\n"
+        )
         branch_with(repo, f"feature-{i}", {"config/settings.toml": lines, f"src/f{i}.txt": "x\n"})
     report = overlap_json(repo)
     # six branches in flight, plus the commit on main that created it
@@ -114,7 +127,10 @@ def _real_merge(origin: Repo, scratch: Path, ours: str, theirs: str) -> tuple[bo
     clone = Repo(scratch, origin.env)
     clone.git("checkout", "-q", "--detach", f"origin/{ours}")
     result = subprocess.run(
-        ["git", "merge", "--no-edit", "-q", f"origin/{theirs}"], cwd=scratch, env=origin.env, capture_output=True
+        ["git", "merge", "--no-edit", "-q", f"origin/{theirs}"],
+        cwd=scratch,
+        env=origin.env,
+        capture_output=True,
     )
     conflicted = set(clone.git("diff", "--name-only", "-z", "--diff-filter=U").split("\0")) - {""}
     clone.git("reset", "-q", "--hard")
@@ -124,7 +140,10 @@ def _real_merge(origin: Repo, scratch: Path, ours: str, theirs: str) -> tuple[bo
 
 def test_predicted_conflicts_match_what_git_merge_really_does(repo: Repo, tmp_path: Path) -> None:
     base = numbered_lines(30)
-    repo.commit("base", {"shared.txt": base, "gone.txt": base, "other.txt": base, "café and space.txt": base})
+    repo.commit(
+        "base",
+        {"shared.txt": base, "gone.txt": base, "other.txt": base, "café and space.txt": base},
+    )
     branch_with(repo, "same-line-1", {"shared.txt": base.replace("line 3\n", "one\n")})
     branch_with(repo, "same-line-2", {"shared.txt": base.replace("line 3\n", "two\n")})
     branch_with(repo, "far-apart", {"shared.txt": base.replace("line 25\n", "far\n")})
@@ -147,7 +166,9 @@ def test_predicted_conflicts_match_what_git_merge_really_does(repo: Repo, tmp_pa
     assert predicted[frozenset(("unicode-1", "unicode-2"))] == {"café and space.txt"}
 
 
-def test_uncommitted_work_in_a_worktree_counts_and_is_left_untouched(repo: Repo, tmp_path: Path) -> None:
+def test_uncommitted_work_in_a_worktree_counts_and_is_left_untouched(
+    repo: Repo, tmp_path: Path
+) -> None:
     repo.commit("db", {"app/db.py": DB_PY})
     branch_with(repo, "committed", {"app/db.py": DB_PY.replace("flush()", "flush(sync=True)")})
     wt = repo.worktree_add(tmp_path / "wt-dirty", "dirty")
@@ -186,12 +207,21 @@ def test_unknown_target_is_a_usage_error(repo: Repo) -> None:
 @pytest.fixture
 def staged_setup(make_repo, tmp_path: Path) -> tuple[Repo, Repo]:  # type: ignore[no-untyped-def]
     repo = make_repo("origin-repo", {"app/db.py": DB_PY, "settings.ini": numbered_lines(20)})
-    branch_with(repo, "other-writer", {"app/db.py": DB_PY.replace("flush()", "flush(sync=True)"), "settings.ini": numbered_lines(20) + "x\n"})
+    branch_with(
+        repo,
+        "other-writer",
+        {
+            "app/db.py": DB_PY.replace("flush()", "flush(sync=True)"),
+            "settings.ini": numbered_lines(20) + "x\n",
+        },
+    )
     mine = repo.worktree_add(tmp_path / "mine", "mine")
     return repo, mine
 
 
-def test_staged_change_touching_a_definition_another_branch_changed_warns(staged_setup: tuple[Repo, Repo]) -> None:
+def test_staged_change_touching_a_definition_another_branch_changed_warns(
+    staged_setup: tuple[Repo, Repo],
+) -> None:
     repo, mine = staged_setup
     mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, strict=True)"))
     mine.git("add", "app/db.py")
@@ -202,7 +232,9 @@ def test_staged_change_touching_a_definition_another_branch_changed_warns(staged
     assert capture_state(mine.path, repo.env) == before
 
 
-def test_staged_overlap_blocks_when_configured(staged_setup: tuple[Repo, Repo], tmp_path: Path) -> None:
+def test_staged_overlap_blocks_when_configured(
+    staged_setup: tuple[Repo, Repo], tmp_path: Path
+) -> None:
     repo, mine = staged_setup
     config = tmp_path / "block.toml"
     config.write_text('[fleet]\noverlap = "block"\n')
@@ -222,10 +254,14 @@ def test_staged_change_to_another_definition_is_quiet(staged_setup: tuple[Repo, 
     assert (result.returncode, result.stderr) == (0, "")
 
 
-def test_staged_change_to_file_without_grammar_warns_at_file_level(staged_setup: tuple[Repo, Repo]) -> None:
+def test_staged_change_to_file_without_grammar_warns_at_file_level(
+    staged_setup: tuple[Repo, Repo],
+) -> None:
     _, mine = staged_setup
     mine.write("settings.ini", "changed\n" + numbered_lines(20))
     mine.git("add", "settings.ini")
     result = mine.gatekit("overlap", "--staged", "--format", "json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == [{"path": "settings.ini", "qualname": None, "writer": "other-writer"}]
+    assert json.loads(result.stdout) == [
+        {"path": "settings.ini", "qualname": None, "writer": "other-writer"}
+    ]

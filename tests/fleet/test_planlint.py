@@ -19,7 +19,9 @@ def lint(folder: Path, env: dict[str, str], *files: Path | str) -> tuple[int, st
     return result.returncode, result.stdout, result.stderr
 
 
-def test_wave_siblings_without_dispatch_policy_are_high(tmp_path: Path, git_env: dict[str, str]) -> None:
+def test_wave_siblings_without_dispatch_policy_are_high(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
     a = task(tmp_path, "01-a.md", "wave: 2\nfiles_modified: [src/a.ts]\n")
     b = task(tmp_path, "02-b.md", "wave: 2\nfiles_modified: [src/b.ts]\n")
     code, out, _ = lint(tmp_path, git_env, a, b)
@@ -28,7 +30,9 @@ def test_wave_siblings_without_dispatch_policy_are_high(tmp_path: Path, git_env:
     assert "wave 2 has 1 sibling task(s) but no dispatch policy" in out
 
 
-def test_single_named_file_is_judged_with_its_siblings_in_the_folder(tmp_path: Path, git_env: dict[str, str]) -> None:
+def test_single_named_file_is_judged_with_its_siblings_in_the_folder(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
     a = task(tmp_path, "01-a.md", "wave: 2\n")
     task(tmp_path, "02-b.md", "wave: 2\ndispatch: commit-as-you-go\n")
     code, out, _ = lint(tmp_path, git_env, a)
@@ -37,14 +41,21 @@ def test_single_named_file_is_judged_with_its_siblings_in_the_folder(tmp_path: P
 
 
 @pytest.mark.parametrize("policy", ["commit-as-you-go", "sequential", "worktree"])
-def test_declared_policy_in_frontmatter_passes(tmp_path: Path, git_env: dict[str, str], policy: str) -> None:
+def test_declared_policy_in_frontmatter_passes(
+    tmp_path: Path, git_env: dict[str, str], policy: str
+) -> None:
     a = task(tmp_path, "a.md", f"wave: 3\ndispatch: {policy}\nfiles_modified: [src/a.ts]\n")
     b = task(tmp_path, "b.md", f"wave: 3\ndispatch: {policy}\nfiles_modified: [src/b.ts]\n")
     assert lint(tmp_path, git_env, a, b)[0] == 0
 
 
-def test_policy_in_parallelization_strategy_section_passes(tmp_path: Path, git_env: dict[str, str]) -> None:
-    body = "## Parallelization strategy\n\nEach executor runs with isolation: Worktree.\n\n## Steps\n- one\n"
+def test_policy_in_parallelization_strategy_section_passes(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    body = (
+        "## Parallelization strategy\n\nEach executor runs with isolation: Worktree.\n\n"
+        "## Steps\n- one\n"
+    )
     a = task(tmp_path, "a.md", "wave: 2\n", body)
     b = task(tmp_path, "b.md", "wave: 2\n", body)
     code, out, _ = lint(tmp_path, git_env, a, b)
@@ -58,9 +69,17 @@ def test_unknown_policy_is_high(tmp_path: Path, git_env: dict[str, str]) -> None
     assert code == 1 and "unknown dispatch policy 'yolo'" in out
 
 
-def test_overlapping_files_on_shared_worktree_are_high_unless_isolated(tmp_path: Path, git_env: dict[str, str]) -> None:
-    a = task(tmp_path, "a.md", "wave: 1\ndispatch: commit-as-you-go\nfiles_modified: [src/app.ts, src/x.ts]\n")
-    b = task(tmp_path, "b.md", "wave: 1\ndispatch: commit-as-you-go\nfiles_modified: ['src/*.ts']\n")
+def test_overlapping_files_on_shared_worktree_are_high_unless_isolated(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    a = task(
+        tmp_path,
+        "a.md",
+        "wave: 1\ndispatch: commit-as-you-go\nfiles_modified: [src/app.ts, src/x.ts]\n",
+    )
+    b = task(
+        tmp_path, "b.md", "wave: 1\ndispatch: commit-as-you-go\nfiles_modified: ['src/*.ts']\n"
+    )
     code, out, _ = lint(tmp_path, git_env, a, b)
     assert code == 1
     assert "both modify src/app.ts, src/x.ts" in out
@@ -96,7 +115,9 @@ def test_json_output_lists_advisories(tmp_path: Path, git_env: dict[str, str]) -
         ("---\nfiles_modified: 3\n---\n", "files_modified must be a list"),
     ],
 )
-def test_malformed_task_file_is_a_usage_error(tmp_path: Path, git_env: dict[str, str], content: str, message: str) -> None:
+def test_malformed_task_file_is_a_usage_error(
+    tmp_path: Path, git_env: dict[str, str], content: str, message: str
+) -> None:
     bad = tmp_path / "bad task.md"
     bad.write_text(content)
     code, _, err = lint(tmp_path, git_env, bad)

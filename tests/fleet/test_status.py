@@ -68,7 +68,9 @@ def test_status_flags_detached_locked_missing_and_stale_lock(repo: Repo, tmp_pat
     repo.git("worktree", "lock", "--reason", "on a usb disk", str(tmp_path / "locked"))
     gone = repo.worktree_add(tmp_path / "gone", "gone-branch")
     stale = repo.worktree_add(tmp_path / "stale", "stale-branch")
-    lock = Path(stale.git("rev-parse", "--path-format=absolute", "--git-path", "index.lock").strip())
+    lock = Path(
+        stale.git("rev-parse", "--path-format=absolute", "--git-path", "index.lock").strip()
+    )
     lock.write_bytes(b"")
     os.utime(lock, (time.time() - 3600, time.time() - 3600))
     import shutil
@@ -88,8 +90,13 @@ def test_status_shows_live_sessions_claims_and_reset_clobber(repo: Repo, tmp_pat
     wt = repo.worktree_add(tmp_path / "agent", "agent")
     git_dir = Path(wt.git("rev-parse", "--path-format=absolute", "--git-dir").strip())
     started = time.time() - 60
-    save_session(git_dir, SessionRecord("a1", os.getpid(), started, str(wt.path), "agent", None, ["src/**"]))
-    save_session(git_dir, SessionRecord("dead", 2**22 + 12345, started, str(wt.path), "agent", None, ["docs/**"]))
+    save_session(
+        git_dir, SessionRecord("a1", os.getpid(), started, str(wt.path), "agent", None, ["src/**"])
+    )
+    save_session(
+        git_dir,
+        SessionRecord("dead", 2**22 + 12345, started, str(wt.path), "agent", None, ["docs/**"]),
+    )
     row = next(r for r in status_rows(repo) if r["branch"] == "agent")
     assert (row["sessions"], row["claims"], row["flags"]) == (1, ["src/**"], [])
     # Reflog entries carry GIT_COMMITTER_DATE: a reset stamped before the session is no signal.
@@ -105,7 +112,12 @@ def test_status_all_branches_adds_branches_without_worktree(repo: Repo) -> None:
     branch_with(repo, "parked", {"p.txt": "1\n"})
     rows = status_rows(repo, "--all-branches")
     parked = next(r for r in rows if r["branch"] == "parked")
-    assert (parked["kind"], parked["path"], parked["ahead"], parked["behind"]) == ("branch", None, 1, 0)
+    assert (parked["kind"], parked["path"], parked["ahead"], parked["behind"]) == (
+        "branch",
+        None,
+        1,
+        0,
+    )
     assert all(r["branch"] != "parked" for r in status_rows(repo))
     assert "(no worktree)" in repo.gatekit("status", "--all-branches").stdout
 
@@ -117,7 +129,9 @@ def test_status_shows_last_snapshot_age(repo: Repo) -> None:
     assert status_rows(repo)[0]["snapshot_age"] >= row["snapshot_age"]
 
 
-def test_status_outside_a_repository_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
+def test_status_outside_a_repository_is_a_usage_error(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
     from testing.repo import run_gatekit
 
     result = run_gatekit(["status"], cwd=tmp_path, env=git_env)

@@ -7,27 +7,44 @@ from gatekit.fleet import symbols
 SOURCES = {
     "python": (
         "a.py",
-        "import os\n\n@decorator\ndef top():\n    return 1\n\nclass Store:\n    def save(self):\n        a = 1\n        b = 2\n",
+        (
+            "import os\n\n@decorator\ndef top():\n    return 1\n\nclass Store:\n"
+            "    def save(self):\n        a = 1\n        b = 2\n"
+        ),
         {4: "top", 3: "top", 9: "Store.save", 7: "Store", 1: None},
     ),
     "rust": (
         "lib.rs",
-        "struct Pool {\n    n: u32,\n}\n\nimpl Pool {\n    fn grow(&mut self) {\n        self.n += 1;\n    }\n}\n\nfn main() {}\n",
+        (
+            "struct Pool {\n    n: u32,\n}\n\nimpl Pool {\n"
+            "    fn grow(&mut self) {\n        self.n += 1;\n    }\n}\n\n"
+            "fn main() {}\n"
+        ),
         {2: "Pool", 7: "Pool.grow", 11: "main"},
     ),
     "go": (
         "x.go",
-        "package x\n\ntype T struct {\n\tA int\n}\n\nfunc (t *T) Run() {\n\tt.A++\n}\n\nfunc Free() {}\n",
+        (
+            "package x\n\ntype T struct {\n\tA int\n}\n\nfunc (t *T) Run() {\n"
+            "\tt.A++\n}\n\nfunc Free() {}\n"
+        ),
         {4: "T", 8: "T.Run", 11: "Free", 1: None},
     ),
     "javascript": (
         "x.js",
-        "class Cart {\n  add(item) {\n    this.items.push(item);\n  }\n}\nconst total = (xs) => {\n  return 0;\n};\n",
+        (
+            "class Cart {\n  add(item) {\n    this.items.push(item);\n  }\n}\n"
+            "const total = (xs) => {\n  return 0;\n};\n"
+        ),
         {3: "Cart.add", 7: "total"},
     ),
     "typescript": (
         "x.ts",
-        "interface Shape {\n  area(): number;\n}\nclass Sq implements Shape {\n  area(): number {\n    return 1;\n  }\n}\n",
+        (
+            "interface Shape {\n  area(): number;\n}\n"
+            "class Sq implements Shape {\n  area(): number {\n    return 1;\n"
+            "  }\n}\n"
+        ),
         {2: "Shape", 6: "Sq.area"},
     ),
     "tsx": ("x.tsx", "const View = () => {\n  return <div/>;\n};\n", {2: "View"}),
