@@ -32,11 +32,15 @@ FORMAT = click.option(
 @click.pass_obj
 def status(app: Any, all_branches: bool, target: str | None, watch: float | None, fmt: str) -> None:
     """One table over every worktree of the repository."""
+    import sys
     import time
 
+    from gatekit import git
     from gatekit.fleet import render
     from gatekit.fleet.status import collect_status
 
+    if target is not None:
+        git.resolve_commit(app.repo.toplevel, target)  # a typo is a usage error, not a "-" column
     while True:
         rows = collect_status(app.repo, target or app.config.target, all_branches)
         text = (
@@ -45,7 +49,8 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
         if watch is None:
             click.echo(text)
             return
-        click.echo("\x1b[H\x1b[2J" + text, nl=True)
+        # On a terminal, redraw in place; piped, print one table after another.
+        click.echo("\x1b[H\x1b[2J" + text if sys.stdout.isatty() else text + "\n", color=True)
         time.sleep(watch)
 
 
