@@ -72,14 +72,26 @@ def _resolve(cwd: Path, target: str, candidate: _Candidate) -> Writer | None:
     )
 
 
+def _meets(dirty: set[str], only: set[str]) -> bool:
+    if dirty & only:
+        return True
+    folders = [d for d in dirty if d.endswith("/")]
+    return any(path.startswith(folder) for folder in folders for path in only)
+
+
 def collect_writers(
     repo: git.RepoPaths,
     target: str,
     *,
     exclude_worktree: Path | None = None,
     exclude_branch: str | None = None,
+    only_paths: set[str] | None = None,
 ) -> list[Writer]:
-    """Every worktree and local branch with changes relative to its merge base with target."""
+    """Every worktree and local branch with changes relative to its merge base with target.
+
+    With only_paths, uncommitted work is captured only in worktrees whose dirty paths meet
+    them (the hook asks about the staged paths and nothing else).
+    """
     cwd = repo.toplevel
     candidates: list[_Candidate] = []
     checked_out: set[str] = set()
@@ -101,7 +113,7 @@ def collect_writers(
         if info.name not in checked_out:
             candidates.append(_Candidate(info.name, info.name, None, info.commit))
     candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]
-    writers = parallel_map(lambda c: _resolve(cwd, target, c), candidates)
+    writers = parallel_map(lambda c: _resolve(cwd, target, c, only_paths), candidates)
     return [w for w in writers if w is not None]
 
 

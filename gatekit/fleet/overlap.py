@@ -161,10 +161,14 @@ def staged_overlap(repo: git.RepoPaths, target: str) -> list[StagedOverlap]:
     staged = git.diff_hunks(cwd, f"{head}^{{tree}}" if head else EMPTY_TREE, git.staged_tree(cwd))
     if not staged:
         return []
-    others = collect_writers(
-        repo, target_commit, exclude_worktree=repo.toplevel, exclude_branch=git.current_branch(cwd)
-    )
     mine_paths = {d.path for d in staged}
+    others = collect_writers(
+        repo,
+        target_commit,
+        exclude_worktree=repo.toplevel,
+        exclude_branch=git.current_branch(cwd),
+        only_paths=mine_paths,
+    )
     others = [w for w in others if w.paths & mine_paths]
     if not others:
         return []

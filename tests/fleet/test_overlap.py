@@ -265,3 +265,20 @@ def test_staged_change_to_file_without_grammar_warns_at_file_level(
     assert json.loads(result.stdout) == [
         {"path": "settings.ini", "qualname": None, "writer": "other-writer"}
     ]
+
+
+def test_staged_change_warns_about_uncommitted_work_in_another_worktree(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    busy = repo.worktree_add(tmp_path / "busy", "busy-writer")
+    busy.write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))  # not even staged
+    busy.write("notes/untracked.txt", "elsewhere\n")
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    before = capture_state(busy.path, repo.env)
+    result = mine.gatekit("overlap", "--staged")
+    assert result.returncode == 0
+    assert "save in app/db.py, also changed on busy-writer" in result.stderr
+    assert capture_state(busy.path, repo.env) == before
