@@ -45,6 +45,9 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return list(pool.map(fn, items))
 
 
+STATE_MESSAGE = "gatekit: fleet state\n"
+
+
 @dataclass(frozen=True)
 class _Candidate:
     name: str
@@ -53,13 +56,16 @@ class _Candidate:
     head: str
 
 
-def _resolve(cwd: Path, target: str, candidate: _Candidate) -> Writer | None:
+def _resolve(cwd: Path, target: str, candidate: _Candidate, only: set[str] | None) -> Writer | None:
     head, dirty = candidate.head, False
-    if candidate.worktree is not None and git.status(candidate.worktree, untracked="normal"):
-        head = git.worktree_state_commit(
-            candidate.worktree, candidate.head, "gatekit: fleet state\n"
-        )
-        dirty = True
+    if candidate.worktree is not None:
+        entries = git.status(candidate.worktree, untracked="normal")
+        touched = {e.path for e in entries} | {e.orig_path for e in entries if e.orig_path}
+        # The state commit costs a pass over the worktree: skip it when no dirty path matters.
+        # ("normal" lists an untracked directory as "dir/", so a prefix match counts too.)
+        if entries and (only is None or _meets(touched, only)):
+            head = git.worktree_state_commit(candidate.worktree, candidate.head, STATE_MESSAGE)
+            dirty = True
     base = git.merge_base(cwd, target, head)
     if base is None:
         return None  # unrelated history: nothing to compare against the target
