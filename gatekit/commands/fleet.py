@@ -69,7 +69,7 @@ def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
 
     target = onto or app.config.target
     if staged:
-        found = staged_overlap(app.repo, target)
+        found = staged_overlap(app.repo, target, strict=onto is not None)
         if fmt == "json":
             click.echo(render.to_json(found))
         elif found:

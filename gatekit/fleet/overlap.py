@@ -153,9 +153,15 @@ class StagedOverlap:
     writer: str
 
 
-def staged_overlap(repo: git.RepoPaths, target: str) -> list[StagedOverlap]:
-    """Definitions (or, without a grammar, files) the staged change shares with other writers."""
+def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> list[StagedOverlap]:
+    """Definitions (or, without a grammar, files) the staged change shares with other writers.
+
+    Not strict (the hook with the configured target): a repository where the target does not
+    exist yet (the first commit, a `master` repo) has nothing to overlap with, and passes.
+    """
     cwd = str(repo.toplevel)
+    if not strict and git.rev_parse(cwd, f"{target}^{{commit}}") is None:
+        return []
     target_commit = git.resolve_commit(cwd, target)
     head = git.head_commit(cwd)
     staged = git.diff_hunks(cwd, f"{head}^{{tree}}" if head else EMPTY_TREE, git.staged_tree(cwd))

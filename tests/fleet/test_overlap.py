@@ -282,3 +282,17 @@ def test_staged_change_warns_about_uncommitted_work_in_another_worktree(
     assert result.returncode == 0
     assert "save in app/db.py, also changed on busy-writer" in result.stderr
     assert capture_state(busy.path, repo.env) == before
+
+
+def test_staged_check_passes_in_a_repository_without_the_target_branch(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    repo = Repo(fresh, git_env)
+    repo.git("init", "-q", "-b", "trunk")
+    repo.write("a.py", "def f():\n    pass\n")
+    repo.git("add", "a.py")
+    result = repo.gatekit("overlap", "--staged")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert repo.gatekit("overlap", "--staged", "--onto", "main").returncode == 2
