@@ -168,24 +168,23 @@ def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False)
     """The status rows of every worktree (and, with all_branches, every other local branch)."""
     now = time.time()
     cwd = repo.toplevel
-    worktrees = list_fleet_worktrees(repo)
-    branches = {b.name: b for b in git.list_branches(cwd)}
-    target_commit = (
-        git.rev_parse(cwd, f"{target}^{{commit}}") if not target.startswith("-") else None
-    )
-    snapshots = snapshot_times(cwd)
-    checked_out = {wt.entry.branch_name for wt in worktrees}
-    others = (
-        [b for name, b in sorted(branches.items()) if name not in checked_out]
-        if all_branches
-        else []
-    )
     workers = max(2, min(8, os.cpu_count() or 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        # The shared questions are independent git calls: ask them all at once.
+        branches_f = pool.submit(git.list_branches, cwd)
+        snapshots_f = pool.submit(snapshot_times, cwd)
+        target_f = pool.submit(git.rev_parse, cwd, f"{target}^{{commit}}")
+        worktrees = list_fleet_worktrees(repo)
+        branches = {b.name: b for b in branches_f.result()}
+        target_commit = target_f.result() if not target.startswith("-") else None
+        snapshots = snapshots_f.result()
         rows = list(
             pool.map(
                 lambda wt: _worktree_row(wt, target_commit, branches, snapshots, now), worktrees
             )
         )
-        rows += list(pool.map(lambda b: _branch_row(b, target_commit, cwd), others))
+        if all_branches:
+            checked_out = {wt.entry.branch_name for wt in worktrees}
+            others = [b for name, b in sorted(branches.items()) if name not in checked_out]
+            rows += list(pool.map(lambda b: _branch_row(b, target_commit, cwd), others))
     return rows
