@@ -540,7 +540,8 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
     """Paths changed by each first-parent commit of rev since an epoch (a merge vs its 1st parent).
 
     The window is filtered here rather than with --since, whose approxidate parsing of a bare
-    epoch is unreliable; the walk stops at the first commit older than the window.
+    epoch is unreliable; the walk stops at the first commit older than the window. A root
+    commit (an import of everything) is not a change to any one file and is left out.
     """
     out = run(
         cwd,
@@ -549,16 +550,18 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
         "--diff-merges=first-parent",
         "--name-only",
         "-z",
-        "--format=%x01%ct",
+        "--format=%x01%ct %P",
         rev,
         "--",
     )
     changes: list[list[str]] = []
     for chunk in out.split(b"\x01")[1:]:
-        stamp, _, names = chunk.partition(b"\0")
-        if int(stamp.strip() or 0) < since:
+        header, _, names = chunk.partition(b"\0")
+        stamp, *parents = header.split()
+        if int(stamp) < since:
             break
-        changes.append(zsplit(names.lstrip(b"\n")))
+        if parents:
+            changes.append(zsplit(names.lstrip(b"\n")))
     return changes
 
 

@@ -296,3 +296,10 @@ def test_staged_check_passes_in_a_repository_without_the_target_branch(
     result = repo.gatekit("overlap", "--staged")
     assert (result.returncode, result.stderr) == (0, "")
     assert repo.gatekit("overlap", "--staged", "--onto", "main").returncode == 2
+
+
+def test_the_root_commit_does_not_make_every_file_a_magnet(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("rooted", {"shared.cfg": numbered_lines(10)})
+    branch_with(repo, "one", {"shared.cfg": numbered_lines(10).replace("line 1\n", "a\n")})
+    branch_with(repo, "two", {"shared.cfg": numbered_lines(10).replace("line 9\n", "b\n")})
+    assert overlap_json(repo)["magnets"] == []
