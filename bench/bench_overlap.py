@@ -16,14 +16,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed
+from common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed_together
 
 MODULES = int(os.environ.get("BENCH_MODULES", "200"))  # fewer modules: more overlapping pairs
 FUNCTIONS = 20
 OTHER_FILES = 2000
 BRANCHES = 30
 CONFIG_BRANCHES = 12  # the field report: one config file touched by 12 of 19 branches
-RUNS = 5
+RUNS = 7
 
 
 def module_source(index: int, edits: dict[int, str] | None = None) -> bytes:
@@ -122,10 +122,18 @@ def main() -> None:
             return len(pairs)
 
         pairs = floor()
-        floor_s = timed(floor, RUNS)
-        cmd_s = timed(lambda: gatekit(repo, env, "overlap"), RUNS)
-        noop_s = timed(lambda: gatekit(repo, env, "--version"), RUNS)
-        inproc_s = timed(lambda: in_process(repo, env), RUNS)
+        times = timed_together(
+            {
+                "floor": floor,
+                "command": lambda: gatekit(repo, env, "overlap"),
+                "noop": lambda: gatekit(repo, env, "--version"),
+                "in_process": lambda: in_process(repo, env),
+            },
+            RUNS,
+        )
+        floor_s, cmd_s, noop_s, inproc_s = (
+            times[k] for k in ("floor", "command", "noop", "in_process")
+        )
         report = gatekit(repo, env, "overlap").decode()
         definitions = report.split("Definitions changed by more than one writer:")[-1].split(
             "\n\n"

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed
+from common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed_together
 
 FILES = 50_000
 WORKTREES = 10
@@ -62,10 +62,18 @@ def main() -> None:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 list(pool.map(one, worktrees))
 
-        floor_s = timed(floor, RUNS)
-        cmd_s = timed(lambda: gatekit(repo, env, "status"), RUNS)
-        noop_s = timed(lambda: gatekit(repo, env, "--version"), RUNS)
-        inproc_s = timed(lambda: in_process(repo, env), RUNS)
+        times = timed_together(
+            {
+                "floor": floor,
+                "command": lambda: gatekit(repo, env, "status"),
+                "noop": lambda: gatekit(repo, env, "--version"),
+                "in_process": lambda: in_process(repo, env),
+            },
+            RUNS,
+        )
+        floor_s, cmd_s, noop_s, inproc_s = (
+            times[k] for k in ("floor", "command", "noop", "in_process")
+        )
         print(f"floor (10 x git status, 2 parallel): {floor_s * 1000:.0f} ms")
         print(f"gatekit status:                      {cmd_s * 1000:.0f} ms")
         print(f"  of which interpreter + import:     {noop_s * 1000:.0f} ms (gatekit --version)")

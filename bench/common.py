@@ -57,6 +57,19 @@ def timed(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(samples)
 
 
+def timed_together(fns: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """Median wall time of each fn, the runs interleaved (a, b, c, a, b, c, ...) so that the
+    load of a shared machine drifts over all of them alike; one warm-up round first."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for round_ in range(runs + 1):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if round_:
+                samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def gatekit(cwd: Path, env: dict[str, str], *args: str) -> bytes:
     return subprocess.run(
         [sys.executable, "-m", "gatekit", *args], cwd=cwd, env=env, check=True, capture_output=True
