@@ -56,12 +56,8 @@ def test_doctor_finds_prunable_and_detached_worktrees(repo: Repo, tmp_path: Path
 
 def test_doctor_finds_dead_and_corrupt_sessions(repo: Repo) -> None:
     git_dir = repo.path / ".git"
-    save_session(
-        git_dir, SessionRecord("ghost", 2**22 + 4321, time.time(), str(repo.path), "main", None)
-    )
-    save_session(
-        git_dir, SessionRecord("alive", os.getpid(), time.time(), str(repo.path), "main", None)
-    )
+    save_session(git_dir, SessionRecord("ghost", 2**22 + 4321, time.time(), str(repo.path), "main", None))
+    save_session(git_dir, SessionRecord("alive", os.getpid(), time.time(), str(repo.path), "main", None))
     (git_dir / "gatekit" / "sessions" / "broken.json").write_text("{not json")
     found = findings(repo)
     assert sorted(f["kind"] for f in found) == ["corrupt-session", "dead-session"]

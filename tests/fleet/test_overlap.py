@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from testing.fleet import branch_with, deleting_branch, numbered_lines
+from testing.fleet import numbered_lines
+from testing.landing import branch_with
 from testing.repo import Repo
 from testing.state import capture_state
 
@@ -72,21 +73,13 @@ def test_two_branches_changing_one_python_function_on_different_lines_are_named(
 
 def test_two_branches_changing_one_rust_fn_are_named(repo: Repo) -> None:
     repo.commit("pool", {"src/pool.rs": POOL_RS})
-    branch_with(
-        repo, "grow-fast", {"src/pool.rs": POOL_RS.replace("pool.size += 1;", "pool.size += 2;")}
-    )
-    branch_with(
-        repo, "grow-log", {"src/pool.rs": POOL_RS.replace("log(pool.size);", "trace(pool.size);")}
-    )
-    branch_with(
-        repo, "shrink", {"src/pool.rs": POOL_RS.replace("pool.size -= 1;", "pool.size -= 2;")}
-    )
+    branch_with(repo, "grow-fast", {"src/pool.rs": POOL_RS.replace("pool.size += 1;", "pool.size += 2;")})
+    branch_with(repo, "grow-log", {"src/pool.rs": POOL_RS.replace("log(pool.size);", "trace(pool.size);")})
+    branch_with(repo, "shrink", {"src/pool.rs": POOL_RS.replace("pool.size -= 1;", "pool.size -= 2;")})
     report = overlap_json(repo)
     named = {d["qualname"]: d["writers"] for d in report["definitions"]}
     assert named == {"grow": ["grow-fast", "grow-log"]}
-    assert report["files"] == [
-        {"path": "src/pool.rs", "writers": ["grow-fast", "grow-log", "shrink"]}
-    ]
+    assert report["files"] == [{"path": "src/pool.rs", "writers": ["grow-fast", "grow-log", "shrink"]}]
 
 
 def test_different_functions_in_one_file_are_a_file_overlap_only(repo: Repo) -> None:
@@ -101,9 +94,7 @@ def test_different_functions_in_one_file_are_a_file_overlap_only(repo: Repo) -> 
 def test_config_file_changed_by_many_branches_is_a_conflict_magnet(repo: Repo) -> None:
     repo.commit("config", {"config/settings.toml": numbered_lines(40, "key"), "src/one.txt": "1\n"})
     for i in range(6):
-        lines = numbered_lines(40, "key").replace(
-            f"key {i * 5 + 1}\n", f"key {i * 5 + 1} = changed\n"
-        )
+        lines = numbered_lines(40, "key").replace(f"key {i * 5 + 1}\n", f"key {i * 5 + 1} = changed\n")
         branch_with(repo, f"feature-{i}", {"config/settings.toml": lines, f"src/f{i}.txt": "x\n"})
     report = overlap_json(repo)
     # six branches in flight, plus the commit on main that created it
@@ -147,7 +138,7 @@ def test_predicted_conflicts_match_what_git_merge_really_does(repo: Repo, tmp_pa
     branch_with(repo, "same-line-1", {"shared.txt": base.replace("line 3\n", "one\n")})
     branch_with(repo, "same-line-2", {"shared.txt": base.replace("line 3\n", "two\n")})
     branch_with(repo, "far-apart", {"shared.txt": base.replace("line 25\n", "far\n")})
-    deleting_branch(repo, "delete-gone", ["gone.txt"])
+    branch_with(repo, "delete-gone", {"gone.txt": None})
     branch_with(repo, "edit-gone", {"gone.txt": base.replace("line 9\n", "nine\n")})
     branch_with(repo, "elsewhere", {"other.txt": base + "tail\n"})
     branch_with(repo, "unicode-1", {"café and space.txt": base.replace("line 1\n", "un\n")})
@@ -166,9 +157,7 @@ def test_predicted_conflicts_match_what_git_merge_really_does(repo: Repo, tmp_pa
     assert predicted[frozenset(("unicode-1", "unicode-2"))] == {"café and space.txt"}
 
 
-def test_uncommitted_work_in_a_worktree_counts_and_is_left_untouched(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_uncommitted_work_in_a_worktree_counts_and_is_left_untouched(repo: Repo, tmp_path: Path) -> None:
     repo.commit("db", {"app/db.py": DB_PY})
     branch_with(repo, "committed", {"app/db.py": DB_PY.replace("flush()", "flush(sync=True)")})
     wt = repo.worktree_add(tmp_path / "wt-dirty", "dirty")
@@ -232,9 +221,7 @@ def test_staged_change_touching_a_definition_another_branch_changed_warns(
     assert capture_state(mine.path, repo.env) == before
 
 
-def test_staged_overlap_blocks_when_configured(
-    staged_setup: tuple[Repo, Repo], tmp_path: Path
-) -> None:
+def test_staged_overlap_blocks_when_configured(staged_setup: tuple[Repo, Repo], tmp_path: Path) -> None:
     repo, mine = staged_setup
     config = tmp_path / "block.toml"
     config.write_text('[fleet]\noverlap = "block"\n')
@@ -262,14 +249,10 @@ def test_staged_change_to_file_without_grammar_warns_at_file_level(
     mine.git("add", "settings.ini")
     result = mine.gatekit("overlap", "--staged", "--format", "json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == [
-        {"path": "settings.ini", "qualname": None, "writer": "other-writer"}
-    ]
+    assert json.loads(result.stdout) == [{"path": "settings.ini", "qualname": None, "writer": "other-writer"}]
 
 
-def test_staged_change_warns_about_uncommitted_work_in_another_worktree(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_staged_change_warns_about_uncommitted_work_in_another_worktree(repo: Repo, tmp_path: Path) -> None:
     repo.commit("db", {"app/db.py": DB_PY})
     busy = repo.worktree_add(tmp_path / "busy", "busy-writer")
     busy.write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))  # not even staged

@@ -19,9 +19,7 @@ def lint(folder: Path, env: dict[str, str], *files: Path | str) -> tuple[int, st
     return result.returncode, result.stdout, result.stderr
 
 
-def test_wave_siblings_without_dispatch_policy_are_high(
-    tmp_path: Path, git_env: dict[str, str]
-) -> None:
+def test_wave_siblings_without_dispatch_policy_are_high(tmp_path: Path, git_env: dict[str, str]) -> None:
     a = task(tmp_path, "01-a.md", "wave: 2\nfiles_modified: [src/a.ts]\n")
     b = task(tmp_path, "02-b.md", "wave: 2\nfiles_modified: [src/b.ts]\n")
     code, out, _ = lint(tmp_path, git_env, a, b)
@@ -41,21 +39,14 @@ def test_single_named_file_is_judged_with_its_siblings_in_the_folder(
 
 
 @pytest.mark.parametrize("policy", ["commit-as-you-go", "sequential", "worktree"])
-def test_declared_policy_in_frontmatter_passes(
-    tmp_path: Path, git_env: dict[str, str], policy: str
-) -> None:
+def test_declared_policy_in_frontmatter_passes(tmp_path: Path, git_env: dict[str, str], policy: str) -> None:
     a = task(tmp_path, "a.md", f"wave: 3\ndispatch: {policy}\nfiles_modified: [src/a.ts]\n")
     b = task(tmp_path, "b.md", f"wave: 3\ndispatch: {policy}\nfiles_modified: [src/b.ts]\n")
     assert lint(tmp_path, git_env, a, b)[0] == 0
 
 
-def test_policy_in_parallelization_strategy_section_passes(
-    tmp_path: Path, git_env: dict[str, str]
-) -> None:
-    body = (
-        "## Parallelization strategy\n\nEach executor runs with isolation: Worktree.\n\n"
-        "## Steps\n- one\n"
-    )
+def test_policy_in_parallelization_strategy_section_passes(tmp_path: Path, git_env: dict[str, str]) -> None:
+    body = "## Parallelization strategy\n\nEach executor runs with isolation: Worktree.\n\n## Steps\n- one\n"
     a = task(tmp_path, "a.md", "wave: 2\n", body)
     b = task(tmp_path, "b.md", "wave: 2\n", body)
     code, out, _ = lint(tmp_path, git_env, a, b)
@@ -77,9 +68,7 @@ def test_overlapping_files_on_shared_worktree_are_high_unless_isolated(
         "a.md",
         "wave: 1\ndispatch: commit-as-you-go\nfiles_modified: [src/app.ts, src/x.ts]\n",
     )
-    b = task(
-        tmp_path, "b.md", "wave: 1\ndispatch: commit-as-you-go\nfiles_modified: ['src/*.ts']\n"
-    )
+    b = task(tmp_path, "b.md", "wave: 1\ndispatch: commit-as-you-go\nfiles_modified: ['src/*.ts']\n")
     code, out, _ = lint(tmp_path, git_env, a, b)
     assert code == 1
     assert "both modify src/app.ts, src/x.ts" in out

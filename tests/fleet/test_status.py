@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from gatekit.guard.sessions_store import SessionRecord, save_session
-from testing.fleet import branch_with
+from testing.landing import branch_with
 from testing.repo import Repo
 from testing.state import capture_state
 
@@ -68,9 +68,7 @@ def test_status_flags_detached_locked_missing_and_stale_lock(repo: Repo, tmp_pat
     repo.git("worktree", "lock", "--reason", "on a usb disk", str(tmp_path / "locked"))
     gone = repo.worktree_add(tmp_path / "gone", "gone-branch")
     stale = repo.worktree_add(tmp_path / "stale", "stale-branch")
-    lock = Path(
-        stale.git("rev-parse", "--path-format=absolute", "--git-path", "index.lock").strip()
-    )
+    lock = Path(stale.git("rev-parse", "--path-format=absolute", "--git-path", "index.lock").strip())
     lock.write_bytes(b"")
     os.utime(lock, (time.time() - 3600, time.time() - 3600))
     import shutil
@@ -90,9 +88,7 @@ def test_status_shows_live_sessions_claims_and_reset_clobber(repo: Repo, tmp_pat
     wt = repo.worktree_add(tmp_path / "agent", "agent")
     git_dir = Path(wt.git("rev-parse", "--path-format=absolute", "--git-dir").strip())
     started = time.time() - 60
-    save_session(
-        git_dir, SessionRecord("a1", os.getpid(), started, str(wt.path), "agent", None, ["src/**"])
-    )
+    save_session(git_dir, SessionRecord("a1", os.getpid(), started, str(wt.path), "agent", None, ["src/**"]))
     save_session(
         git_dir,
         SessionRecord("dead", 2**22 + 12345, started, str(wt.path), "agent", None, ["docs/**"]),
@@ -129,9 +125,7 @@ def test_status_shows_last_snapshot_age(repo: Repo) -> None:
     assert status_rows(repo)[0]["snapshot_age"] >= row["snapshot_age"]
 
 
-def test_status_outside_a_repository_is_a_usage_error(
-    tmp_path: Path, git_env: dict[str, str]
-) -> None:
+def test_status_outside_a_repository_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
     from testing.repo import run_gatekit
 
     result = run_gatekit(["status"], cwd=tmp_path, env=git_env)

@@ -24,10 +24,7 @@ SOURCES = {
     ),
     "go": (
         "x.go",
-        (
-            "package x\n\ntype T struct {\n\tA int\n}\n\nfunc (t *T) Run() {\n"
-            "\tt.A++\n}\n\nfunc Free() {}\n"
-        ),
+        ("package x\n\ntype T struct {\n\tA int\n}\n\nfunc (t *T) Run() {\n\tt.A++\n}\n\nfunc Free() {}\n"),
         {4: "T", 8: "T.Run", 11: "Free", 1: None},
     ),
     "javascript": (

@@ -35,9 +35,7 @@ def test_worktree_add_uses_the_configured_folder(repo: Repo) -> None:
 
 def test_worktree_add_with_session_records_it(repo: Repo) -> None:
     path = add(repo, "agent-1", "--session", "agent-1")
-    git_dir = Path(
-        Repo(path, repo.env).git("rev-parse", "--path-format=absolute", "--git-dir").strip()
-    )
+    git_dir = Path(Repo(path, repo.env).git("rev-parse", "--path-format=absolute", "--git-dir").strip())
     [session] = list_sessions(git_dir)
     assert (session.name, session.branch, session.worktree) == ("agent-1", "agent-1", str(path))
 
@@ -80,12 +78,8 @@ def test_worktree_remove_refuses_unpushed_commits(repo: Repo, tmp_path: Path) ->
 
 def test_worktree_remove_refuses_a_live_session(repo: Repo) -> None:
     path = add(repo, "busy")
-    git_dir = Path(
-        Repo(path, repo.env).git("rev-parse", "--path-format=absolute", "--git-dir").strip()
-    )
-    save_session(
-        git_dir, SessionRecord("writer", os.getpid(), time.time(), str(path), "busy", None)
-    )
+    git_dir = Path(Repo(path, repo.env).git("rev-parse", "--path-format=absolute", "--git-dir").strip())
+    save_session(git_dir, SessionRecord("writer", os.getpid(), time.time(), str(path), "busy", None))
     result = repo.gatekit("worktree", "remove", "busy")
     assert result.returncode == 1 and "live session(s): writer" in result.stderr
 
