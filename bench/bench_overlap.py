@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed_together
+from fleet_common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed_together
 
 MODULES = int(os.environ.get("BENCH_MODULES", "200"))  # fewer modules: more overlapping pairs
 FUNCTIONS = 20

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed_together
+from fleet_common import fast_import_repo, gatekit, git, make_env, scratch_dir, timed_together
 
 FILES = 50_000
 WORKTREES = 10
