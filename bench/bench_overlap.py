@@ -58,9 +58,7 @@ def build(repo: Path, env: dict[str, str]) -> None:
             changed["config/settings.toml"] = config_source(b * 7)
         changed[f"new/branch_{b}.txt"] = b"new\n"
         for name, content in changed.items():
-            stream.append(
-                b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content)
-            )
+            stream.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content))
         stream.append(b"\n")
     git(repo, env, "fast-import", "--quiet", input=b"".join(stream))
 
@@ -113,11 +111,7 @@ def main() -> None:
         def floor() -> int:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 changed = dict(pool.map(paths_of, branches))
-                pairs = [
-                    (a, b)
-                    for a, b in itertools.combinations(branches, 2)
-                    if changed[a] & changed[b]
-                ]
+                pairs = [(a, b) for a, b in itertools.combinations(branches, 2) if changed[a] & changed[b]]
                 list(pool.map(lambda p: merge_tree(repo, env, *p), pairs))
             return len(pairs)
 
@@ -131,25 +125,17 @@ def main() -> None:
             },
             RUNS,
         )
-        floor_s, cmd_s, noop_s, inproc_s = (
-            times[k] for k in ("floor", "command", "noop", "in_process")
-        )
+        floor_s, cmd_s, noop_s, inproc_s = (times[k] for k in ("floor", "command", "noop", "in_process"))
         report = gatekit(repo, env, "overlap").decode()
-        definitions = report.split("Definitions changed by more than one writer:")[-1].split(
-            "\n\n"
-        )[0]
+        definitions = report.split("Definitions changed by more than one writer:")[-1].split("\n\n")[0]
         print(f"pairs with overlapping paths: {pairs} of {BRANCHES * (BRANCHES - 1) // 2}")
         print(f"shared definitions found: {max(0, len(definitions.strip().splitlines()))}")
         print(f"floor (prefilter + merge-tree, 2 parallel): {floor_s * 1000:.0f} ms")
         print(f"gatekit overlap:                            {cmd_s * 1000:.0f} ms")
-        print(
-            f"  of which interpreter + import:            {noop_s * 1000:.0f} ms "
-            "(gatekit --version)"
-        )
+        print(f"  of which interpreter + import:            {noop_s * 1000:.0f} ms (gatekit --version)")
         print(f"gatekit overlap work, in process:           {inproc_s * 1000:.0f} ms")
         print(
-            f"ratio, command: {cmd_s / floor_s:.2f}x   "
-            f"in process: {inproc_s / floor_s:.2f}x (target <= 1.5x)"
+            f"ratio, command: {cmd_s / floor_s:.2f}x   in process: {inproc_s / floor_s:.2f}x (target <= 1.5x)"
         )
 
 

@@ -71,16 +71,13 @@ def main() -> None:
             },
             RUNS,
         )
-        floor_s, cmd_s, noop_s, inproc_s = (
-            times[k] for k in ("floor", "command", "noop", "in_process")
-        )
+        floor_s, cmd_s, noop_s, inproc_s = (times[k] for k in ("floor", "command", "noop", "in_process"))
         print(f"floor (10 x git status, 2 parallel): {floor_s * 1000:.0f} ms")
         print(f"gatekit status:                      {cmd_s * 1000:.0f} ms")
         print(f"  of which interpreter + import:     {noop_s * 1000:.0f} ms (gatekit --version)")
         print(f"gatekit status work, in process:     {inproc_s * 1000:.0f} ms")
         print(
-            f"ratio, command: {cmd_s / floor_s:.2f}x   "
-            f"in process: {inproc_s / floor_s:.2f}x (target <= 1.2x)"
+            f"ratio, command: {cmd_s / floor_s:.2f}x   in process: {inproc_s / floor_s:.2f}x (target <= 1.2x)"
         )
         sys.stdout.flush()
 

@@ -29,15 +29,11 @@ def git(cwd: Path, env: dict[str, str], *args: str, input: bytes | None = None) 
     ).stdout
 
 
-def fast_import_repo(
-    path: Path, env: dict[str, str], files: dict[str, bytes] | Callable[[], object]
-) -> None:
+def fast_import_repo(path: Path, env: dict[str, str], files: dict[str, bytes] | Callable[[], object]) -> None:
     """A repository whose main branch has one commit holding files, built with git fast-import."""
     path.mkdir(parents=True)
     git(path, env, "init", "-q", "-b", "main")
-    chunks = [
-        b"commit refs/heads/main\ncommitter Bench <b@example.com> 1700000000 +0000\ndata 5\nbase\n"
-    ]
+    chunks = [b"commit refs/heads/main\ncommitter Bench <b@example.com> 1700000000 +0000\ndata 5\nbase\n"]
     assert isinstance(files, dict)
     for name, content in files.items():
         chunks.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content))

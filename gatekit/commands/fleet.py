@@ -13,9 +13,7 @@ FORMAT = click.option(
 
 
 @click.command()
-@click.option(
-    "--all-branches", is_flag=True, help="Also list local branches no worktree has checked out."
-)
+@click.option("--all-branches", is_flag=True, help="Also list local branches no worktree has checked out.")
 @click.option(
     "--target",
     default=None,
@@ -43,9 +41,7 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
         git.resolve_commit(app.repo.toplevel, target)  # a typo is a usage error, not a "-" column
     while True:
         rows = collect_status(app.repo, target or app.config.target, all_branches)
-        text = (
-            render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
-        )
+        text = render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
         if watch is None:
             click.echo(text)
             return
@@ -56,9 +52,7 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
 
 @click.command()
 @click.option("--onto", default=None, help="The target branch (default: config target).")
-@click.option(
-    "--staged", is_flag=True, help="Check only the staged change against other writers (the hook)."
-)
+@click.option("--staged", is_flag=True, help="Check only the staged change against other writers (the hook).")
 @FORMAT
 @click.pass_obj
 def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
@@ -92,12 +86,8 @@ def worktree() -> None:
 
 @worktree.command("add")
 @click.argument("name")
-@click.option(
-    "--from", "start", default=None, help="Start the branch here (default: config target)."
-)
-@click.option(
-    "--session", default=None, metavar="NAME", help="Also start a session with this name."
-)
+@click.option("--from", "start", default=None, help="Start the branch here (default: config target).")
+@click.option("--session", default=None, metavar="NAME", help="Also start a session with this name.")
 @click.pass_obj
 def worktree_add(app: Any, name: str, start: str | None, session: str | None) -> None:
     """Create branch NAME and check it out in a new worktree in the configured folder."""
@@ -111,9 +101,7 @@ def worktree_add(app: Any, name: str, start: str | None, session: str | None) ->
 
 @worktree.command("remove")
 @click.argument("name")
-@click.option(
-    "--force", is_flag=True, help="Remove even with unsaved work (a snapshot is taken first)."
-)
+@click.option("--force", is_flag=True, help="Remove even with unsaved work (a snapshot is taken first).")
 @click.pass_obj
 def worktree_remove(app: Any, name: str, force: bool) -> None:
     """Remove a worktree; refuses when it holds work that exists nowhere else."""
@@ -123,8 +111,7 @@ def worktree_remove(app: Any, name: str, force: bool) -> None:
     if removed.snapshot:
         click.echo(f"snapshot of its state saved as {removed.snapshot}")
     click.echo(
-        f"removed worktree {removed.path}"
-        + (f" (branch {removed.branch} kept)" if removed.branch else "")
+        f"removed worktree {removed.path}" + (f" (branch {removed.branch} kept)" if removed.branch else "")
     )
 
 

@@ -73,9 +73,7 @@ def _resolve(cwd: Path, target: str, candidate: _Candidate, only: set[str] | Non
     if not diffs:
         return None
     wt = str(candidate.worktree) if candidate.worktree is not None else None
-    return Writer(
-        candidate.name, candidate.branch, wt, base, head, dirty, {d.path for d in diffs}, diffs
-    )
+    return Writer(candidate.name, candidate.branch, wt, base, head, dirty, {d.path for d in diffs}, diffs)
 
 
 def _meets(dirty: set[str], only: set[str]) -> bool:

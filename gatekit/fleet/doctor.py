@@ -46,8 +46,7 @@ def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
                 Finding(
                     "stale-lock",
                     str(wt.path),
-                    f"index.lock is {int(age)}s old; "
-                    "git commands in this worktree fail until it goes",
+                    f"index.lock is {int(age)}s old; git commands in this worktree fail until it goes",
                     f"make sure no git process runs in {_q(wt.path)}, then: rm {_q(lock)}",
                 )
             )
@@ -81,8 +80,7 @@ def worktree_problems(worktrees: list[FleetWorktree]) -> list[Finding]:
                 Finding(
                     "detached-head",
                     str(wt.path),
-                    f"HEAD is detached at {(entry.head or '')[:12]}; "
-                    "new commits here belong to no branch",
+                    f"HEAD is detached at {(entry.head or '')[:12]}; new commits here belong to no branch",
                     f"git -C {_q(wt.path)} switch -c <new-branch-name>",
                 )
             )
@@ -102,8 +100,7 @@ def dead_sessions(worktrees: list[FleetWorktree]) -> list[Finding]:
                     Finding(
                         "dead-session",
                         str(wt.path),
-                        f"session {session.name!r} is recorded "
-                        f"but its process {session.pid} is gone",
+                        f"session {session.name!r} is recorded but its process {session.pid} is gone",
                         f"rm {_q(path)}",
                     )
                 )
@@ -148,8 +145,7 @@ def old_stashes(cwd: Path, now: float) -> list[Finding]:
                     "old-stash",
                     name,
                     f"{subject!r} has been stashed for {int(days)} days",
-                    f"git stash show -p {name}; then git stash branch <name> {name} "
-                    f"or git stash drop {name}",
+                    f"git stash show -p {name}; then git stash branch <name> {name} or git stash drop {name}",
                 )
             )
     return found
@@ -162,9 +158,7 @@ def _hooks_that_fire(worktree: Path) -> set[str]:
         configured = Path(os.fsdecode(hooks_path[1].strip()))
         hooks_dir = configured if configured.is_absolute() else worktree / configured
     return {
-        name
-        for name in HOOK_NAMES
-        if os.access(hooks_dir / name, os.X_OK) and (hooks_dir / name).is_file()
+        name for name in HOOK_NAMES if os.access(hooks_dir / name, os.X_OK) and (hooks_dir / name).is_file()
     }
 
 

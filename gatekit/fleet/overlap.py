@@ -47,9 +47,7 @@ class DefinitionIndex:
 
     def __init__(self, cwd: str, diffs: Iterable[git.FileDiff]) -> None:
         self.diffs = [d for d in diffs if symbols.language_of(d.path)]
-        self.blobs = git.read_blobs(
-            cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)]
-        )
+        self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
         self._owners: dict[str, list[symbols.Definition | None]] = {}
 
     def _owner(self, oid: str, language: str) -> list[symbols.Definition | None]:
@@ -84,9 +82,7 @@ def shared_definitions(
     cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]
 ) -> list[SharedDefinition]:
     """Definitions changed by more than one writer, in files changed by more than one."""
-    relevant = [
-        (w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)
-    ]
+    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)]
     index = DefinitionIndex(cwd, (d for _, d in relevant))
     owners: dict[tuple[str, str], list[str]] = {}
     for writer, diff in relevant:
@@ -110,9 +106,7 @@ def predicted_conflicts(cwd: str, writers: Sequence[Writer]) -> list[PredictedCo
     ]
 
 
-def conflict_magnets(
-    cwd: str, target: str, writers: Sequence[Writer], days: int
-) -> list[tuple[str, int]]:
+def conflict_magnets(cwd: str, target: str, writers: Sequence[Writer], days: int) -> list[tuple[str, int]]:
     """Files touched by the most branches: in-flight writers plus target's first-parent history
     (each merge or direct commit is one branch) within days of target's tip."""
     counts: Counter[str] = Counter()

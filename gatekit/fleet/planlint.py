@@ -30,9 +30,7 @@ POLICY_KEYS = (
 ISOLATING = {"worktree", "sequential"}
 HIGH = "HIGH"
 MEDIUM = "MEDIUM"
-_STRATEGY_HEADING = re.compile(
-    r"^#{1,6}\s*parallel(?:i[sz]ation)?[\s_-]*strategy\b.*$", re.I | re.M
-)
+_STRATEGY_HEADING = re.compile(r"^#{1,6}\s*parallel(?:i[sz]ation)?[\s_-]*strategy\b.*$", re.I | re.M)
 _HEADING = re.compile(r"^#{1,6}\s", re.M)
 
 
@@ -72,9 +70,7 @@ def split_frontmatter(text: str, path: Path) -> tuple[dict[str, Any], str]:
             if data is None:
                 data = {}
             if not isinstance(data, dict):
-                raise UsageError(
-                    f"{path}: frontmatter must be a mapping of keys, got {type(data).__name__}"
-                )
+                raise UsageError(f"{path}: frontmatter must be a mapping of keys, got {type(data).__name__}")
             return data, "".join(lines[index + 1 :])
     raise UsageError(f"{path}: frontmatter starts with --- but never ends")
 
@@ -122,10 +118,7 @@ def _overlap(a: list[str], b: list[str]) -> list[str]:
     """Paths (or globs) of a that meet one of b."""
     hits = []
     for left in a:
-        if any(
-            left == right or fnmatch.fnmatch(left, right) or fnmatch.fnmatch(right, left)
-            for right in b
-        ):
+        if any(left == right or fnmatch.fnmatch(left, right) or fnmatch.fnmatch(right, left) for right in b):
             hits.append(left)
     return hits
 
@@ -150,14 +143,10 @@ def lint(paths: list[Path]) -> list[Advisory]:
     so linting one task still sees the rest of its wave.
     """
     named = expand(paths)
-    neighbours = {
-        p.resolve(): p for folder in {p.parent for p in named} for p in sorted(folder.glob("*.md"))
-    }
+    neighbours = {p.resolve(): p for folder in {p.parent for p in named} for p in sorted(folder.glob("*.md"))}
     for p in named:
         neighbours[p.resolve()] = p
-    tasks = {
-        key: _try_load(p, key in {n.resolve() for n in named}) for key, p in neighbours.items()
-    }
+    tasks = {key: _try_load(p, key in {n.resolve() for n in named}) for key, p in neighbours.items()}
     reported = {p.resolve() for p in named}
     waves: dict[str, list[Task]] = {}
     for task in tasks.values():
@@ -186,8 +175,7 @@ def lint(paths: list[Path]) -> list[Advisory]:
                     Advisory(
                         str(task.path),
                         HIGH,
-                        f"unknown dispatch policy {task.policy!r}; "
-                        f"use one of {', '.join(POLICIES)}",
+                        f"unknown dispatch policy {task.policy!r}; use one of {', '.join(POLICIES)}",
                     )
                 )
         for a, b in itertools.combinations(members, 2):

@@ -23,13 +23,8 @@ def age(seconds: float | None) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
-        for line in [headers, *rows]
-    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [headers, *rows]]
     return "\n".join(lines)
 
 
@@ -116,10 +111,7 @@ def overlap_text(report: OverlapReport, magnet_days: int) -> str:
     out = [f"{len(report.writers)} writer(s) in flight against {report.target}"]
     if report.files:
         out.append("\nFiles changed by more than one writer:")
-        out += [
-            f"  {_display_path(p, Path('.'))}  {', '.join(names)}"
-            for p, names in report.files.items()
-        ]
+        out += [f"  {_display_path(p, Path('.'))}  {', '.join(names)}" for p, names in report.files.items()]
     if report.definitions:
         out.append("\nDefinitions changed by more than one writer:")
         out += [f"  {d.path}: {d.qualname}  {', '.join(d.writers)}" for d in report.definitions]
@@ -138,7 +130,5 @@ def staged_text(found: Sequence[StagedOverlap]) -> str:
     lines = []
     for item in found:
         what = f"{item.qualname} in {item.path}" if item.qualname else f"{item.path} (file level)"
-        lines.append(
-            f"gatekit overlap: the staged change touches {what}, also changed on {item.writer}"
-        )
+        lines.append(f"gatekit overlap: the staged change touches {what}, also changed on {item.writer}")
     return "\n".join(lines)

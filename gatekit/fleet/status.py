@@ -179,9 +179,7 @@ def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False)
         target_commit = target_f.result() if not target.startswith("-") else None
         snapshots = snapshots_f.result()
         rows = list(
-            pool.map(
-                lambda wt: _worktree_row(wt, target_commit, branches, snapshots, now), worktrees
-            )
+            pool.map(lambda wt: _worktree_row(wt, target_commit, branches, snapshots, now), worktrees)
         )
         if all_branches:
             checked_out = {wt.entry.branch_name for wt in worktrees}

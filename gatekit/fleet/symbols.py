@@ -211,9 +211,7 @@ def definitions(source: bytes, language: str) -> list[Definition]:
         # A decorator belongs to the function it decorates.
         parent = node.parent
         outer = parent if parent is not None and parent.type == "decorated_definition" else node
-        found.append(
-            Definition(qualname, node.type, outer.start_point[0] + 1, node.end_point[0] + 1)
-        )
+        found.append(Definition(qualname, node.type, outer.start_point[0] + 1, node.end_point[0] + 1))
         scopes.append((node.end_byte, qualname))
     return found
 

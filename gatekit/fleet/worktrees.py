@@ -108,15 +108,11 @@ def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
     if wt.is_main:
         raise UsageError("the main worktree cannot be removed")
     if repo.toplevel.resolve() == wt.path.resolve():
-        raise UsageError(
-            "cannot remove the worktree gatekit is running in; run it from another one"
-        )
+        raise UsageError("cannot remove the worktree gatekit is running in; run it from another one")
     reasons = removal_blockers(repo, wt)
     if reasons and not force:
         raise Refused(
-            f"not removing {wt.path}: "
-            + "; ".join(reasons)
-            + " (use --force to snapshot and remove)"
+            f"not removing {wt.path}: " + "; ".join(reasons) + " (use --force to snapshot and remove)"
         )
     ref = None
     if force and wt.exists:
