@@ -50,24 +50,13 @@ class DefinitionIndex:
         self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
         self._owners: dict[str, list[symbols.Definition | None]] = {}
 
-    def _owner(self, oid: str, language: str) -> list[symbols.Definition | None]:
-        if oid not in self._owners:
-            source = self.blobs[oid]
-            defs = symbols.definitions(source, language)
-            self._owners[oid] = symbols.innermost_by_line(defs, source.count(b"\n") + 1)
-        return self._owners[oid]
-
-    def _names(self, oid: str, language: str, spans: Iterable[tuple[int, int]]) -> set[str]:
-        if oid not in self.blobs:
+    def _names(self, oid: str, language: str, ranges: Iterable[tuple[int, int]]) -> set[str]:
+        spans = [(start, count) for start, count in ranges if count > 0]
+        if oid not in self.blobs or not spans:
             return set()
-        owner = self._owner(oid, language)
-        names: set[str] = set()
-        for start, count in spans:
-            for line in range(max(start, 1), min(start + count, len(owner) - 1)):
-                definition = owner[line]
-                if definition is not None:
-                    names.add(definition.qualname)
-        return names
+        if oid not in self._owners:
+            self._owners[oid] = symbols.line_owners(self.blobs[oid], language)
+        return symbols.names_in(self._owners[oid], spans)
 
     def touched(self, diff: git.FileDiff) -> set[str]:
         """Qualified names of the definitions one file's change touches (old and new side)."""

@@ -225,17 +225,23 @@ def innermost_by_line(defs: list[Definition], line_count: int) -> list[Definitio
     return owner
 
 
-def touched(source: bytes, language: str, ranges: Iterable[tuple[int, int]]) -> set[str]:
-    """Qualified names of the innermost definitions covering any line of ranges (start, count)."""
-    spans = [(start, count) for start, count in ranges if count > 0]
-    if not spans:
-        return set()
-    line_count = source.count(b"\n") + 1
-    owner = innermost_by_line(definitions(source, language), line_count)
+def line_owners(source: bytes, language: str) -> list[Definition | None]:
+    """The innermost definition of every line of source (index = 1-based line number)."""
+    return innermost_by_line(definitions(source, language), source.count(b"\n") + 1)
+
+
+def names_in(owners: list[Definition | None], spans: Iterable[tuple[int, int]]) -> set[str]:
+    """Qualified names of the innermost definitions covering any line of spans (start, count)."""
     names: set[str] = set()
     for start, count in spans:
-        for line in range(max(start, 1), min(start + count, line_count + 1)):
-            definition = owner[line]
+        for line in range(max(start, 1), min(start + count, len(owners) - 1)):
+            definition = owners[line]
             if definition is not None:
                 names.add(definition.qualname)
     return names
+
+
+def touched(source: bytes, language: str, ranges: Iterable[tuple[int, int]]) -> set[str]:
+    """Qualified names of the definitions that changed line ranges (start, count) fall in."""
+    spans = [(start, count) for start, count in ranges if count > 0]
+    return names_in(line_owners(source, language), spans) if spans else set()
