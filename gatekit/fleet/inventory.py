@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit import git
-from gatekit.layout import worktree_id
+from gatekit.layout import is_sandbox_path, worktree_id
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def _admin_dirs(common_dir: Path) -> dict[str, Path]:
 
 def list_fleet_worktrees(repo: git.RepoPaths) -> list[FleetWorktree]:
     """Every worktree of the repository (main first), with its git dir and id."""
-    entries = git.list_worktrees(repo.toplevel)
+    # gatekit's sandboxes are linked worktrees too, but nobody writes in them.
+    entries = [e for e in git.list_worktrees(repo.toplevel) if not is_sandbox_path(e.path, repo.common_dir)]
     admins = _admin_dirs(repo.common_dir)
     worktrees = []
     for index, entry in enumerate(entries):
