@@ -48,12 +48,20 @@ def list_snapshots(repo: git.RepoPaths, all_worktrees: bool = False) -> list[Sna
         ref, commit, tree, subject = row
         wid, _, stamp = ref[len(SNAPSHOT_REF_PREFIX) :].rpartition("/")
         try:
-            when = int(stamp.split("-")[0]) / 1000
+            when = _epoch(int(stamp.split("-")[0]))
         except ValueError:
             continue
         reason = subject.removeprefix("gatekit snapshot: ")
         snaps.append(Snapshot(ref, commit, tree, when, reason, wid))
     return sorted(snaps, key=lambda s: (s.time, s.ref))
+
+
+def _epoch(stamp: int) -> float:
+    """Seconds from a ref-name stamp in s, ms (ours), µs or ns (fleet's interim snapshots)."""
+    for limit, scale in ((1e16, 1e9), (1e13, 1e6), (1e10, 1e3)):
+        if stamp >= limit:
+            return stamp / scale
+    return float(stamp)
 
 
 def latest_snapshot_time(repo: git.RepoPaths | Path | str) -> float | None:
