@@ -768,17 +768,58 @@ class BranchStatus:
     entries: tuple[StatusEntry, ...]
 
 
+_BRANCH_STATUS = (
+    "git",
+    "--no-optional-locks",
+    "status",
+    "--porcelain=v2",
+    "-z",
+    "--branch",
+    "--untracked-files=all",
+)
+
+
 def branch_status(cwd: Path | str) -> BranchStatus:
     """One status call that also answers "where is HEAD" (saves a rev-parse on the hot path)."""
-    out = run(
-        cwd,
-        "--no-optional-locks",
-        "status",
-        "--porcelain=v2",
-        "-z",
-        "--branch",
-        "--untracked-files=all",
-    )
+    return parse_branch_status(run(cwd, *_BRANCH_STATUS[1:]))
+
+
+class PendingStatus:
+    """`branch_status` started in the background: on the hook path git walks the worktree while
+    Python is still importing and asking its other questions. Paths in porcelain output are
+    relative to the worktree root, so any directory inside the worktree will do as cwd."""
+
+    def __init__(self, cwd: Path | str) -> None:
+        import subprocess
+
+        try:
+            self._proc = subprocess.Popen(
+                _BRANCH_STATUS,
+                cwd=cwd,
+                env=git_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError as exc:
+            raise ToolMissing("git") from exc
+        self._result: BranchStatus | None = None
+
+    def result(self) -> BranchStatus:
+        if self._result is None:
+            out, err = self._proc.communicate()
+            if self._proc.returncode != 0:
+                raise CommandError(_BRANCH_STATUS, self._proc.returncode, err)
+            self._result = parse_branch_status(out)
+        return self._result
+
+    def close(self) -> None:
+        """Reap the process when its answer is no longer wanted (an error came first)."""
+        if self._proc.returncode is None:
+            self._proc.communicate()
+
+
+def parse_branch_status(out: bytes) -> BranchStatus:
     head: str | None = None
     branch: str | None = None
     for record in out.split(b"\0"):
@@ -822,9 +863,7 @@ def staged_paths(cwd: Path | str, head: str | None) -> list[str]:
     return zsplit(out)
 
 
-def tree_blobs(
-    cwd: Path | str, treeish: str, paths: Sequence[str] = ()
-) -> dict[str, tuple[str, str]]:
+def tree_blobs(cwd: Path | str, treeish: str, paths: Sequence[str] = ()) -> dict[str, tuple[str, str]]:
     """{path: (mode, blob id)} for the files of a tree (limited to paths when given)."""
     if not paths:
         out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish)
@@ -902,9 +941,7 @@ def dangling_blobs(cwd: Path | str) -> list[str]:
 
 def numstat(cwd: Path | str, base: str, head: str) -> list[tuple[str, int, int]]:
     """(path, added, deleted) between two tree-ish objects; binary files count 0/0."""
-    out = run(
-        cwd, "diff-tree", "-r", "-z", "--numstat", "--no-renames", "--no-ext-diff", base, head, "--"
-    )
+    out = run(cwd, "diff-tree", "-r", "-z", "--numstat", "--no-renames", "--no-ext-diff", base, head, "--")
     rows: list[tuple[str, int, int]] = []
     parts = out.split(b"\0")
     for record in parts:

@@ -68,22 +68,29 @@ def severity_threshold(root: Path) -> str:
 
 
 def run(options: dict[str, str | bool], cwd: Path) -> int:
-    from gatekit.git import guard_paths
-    from gatekit.guard.render import emit_report
-    from gatekit.guard.signals import inspect
+    from gatekit import git
 
-    paths = guard_paths(cwd)
-    severity = options.get("--severity")
-    threshold = str(severity) if severity else severity_threshold(paths.repo.toplevel)
-    session = options.get("--session")
-    since = options.get("--since")
-    report = inspect(
-        cwd,
-        str(session) if session is not None else None,
-        str(since) if since is not None else None,
-        bool(options["--staged"]),
-        paths,
-    )
+    # git walks the worktree while this process asks its other questions and imports the rest.
+    pending = git.PendingStatus(cwd)
+    try:
+        from gatekit.guard.render import emit_report
+        from gatekit.guard.signals import inspect
+
+        paths = git.guard_paths(cwd)
+        severity = options.get("--severity")
+        threshold = str(severity) if severity else severity_threshold(paths.repo.toplevel)
+        session = options.get("--session")
+        since = options.get("--since")
+        report = inspect(
+            cwd,
+            str(session) if session is not None else None,
+            str(since) if since is not None else None,
+            bool(options["--staged"]),
+            paths,
+            pending,
+        )
+    finally:
+        pending.close()
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return emit_report(report, threshold, str(options["--format"]), color, _out, _err)
 

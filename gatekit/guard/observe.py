@@ -43,11 +43,15 @@ class Observation:
         return [entry.new for entry in self.stash_log]
 
 
-def observe(cwd: Path | str, paths: git.GuardPaths | None = None) -> Observation:
-    """Look at the worktree containing cwd."""
+def observe(
+    cwd: Path | str,
+    paths: git.GuardPaths | None = None,
+    pending: git.PendingStatus | None = None,
+) -> Observation:
+    """Look at the worktree containing cwd (pending: a status already started there)."""
     paths = paths or git.guard_paths(cwd)
     root, common = paths.repo.toplevel, paths.repo.common_dir
-    status = git.branch_status(root)
+    status = pending.result() if pending is not None else git.branch_status(root)
     head_log = read_reflog(paths.head_log, root, "HEAD", common)
     stash_log = read_reflog(paths.stash_log, root, "refs/stash", common)
     return Observation(paths, status, head_log, stash_log)

@@ -53,9 +53,10 @@ def inspect(
     since: str | None = None,
     staged: bool = False,
     paths: git.GuardPaths | None = None,
+    pending: git.PendingStatus | None = None,
 ) -> Report:
     """Look for every clobber signal in the worktree containing cwd."""
-    obs = observe(cwd, paths)
+    obs = observe(cwd, paths, pending)
     git_dir = obs.paths.repo.git_dir
     record = resolve_session(git_dir, session)
     me = record if record is not None else load_anonymous(git_dir)
