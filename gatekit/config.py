@@ -154,7 +154,16 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         prefix = "tool.gatekit"
     else:
         table, prefix = document, ""
-    return parse_config(table, source=str(path), prefix=prefix)
+    config = parse_config(table, source=str(path), prefix=prefix)
+    shown = _shown_path(path, root)
+    return dataclasses.replace(config, gates=tuple(dataclasses.replace(g, origin=shown) for g in config.gates))
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def parse_config(table: Any, *, source: str, prefix: str = "") -> Config:

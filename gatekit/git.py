@@ -33,6 +33,11 @@ _REPO_LOCATING_VARS = (
 NULL_OID = "0" * 40
 
 
+def without_repo_vars() -> dict[str, str]:
+    """This process's environment minus the variables that pin git to one repository."""
+    return {k: v for k, v in os.environ.items() if k not in _REPO_LOCATING_VARS}
+
+
 def git_env(extra: Mapping[str, str] | None = None, *, keep_index: bool = False) -> dict[str, str]:
     """The environment for a git call: no repository-locating variables, never a prompt."""
     env = {k: v for k, v in os.environ.items() if k not in _REPO_LOCATING_VARS}
@@ -379,3 +384,13 @@ def list_worktrees(cwd: Path | str) -> list[Worktree]:
             )
         fields = {}
     return worktrees
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def worktree_changed_paths(cwd: Path | str, base: str) -> list[str]:
+    """Tracked paths whose working-tree content differs from base, plus untracked files."""
+    tracked = zsplit(run(cwd, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base, "--"))
+    untracked = zsplit(run(cwd, "ls-files", "-z", "--others", "--exclude-standard"))
+    return sorted(set(tracked) | set(untracked))

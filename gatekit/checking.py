@@ -1,0 +1,284 @@
+"""The check service: resolve a subject, put it in a sandbox, pick the gates, run them.
+
+`gatekit check`, `verify-push` and `land` all verify through run_check, so they share the
+sandbox, the gate runner, the reports and the verdict cache.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from gatekit import git
+from gatekit.app import App
+from gatekit.config import Config, Gate
+from gatekit.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from gatekit.gates import ERROR, FAILED, PASSED, GateResult, run_gate
+from gatekit.sandbox import acquire_sandbox
+from gatekit.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
+
+NO_GATES_HELP = """\
+no gates to run: no [[gates]] are configured and no toolchain was found in {where}
+(gatekit detects Cargo, npm/pnpm/yarn, Go, Python, Gleam, Make, Maven and Gradle workspaces).
+Configure a gate in gatekit.toml (or [tool.gatekit] in pyproject.toml), for example:
+
+    [[gates]]
+    name = "test"
+    run = "make test"
+"""
+
+
+class VerdictCache(Protocol):
+    """Remembers gate results per (tree, gate fingerprint); verdicts.py implements it."""
+
+    def lookup(self, tree: str, gate: Gate) -> GateResult | None: ...
+
+    def record(self, tree: str, gate: Gate, result: GateResult) -> None: ...
+
+
+class Listener(Protocol):
+    def notice(self, message: str) -> None: ...
+
+    def check_started(self, plan: CheckPlan) -> None: ...
+
+    def gate_started(self, gate: Gate) -> None: ...
+
+    def gate_output(self, gate: Gate, chunk: bytes) -> None: ...
+
+    def heartbeat(self, gate: Gate, elapsed: float, silent_for: float) -> None: ...
+
+    def gate_finished(self, result: GateResult) -> None: ...
+
+    def check_finished(self, outcome: CheckOutcome) -> None: ...
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    subject: str = REV  # staged | rev | merge | worktree
+    rev: str = "HEAD"
+    merge_into: str | None = None
+    stage: str | None = None
+    affected: bool = False
+    base: str | None = None
+    fail_fast: bool | None = None
+    only: tuple[str, ...] = ()
+    fresh: bool = False
+    heartbeat: float | None = None
+
+
+@dataclass
+class CheckPlan:
+    subject: Subject
+    gates: list[Gate]
+    where: str
+    reasons: list[str] = field(default_factory=list)
+    affected: dict[str, Any] | None = None
+
+
+@dataclass
+class CheckOutcome:
+    subject: Subject
+    results: list[GateResult]
+    duration: float
+    affected: dict[str, Any] | None = None
+    config_source: str = "defaults"
+
+    @property
+    def passed(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        if any(r.status in (FAILED, "timed out") for r in self.results):
+            return EXIT_FAILED
+        if any(r.status == ERROR for r in self.results):
+            return EXIT_USAGE
+        return EXIT_OK
+
+    @property
+    def headline(self) -> str:
+        bad = [r for r in self.results if not r.ok]
+        if not self.results:
+            return "no gate runs at this stage: nothing to check"
+        if not bad:
+            return f"all {len(self.results)} gate(s) passed"
+        names = ", ".join(f"{r.gate.name} ({r.status})" for r in bad)
+        return f"{len(bad)} of {len(self.results)} gate(s) did not pass: {names}"
+
+
+def default_subject_kind() -> str:
+    """Inside a commit hook the index is the subject; otherwise HEAD."""
+    if os.environ.get("PRE_COMMIT_TO_REF"):
+        return REV
+    if os.environ.get("PRE_COMMIT") or os.environ.get("GIT_INDEX_FILE"):
+        return STAGED
+    return REV
+
+
+def resolve_subject(root: Path, request: CheckRequest) -> Subject:
+    from gatekit import subjects
+
+    if request.subject == STAGED:
+        return subjects.staged_subject(root)
+    if request.subject == WORKTREE:
+        return subjects.worktree_subject(root)
+    if request.subject == MERGE:
+        assert request.merge_into is not None
+        return subjects.merge_subject(root, request.rev, request.merge_into)
+    return subjects.rev_subject(root, request.rev)
+
+
+def run_check(app: App, request: CheckRequest, listener: Listener, cache: VerdictCache | None = None) -> CheckOutcome:
+    """Verify one subject with the configured (or detected) gates."""
+    started = time.monotonic()
+    config = app.config
+    root = app.repo.toplevel
+    try:
+        subject = resolve_subject(root, request)
+    except MergeConflict as conflict:
+        return _conflict_outcome(conflict, request, listener, started, config)
+    with _signals_interrupt():
+        if subject.tree is None:
+            return _run_in(app, config, request, subject, root, "in place", listener, None, started)
+        configured = _configured_gates(config, request)
+        if configured and cache is not None and not request.affected:
+            cached = [cache.lookup(subject.tree, gate) for gate in configured]
+            if all(r is not None and r.status == PASSED for r in cached):
+                plan = CheckPlan(subject, configured, "(every verdict cached; no sandbox needed)")
+                listener.check_started(plan)
+                results = [r for r in cached if r is not None]
+                for result in results:
+                    listener.gate_finished(result)
+                return _finish(listener, CheckOutcome(subject, results, time.monotonic() - started, None, config.source))
+        with acquire_sandbox(app.repo, config.sandbox.slots, listener.notice) as sandbox:
+            assert subject.commit is not None
+            workdir = sandbox.checkout(subject.tree, subject.commit, fresh=request.fresh)
+            return _run_in(app, config, request, subject, workdir, f"in sandbox slot {sandbox.slot}", listener, cache, started)
+
+
+def _run_in(
+    app: App,
+    config: Config,
+    request: CheckRequest,
+    subject: Subject,
+    workdir: Path,
+    where: str,
+    listener: Listener,
+    cache: VerdictCache | None,
+    started: float,
+) -> CheckOutcome:
+    plan = plan_gates(app, config, request, subject, workdir, where)
+    listener.check_started(plan)
+    heartbeat = request.heartbeat or config.heartbeat
+    fail_fast = config.fail_fast if request.fail_fast is None else request.fail_fast
+    results: list[GateResult] = []
+    for gate in plan.gates:
+        cached = cache.lookup(subject.tree, gate) if cache is not None and subject.tree else None
+        if cached is not None and cached.status == PASSED:
+            listener.gate_finished(cached)
+            results.append(cached)
+            continue
+        result = run_gate(gate, workdir, listener, heartbeat=heartbeat)
+        if cache is not None and subject.tree and result.status in (PASSED, FAILED):
+            cache.record(subject.tree, gate, result)
+        results.append(result)
+        if fail_fast and not result.ok:
+            break
+    return _finish(listener, CheckOutcome(subject, results, time.monotonic() - started, plan.affected, config.source))
+
+
+def plan_gates(app: App, config: Config, request: CheckRequest, subject: Subject, workdir: Path, where: str) -> CheckPlan:
+    """Which gates run: configured ones, else those detected in the subject; scoped in affected mode."""
+    reasons: list[str] = []
+    affected: dict[str, Any] | None = None
+    gates = _configured_gates(config, request)
+    if config.gates:
+        if request.affected:
+            reasons.append("affected mode: configured gates are not scoped to packages, so all of them run")
+            affected = {"whole": True, "packages": [], "reasons": reasons[-1:]}
+    else:
+        from gatekit.toolchains import detect_gates, plan_affected
+
+        if request.affected:
+            changed = _changed_since_base(app, config, request, subject)
+            plan = plan_affected(workdir, changed)
+            gates = list(plan.gates)
+            reasons.extend(f"affected mode: {r}" for r in plan.reasons)
+            affected = {"whole": plan.whole, "packages": list(plan.packages), "reasons": list(plan.reasons)}
+        else:
+            gates = detect_gates(workdir)
+        if not gates:
+            raise UsageError(NO_GATES_HELP.format(where=workdir if subject.tree is None else f"{subject.description}").rstrip())
+        gates = [g for g in gates if g.runs_at(request.stage)]
+        reasons.append("no gates configured; using the detected toolchains: " + ", ".join(sorted({g.origin for g in gates})))
+    gates = _select(gates, request.only)
+    return CheckPlan(subject, gates, where, reasons, affected)
+
+
+def _configured_gates(config: Config, request: CheckRequest) -> list[Gate]:
+    return _select([g for g in config.gates if g.runs_at(request.stage)], request.only)
+
+
+def _select(gates: Sequence[Gate], only: Sequence[str]) -> list[Gate]:
+    if not only:
+        return list(gates)
+    names = {g.name for g in gates}
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        raise UsageError(f"no gate named {', '.join(map(repr, unknown))}; gates are: {', '.join(sorted(names)) or 'none'}")
+    return [g for g in gates if g.name in only]
+
+
+def _changed_since_base(app: App, config: Config, request: CheckRequest, subject: Subject) -> list[str]:
+    from gatekit.subjects import resolve_target
+
+    root = app.repo.toplevel
+    base_name = request.base or config.target
+    base_commit = resolve_target(root, base_name)
+    head = subject.commit or git.head_commit(root)
+    merge_base = git.merge_base(root, base_commit, head) if head else None
+    if merge_base is None:
+        raise UsageError(f"{subject.description} has no merge base with {base_name!r}; fetch more history or pass --base")
+    if subject.tree is None:
+        return git.worktree_changed_paths(root, merge_base)
+    return git.changed_paths(root, merge_base, subject.tree)
+
+
+def _conflict_outcome(conflict: MergeConflict, request: CheckRequest, listener: Listener, started: float, config: Config) -> CheckOutcome:
+    gate = Gate(name="merge", run=("git", "merge-tree"), origin="gatekit")
+    subject = Subject(MERGE, None, None, f"{request.rev} merged into {conflict.target}")
+    result = GateResult(gate, FAILED, 0.0, 1, conflict.message, b"")
+    listener.check_started(CheckPlan(subject, [gate], "(in memory)"))
+    listener.gate_finished(result)
+    return _finish(listener, CheckOutcome(subject, [result], time.monotonic() - started, None, config.source))
+
+
+def _finish(listener: Listener, outcome: CheckOutcome) -> CheckOutcome:
+    listener.check_finished(outcome)
+    return outcome
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM/SIGHUP behave like Ctrl-C, so the runner kills every gate's process group first."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,202 @@
+"""Run gates: live output, heartbeats during silence, timeouts and Ctrl-C that kill whole trees.
+
+Each gate runs in its own session (process group), so a timeout or an interrupt can kill the
+gate and every child it started with one killpg; a child that outlives its gate is killed too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from gatekit.config import Gate
+from gatekit.git import without_repo_vars
+
+PASSED, FAILED, TIMED_OUT, ERROR, SKIPPED = "passed", "failed", "timed out", "error", "skipped"
+TAIL_BYTES = 64 * 1024
+KILL_GRACE_SECONDS = 3.0
+DRAIN_SECONDS = 2.0
+
+
+@dataclass
+class GateResult:
+    gate: Gate
+    status: str
+    duration: float = 0.0
+    returncode: int | None = None
+    message: str = ""
+    output_tail: bytes = b""
+    cached: bool = False
+    flaky: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (PASSED, SKIPPED)
+
+    @property
+    def output_text(self) -> str:
+        return self.output_tail.decode("utf-8", "replace")
+
+
+class GateListener(Protocol):
+    """Receives a gate's life as it happens (reporters implement it)."""
+
+    def gate_started(self, gate: Gate) -> None: ...
+
+    def gate_output(self, gate: Gate, chunk: bytes) -> None: ...
+
+    def heartbeat(self, gate: Gate, elapsed: float, silent_for: float) -> None: ...
+
+    def gate_finished(self, result: GateResult) -> None: ...
+
+
+@dataclass
+class _Output:
+    """Collects a gate's output: forwards every chunk and keeps only the tail."""
+
+    gate: Gate
+    listener: GateListener
+    tail: bytearray = field(default_factory=bytearray)
+    last_output: float = field(default_factory=time.monotonic)
+
+    def pump(self, fd: int) -> None:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.last_output = time.monotonic()
+            self.listener.gate_output(self.gate, chunk)
+            self.tail += chunk
+            if len(self.tail) > 2 * TAIL_BYTES:
+                del self.tail[: len(self.tail) - TAIL_BYTES]
+
+    def tail_bytes(self) -> bytes:
+        return bytes(self.tail[-TAIL_BYTES:])
+
+
+def gate_argv(gate: Gate) -> list[str]:
+    return ["/bin/sh", "-c", gate.run[0]] if gate.shell else list(gate.run)
+
+
+def gate_environment(gate: Gate, workdir: Path) -> dict[str, str]:
+    # A hook exports GIT_INDEX_FILE and friends for the user's repository; inside the sandbox
+    # they would point the gate's own git calls at the wrong index.
+    env = without_repo_vars()
+    env["GATEKIT_WORKDIR"] = str(workdir)
+    env.update(gate.env)
+    return env
+
+
+def run_gate(gate: Gate, workdir: Path, listener: GateListener, *, heartbeat: float) -> GateResult:
+    """Run one gate to completion (or timeout); KeyboardInterrupt kills its process group and propagates."""
+    cwd = (workdir / gate.cwd).resolve()
+    listener.gate_started(gate)
+    started = time.monotonic()
+    if not cwd.is_dir():
+        return _finish(listener, GateResult(gate, ERROR, message=f"working directory {gate.cwd!r} does not exist in the subject"))
+    try:
+        proc = subprocess.Popen(
+            gate_argv(gate),
+            cwd=cwd,
+            env=gate_environment(gate, workdir),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        return _finish(
+            listener,
+            GateResult(gate, ERROR, message=f"`{gate_argv(gate)[0]}` was not found on PATH: install it, or configure the gate's `run`"),
+        )
+    except PermissionError as exc:
+        return _finish(listener, GateResult(gate, ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}"))
+    assert proc.stdout is not None
+    output = _Output(gate, listener)
+    reader = threading.Thread(target=output.pump, args=(proc.stdout.fileno(),), daemon=True)
+    reader.start()
+    try:
+        timed_out = _wait(proc, gate, listener, output, started, heartbeat)
+    except BaseException:
+        _kill_group(proc)
+        reader.join(DRAIN_SECONDS)
+        raise
+    reader.join(DRAIN_SECONDS)
+    if reader.is_alive():  # a background child still holds the pipe: it dies with its gate
+        _kill_group(proc)
+        reader.join(DRAIN_SECONDS)
+    proc.stdout.close()
+    duration = time.monotonic() - started
+    if timed_out:
+        result = GateResult(gate, TIMED_OUT, duration, proc.returncode, f"timed out after {gate.timeout:g}s; its process group was killed", output.tail_bytes())
+    elif proc.returncode == 0:
+        result = GateResult(gate, PASSED, duration, 0, "", output.tail_bytes())
+    else:
+        result = GateResult(gate, FAILED, duration, proc.returncode, _exit_message(proc.returncode), output.tail_bytes())
+    return _finish(listener, result)
+
+
+def _wait(proc: subprocess.Popen[bytes], gate: Gate, listener: GateListener, output: _Output, started: float, heartbeat: float) -> bool:
+    """Wait for the gate; emit heartbeats; return True when it was killed for its timeout."""
+    deadline = started + gate.timeout if gate.timeout else None
+    last_beat = started
+    while True:
+        now = time.monotonic()
+        quiet_since = max(output.last_output, last_beat)
+        wake = quiet_since + heartbeat
+        if deadline is not None:
+            wake = min(wake, deadline)
+        try:
+            proc.wait(timeout=max(0.05, wake - now))
+            return False
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
+            _kill_group(proc)
+            return True
+        if now - max(output.last_output, last_beat) >= heartbeat:
+            listener.heartbeat(gate, now - started, now - output.last_output)
+            last_beat = now
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the gate's process group, then SIGKILL whatever is left after a grace period."""
+    for sig, grace in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break
+        if grace:
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                continue
+            # The leader is gone; children may linger in the group. Fall through to SIGKILL.
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _exit_message(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _finish(listener: GateListener, result: GateResult) -> GateResult:
+    listener.gate_finished(result)
+    return result

@@ -1,0 +1,60 @@
+"""GitHub Actions: output folded per gate, error annotations, and a Markdown step summary."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from gatekit.config import Gate
+from gatekit.gates import GateResult
+from gatekit.report.text import TextReporter, format_duration
+
+if TYPE_CHECKING:
+    from gatekit.checking import CheckOutcome
+
+SUMMARY_TAIL_LINES = 40
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow-command message (GitHub's toolkit does the same)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def tail_lines(text: str, count: int) -> str:
+    return "\n".join(text.rstrip("\n").splitlines()[-count:])
+
+
+class GitHubReporter(TextReporter):
+    def gate_started(self, gate: Gate) -> None:
+        self.line(f"::group::{gate.name}: {gate.display_command}")
+
+    def gate_finished(self, result: GateResult) -> None:
+        self.line("::endgroup::")
+        super().gate_finished(result)
+        if not result.ok:
+            title = escape_property(f"gatekit: {result.gate.name} {result.status}")
+            body = result.message + "\n" + tail_lines(result.output_text, 20)
+            self.line(f"::error title={title}::{escape_data(body.strip())}")
+
+    def check_finished(self, outcome: CheckOutcome) -> None:
+        super().check_finished(outcome)
+        path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if path:
+            with open(path, "a", encoding="utf-8") as summary:
+                summary.write(markdown_summary(outcome))
+
+
+def markdown_summary(outcome: CheckOutcome) -> str:
+    icon = {True: "✅", False: "❌"}
+    rows = ["| gate | result | duration |", "|---|---|---|"]
+    for r in outcome.results:
+        rows.append(f"| `{r.gate.name}` | {icon[r.ok]} {r.status}{' (cached)' if r.cached else ''} | {format_duration(r.duration)} |")
+    parts = [f"### gatekit: {outcome.headline}", "", f"Subject: {outcome.subject.description}", "", *rows, ""]
+    for r in outcome.results:
+        if not r.ok:
+            parts += [f"<details><summary>{r.gate.name}: {r.message}</summary>", "", "```", tail_lines(r.output_text, SUMMARY_TAIL_LINES), "```", "</details>", ""]
+    return "\n".join(parts) + "\n"

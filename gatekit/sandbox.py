@@ -1,0 +1,128 @@
+"""Sandboxes: gatekit-owned linked worktrees where a subject's tree is checked out and gated.
+
+Each slot is `<common-git-dir>/gatekit/sandboxes/slot-N`, created once and reused, so build
+outputs (target/, node_modules/, .venv) persist and incremental builds stay incremental. A slot is
+held with an flock on `slot-N.lock`: the kernel drops it when its holder dies, even by SIGKILL, so
+a killed run never leaves a slot locked. Everything here writes only inside the slot.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit import git
+from gatekit.git import RepoPaths
+from gatekit.layout import sandboxes_dir
+
+WAIT_NOTICE_SECONDS = 30.0
+
+
+@dataclass
+class Sandbox:
+    repo: RepoPaths
+    path: Path
+    slot: int
+
+    def checkout(self, tree: str, commit: str, *, fresh: bool = False) -> Path:
+        """Make the slot's files and index exactly `tree`, with HEAD detached at `commit`.
+
+        `read-tree --reset -u` rewrites only the files whose content differs and removes files
+        the previous subject tracked, so unchanged files keep their mtimes (incremental builds)
+        and untracked build outputs stay. `fresh` also deletes those outputs first.
+        """
+        self._ensure_worktree(commit)
+        self._clear_stale_index_lock()
+        if fresh:
+            git.run(self.path, "clean", "-ffdxq")
+        git.run(self.path, "read-tree", "--reset", "-u", tree)
+        git.run(self.path, "update-ref", "--no-deref", "-m", "gatekit: sandbox checkout", "HEAD", commit)
+        return self.path
+
+    def _ensure_worktree(self, commit: str) -> None:
+        if (self.path / ".git").is_file() and git.run_rc(self.path, "rev-parse", "--git-dir")[0] == 0:
+            return
+        # Missing or half-made (a run killed while creating it): start the slot over.
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        git.run(self.repo.toplevel, "worktree", "prune")
+        git.run(
+            self.repo.toplevel,
+            "worktree",
+            "add",
+            "--detach",
+            "--no-checkout",
+            "--quiet",
+            str(self.path),
+            commit,
+        )
+
+    def _clear_stale_index_lock(self) -> None:
+        # We hold the slot's flock, so no other gatekit uses this worktree: a lock file here
+        # is left over from a run that was killed mid-checkout.
+        lock = git.git_path(self.path, "index.lock")
+        if lock.exists():
+            lock.unlink()
+
+
+def _try_lock(path: Path) -> int | None:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+@contextmanager
+def acquire_sandbox(
+    repo: RepoPaths,
+    slots: int,
+    notify: Callable[[str], None],
+    *,
+    timeout: float | None = None,
+) -> Iterator[Sandbox]:
+    """Hold a free sandbox slot for the duration of the block; waits (and says so) when all are busy."""
+    base = sandboxes_dir(repo.common_dir)
+    base.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    next_notice = 0.0
+    while True:
+        for slot in range(slots):
+            fd = _try_lock(base / f"slot-{slot}.lock")
+            if fd is not None:
+                try:
+                    yield Sandbox(repo, base / f"slot-{slot}", slot)
+                finally:
+                    os.close(fd)  # closing drops the flock
+                return
+        waited = time.monotonic() - started
+        if timeout is not None and waited >= timeout:
+            from gatekit.errors import GatekitError
+
+            raise GatekitError(f"all {slots} sandbox slots stayed busy for {waited:.0f}s", exit_code=1)
+        if waited >= next_notice:
+            notify(
+                f"all {slots} sandbox slots are busy with other gatekit runs; waiting "
+                f"({waited:.0f}s so far; raise [sandbox] slots to run more at once)"
+            )
+            next_notice = waited + WAIT_NOTICE_SECONDS
+        time.sleep(0.2)
+
+
+def is_sandbox_path(path: Path, common_dir: Path) -> bool:
+    """True for a worktree that is one of gatekit's sandboxes (hidden from fleet views)."""
+    try:
+        path.resolve().relative_to(sandboxes_dir(common_dir).resolve())
+        return True
+    except ValueError:
+        return False
