@@ -56,6 +56,13 @@ def _register_commands() -> None:
     cli.add_command(check.check)
     cli.add_command(check.gates)
 
+    from gatekit.commands import integrations
+
+    cli.add_command(integrations.install_hooks)
+    cli.add_command(integrations.hook)
+    cli.add_command(integrations.init)
+    cli.add_command(integrations.ci)
+
 
 _register_commands()
 
