@@ -6,7 +6,7 @@ hook=@HOOK@
 gatekit_python=@PYTHON@
 
 # A hook that was here before gatekit was installed keeps running, first.
-chained="$(dirname "$0")/$hook.gatekit-chained"
+chained="$(dirname -- "$0")/$hook.gatekit-chained"
 
 if [ "$hook" = pre-push ]; then
     # pre-push reads the pushed refs on stdin; both the chained hook and gatekit need them.
