@@ -56,8 +56,9 @@ def parse_push_lines(data: bytes) -> list[PushedRef]:
 
 def pushed_commits(stdin: bytes, env: Mapping[str, str]) -> list[str]:
     """The commits a push sends, from pre-commit's variables or git's pre-push input."""
-    if env.get("PRE_COMMIT") == "1" and env.get("PRE_COMMIT_TO_REF"):
-        return [env["PRE_COMMIT_TO_REF"]]
+    if env.get("PRE_COMMIT") == "1":
+        # `pre-commit run --hook-stage pre-push` by hand sets no refs: check HEAD then.
+        return [env.get("PRE_COMMIT_TO_REF") or "HEAD"]
     return list(dict.fromkeys(ref.local_oid for ref in parse_push_lines(stdin) if not ref.deletes))
 
 

@@ -26,6 +26,7 @@ def test_pre_push_lines_name_every_pushed_commit_once_and_skip_deletions() -> No
 
 def test_pre_commit_framework_variables_name_the_pushed_commit() -> None:
     assert pushed_commits(b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": B}) == [B]
+    assert pushed_commits(b"", {"PRE_COMMIT": "1"}) == ["HEAD"]  # pre-commit run --hook-stage pre-push
 
 
 def test_pre_push_checks_each_pushed_commit_at_the_pre_push_stage() -> None:
