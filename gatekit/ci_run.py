@@ -43,7 +43,9 @@ def detect_subject(env: Mapping[str, str]) -> CiSubject:
         source = env.get("CI_PIPELINE_SOURCE", "")
         if source == "merge_request_event":
             event = env.get("CI_MERGE_REQUEST_EVENT_TYPE") or "detached"
-            return CiSubject("gitlab", event, env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None)
+            return CiSubject(
+                "gitlab", event, env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None
+            )
         return CiSubject("gitlab", source or "push", None)
     if env.get("GITHUB_ACTIONS") == "true" or env.get("GITHUB_EVENT_NAME"):
         event = env.get("GITHUB_EVENT_NAME", "")
@@ -63,7 +65,8 @@ def prepare_history(root: Path, subject: CiSubject) -> list[str]:
         notes.append(
             "unshallowed the clone (set GIT_DEPTH: 0 / fetch-depth: 0 to skip this)"
             if code == 0
-            else "the clone is shallow and `git fetch --unshallow` failed: a merge base may be missing"
+            else "the clone is shallow and `git fetch --unshallow` failed: "
+            "a merge base may be missing"
         )
     if not has_target(root, subject.target):
         refspec = f"+refs/heads/{subject.target}:refs/remotes/origin/{subject.target}"
@@ -71,7 +74,8 @@ def prepare_history(root: Path, subject: CiSubject) -> list[str]:
         notes.append(
             f"fetched {subject.target} from origin"
             if code == 0
-            else f"could not fetch {subject.target} from origin; the merge check will name what is missing"
+            else f"could not fetch {subject.target} from origin; "
+            "the merge check will name what is missing"
         )
     return notes
 
@@ -88,7 +92,9 @@ def has_target(root: Path, target: str) -> bool:
     )
 
 
-def check_argv(subject: CiSubject, junit: Path | None, codequality: Path | None, extra: Sequence[str]) -> list[str]:
+def check_argv(
+    subject: CiSubject, junit: Path | None, codequality: Path | None, extra: Sequence[str]
+) -> list[str]:
     """The full `gatekit check` argument list for this run."""
     argv = ["check", *subject.check_args()]
     if junit is not None:

@@ -42,7 +42,9 @@ def render_hook(hook: str, python: str = "") -> str:
     if hook not in GIT_HOOKS:
         raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS)}")
     template = resources.files("gatekit").joinpath("hooks_data/hook.sh").read_text(encoding="utf-8")
-    return template.replace("@HOOK@", hook).replace("@PYTHON@", shlex.quote(python) if python else "''")
+    return template.replace("@HOOK@", hook).replace(
+        "@PYTHON@", shlex.quote(python) if python else "''"
+    )
 
 
 def is_gatekit_hook(path: Path) -> bool:
@@ -55,7 +57,9 @@ def is_gatekit_hook(path: Path) -> bool:
     return MARKER.encode() in head
 
 
-def install(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None) -> list[HookChange]:
+def install(
+    cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None
+) -> list[HookChange]:
     """Install the gatekit hooks, chaining any existing hook; safe to run again."""
     directory = hooks_dir(cwd)
     python = sys.executable if python is None else python
@@ -91,7 +95,9 @@ def uninstall(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS) -> list[HookChange]
                 os.rename(chained, path)
                 action = "restored"
         elif not is_gatekit_hook(path):
-            action = "foreign"  # someone replaced our hook: theirs stays, and so does the chained one
+            action = (
+                "foreign"  # someone replaced our hook: theirs stays, and so does the chained one
+            )
         else:
             path.unlink()
             action = "removed"
@@ -110,7 +116,8 @@ def _refuse_conflicts(directory: Path, hooks: tuple[str, ...]) -> None:
         occupied = path.exists() or path.is_symlink()
         if occupied and not is_gatekit_hook(path) and (chained.exists() or chained.is_symlink()):
             raise Refused(
-                f"{path} is not a gatekit hook, and {chained.name} (a hook gatekit chained earlier) is "
+                f"{path} is not a gatekit hook, and {chained.name} "
+                "(a hook gatekit chained earlier) is "
                 "still there; move one of them away, then run install-hooks again"
             )
 
@@ -124,7 +131,7 @@ def _write_executable(path: Path, content: str) -> None:
 
 
 def export(directory: Path) -> list[Path]:
-    """Write the hooks (with no baked-in interpreter) to directory, e.g. this repository's hooks/."""
+    """Write the hooks (no baked-in interpreter) to directory, e.g. this repository's hooks/."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for hook in GIT_HOOKS:

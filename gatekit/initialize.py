@@ -24,8 +24,16 @@ DEFAULT_REV = f"v{__version__}"
 
 # Fallback detection when gatekit.toolchains has no detect_gates (marker file -> gates).
 _SIMPLE_TOOLCHAINS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
-    ("Cargo.toml", "cargo", (("build", "cargo build --workspace --all-targets"), ("test", "cargo test --workspace"))),
-    ("go.mod", "go", (("build", "go build ./..."), ("vet", "go vet ./..."), ("test", "go test ./..."))),
+    (
+        "Cargo.toml",
+        "cargo",
+        (("build", "cargo build --workspace --all-targets"), ("test", "cargo test --workspace")),
+    ),
+    (
+        "go.mod",
+        "go",
+        (("build", "go build ./..."), ("vet", "go vet ./..."), ("test", "go test ./...")),
+    ),
     ("package.json", "npm", (("test", "npm test"),)),
     ("gleam.toml", "gleam", (("build", "gleam build"), ("test", "gleam test"))),
     ("pom.xml", "maven", (("verify", "mvn -q verify"),)),
@@ -54,18 +62,23 @@ class InitResult:
 
 def detect_gates(root: Path) -> list[Gate]:
     """The toolchain engineer's detection when present, else the simple marker-file list."""
-    try:
-        from gatekit.toolchains import detect_gates as toolchain_detect  # type: ignore[attr-defined]
-    except ImportError:
-        toolchain_detect = None
+    import gatekit.toolchains
+
+    toolchain_detect = getattr(
+        gatekit.toolchains, "detect_gates", None
+    )  # issue 2's detection, once merged
     if toolchain_detect is not None:
         return list(toolchain_detect(root))
     gates: list[Gate] = []
     for marker, name, commands in _SIMPLE_TOOLCHAINS:
         if (root / marker).is_file():
             for gate_name, command in commands:
-                unique = gate_name if all(g.name != gate_name for g in gates) else f"{name}-{gate_name}"
-                gates.append(Gate(unique, tuple(shlex.split(command)), origin=f"detected: {name} ({marker})"))
+                unique = (
+                    gate_name if all(g.name != gate_name for g in gates) else f"{name}-{gate_name}"
+                )
+                gates.append(
+                    Gate(unique, tuple(shlex.split(command)), origin=f"detected: {name} ({marker})")
+                )
     return gates
 
 
@@ -84,7 +97,12 @@ def config_text(gates: list[Gate], pyproject: bool = False) -> str:
         "",
     ]
     if not gates:
-        lines += ["# No toolchain detected: add the commands that must pass.", f"# {gates_table}", '# name = "test"', '# run = "make test"']
+        lines += [
+            "# No toolchain detected: add the commands that must pass.",
+            f"# {gates_table}",
+            '# name = "test"',
+            '# run = "make test"',
+        ]
     for gate in gates:
         command = gate.run[0] if gate.shell else shlex.join(gate.run)
         lines += [gates_table, f"name = {_toml_str(gate.name)}", f"run = {_toml_str(command)}"]
@@ -98,7 +116,9 @@ def config_text(gates: list[Gate], pyproject: bool = False) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def precommit_snippet(repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, with_header: bool = True) -> str:
+def precommit_snippet(
+    repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, with_header: bool = True
+) -> str:
     """The `.pre-commit-config.yaml` entry (the whole file when with_header)."""
     body = (
         f"  - repo: {repo_url}\n"
@@ -113,15 +133,18 @@ def precommit_snippet(repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, wit
     if not with_header:
         return body
     return (
-        "# gatekit checks the staged tree in a sandbox; pre-commit itself stashes unstaged changes\n"
-        "# (`git checkout -- .`) while hooks run: see docs/integrations.md, or use\n"
+        "# gatekit checks the staged tree in a sandbox; pre-commit itself stashes unstaged\n"
+        "# changes (`git checkout -- .`) while hooks run: see docs/integrations.md, or use\n"
         "# `gatekit install-hooks`, which never stashes.\n"
-        "default_install_hook_types: [pre-commit, pre-push, post-commit, post-checkout, post-merge]\n"
+        "default_install_hook_types:\n"
+        "  [pre-commit, pre-push, post-commit, post-checkout, post-merge]\n"
         "repos:\n" + body
     )
 
 
-def gitlab_snippet(project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC) -> str:
+def gitlab_snippet(
+    project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC
+) -> str:
     return (
         "include:\n"
         f"  - project: {project}\n"
@@ -161,7 +184,9 @@ def detect_ci(root: Path) -> str | None:
     return None
 
 
-def plan(root: Path, *, ci: str | None, pre_commit: bool, repo_url: str, rev: str) -> list[InitFile]:
+def plan(
+    root: Path, *, ci: str | None, pre_commit: bool, repo_url: str, rev: str
+) -> list[InitFile]:
     """The files init writes for the repository at root."""
     files: list[InitFile] = []
     existing = find_config_file(root)
@@ -180,9 +205,17 @@ def plan(root: Path, *, ci: str | None, pre_commit: bool, repo_url: str, rev: st
             )
         )
     if ci == "gitlab":
-        files.append(InitFile(root / ".gitlab-ci.yml", gitlab_snippet(rev=rev), "GitLab CI include"))
+        files.append(
+            InitFile(root / ".gitlab-ci.yml", gitlab_snippet(rev=rev), "GitLab CI include")
+        )
     elif ci == "github":
-        files.append(InitFile(root / ".github" / "workflows" / "gatekit.yml", github_caller(rev=rev), "GitHub workflow"))
+        files.append(
+            InitFile(
+                root / ".github" / "workflows" / "gatekit.yml",
+                github_caller(rev=rev),
+                "GitHub workflow",
+            )
+        )
     return files
 
 

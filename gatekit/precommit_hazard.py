@@ -31,7 +31,9 @@ def precommit_store_dir(env: dict[str, str] | None = None) -> Path:
     return Path(cache) / "pre-commit"
 
 
-def find_hidden_changes(parent_pid: int | None = None, env: dict[str, str] | None = None) -> HiddenChanges | None:
+def find_hidden_changes(
+    parent_pid: int | None = None, env: dict[str, str] | None = None
+) -> HiddenChanges | None:
     """The patch pre-commit wrote for the run that started this process, or None.
 
     Only meaningful under pre-commit (PRE_COMMIT=1); an empty result means nothing was hidden.
@@ -72,7 +74,8 @@ def hazard_warning(hidden: HiddenChanges) -> str:
     """The warning printed when pre-commit hid changes: what happened, the risk, the way out."""
     shown = ", ".join(hidden.files[:5]) + (" ..." if len(hidden.files) > 5 else "")
     return (
-        f"gatekit: warning: pre-commit hid unstaged changes in {len(hidden.files)} file(s) ({shown})\n"
+        "gatekit: warning: pre-commit hid unstaged changes in "
+        f"{len(hidden.files)} file(s) ({shown})\n"
         f"  by saving them to {hidden.patch} and running `git checkout -- .` before the hooks.\n"
         "  Another writer editing this worktree right now sees those edits vanish until the hooks\n"
         "  finish. gatekit checks the staged tree in its own sandbox and does not need this:\n"

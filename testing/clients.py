@@ -13,7 +13,9 @@ import pytest
 from testing.repo import Repo
 
 INSTALL_HINT = "install the CI clients with `bash .ci/install-clients.sh`"
-CLIENTS_PREFIX = Path(os.environ.get("GATEKIT_CLIENTS", str(Path.home() / ".cache" / "gatekit-clients")))
+CLIENTS_PREFIX = Path(
+    os.environ.get("GATEKIT_CLIENTS", str(Path.home() / ".cache" / "gatekit-clients"))
+)
 
 
 def find_client(name: str) -> str | None:
@@ -35,14 +37,20 @@ def require_client(name: str) -> str:
     return path
 
 
-def run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run a client and return its result with text output (never raises on a non-zero exit)."""
-    result = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
-    return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode("utf-8", "replace"), "")
+    result = subprocess.run(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout
+    )
+    return subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode("utf-8", "replace"), ""
+    )
 
 
 def gatekit_has(repo: Repo, command: str) -> bool:
-    """True when this branch's gatekit has the command (guards from other issues may not be merged)."""
+    """True when this branch's gatekit has the command (other issues' guards may not be merged)."""
     return repo.gatekit(command, "--help").returncode == 0
 
 
@@ -50,4 +58,7 @@ def with_checkout(env: dict[str, str]) -> dict[str, str]:
     """env in which `python -m gatekit` (as the installed hooks run it) imports this checkout."""
     from testing.repo import REPO_ROOT
 
-    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))}
+    return {
+        **env,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")])),
+    }

@@ -14,7 +14,9 @@ _HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge"
 
 
 @click.command("install-hooks")
-@click.option("--uninstall", is_flag=True, help="Remove gatekit's hooks and restore the hooks they chained.")
+@click.option(
+    "--uninstall", is_flag=True, help="Remove gatekit's hooks and restore the hooks they chained."
+)
 @click.option(
     "--hook",
     "hooks",
@@ -33,7 +35,11 @@ def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
 
     selected = hooks or _HOOKS
     root = app.repo.toplevel
-    changes = hooks_install.uninstall(root, selected) if uninstall else hooks_install.install(root, selected)
+    changes = (
+        hooks_install.uninstall(root, selected)
+        if uninstall
+        else hooks_install.install(root, selected)
+    )
     for change in changes:
         click.echo(f"{change.action:<9} {change.path}{_explain(change.action)}")
 
@@ -49,10 +55,12 @@ def _explain(action: str) -> str:
 @click.command("hook", context_settings={"ignore_unknown_options": True})
 @click.argument("name", type=click.Choice(_HOOKS))
 @click.argument("git_args", nargs=-1, type=click.UNPROCESSED)
-@click.option("--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable).")
+@click.option(
+    "--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable)."
+)
 @click.pass_obj
 def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) -> None:
-    """Run the guards of one git hook (called by the installed hooks and the pre-commit manifest)."""
+    """Run the guards of one git hook (for the installed hooks and the pre-commit manifest)."""
     from gatekit import hook_runner
     from gatekit.cli import cli
     from gatekit.precommit_hazard import find_hidden_changes, hazard_warning
@@ -79,12 +87,29 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
     show_default=True,
     help="Which CI include to add (auto: from remote.origin.url).",
 )
-@click.option("--pre-commit/--no-pre-commit", "pre_commit", default=True, help="Write the .pre-commit-config.yaml entry.")
-@click.option("--hook-repo", default=None, metavar="URL", help="The repository pre-commit installs the hooks from.")
-@click.option("--rev", default=None, metavar="REV", help="The gatekit tag or commit the hooks and templates pin.")
+@click.option(
+    "--pre-commit/--no-pre-commit",
+    "pre_commit",
+    default=True,
+    help="Write the .pre-commit-config.yaml entry.",
+)
+@click.option(
+    "--hook-repo",
+    default=None,
+    metavar="URL",
+    help="The repository pre-commit installs the hooks from.",
+)
+@click.option(
+    "--rev",
+    default=None,
+    metavar="REV",
+    help="The gatekit tag or commit the hooks and templates pin.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.pass_obj
-def init(app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | None, dry_run: bool) -> None:
+def init(
+    app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | None, dry_run: bool
+) -> None:
     """Write a starter config, the pre-commit entry and the CI include; never overwrite a file.
 
     A file that already exists is left alone and the snippet to add to it is printed instead.
@@ -105,25 +130,56 @@ def init(app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | 
         if not dry_run and initialize.write_new(file):
             click.echo(f"wrote {relative} ({file.what})")
             continue
-        reason = "would write" if dry_run and not file.path.exists() else "exists, not changed; add this"
+        reason = (
+            "would write" if dry_run and not file.path.exists() else "exists, not changed; add this"
+        )
         click.echo(f"{relative}: {reason}:\n")
         click.echo(_indent(file.snippet or file.content))
     if ci == "auto" and chosen is None:
-        click.echo("no CI include: remote.origin.url names neither GitLab nor GitHub (use --ci gitlab|github)")
+        click.echo(
+            "no CI include: remote.origin.url names neither GitLab nor GitHub "
+            "(use --ci gitlab|github)"
+        )
 
 
 def _indent(text: str) -> str:
-    return "".join(f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True))
+    return "".join(
+        f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True)
+    )
 
 
 @click.command("ci", context_settings={"ignore_unknown_options": True})
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a JUnit XML report here.")
-@click.option("--codequality", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a GitLab Code Quality report here.")
-@click.option("--no-fetch", is_flag=True, help="Do not fetch the target branch or unshallow the clone.")
-@click.option("--print", "print_only", is_flag=True, help="Print the check command this pipeline runs; run nothing.")
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a JUnit XML report here.",
+)
+@click.option(
+    "--codequality",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a GitLab Code Quality report here.",
+)
+@click.option(
+    "--no-fetch", is_flag=True, help="Do not fetch the target branch or unshallow the clone."
+)
+@click.option(
+    "--print",
+    "print_only",
+    is_flag=True,
+    help="Print the check command this pipeline runs; run nothing.",
+)
 @click.argument("extra", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
-def ci(app: App, junit: Path | None, codequality: Path | None, no_fetch: bool, print_only: bool, extra: tuple[str, ...]) -> None:
+def ci(
+    app: App,
+    junit: Path | None,
+    codequality: Path | None,
+    no_fetch: bool,
+    print_only: bool,
+    extra: tuple[str, ...],
+) -> None:
     """Verify what this CI pipeline is about: the merge result of a merge/pull request, else HEAD.
 
     Reads GitLab's and GitHub's variables; EXTRA arguments go to `gatekit check` unchanged.
@@ -142,7 +198,9 @@ def ci(app: App, junit: Path | None, codequality: Path | None, no_fetch: bool, p
     if not no_fetch:
         for note in ci_run.prepare_history(root, subject):
             click.echo(f"gatekit ci: {note}", err=True)
-    click.echo(f"gatekit ci: {subject.platform} {subject.event}: gatekit {shlex.join(argv)}", err=True)
+    click.echo(
+        f"gatekit ci: {subject.platform} {subject.event}: gatekit {shlex.join(argv)}", err=True
+    )
     prefix = [sys.executable, "-m", "gatekit"]
     if app.config_path is not None:
         prefix += ["--config", str(app.config_path)]

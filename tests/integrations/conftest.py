@@ -13,6 +13,7 @@ from testing.env import hermetic_env
 from testing.repo import REPO_ROOT
 from testing.samples import snapshot_repo
 
+
 @pytest.fixture(scope="session")
 def session_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A hermetic environment shared by the session-scoped builds."""
@@ -20,9 +21,13 @@ def session_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory, session_env: dict[str, str]) -> tuple[Path, str]:
+def hook_repo(
+    tmp_path_factory: pytest.TempPathFactory, session_env: dict[str, str]
+) -> tuple[Path, str]:
     """(path, commit) of a committed snapshot of this checkout: what pre-commit and act install."""
-    repo, commit = snapshot_repo(REPO_ROOT, tmp_path_factory.mktemp("hook-repo") / "gatekit", session_env)
+    repo, commit = snapshot_repo(
+        REPO_ROOT, tmp_path_factory.mktemp("hook-repo") / "gatekit", session_env
+    )
     return repo.path, commit
 
 
@@ -33,7 +38,15 @@ def gatekit_venv(tmp_path_factory: pytest.TempPathFactory, hook_repo: tuple[Path
     venv = tmp_path_factory.mktemp("gatekit-venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(hook_repo[0])],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(hook_repo[0]),
+        ],
         check=True,
     )
     return venv

@@ -62,7 +62,13 @@ def github_project(tmp_path: Path, env: dict[str, str], hook_repo: tuple[Path, s
 
 
 def act(
-    repo: Repo, workflow: str, event: str, payload: dict, hook_repo: tuple[Path, str], venv: Path, tmp_path: Path  # type: ignore[type-arg]
+    repo: Repo,
+    workflow: str,
+    event: str,
+    payload: dict,
+    hook_repo: tuple[Path, str],
+    venv: Path,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> tuple[int, str, Path]:
     """Run one workflow file under act; (exit code, output, artifacts dir)."""
     tool = require_client("act")
@@ -88,11 +94,17 @@ PULL_REQUEST = {"pull_request": {"number": 1, "base": {"ref": "main"}, "head": {
 
 @pytest.mark.parametrize("workflow", ["via-workflow.yml", "via-action.yml"])
 def test_pull_request_whose_merge_breaks_the_build_fails_with_annotations_and_junit(
-    workflow: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    workflow: str,
+    tmp_path: Path,
+    git_env: dict[str, str],
+    hook_repo: tuple[Path, str],
+    gatekit_venv: Path,
 ) -> None:
     repo = github_project(tmp_path, git_env, hook_repo)
     break_by_merge(repo)
-    code, output, artifacts = act(repo, workflow, "pull_request", PULL_REQUEST, hook_repo, gatekit_venv, tmp_path)
+    code, output, artifacts = act(
+        repo, workflow, "pull_request", PULL_REQUEST, hook_repo, gatekit_venv, tmp_path
+    )
     assert code == 1, output
     assert "github pull_request: gatekit check --rev HEAD --merge-into main" in output
     assert "::error title=gatekit%3A build failed" in output
@@ -103,11 +115,17 @@ def test_pull_request_whose_merge_breaks_the_build_fails_with_annotations_and_ju
 
 @pytest.mark.parametrize("workflow", ["via-workflow.yml", "via-action.yml"])
 def test_good_pull_request_passes(
-    workflow: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    workflow: str,
+    tmp_path: Path,
+    git_env: dict[str, str],
+    hook_repo: tuple[Path, str],
+    gatekit_venv: Path,
 ) -> None:
     repo = github_project(tmp_path, git_env, hook_repo)
     good_feature(repo)
-    code, output, artifacts = act(repo, workflow, "pull_request", PULL_REQUEST, hook_repo, gatekit_venv, tmp_path)
+    code, output, artifacts = act(
+        repo, workflow, "pull_request", PULL_REQUEST, hook_repo, gatekit_venv, tmp_path
+    )
     assert code == 0, output
     assert "merge-into main" in output
     assert 'failures="0"' in next(artifacts.glob("*/gatekit-junit.xml")).read_text()
@@ -120,7 +138,14 @@ def test_merge_queue_commit_is_verified_as_it_is(
     break_by_merge(repo)
     # The merge queue hands over the merged commit itself: build it here as the queue would.
     repo.git("merge", "-q", "--no-edit", "main")
-    payload = {"merge_group": {"base_ref": "refs/heads/main", "head_ref": "refs/heads/gh-readonly-queue/main/pr-1"}}
-    code, output, _ = act(repo, "via-workflow.yml", "merge_group", payload, hook_repo, gatekit_venv, tmp_path)
+    payload = {
+        "merge_group": {
+            "base_ref": "refs/heads/main",
+            "head_ref": "refs/heads/gh-readonly-queue/main/pr-1",
+        }
+    }
+    code, output, _ = act(
+        repo, "via-workflow.yml", "merge_group", payload, hook_repo, gatekit_venv, tmp_path
+    )
     assert code == 1, output
     assert "github merge_group: gatekit check --rev HEAD --stage ci" in output

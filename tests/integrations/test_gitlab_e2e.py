@@ -17,7 +17,14 @@ pytestmark = pytest.mark.slow
 TEMPLATE = REPO_ROOT / "ci-templates" / "gitlab" / "gatekit.yml"
 FAKE_URL = "https://gitlab.example.com/group/sample.git"
 # Variables the commands below set on purpose; silences gitlab-ci-local's override warnings.
-PREDEFINED = "CI_PIPELINE_SOURCE,CI_MERGE_REQUEST_TARGET_BRANCH_NAME,CI_MERGE_REQUEST_EVENT_TYPE,CI_DEFAULT_BRANCH"
+PREDEFINED = ",".join(
+    [
+        "CI_PIPELINE_SOURCE",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+        "CI_MERGE_REQUEST_EVENT_TYPE",
+        "CI_DEFAULT_BRANCH",
+    ]
+)
 
 
 @pytest.fixture
@@ -26,13 +33,16 @@ def gcl(git_env: dict[str, str]) -> str:
     return require_client("gitlab-ci-local")
 
 
-def gitlab_project(tmp_path: Path, env: dict[str, str], hook_repo: tuple[Path, str], inputs: str = "") -> Repo:
+def gitlab_project(
+    tmp_path: Path, env: dict[str, str], hook_repo: tuple[Path, str], inputs: str = ""
+) -> Repo:
     """A project including the template locally, with an origin that looks like GitLab."""
     repo = python_project(tmp_path / "project", env)
     repo.write("ci/gatekit.yml", TEMPLATE.read_bytes())
     repo.write(
         ".gitlab-ci.yml",
-        f"include:\n  - local: ci/gatekit.yml\n    inputs:\n      pip_spec: {hook_repo[0]}\n{inputs}",
+        "include:\n  - local: ci/gatekit.yml\n    inputs:\n"
+        f"      pip_spec: {hook_repo[0]}\n{inputs}",
     )
     repo.commit("CI: include gatekit")
     origin = tmp_path / "origin.git"
@@ -45,7 +55,14 @@ def gitlab_project(tmp_path: Path, env: dict[str, str], hook_repo: tuple[Path, s
 
 
 def pipeline(gcl: str, repo: Repo, venv: Path, *variables: str) -> tuple[int, str]:
-    argv = [gcl, "--color=false", "--shell-isolation", "--force-shell-executor", "--variable", f"GATEKIT_VENV={venv}"]
+    argv = [
+        gcl,
+        "--color=false",
+        "--shell-isolation",
+        "--force-shell-executor",
+        "--variable",
+        f"GATEKIT_VENV={venv}",
+    ]
     for variable in variables:
         argv += ["--variable", variable]
     env = {**repo.env, "GCL_IGNORE_PREDEFINED_VARS": PREDEFINED, "PATH": os.environ["PATH"]}
@@ -57,7 +74,9 @@ def listed_jobs(gcl: str, repo: Repo, *variables: str) -> list[str]:
     argv = [gcl, "--list-json"]
     for variable in variables:
         argv += ["--variable", variable]
-    result = run(argv, cwd=repo.path, env={**repo.env, "GCL_IGNORE_PREDEFINED_VARS": PREDEFINED}, timeout=120)
+    result = run(
+        argv, cwd=repo.path, env={**repo.env, "GCL_IGNORE_PREDEFINED_VARS": PREDEFINED}, timeout=120
+    )
     assert result.returncode == 0, result.stdout
     listing = json.loads(result.stdout[result.stdout.index("[") :])
     return [job["name"] for job in listing if job["when"] != "never"]
@@ -67,7 +86,11 @@ MR = ("CI_PIPELINE_SOURCE=merge_request_event", "CI_MERGE_REQUEST_TARGET_BRANCH_
 
 
 def test_merge_request_whose_merge_into_main_breaks_the_build_fails_with_a_junit_report(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    gcl: str,
+    tmp_path: Path,
+    git_env: dict[str, str],
+    hook_repo: tuple[Path, str],
+    gatekit_venv: Path,
 ) -> None:
     repo = gitlab_project(tmp_path, git_env, hook_repo)
     break_by_merge(repo)
@@ -82,13 +105,19 @@ def test_merge_request_whose_merge_into_main_breaks_the_build_fails_with_a_junit
 
 
 def test_good_merge_request_passes(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    gcl: str,
+    tmp_path: Path,
+    git_env: dict[str, str],
+    hook_repo: tuple[Path, str],
+    gatekit_venv: Path,
 ) -> None:
     repo = gitlab_project(tmp_path, git_env, hook_repo)
     good_feature(repo)
     code, output = pipeline(gcl, repo, gatekit_venv, *MR)
     assert code == 0, output
-    junit = (repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml").read_text()
+    junit = (
+        repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml"
+    ).read_text()
     assert 'failures="0"' in junit
 
 

@@ -8,8 +8,20 @@ from pathlib import Path
 import pytest
 
 from gatekit.git import NULL_OID
-from gatekit.hook_runner import Step, hook_exit_code, parse_push_lines, pushed_commits, run_steps, steps_for
-from gatekit.precommit_hazard import find_hidden_changes, hazard_warning, patch_files, precommit_store_dir
+from gatekit.hook_runner import (
+    Step,
+    hook_exit_code,
+    parse_push_lines,
+    pushed_commits,
+    run_steps,
+    steps_for,
+)
+from gatekit.precommit_hazard import (
+    find_hidden_changes,
+    hazard_warning,
+    patch_files,
+    precommit_store_dir,
+)
 
 A, B = "a" * 40, "b" * 40
 
@@ -20,13 +32,19 @@ def test_pre_push_lines_name_every_pushed_commit_once_and_skip_deletions() -> No
         f"refs/heads/y {A} refs/heads/y {B}\n"
         f"(delete) {NULL_OID} refs/heads/gone {B}\n"
     ).encode()
-    assert [ref.remote_ref for ref in parse_push_lines(stdin)] == ["refs/heads/x", "refs/heads/y", "refs/heads/gone"]
+    assert [ref.remote_ref for ref in parse_push_lines(stdin)] == [
+        "refs/heads/x",
+        "refs/heads/y",
+        "refs/heads/gone",
+    ]
     assert pushed_commits(stdin, {}) == [A]
 
 
 def test_pre_commit_framework_variables_name_the_pushed_commit() -> None:
     assert pushed_commits(b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": B}) == [B]
-    assert pushed_commits(b"", {"PRE_COMMIT": "1"}) == ["HEAD"]  # pre-commit run --hook-stage pre-push
+    assert pushed_commits(b"", {"PRE_COMMIT": "1"}) == [
+        "HEAD"
+    ]  # pre-commit run --hook-stage pre-push
 
 
 def test_pre_push_checks_each_pushed_commit_at_the_pre_push_stage() -> None:
@@ -61,7 +79,9 @@ def test_unknown_hook_is_refused() -> None:
 
 def test_missing_commands_and_skipped_guards_do_not_run(capsys: pytest.CaptureFixture[str]) -> None:
     steps = [Step("protect", ("protect",)), Step("snapshot", ("snapshot",), blocking=False)]
-    results = run_steps(steps, available={"snapshot"}, env={**os.environ, "GATEKIT_SKIP": "snapshot"})
+    results = run_steps(
+        steps, available={"snapshot"}, env={**os.environ, "GATEKIT_SKIP": "snapshot"}
+    )
     assert [r.returncode for r in results] == [None, None]
     err = capsys.readouterr().err
     assert "no `protect` command" in err and "snapshot skipped (GATEKIT_SKIP)" in err
@@ -84,7 +104,10 @@ def test_a_non_blocking_failure_does_not_stop_the_hook() -> None:
 
 # -- the pre-commit stash hazard ---------------------------------------------------------------
 
-PATCH = b"diff --git a/src/lib.py b/src/lib.py\nindex 1..2 100644\n--- a/src/lib.py\n+++ b/src/lib.py\n@@ -1 +1 @@\n-a\n+b\n"
+PATCH = (
+    b"diff --git a/src/lib.py b/src/lib.py\nindex 1..2 100644\n"
+    b"--- a/src/lib.py\n+++ b/src/lib.py\n@@ -1 +1 @@\n-a\n+b\n"
+)
 
 
 def test_patch_written_by_our_parent_pre_commit_is_reported(tmp_path: Path) -> None:
@@ -105,7 +128,9 @@ def test_patch_written_by_our_parent_pre_commit_is_reported(tmp_path: Path) -> N
         ({"patch1700000000-4242": PATCH}, {"PRE_COMMIT": ""}, 4242),  # not under pre-commit
     ],
 )
-def test_no_hazard_without_a_patch_from_this_run(tmp_path: Path, files: dict[str, bytes], env_extra: dict[str, str], pid: int) -> None:
+def test_no_hazard_without_a_patch_from_this_run(
+    tmp_path: Path, files: dict[str, bytes], env_extra: dict[str, str], pid: int
+) -> None:
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     env = {"PRE_COMMIT": "1", "PRE_COMMIT_HOME": str(tmp_path), **env_extra}

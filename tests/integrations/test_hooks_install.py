@@ -14,7 +14,7 @@ from testing.samples import BASE_FILES, python_project
 from testing.state import capture_state
 
 HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
-OLD_HOOK = b"#!/bin/sh\necho the old hook ran >> \"$(git rev-parse --git-dir)/old-hook.log\"\n"
+OLD_HOOK = b'#!/bin/sh\necho the old hook ran >> "$(git rev-parse --git-dir)/old-hook.log"\n'
 
 
 @pytest.fixture
@@ -85,7 +85,9 @@ def test_hooks_never_touch_unstaged_changes_or_the_stash(project: Repo) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o755, 0o644])
-def test_existing_hook_is_chained_and_uninstall_restores_it_byte_for_byte(project: Repo, mode: int) -> None:
+def test_existing_hook_is_chained_and_uninstall_restores_it_byte_for_byte(
+    project: Repo, mode: int
+) -> None:
     hook = project.path / ".git" / "hooks" / "pre-commit"
     hook.write_bytes(OLD_HOOK)
     hook.chmod(mode)
@@ -121,7 +123,9 @@ def test_chained_hook_failure_blocks_the_commit(project: Repo) -> None:
     assert "refused by the old hook" in output
 
 
-def test_chained_symlink_hook_is_restored_as_the_same_symlink(project: Repo, tmp_path: Path) -> None:
+def test_chained_symlink_hook_is_restored_as_the_same_symlink(
+    project: Repo, tmp_path: Path
+) -> None:
     target = tmp_path / "shared hooks" / "pre-commit"
     target.parent.mkdir()
     target.write_bytes(OLD_HOOK)
@@ -182,7 +186,9 @@ def test_install_respects_core_hooks_path(project: Repo, hooks_path: str) -> Non
     assert code != 0 and "SyntaxError" in output
 
 
-def test_install_from_a_linked_worktree_puts_hooks_in_the_common_dir(project: Repo, tmp_path: Path) -> None:
+def test_install_from_a_linked_worktree_puts_hooks_in_the_common_dir(
+    project: Repo, tmp_path: Path
+) -> None:
     linked = project.worktree_add(tmp_path / "linked tree", "topic")
     result = linked.gatekit("install-hooks")
     assert result.returncode == 0, result.stderr
@@ -207,7 +213,11 @@ def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: P
     import subprocess
 
     push = subprocess.run(
-        ["git", "push", "-q", "origin", "topic"], cwd=project.path, env=project.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        ["git", "push", "-q", "origin", "topic"],
+        cwd=project.path,
+        env=project.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     output = push.stdout.decode()
     assert push.returncode != 0, output
@@ -216,7 +226,12 @@ def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: P
     project.write("src/broken.py", "def fine():\n    return 1\n")
     project.git("add", "-A")
     project.git("commit", "-q", "--no-verify", "-m", "fixed")
-    push = subprocess.run(["git", "push", "-q", "origin", "topic"], cwd=project.path, env=project.env, stderr=subprocess.PIPE)
+    push = subprocess.run(
+        ["git", "push", "-q", "origin", "topic"],
+        cwd=project.path,
+        env=project.env,
+        stderr=subprocess.PIPE,
+    )
     assert push.returncode == 0, push.stderr.decode()
 
 
@@ -230,7 +245,9 @@ def test_gatekit_skip_skips_the_named_guard(project: Repo) -> None:
     assert "check skipped (GATEKIT_SKIP)" in output
 
 
-def test_install_hooks_outside_a_repository_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
+def test_install_hooks_outside_a_repository_is_a_usage_error(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
     outside = tmp_path / "not a repo"
     outside.mkdir()
     result = Repo(outside, git_env).gatekit("install-hooks")

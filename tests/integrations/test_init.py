@@ -12,7 +12,9 @@ from testing.repo import Repo
 
 
 def test_init_writes_config_precommit_and_detected_gitlab_include(make_repo) -> None:  # type: ignore[no-untyped-def]
-    repo: Repo = make_repo("proj", {"go.mod": "module example.com/x\n", "main.go": "package main\n"})
+    repo: Repo = make_repo(
+        "proj", {"go.mod": "module example.com/x\n", "main.go": "package main\n"}
+    )
     repo.git("remote", "add", "origin", "git@gitlab.example.com:group/x.git")
     result = repo.gatekit("init")
     assert result.returncode == 0, result.stderr
@@ -45,7 +47,11 @@ def test_init_never_overwrites_and_prints_the_snippet_instead(repo: Repo, existi
     assert result.returncode == 0, result.stderr
     assert repo.read(existing) == original
     assert f"{existing}: exists, not changed; add this" in result.stdout
-    snippet_marker = {".pre-commit-config.yaml": "id: gatekit-check", ".gitlab-ci.yml": "ci-templates/gitlab/gatekit.yml", "gatekit.toml": "target = \"main\""}
+    snippet_marker = {
+        ".pre-commit-config.yaml": "id: gatekit-check",
+        ".gitlab-ci.yml": "ci-templates/gitlab/gatekit.yml",
+        "gatekit.toml": 'target = "main"',
+    }
     assert snippet_marker[existing] in result.stdout
 
 
@@ -89,7 +95,9 @@ def test_init_bad_ci_choice_is_a_usage_error(repo: Repo) -> None:
 
 
 def test_init_pins_the_requested_hook_repo_and_rev(repo: Repo, tmp_path: Path) -> None:
-    result = repo.gatekit("init", "--ci", "none", "--hook-repo", str(tmp_path / "fork"), "--rev", "abc123")
+    result = repo.gatekit(
+        "init", "--ci", "none", "--hook-repo", str(tmp_path / "fork"), "--rev", "abc123"
+    )
     assert result.returncode == 0, result.stderr
     entry = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())["repos"][0]
     assert entry["repo"] == str(tmp_path / "fork") and entry["rev"] == "abc123"

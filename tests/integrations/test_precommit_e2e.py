@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def sample(tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], precommit_home: Path) -> Repo:
+def sample(
+    tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], precommit_home: Path
+) -> Repo:
     """A project using gatekit's hooks through pre-commit, installed for every stage it needs."""
     pre_commit = require_client("pre-commit")
     repo = python_project(tmp_path / "sample", git_env)
@@ -26,11 +28,17 @@ def sample(tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str],
         hook_ids.append("gatekit-protect")
     path, commit = hook_repo
     hooks = "".join(f"      - id: {hook_id}\n" for hook_id in hook_ids)
-    repo.write(".pre-commit-config.yaml", f"repos:\n  - repo: {path}\n    rev: {commit}\n    hooks:\n{hooks}")
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {path}\n    rev: {commit}\n    hooks:\n{hooks}",
+    )
     repo.git("add", "-A")
     repo.git("commit", "-q", "--no-verify", "-m", "use gatekit through pre-commit")
     result = subprocess.run(
-        [pre_commit, "install", "-t", "pre-commit", "-t", "pre-push"], cwd=repo.path, env=repo.env, capture_output=True
+        [pre_commit, "install", "-t", "pre-commit", "-t", "pre-push"],
+        cwd=repo.path,
+        env=repo.env,
+        capture_output=True,
     )
     assert result.returncode == 0, result.stderr.decode()
     repo.git("checkout", "-q", "-b", "topic")
@@ -38,7 +46,14 @@ def sample(tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str],
 
 
 def git_out(repo: Repo, *args: str) -> tuple[int, str]:
-    result = subprocess.run(["git", *args], cwd=repo.path, env=repo.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    result = subprocess.run(
+        ["git", *args],
+        cwd=repo.path,
+        env=repo.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=600,
+    )
     return result.returncode, result.stdout.decode("utf-8", "replace")
 
 

@@ -7,7 +7,6 @@ import shlex
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from gatekit import initialize
@@ -23,7 +22,9 @@ CALLER = REPO_ROOT / "ci-templates" / "github" / "caller.yml"
 GUARD_COMMANDS = {"check", "protect", "verify-push", "clobber", "snapshot", "overlap"}
 
 
-def schema_check(schema: str, *files: Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+def schema_check(
+    schema: str, *files: Path, cwd: Path = REPO_ROOT
+) -> subprocess.CompletedProcess[str]:
     tool = require_client("check-jsonschema")
     return run([tool, "--builtin-schema", schema, *map(str, files)], cwd=cwd, env=None)  # type: ignore[arg-type]
 
@@ -32,7 +33,9 @@ def schema_check(schema: str, *files: Path, cwd: Path = REPO_ROOT) -> subprocess
 
 
 def test_manifest_passes_pre_commit_validation() -> None:
-    result = run([require_client("pre-commit"), "validate-manifest", str(MANIFEST)], cwd=REPO_ROOT, env=None)  # type: ignore[arg-type]
+    result = run(
+        [require_client("pre-commit"), "validate-manifest", str(MANIFEST)], cwd=REPO_ROOT, env=None
+    )  # type: ignore[arg-type]
     assert result.returncode == 0, result.stdout
 
 
@@ -50,7 +53,11 @@ def test_manifest_has_one_hook_per_guard_with_the_right_stage() -> None:
     assert {hook_id: hooks[hook_id]["stages"] for hook_id in expected} == expected
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["pass_filenames"] is False and hook["always_run"] is True and hook["require_serial"] is True
+        assert (
+            hook["pass_filenames"] is False
+            and hook["always_run"] is True
+            and hook["require_serial"] is True
+        )
         assert hook["minimum_pre_commit_version"] == "3.2.0"  # stage names = git hook names
 
 
@@ -60,7 +67,9 @@ def test_manifest_entries_name_real_guards() -> None:
         assert argv[0] == "gatekit"
         if argv[1] == "hook":
             git_hook, guard = argv[2], argv[argv.index("--only") + 1]
-            steps = steps_for(git_hook, b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": "0" * 39 + "1"})
+            steps = steps_for(
+                git_hook, b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": "0" * 39 + "1"}
+            )
             assert guard in [step.name for step in steps], hook["id"]
         else:
             assert argv[1] in GUARD_COMMANDS, hook["id"]
@@ -91,7 +100,10 @@ def test_gitlab_template_publishes_junit_and_code_quality_and_keeps_history() ->
     _, body = gitlab_documents()
     job = body[".gatekit"]
     assert job["variables"]["GIT_DEPTH"] == "0"
-    assert job["artifacts"]["reports"] == {"junit": "gatekit-junit.xml", "codequality": "gatekit-codequality.json"}
+    assert job["artifacts"]["reports"] == {
+        "junit": "gatekit-junit.xml",
+        "codequality": "gatekit-codequality.json",
+    }
     assert set(job["artifacts"]["paths"]) == {"gatekit-junit.xml", "gatekit-codequality.json"}
     assert job["artifacts"]["when"] == "always"
     assert job["cache"]["paths"] == [".cache/pip"]
@@ -119,7 +131,9 @@ def test_composite_action_passes_the_action_schema() -> None:
     assert result.returncode == 0, result.stdout
 
 
-def test_actionlint_accepts_the_reusable_workflow_and_a_local_caller(tmp_path: Path, git_env: dict[str, str]) -> None:
+def test_actionlint_accepts_the_reusable_workflow_and_a_local_caller(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
     actionlint = require_client("actionlint")
     shellcheck = require_client("shellcheck")
     workflows = tmp_path / "repo" / ".github" / "workflows"
@@ -127,14 +141,28 @@ def test_actionlint_accepts_the_reusable_workflow_and_a_local_caller(tmp_path: P
     (workflows / "gatekit.yml").write_text(WORKFLOW.read_text())
     # A caller of the reusable workflow in the same repository, so actionlint checks its `with:`.
     (workflows / "caller.yml").write_text(
-        CALLER.read_text().replace("gatekit-dev/gatekit/.github/workflows/gatekit.yml@v0.1.0", "./.github/workflows/gatekit.yml")
+        CALLER.read_text().replace(
+            "gatekit-dev/gatekit/.github/workflows/gatekit.yml@v0.1.0",
+            "./.github/workflows/gatekit.yml",
+        )
     )
     subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", env=git_env, check=True)
-    result = run([actionlint, f"-shellcheck={shellcheck}", ".github/workflows/gatekit.yml", ".github/workflows/caller.yml"], cwd=tmp_path / "repo", env=git_env)
+    result = run(
+        [
+            actionlint,
+            f"-shellcheck={shellcheck}",
+            ".github/workflows/gatekit.yml",
+            ".github/workflows/caller.yml",
+        ],
+        cwd=tmp_path / "repo",
+        env=git_env,
+    )
     assert result.returncode == 0, result.stdout
 
 
-def test_actionlint_rejects_a_caller_passing_an_unknown_input(tmp_path: Path, git_env: dict[str, str]) -> None:
+def test_actionlint_rejects_a_caller_passing_an_unknown_input(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
     """Proves the previous test would notice a wrong `with:` key."""
     actionlint = require_client("actionlint")
     workflows = tmp_path / "repo" / ".github" / "workflows"
@@ -142,11 +170,18 @@ def test_actionlint_rejects_a_caller_passing_an_unknown_input(tmp_path: Path, gi
     (workflows / "gatekit.yml").write_text(WORKFLOW.read_text())
     (workflows / "caller.yml").write_text(
         CALLER.read_text()
-        .replace("gatekit-dev/gatekit/.github/workflows/gatekit.yml@v0.1.0", "./.github/workflows/gatekit.yml")
+        .replace(
+            "gatekit-dev/gatekit/.github/workflows/gatekit.yml@v0.1.0",
+            "./.github/workflows/gatekit.yml",
+        )
         .replace("pip-spec:", "pip_spec:")
     )
     subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", env=git_env, check=True)
-    result = run([actionlint, "-shellcheck=", ".github/workflows/caller.yml"], cwd=tmp_path / "repo", env=git_env)
+    result = run(
+        [actionlint, "-shellcheck=", ".github/workflows/caller.yml"],
+        cwd=tmp_path / "repo",
+        env=git_env,
+    )
     assert result.returncode == 1 and "pip_spec" in result.stdout
 
 
@@ -172,7 +207,9 @@ def test_shellcheck_accepts_the_hooks_and_the_composite_run_steps(tmp_path: Path
         if "run" in step:
             script = tmp_path / f"action-step-{index}.sh"
             # ${{ }} expressions are substituted before the shell runs; stand in a word for each.
-            script.write_text("#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"]))
+            script.write_text(
+                "#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"])
+            )
             scripts.append(script)
     result = run([shellcheck, *map(str, scripts)], cwd=REPO_ROOT, env=None)  # type: ignore[arg-type]
     assert result.returncode == 0, result.stdout
