@@ -20,11 +20,12 @@ else
     fi
 fi
 
-# GATEKIT_PYTHON wins, then the interpreter that installed this hook, then gatekit on PATH.
+# GATEKIT_PYTHON wins, then the interpreter that installed this hook (while it exists; no
+# import probe, which would cost a Python start per commit), then gatekit on PATH.
 run_gatekit() {
     if [ -n "${GATEKIT_PYTHON:-}" ]; then
         "$GATEKIT_PYTHON" -m gatekit "$@"
-    elif [ -n "$gatekit_python" ] && "$gatekit_python" -c 'import gatekit' >/dev/null 2>&1; then
+    elif [ -n "$gatekit_python" ] && [ -x "$gatekit_python" ]; then
         "$gatekit_python" -m gatekit "$@"
     elif command -v gatekit >/dev/null 2>&1; then
         gatekit "$@"
