@@ -107,15 +107,14 @@ def run_steps(
     """
     env = dict(env if env is not None else os.environ)
     skip = skipped(env)
+    missing = [step.argv[0] for step in steps if step.argv[0] not in available]
+    if missing:
+        _note(f"gatekit: skipped, not in this gatekit version: {', '.join(dict.fromkeys(missing))}")
     results: list[StepResult] = []
     for step in steps:
-        command = step.argv[0]
-        if step.name in skip:
-            _note(f"gatekit: {step.name} skipped ({SKIP_VAR})")
-            results.append(StepResult(step, None))
-            continue
-        if command not in available:
-            _note(f"gatekit: {step.name} skipped: this gatekit has no `{command}` command")
+        if step.name in skip or step.argv[0] not in available:
+            if step.name in skip:
+                _note(f"gatekit: {step.name} skipped ({SKIP_VAR})")
             results.append(StepResult(step, None))
             continue
         code = subprocess.run(
