@@ -134,7 +134,9 @@ def resolve_subject(root: Path, request: CheckRequest) -> Subject:
     return subjects.rev_subject(root, request.rev)
 
 
-def run_check(app: App, request: CheckRequest, listener: Listener, cache: VerdictCache | None = None) -> CheckOutcome:
+def run_check(
+    app: App, request: CheckRequest, listener: Listener, cache: VerdictCache | None = None
+) -> CheckOutcome:
     """Verify one subject with the configured (or detected) gates."""
     started = time.monotonic()
     config = app.config
@@ -155,11 +157,23 @@ def run_check(app: App, request: CheckRequest, listener: Listener, cache: Verdic
                 results = [r for r in cached if r is not None]
                 for result in results:
                     listener.gate_finished(result)
-                return _finish(listener, CheckOutcome(subject, results, time.monotonic() - started, None, config.source))
+                return _finish(
+                    listener, CheckOutcome(subject, results, time.monotonic() - started, None, config.source)
+                )
         with acquire_sandbox(app.repo, config.sandbox.slots, listener.notice) as sandbox:
             assert subject.commit is not None
             workdir = sandbox.checkout(subject.tree, subject.commit, fresh=request.fresh)
-            return _run_in(app, config, request, subject, workdir, f"in sandbox slot {sandbox.slot}", listener, cache, started)
+            return _run_in(
+                app,
+                config,
+                request,
+                subject,
+                workdir,
+                f"in sandbox slot {sandbox.slot}",
+                listener,
+                cache,
+                started,
+            )
 
 
 def _run_in(
@@ -190,10 +204,14 @@ def _run_in(
         results.append(result)
         if fail_fast and not result.ok:
             break
-    return _finish(listener, CheckOutcome(subject, results, time.monotonic() - started, plan.affected, config.source))
+    return _finish(
+        listener, CheckOutcome(subject, results, time.monotonic() - started, plan.affected, config.source)
+    )
 
 
-def plan_gates(app: App, config: Config, request: CheckRequest, subject: Subject, workdir: Path, where: str) -> CheckPlan:
+def plan_gates(
+    app: App, config: Config, request: CheckRequest, subject: Subject, workdir: Path, where: str
+) -> CheckPlan:
     """Which gates run: configured ones, else those detected in the subject; scoped in affected mode."""
     reasons: list[str] = []
     affected: dict[str, Any] | None = None
@@ -211,12 +229,21 @@ def plan_gates(app: App, config: Config, request: CheckRequest, subject: Subject
             gates = list(plan.gates)
             reasons.extend(f"affected mode: {r}" for r in plan.reasons)
             affected = {"whole": plan.whole, "packages": list(plan.packages), "reasons": list(plan.reasons)}
+            if not gates and not plan.whole:  # nothing changed since the merge base
+                return CheckPlan(subject, [], where, reasons, affected)
         else:
             gates = detect_gates(workdir)
         if not gates:
-            raise UsageError(NO_GATES_HELP.format(where=workdir if subject.tree is None else f"{subject.description}").rstrip())
+            raise UsageError(
+                NO_GATES_HELP.format(
+                    where=workdir if subject.tree is None else f"{subject.description}"
+                ).rstrip()
+            )
         gates = [g for g in gates if g.runs_at(request.stage)]
-        reasons.append("no gates configured; using the detected toolchains: " + ", ".join(sorted({g.origin for g in gates})))
+        reasons.append(
+            "no gates configured; using the detected toolchains: "
+            + ", ".join(sorted({g.origin for g in gates}))
+        )
     gates = _select(gates, request.only)
     return CheckPlan(subject, gates, where, reasons, affected)
 
@@ -231,7 +258,9 @@ def _select(gates: Sequence[Gate], only: Sequence[str]) -> list[Gate]:
     names = {g.name for g in gates}
     unknown = [n for n in only if n not in names]
     if unknown:
-        raise UsageError(f"no gate named {', '.join(map(repr, unknown))}; gates are: {', '.join(sorted(names)) or 'none'}")
+        raise UsageError(
+            f"no gate named {', '.join(map(repr, unknown))}; gates are: {', '.join(sorted(names)) or 'none'}"
+        )
     return [g for g in gates if g.name in only]
 
 
@@ -244,13 +273,17 @@ def _changed_since_base(app: App, config: Config, request: CheckRequest, subject
     head = subject.commit or git.head_commit(root)
     merge_base = git.merge_base(root, base_commit, head) if head else None
     if merge_base is None:
-        raise UsageError(f"{subject.description} has no merge base with {base_name!r}; fetch more history or pass --base")
+        raise UsageError(
+            f"{subject.description} has no merge base with {base_name!r}; fetch more history or pass --base"
+        )
     if subject.tree is None:
         return git.worktree_changed_paths(root, merge_base)
     return git.changed_paths(root, merge_base, subject.tree)
 
 
-def _conflict_outcome(conflict: MergeConflict, request: CheckRequest, listener: Listener, started: float, config: Config) -> CheckOutcome:
+def _conflict_outcome(
+    conflict: MergeConflict, request: CheckRequest, listener: Listener, started: float, config: Config
+) -> CheckOutcome:
     gate = Gate(name="merge", run=("git", "merge-tree"), origin="gatekit")
     subject = Subject(MERGE, None, None, f"{request.rev} merged into {conflict.target}")
     result = GateResult(gate, FAILED, 0.0, 1, conflict.message, b"")

@@ -49,7 +49,11 @@ def _stages(value: Any, key_path: str, source: str) -> tuple[str, ...]:
         raise ConfigError(source, key_path, f"expected a list of stage names, got {_describe(value)}")
     for item in value:
         if item not in STAGES:
-            raise ConfigError(source, key_path, f"unknown stage {item!r}{_nearest(item, STAGES)}; stages are {', '.join(STAGES)}")
+            raise ConfigError(
+                source,
+                key_path,
+                f"unknown stage {item!r}{_nearest(item, STAGES)}; stages are {', '.join(STAGES)}",
+            )
     return tuple(value)
 
 
@@ -156,7 +160,9 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         table, prefix = document, ""
     config = parse_config(table, source=str(path), prefix=prefix)
     shown = _shown_path(path, root)
-    return dataclasses.replace(config, gates=tuple(dataclasses.replace(g, origin=shown) for g in config.gates))
+    return dataclasses.replace(
+        config, gates=tuple(dataclasses.replace(g, origin=shown) for g in config.gates)
+    )
 
 
 def _shown_path(path: Path, root: Path) -> str:
@@ -174,20 +180,30 @@ def parse_config(table: Any, *, source: str, prefix: str = "") -> Config:
     names: set[str] = set()
     for index, gate in enumerate(config.gates):
         if gate.name in names:
-            raise ConfigError(source, _join(prefix, f"gates[{index}].name"), f"duplicate gate name {gate.name!r}")
+            raise ConfigError(
+                source, _join(prefix, f"gates[{index}].name"), f"duplicate gate name {gate.name!r}"
+            )
         names.add(gate.name)
         if gate.timeout is not None and gate.timeout <= 0:
-            raise ConfigError(source, _join(prefix, f"gates[{index}].timeout"), "expected a positive number of seconds")
-    # A shell gate is one script string; a list given with shell = true is joined back into one.
+            raise ConfigError(
+                source, _join(prefix, f"gates[{index}].timeout"), "expected a positive number of seconds"
+            )
     gates = tuple(
-        dataclasses.replace(gate, origin=source, run=(shlex.join(gate.run),) if gate.shell else gate.run)
-        for gate in config.gates
+        dataclasses.replace(
+            gate, origin=source, run=_shell_script(table["gates"][i]["run"]) if gate.shell else gate.run
+        )
+        for i, gate in enumerate(config.gates)
     )
     if config.heartbeat <= 0:
         raise ConfigError(source, _join(prefix, "heartbeat"), "expected a positive number of seconds")
     if config.sandbox.slots < 1:
         raise ConfigError(source, _join(prefix, "sandbox.slots"), "expected at least 1")
     return dataclasses.replace(config, gates=gates, source=source)
+
+
+def _shell_script(raw: str | list[str]) -> tuple[str, ...]:
+    """A shell gate runs one script: a string as written, a list joined with shell quoting."""
+    return (raw,) if isinstance(raw, str) else (shlex.join(raw),)
 
 
 # -- the generic table -> dataclass walker ----------------------------------------------------
@@ -222,7 +238,9 @@ def _build(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
             continue
         convert = spec.metadata.get("convert")
         value = table[name]
-        values[name] = convert(value, key_path, source) if convert else _convert(hints[name], value, key_path, source)
+        values[name] = (
+            convert(value, key_path, source) if convert else _convert(hints[name], value, key_path, source)
+        )
     return cls(**values)
 
 
@@ -235,7 +253,7 @@ def _convert(hint: Any, value: Any, key_path: str, source: str) -> Any:
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise ConfigError(source, key_path, f"expected a table, got {_describe(value)}")
-        return _build(hint, value, key_path, source)
+        return _build(typing.cast(type, hint), value, key_path, source)
     if origin is tuple:
         item_type = args[0]
         if not isinstance(value, list):
@@ -268,7 +286,14 @@ def _convert(hint: Any, value: Any, key_path: str, source: str) -> Any:
 
 
 def _describe(value: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"}
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }
     kind = names.get(type(value), type(value).__name__)
     shown = repr(value)
     return f"{kind} ({shown[:40]})" if not isinstance(value, (dict, list)) else kind

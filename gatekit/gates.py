@@ -102,7 +102,10 @@ def run_gate(gate: Gate, workdir: Path, listener: GateListener, *, heartbeat: fl
     listener.gate_started(gate)
     started = time.monotonic()
     if not cwd.is_dir():
-        return _finish(listener, GateResult(gate, ERROR, message=f"working directory {gate.cwd!r} does not exist in the subject"))
+        return _finish(
+            listener,
+            GateResult(gate, ERROR, message=f"working directory {gate.cwd!r} does not exist in the subject"),
+        )
     try:
         proc = subprocess.Popen(
             gate_argv(gate),
@@ -116,10 +119,16 @@ def run_gate(gate: Gate, workdir: Path, listener: GateListener, *, heartbeat: fl
     except FileNotFoundError:
         return _finish(
             listener,
-            GateResult(gate, ERROR, message=f"`{gate_argv(gate)[0]}` was not found on PATH: install it, or configure the gate's `run`"),
+            GateResult(
+                gate,
+                ERROR,
+                message=f"`{gate_argv(gate)[0]}` was not found on PATH: install it, or configure the gate's `run`",
+            ),
         )
     except PermissionError as exc:
-        return _finish(listener, GateResult(gate, ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}"))
+        return _finish(
+            listener, GateResult(gate, ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}")
+        )
     assert proc.stdout is not None
     output = _Output(gate, listener)
     reader = threading.Thread(target=output.pump, args=(proc.stdout.fileno(),), daemon=True)
@@ -137,15 +146,31 @@ def run_gate(gate: Gate, workdir: Path, listener: GateListener, *, heartbeat: fl
     proc.stdout.close()
     duration = time.monotonic() - started
     if timed_out:
-        result = GateResult(gate, TIMED_OUT, duration, proc.returncode, f"timed out after {gate.timeout:g}s; its process group was killed", output.tail_bytes())
+        result = GateResult(
+            gate,
+            TIMED_OUT,
+            duration,
+            proc.returncode,
+            f"timed out after {gate.timeout:g}s; its process group was killed",
+            output.tail_bytes(),
+        )
     elif proc.returncode == 0:
         result = GateResult(gate, PASSED, duration, 0, "", output.tail_bytes())
     else:
-        result = GateResult(gate, FAILED, duration, proc.returncode, _exit_message(proc.returncode), output.tail_bytes())
+        result = GateResult(
+            gate, FAILED, duration, proc.returncode, _exit_message(proc.returncode), output.tail_bytes()
+        )
     return _finish(listener, result)
 
 
-def _wait(proc: subprocess.Popen[bytes], gate: Gate, listener: GateListener, output: _Output, started: float, heartbeat: float) -> bool:
+def _wait(
+    proc: subprocess.Popen[bytes],
+    gate: Gate,
+    listener: GateListener,
+    output: _Output,
+    started: float,
+    heartbeat: float,
+) -> bool:
     """Wait for the gate; emit heartbeats; return True when it was killed for its timeout."""
     deadline = started + gate.timeout if gate.timeout else None
     last_beat = started

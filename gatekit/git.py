@@ -258,7 +258,9 @@ def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
         check=False,
     )
     if result.returncode not in (0, 1):
-        raise CommandError(("git", "merge-tree", "--write-tree", ours, theirs), result.returncode, result.stderr)
+        raise CommandError(
+            ("git", "merge-tree", "--write-tree", ours, theirs), result.returncode, result.stderr
+        )
     parts = zsplit(result.stdout)
     tree, conflicts = parts[0], parts[1:]
     return MergeResult(tree, tuple(dict.fromkeys(conflicts)))

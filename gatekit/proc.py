@@ -34,8 +34,7 @@ def run_captured(
             cwd=cwd,
             env=dict(env) if env is not None else None,
             input=input,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             stdin=None if input is not None else subprocess.DEVNULL,
             timeout=timeout,
         )

@@ -45,7 +45,9 @@ def staged_subject(root: Path) -> Subject:
 def rev_subject(root: Path, rev: str) -> Subject:
     commit = git.resolve_commit(root, rev)
     parents = git.commit_parents(root, commit)
-    return Subject(REV, git.tree_of(root, commit), commit, f"{rev} ({commit[:12]})", parents[0] if parents else None)
+    return Subject(
+        REV, git.tree_of(root, commit), commit, f"{rev} ({commit[:12]})", parents[0] if parents else None
+    )
 
 
 def resolve_target(root: Path, target: str) -> str:
@@ -67,7 +69,9 @@ def merge_subject(root: Path, rev: str, target: str) -> Subject:
         tree = git.tree_of(root, target_commit)
         return Subject(MERGE, tree, target_commit, f"{description} (already contained)", target_commit)
     if git.is_ancestor(root, target_commit, commit):
-        return Subject(MERGE, git.tree_of(root, commit), commit, f"{description} (fast-forward)", target_commit)
+        return Subject(
+            MERGE, git.tree_of(root, commit), commit, f"{description} (fast-forward)", target_commit
+        )
     result = git.merge_tree(root, target_commit, commit)
     if not result.clean:
         raise MergeConflict(rev, target, result.conflicts)

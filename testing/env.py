@@ -37,6 +37,6 @@ def hermetic_env(home: Path) -> dict[str, str]:
     env.setdefault("CARGO_HOME", os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")))
     env.setdefault("RUSTUP_HOME", os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")))
     (home / ".gitconfig").write_text(
-        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n[protocol \"file\"]\n\tallow = always\n"
+        '[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n[protocol "file"]\n\tallow = always\n'
     )
     return env

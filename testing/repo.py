@@ -26,8 +26,7 @@ class Repo:
             cwd=cwd or self.path,
             env=self.env,
             input=input,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
         )
         if check and result.returncode != 0:
             raise AssertionError(
@@ -84,7 +83,9 @@ class Repo:
         timeout: float = 600,
     ) -> subprocess.CompletedProcess[str]:
         """Run gatekit as a real process (python -m gatekit) in this repository."""
-        return run_gatekit(args, cwd=cwd or self.path, env={**self.env, **(env or {})}, input=input, timeout=timeout)
+        return run_gatekit(
+            args, cwd=cwd or self.path, env={**self.env, **(env or {})}, input=input, timeout=timeout
+        )
 
 
 def run_gatekit(
@@ -102,8 +103,7 @@ def run_gatekit(
         cwd=cwd,
         env=full_env,
         input=input,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         timeout=timeout,
     )
     return subprocess.CompletedProcess(

@@ -18,21 +18,53 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 
 
 @click.command()
-@click.option("--staged", "subject", flag_value="staged", help="Verify the index (default inside a commit hook).")
+@click.option(
+    "--staged", "subject", flag_value="staged", help="Verify the index (default inside a commit hook)."
+)
 @click.option("--rev", default=None, metavar="REV", help="Verify this commit (default HEAD).")
-@click.option("--merge-into", metavar="BRANCH", default=None, help="Verify the result of merging REV into BRANCH.")
-@click.option("--worktree", "subject", flag_value="worktree", help="Verify the working tree in place (fast local loop).")
-@click.option("--stage", type=click.Choice(STAGES), default=None, help="Run only the gates configured for this stage.")
-@click.option("--affected", is_flag=True, help="Only the changed packages and everything that depends on them.")
-@click.option("--base", metavar="REF", default=None, help="With --affected: compare with the merge base of REF (default: the target branch).")
+@click.option(
+    "--merge-into", metavar="BRANCH", default=None, help="Verify the result of merging REV into BRANCH."
+)
+@click.option(
+    "--worktree", "subject", flag_value="worktree", help="Verify the working tree in place (fast local loop)."
+)
+@click.option(
+    "--stage", type=click.Choice(STAGES), default=None, help="Run only the gates configured for this stage."
+)
+@click.option(
+    "--affected", is_flag=True, help="Only the changed packages and everything that depends on them."
+)
+@click.option(
+    "--base",
+    metavar="REF",
+    default=None,
+    help="With --affected: compare with the merge base of REF (default: the target branch).",
+)
 @click.option("--gate", "only", multiple=True, metavar="NAME", help="Run only this gate (repeatable).")
 @click.option("--fail-fast/--no-fail-fast", default=None, help="Stop at the first gate that does not pass.")
-@click.option("--heartbeat", type=float, default=None, callback=_positive, metavar="SECONDS", help="Heartbeat interval during silent gates (default 30).")
+@click.option(
+    "--heartbeat",
+    type=float,
+    default=None,
+    callback=_positive,
+    metavar="SECONDS",
+    help="Heartbeat interval during silent gates (default 30).",
+)
 @click.option("--fresh", is_flag=True, help="Delete the sandbox's untracked build outputs first.")
 @click.option("--no-cache", is_flag=True, help="Run every gate even if this tree already passed it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a JUnit XML report here.")
-@click.option("--codequality", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a GitLab Code Quality report here.")
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a JUnit XML report here.",
+)
+@click.option(
+    "--codequality",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a GitLab Code Quality report here.",
+)
 @click.pass_obj
 def check(
     app: App,
@@ -79,7 +111,9 @@ def check(
     click.get_current_context().exit(outcome.exit_code)
 
 
-def _subject_kind(subject: str | None, rev: str | None, merge_into: str | None, stage: str | None, default: object) -> str:
+def _subject_kind(
+    subject: str | None, rev: str | None, merge_into: str | None, stage: str | None, default: object
+) -> str:
     if subject is not None and (rev is not None or merge_into is not None):
         raise click.UsageError(f"--{subject} cannot be combined with --rev or --merge-into")
     if merge_into is not None:
@@ -90,7 +124,7 @@ def _subject_kind(subject: str | None, rev: str | None, merge_into: str | None, 
         return "rev"
     if stage == "pre-commit":
         return "staged"
-    return default()  # type: ignore[operator,no-any-return]
+    return default()  # type: ignore[operator]
 
 
 def _reporter(app: App, fmt: str):  # type: ignore[no-untyped-def]
@@ -110,7 +144,7 @@ def _reporter(app: App, fmt: str):  # type: ignore[no-untyped-def]
 def _cache(app: App):  # type: ignore[no-untyped-def]
     """The git-notes verdict cache, once verdicts.py exists (issue 4)."""
     try:
-        from gatekit.verdicts import NotesVerdictCache  # type: ignore[import-not-found]
+        from gatekit.verdicts import NotesVerdictCache
     except ImportError:
         return None
     return NotesVerdictCache(app.repo)
@@ -133,13 +167,22 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
         source = "detected in the working tree"
     if fmt == "json":
         rows = [
-            {"name": g.name, "command": g.display_command, "cwd": g.cwd, "timeout": g.timeout, "stages": list(g.stages), "origin": g.origin}
+            {
+                "name": g.name,
+                "command": g.display_command,
+                "cwd": g.cwd,
+                "timeout": g.timeout,
+                "stages": list(g.stages),
+                "origin": g.origin,
+            }
             for g in resolved
         ]
         click.echo(json.dumps({"source": source, "gates": rows}, indent=2))
         return
     if not resolved:
-        raise click.UsageError("no gates: none configured and no toolchain detected (see `gatekit check --help`)")
+        raise click.UsageError(
+            "no gates: none configured and no toolchain detected (see `gatekit check --help`)"
+        )
     width = max(len(g.name) for g in resolved)
     for g in resolved:
         extra = f"  [in {g.cwd}]" if g.cwd not in (".", "") else ""

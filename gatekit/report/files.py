@@ -39,7 +39,10 @@ def write_junit(outcome: CheckOutcome, path: Path) -> None:
             stdout=tail_lines(result.output_text, JUNIT_TAIL_LINES),
         )
         if result.status in ("failed", "timed out"):
-            case.add_failure_info(message=f"{result.status}: {result.message}", output=tail_lines(result.output_text, JUNIT_TAIL_LINES))
+            case.add_failure_info(
+                message=f"{result.status}: {result.message}",
+                output=tail_lines(result.output_text, JUNIT_TAIL_LINES),
+            )
         elif result.status == "error":
             case.add_error_info(message=result.message)
         elif result.status == "skipped":

@@ -52,9 +52,19 @@ def markdown_summary(outcome: CheckOutcome) -> str:
     icon = {True: "✅", False: "❌"}
     rows = ["| gate | result | duration |", "|---|---|---|"]
     for r in outcome.results:
-        rows.append(f"| `{r.gate.name}` | {icon[r.ok]} {r.status}{' (cached)' if r.cached else ''} | {format_duration(r.duration)} |")
+        rows.append(
+            f"| `{r.gate.name}` | {icon[r.ok]} {r.status}{' (cached)' if r.cached else ''} | {format_duration(r.duration)} |"
+        )
     parts = [f"### gatekit: {outcome.headline}", "", f"Subject: {outcome.subject.description}", "", *rows, ""]
     for r in outcome.results:
         if not r.ok:
-            parts += [f"<details><summary>{r.gate.name}: {r.message}</summary>", "", "```", tail_lines(r.output_text, SUMMARY_TAIL_LINES), "```", "</details>", ""]
+            parts += [
+                f"<details><summary>{r.gate.name}: {r.message}</summary>",
+                "",
+                "```",
+                tail_lines(r.output_text, SUMMARY_TAIL_LINES),
+                "```",
+                "</details>",
+                "",
+            ]
     return "\n".join(parts) + "\n"

@@ -9,7 +9,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gatekit.config import Gate
 from gatekit.gates import GateResult
 from gatekit.report.text import TextReporter
 
@@ -43,7 +42,12 @@ def outcome_json(outcome: CheckOutcome) -> dict[str, Any]:
         "passed": outcome.passed,
         "exit_code": outcome.exit_code,
         "headline": outcome.headline,
-        "subject": {"kind": subject.kind, "tree": subject.tree, "commit": subject.commit, "description": subject.description},
+        "subject": {
+            "kind": subject.kind,
+            "tree": subject.tree,
+            "commit": subject.commit,
+            "description": subject.description,
+        },
         "affected": outcome.affected,
         "duration": round(outcome.duration, 3),
         "gates": [result_json(r) for r in outcome.results],

@@ -27,7 +27,9 @@ def format_duration(seconds: float) -> str:
 class TextReporter:
     """Streams to `out` (gate output and results) and `err` (notices)."""
 
-    def __init__(self, out: BinaryIO | None = None, err: TextIO | None = None, *, color: bool = False) -> None:
+    def __init__(
+        self, out: BinaryIO | None = None, err: TextIO | None = None, *, color: bool = False
+    ) -> None:
         self.out = out or sys.stdout.buffer
         self.err = err or sys.stderr
         self.color = color
@@ -68,14 +70,18 @@ class TextReporter:
         self._at_line_start = chunk.endswith(b"\n")
 
     def heartbeat(self, gate: Gate, elapsed: float, silent_for: float) -> None:
-        self.line(f"{gate.name} still running: {format_duration(elapsed)}, last output {format_duration(silent_for)} ago")
+        self.line(
+            f"{gate.name} still running: {format_duration(elapsed)}, last output {format_duration(silent_for)} ago"
+        )
 
     def gate_finished(self, result: GateResult) -> None:
         status = self.paint(result.status, _COLORS.get(result.status, "0"))
         detail = f": {result.message}" if result.message else ""
         cached = " (verdict cached)" if result.cached else ""
         flaky = self.paint(" FLAKY: this tree passed before", "33") if result.flaky else ""
-        self.line(f"── {result.gate.name} {status} in {format_duration(result.duration)}{cached}{detail}{flaky}")
+        self.line(
+            f"── {result.gate.name} {status} in {format_duration(result.duration)}{cached}{detail}{flaky}"
+        )
 
     def check_finished(self, outcome: CheckOutcome) -> None:
         self.line("")
@@ -84,5 +90,7 @@ class TextReporter:
         for result in outcome.results:
             status = self.paint(f"{result.status.upper():<9}", _COLORS.get(result.status, "0"))
             note = result.message + (" (cached)" if result.cached else "")
-            self.line(f"  {status} {result.gate.name:<{width}}  {format_duration(result.duration):>7}  {note}".rstrip())
+            self.line(
+                f"  {status} {result.gate.name:<{width}}  {format_duration(result.duration):>7}  {note}".rstrip()
+            )
         self.line(f"gatekit: {outcome.headline}")

@@ -1,0 +1,105 @@
+"""Benchmark `gatekit check` (issue 2, item 10). Prints ratios measured in one run.
+
+(a) `gatekit check --worktree` vs the same gate command run directly, on a build of a few seconds
+(b) a one-line change rebuilt incrementally in the sandbox (`check --rev HEAD`) vs in place
+(c) fixed start-up cost of a check with a trivial gate (in place, and through the sandbox)
+
+Usage: python bench/bench_check.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from testing.env import hermetic_env  # noqa: E402
+from testing.repo import Repo, init_repo  # noqa: E402
+
+BUSY_BUILD = "import time\nend = time.process_time() + 3.0\nwhile time.process_time() < end:\n    pass\n"
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {argv}")
+    return elapsed
+
+
+def gatekit_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gatekit", *args]
+
+
+def bench_overhead(repo: Repo, repeat: int) -> tuple[float, float]:
+    repo.write("gatekit.toml", '[[gates]]\nname = "build"\nrun = ["python", "build.py"]\n')
+    repo.commit("busy build", {"build.py": BUSY_BUILD})
+    direct = statistics.median(timed([sys.executable, "build.py"], repo.path, repo.env) for _ in range(repeat))
+    checked = statistics.median(timed(gatekit_argv("check", "--worktree"), repo.path, repo.env) for _ in range(repeat))
+    return direct, checked
+
+
+def bench_incremental(repo: Repo, repeat: int) -> tuple[float, float] | None:
+    if shutil.which("cargo") is None:
+        return None
+    modules = {f"src/m{i}.rs": f"pub fn f{i}(x: u64) -> u64 {{ x.wrapping_mul({i + 3}) }}\n" for i in range(40)}
+    lib = "".join(f"pub mod m{i};\n" for i in range(40))
+    repo.write_files({"Cargo.toml": '[package]\nname = "bench"\nversion = "0.1.0"\nedition = "2021"\n', "src/lib.rs": lib, ".gitignore": "target/\n", **modules})
+    repo.write("gatekit.toml", '[[gates]]\nname = "build"\nrun = "cargo build --offline -q"\n')
+    repo.commit("crate")
+    timed(["cargo", "build", "--offline", "-q"], repo.path, repo.env)  # warm both builds
+    timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env)
+    in_place, sandboxed = [], []
+    for i in range(repeat):
+        repo.write("src/m7.rs", f"pub fn f7(x: u64) -> u64 {{ x.wrapping_mul({100 + i}) }}\n")
+        in_place.append(timed(["cargo", "build", "--offline", "-q"], repo.path, repo.env))
+        repo.commit(f"one-line change {i}")
+        sandboxed.append(timed(gatekit_argv("check", "--rev", "HEAD", "--no-cache"), repo.path, repo.env))
+    return statistics.median(in_place), statistics.median(sandboxed)
+
+
+def bench_startup(repo: Repo, repeat: int) -> tuple[float, float, float]:
+    repo.write("gatekit.toml", '[[gates]]\nname = "trivial"\nrun = "true"\n')
+    repo.commit("trivial gate")
+    floor = statistics.median(timed(["true"], repo.path, repo.env) for _ in range(repeat))
+    in_place = statistics.median(timed(gatekit_argv("check", "--worktree"), repo.path, repo.env) for _ in range(repeat))
+    timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env)
+    sandboxed = statistics.median(timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env) for _ in range(repeat))
+    return floor, in_place, sandboxed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gatekit-bench-") as tmp:
+        env = hermetic_env(Path(tmp) / "home")
+        env["PYTHONPATH"] = str(ROOT)
+        env["CARGO_TARGET_DIR"] = ""  # each checkout keeps its own target/
+        del env["CARGO_TARGET_DIR"]
+
+        direct, checked = bench_overhead(init_repo(Path(tmp) / "a", env), args.repeat)
+        print(f"(a) build of {direct:.2f}s: direct {direct:.2f}s, `check --worktree` {checked:.2f}s -> ratio {checked / direct:.3f} (target <= 1.05)")
+
+        incremental = bench_incremental(init_repo(Path(tmp) / "b", env), args.repeat)
+        if incremental is None:
+            print("(b) skipped: cargo is not installed")
+        else:
+            in_place, sandboxed = incremental
+            print(f"(b) one-line change, incremental cargo build: in place {in_place:.2f}s, in the sandbox {sandboxed:.2f}s -> ratio {sandboxed / in_place:.2f} (target <= 1.3)")
+
+        floor, in_place, sandboxed = bench_startup(init_repo(Path(tmp) / "c", env), args.repeat)
+        print(f"(c) start-up with a trivial gate: `check --worktree` {1000 * (in_place - floor):.0f} ms, `check` via the sandbox {1000 * (sandboxed - floor):.0f} ms (target <= 150 ms)")
+
+
+if __name__ == "__main__":
+    main()
