@@ -22,27 +22,6 @@ GITHUB_REPO = "gatekit-dev/gatekit"
 PIP_SPEC = "git-gatekit"
 DEFAULT_REV = f"v{__version__}"
 
-# Fallback detection when gatekit.toolchains has no detect_gates (marker file -> gates).
-_SIMPLE_TOOLCHAINS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "Cargo.toml",
-        "cargo",
-        (("build", "cargo build --workspace --all-targets"), ("test", "cargo test --workspace")),
-    ),
-    (
-        "go.mod",
-        "go",
-        (("build", "go build ./..."), ("vet", "go vet ./..."), ("test", "go test ./...")),
-    ),
-    ("package.json", "npm", (("test", "npm test"),)),
-    ("gleam.toml", "gleam", (("build", "gleam build"), ("test", "gleam test"))),
-    ("pom.xml", "maven", (("verify", "mvn -q verify"),)),
-    ("build.gradle", "gradle", (("build", "gradle build"),)),
-    ("build.gradle.kts", "gradle", (("build", "gradle build"),)),
-    ("pyproject.toml", "python", (("test", "python -m pytest -q"),)),
-    ("Makefile", "make", (("build", "make"),)),
-)
-
 
 @dataclass(frozen=True)
 class InitFile:
@@ -60,65 +39,43 @@ class InitResult:
     written: bool
 
 
-def detect_gates(root: Path) -> list[Gate]:
-    """The toolchain engineer's detection when present, else the simple marker-file list."""
-    import gatekit.toolchains
-
-    toolchain_detect = getattr(
-        gatekit.toolchains, "detect_gates", None
-    )  # issue 2's detection, once merged
-    if toolchain_detect is not None:
-        return list(toolchain_detect(root))
-    gates: list[Gate] = []
-    for marker, name, commands in _SIMPLE_TOOLCHAINS:
-        if (root / marker).is_file():
-            for gate_name, command in commands:
-                unique = (
-                    gate_name if all(g.name != gate_name for g in gates) else f"{name}-{gate_name}"
-                )
-                gates.append(
-                    Gate(unique, tuple(shlex.split(command)), origin=f"detected: {name} ({marker})")
-                )
-    return gates
-
-
 def config_text(gates: list[Gate], pyproject: bool = False) -> str:
-    """A starter gatekit.toml listing the gates (commented out when none were detected).
+    """A starter gatekit.toml: settings, and the detected gates as commented-out examples.
 
+    Detected gates stay detected (not written as [[gates]]): with no gates configured gatekit
+    detects them on every run, follows the workspace as it changes, and in --affected mode
+    scopes them to the changed packages, which configured gates cannot be.
     With pyproject, the same settings as the [tool.gatekit] tables of a pyproject.toml.
     """
     gates_table = "[[tool.gatekit.gates]]" if pyproject else "[[gates]]"
     lines = [
-        "# gatekit configuration: https://github.com/gatekit-dev/gatekit#configuration",
-        "# Gates run on the exact subject (staged tree, pushed commit, merge result) in a sandbox.",
+        "# gatekit configuration (docs/integrations.md). Gates run on the exact subject",
+        "# (staged tree, pushed commit, merge result) in a sandbox worktree of gatekit's own.",
         *(["[tool.gatekit]"] if pyproject else []),
         'target = "main"',
         'protected = ["main", "master"]',
         "",
     ]
-    if not gates:
+    if gates:
         lines += [
-            "# No toolchain detected: add the commands that must pass.",
-            f"# {gates_table}",
-            '# name = "test"',
-            '# run = "make test"',
+            "# Detected from the workspace; gatekit runs these while no gates are configured.",
+            "# To replace them with your own, uncomment and edit (configured gates always run whole).",
         ]
+    else:
+        lines.append("# No toolchain detected: add the commands that must pass.")
+        gates = [Gate("test", ("make", "test"))]
     for gate in gates:
         command = gate.run[0] if gate.shell else shlex.join(gate.run)
-        lines += [gates_table, f"name = {_toml_str(gate.name)}", f"run = {_toml_str(command)}"]
+        lines += [f"# {gates_table}", f"# name = {_toml_str(gate.name)}", f"# run = {_toml_str(command)}"]
         if gate.shell:
-            lines.append("shell = true")
+            lines.append("# shell = true")
         if gate.cwd not in ("", "."):
-            lines.append(f"cwd = {_toml_str(gate.cwd)}")
-        if gate.origin:
-            lines.append(f"# {gate.origin}")
+            lines.append(f"# cwd = {_toml_str(gate.cwd)}")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def precommit_snippet(
-    repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, with_header: bool = True
-) -> str:
+def precommit_snippet(repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, with_header: bool = True) -> str:
     """The `.pre-commit-config.yaml` entry (the whole file when with_header)."""
     body = (
         f"  - repo: {repo_url}\n"
@@ -142,9 +99,7 @@ def precommit_snippet(
     )
 
 
-def gitlab_snippet(
-    project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC
-) -> str:
+def gitlab_snippet(project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC) -> str:
     return (
         "include:\n"
         f"  - project: {project}\n"
@@ -184,15 +139,15 @@ def detect_ci(root: Path) -> str | None:
     return None
 
 
-def plan(
-    root: Path, *, ci: str | None, pre_commit: bool, repo_url: str, rev: str
-) -> list[InitFile]:
+def plan(root: Path, *, ci: str | None, pre_commit: bool, repo_url: str, rev: str) -> list[InitFile]:
     """The files init writes for the repository at root."""
     files: list[InitFile] = []
     existing = find_config_file(root)
     if existing is not None and existing[1] and not _has_tool_gatekit(existing[0]):
         existing = None  # a pyproject.toml without [tool.gatekit] is not a gatekit config
     config_path = existing[0] if existing else root / "gatekit.toml"
+    from gatekit.toolchains import detect_gates
+
     config = config_text(detect_gates(root), pyproject=bool(existing and existing[1]))
     files.append(InitFile(config_path, config, "gatekit config"))
     if pre_commit:
@@ -205,9 +160,7 @@ def plan(
             )
         )
     if ci == "gitlab":
-        files.append(
-            InitFile(root / ".gitlab-ci.yml", gitlab_snippet(rev=rev), "GitLab CI include")
-        )
+        files.append(InitFile(root / ".gitlab-ci.yml", gitlab_snippet(rev=rev), "GitLab CI include"))
     elif ci == "github":
         files.append(
             InitFile(

@@ -12,16 +12,19 @@ from testing.repo import Repo
 
 
 def test_init_writes_config_precommit_and_detected_gitlab_include(make_repo) -> None:  # type: ignore[no-untyped-def]
-    repo: Repo = make_repo(
-        "proj", {"go.mod": "module example.com/x\n", "main.go": "package main\n"}
-    )
+    repo: Repo = make_repo("proj", {"go.mod": "module example.com/x\n", "main.go": "package main\n"})
     repo.git("remote", "add", "origin", "git@gitlab.example.com:group/x.git")
     result = repo.gatekit("init")
     assert result.returncode == 0, result.stderr
     assert "wrote gatekit.toml" in result.stdout
-    config = load_config(repo.path)
-    assert [gate.name for gate in config.gates] == ["build", "vet", "test"]
-    assert config.gates[0].run == ("go", "build", "./...")
+    # Detected gates stay detected (so --affected can scope them): listed, commented out.
+    assert load_config(repo.path).gates == ()
+    text = (repo.path / "gatekit.toml").read_text()
+    assert '# run = "go build ./..."' in text and '# run = "go test ./..."' in text
+    example = ("# [[", "# name =", "# run =")
+    uncommented = "\n".join(line[2:] if line.startswith(example) else line for line in text.splitlines())
+    (repo.path / "gatekit.toml").write_text(uncommented)
+    assert [gate.run[:2] for gate in load_config(repo.path).gates] == [("go", "build"), ("go", "test")]
     precommit = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())
     hook_ids = [hook["id"] for hook in precommit["repos"][0]["hooks"]]
     assert "gatekit-check" in hook_ids and "gatekit-check-push" in hook_ids
@@ -76,7 +79,7 @@ def test_init_dry_run_writes_nothing(repo: Repo) -> None:
 def test_init_without_toolchain_writes_a_valid_config_with_a_commented_example(repo: Repo) -> None:
     assert repo.gatekit("init", "--ci", "none", "--no-pre-commit").returncode == 0
     text = (repo.path / "gatekit.toml").read_text()
-    assert "# [[gates]]" in text
+    assert "# [[gates]]" in text and '# run = "make test"' in text
     assert load_config(repo.path).gates == ()
 
 
@@ -95,9 +98,7 @@ def test_init_bad_ci_choice_is_a_usage_error(repo: Repo) -> None:
 
 
 def test_init_pins_the_requested_hook_repo_and_rev(repo: Repo, tmp_path: Path) -> None:
-    result = repo.gatekit(
-        "init", "--ci", "none", "--hook-repo", str(tmp_path / "fork"), "--rev", "abc123"
-    )
+    result = repo.gatekit("init", "--ci", "none", "--hook-repo", str(tmp_path / "fork"), "--rev", "abc123")
     assert result.returncode == 0, result.stderr
     entry = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())["repos"][0]
     assert entry["repo"] == str(tmp_path / "fork") and entry["rev"] == "abc123"
