@@ -41,16 +41,15 @@ def gitlab_project(
     repo.write("ci/gatekit.yml", TEMPLATE.read_bytes())
     repo.write(
         ".gitlab-ci.yml",
-        "include:\n  - local: ci/gatekit.yml\n    inputs:\n"
-        f"      pip_spec: {hook_repo[0]}\n{inputs}",
+        f"include:\n  - local: ci/gatekit.yml\n    inputs:\n      pip_spec: {hook_repo[0]}\n{inputs}",
     )
     repo.commit("CI: include gatekit")
-    origin = tmp_path / "origin.git"
-    repo.git("init", "-q", "--bare", str(origin))
-    repo.git("config", "--global", f"url.file://{origin}.insteadOf", FAKE_URL)
+    # gitlab-ci-local reads the project's host and path from `git remote get-url origin`, so the
+    # URL stays the fake GitLab one (no insteadOf: get-url would show the rewritten URL) and the
+    # remote-tracking refs are set by hand, as a clone would have them.
     repo.git("remote", "add", "origin", FAKE_URL)
-    repo.git("push", "-q", "origin", "main")
-    repo.git("remote", "set-head", "origin", "main")
+    repo.git("update-ref", "refs/remotes/origin/main", "main")
+    repo.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
     return repo
 
 
@@ -74,9 +73,7 @@ def listed_jobs(gcl: str, repo: Repo, *variables: str) -> list[str]:
     argv = [gcl, "--list-json"]
     for variable in variables:
         argv += ["--variable", variable]
-    result = run(
-        argv, cwd=repo.path, env={**repo.env, "GCL_IGNORE_PREDEFINED_VARS": PREDEFINED}, timeout=120
-    )
+    result = run(argv, cwd=repo.path, env={**repo.env, "GCL_IGNORE_PREDEFINED_VARS": PREDEFINED}, timeout=120)
     assert result.returncode == 0, result.stdout
     listing = json.loads(result.stdout[result.stdout.index("[") :])
     return [job["name"] for job in listing if job["when"] != "never"]
@@ -115,9 +112,7 @@ def test_good_merge_request_passes(
     good_feature(repo)
     code, output = pipeline(gcl, repo, gatekit_venv, *MR)
     assert code == 0, output
-    junit = (
-        repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml"
-    ).read_text()
+    junit = (repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml").read_text()
     assert 'failures="0"' in junit
 
 
@@ -137,3 +132,51 @@ def test_job_prefix_input_names_the_ready_job(
 ) -> None:
     repo = gitlab_project(tmp_path, git_env, hook_repo, inputs="      job_prefix: backend-\n")
     assert listed_jobs(gcl, repo, "CI_PIPELINE_SOURCE=push") == ["backend-gatekit"]
+
+
+def component_project(tmp_path: Path, repo: Repo) -> None:
+    """A bare 'gatekit' project with the template at templates/ (where GitLab looks for a
+    component) and at ci-templates/gitlab/, tagged v1, reachable as gitlab.example.com/group/gatekit."""
+    source = tmp_path / "gatekit-project"
+    source.mkdir()
+    project = Repo(source, repo.env)
+    project.git("init", "-q", "-b", "main")
+    project.write("templates/gatekit.yml", TEMPLATE.read_bytes())
+    project.write("ci-templates/gitlab/gatekit.yml", TEMPLATE.read_bytes())
+    project.commit("template")
+    project.git("tag", "v1")
+    bare = tmp_path / "gatekit-project.git"
+    project.git("clone", "-q", "--bare", str(source), str(bare))
+    # gitlab-ci-local fetches components and project includes with git over https.
+    for url in (
+        "https://gitlab.example.com:443/group/gatekit.git",
+        "https://gitlab.example.com/group/gatekit",
+    ):
+        repo.git("config", "--global", "--add", f"url.file://{bare}.insteadOf", url)
+
+
+def test_template_works_as_a_ci_cd_component_and_as_a_project_include(
+    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+) -> None:
+    repo = gitlab_project(tmp_path, git_env, hook_repo)
+    component_project(tmp_path, repo)
+    repo.write(
+        ".gitlab-ci.yml",
+        "include:\n"
+        "  - component: gitlab.example.com/group/gatekit/gatekit@v1\n"
+        "    inputs:\n"
+        f"      pip_spec: {hook_repo[0]}\n"
+        "      job_prefix: component-\n"
+        "  - project: group/gatekit\n"
+        "    ref: v1\n"
+        "    file: /ci-templates/gitlab/gatekit.yml\n"
+        "    inputs:\n"
+        f"      pip_spec: {hook_repo[0]}\n"
+        "      job_prefix: project-\n",
+    )
+    repo.commit("CI: gatekit as a component and a project include")
+    assert sorted(listed_jobs(gcl, repo, *MR)) == ["component-gatekit", "project-gatekit"]
+    good_feature(repo)
+    code, output = pipeline(gcl, repo, gatekit_venv, *MR)
+    assert code == 0, output
+    assert output.count("merged into main") >= 2
