@@ -14,9 +14,7 @@ _HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge"
 
 
 @click.command("install-hooks")
-@click.option(
-    "--uninstall", is_flag=True, help="Remove gatekit's hooks and restore the hooks they chained."
-)
+@click.option("--uninstall", is_flag=True, help="Remove gatekit's hooks and restore the hooks they chained.")
 @click.option(
     "--hook",
     "hooks",
@@ -35,13 +33,20 @@ def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
 
     selected = hooks or _HOOKS
     root = app.repo.toplevel
-    changes = (
-        hooks_install.uninstall(root, selected)
-        if uninstall
-        else hooks_install.install(root, selected)
-    )
+    changes = hooks_install.uninstall(root, selected) if uninstall else hooks_install.install(root, selected)
     for change in changes:
         click.echo(f"{change.action:<9} {change.path}{_explain(change.action)}")
+    directory = hooks_install.hooks_dir(root)
+    if not uninstall and not _is_within(directory, app.repo.common_dir, root):
+        click.echo(
+            f"note: core.hooksPath points outside this repository ({directory}): "
+            "these hooks run for every repository that uses that directory"
+        )
+
+
+def _is_within(path: Path, *parents: Path) -> bool:
+    resolved = path.resolve()
+    return any(resolved == p.resolve() or p.resolve() in resolved.parents for p in parents)
 
 
 def _explain(action: str) -> str:
@@ -55,9 +60,7 @@ def _explain(action: str) -> str:
 @click.command("hook", context_settings={"ignore_unknown_options": True})
 @click.argument("name", type=click.Choice(_HOOKS))
 @click.argument("git_args", nargs=-1, type=click.UNPROCESSED)
-@click.option(
-    "--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable)."
-)
+@click.option("--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable).")
 @click.pass_obj
 def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Run the guards of one git hook (for the installed hooks and the pre-commit manifest)."""
@@ -107,9 +110,7 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.pass_obj
-def init(
-    app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | None, dry_run: bool
-) -> None:
+def init(app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | None, dry_run: bool) -> None:
     """Write a starter config, the pre-commit entry and the CI include; never overwrite a file.
 
     A file that already exists is left alone and the snippet to add to it is printed instead.
@@ -130,22 +131,17 @@ def init(
         if not dry_run and initialize.write_new(file):
             click.echo(f"wrote {relative} ({file.what})")
             continue
-        reason = (
-            "would write" if dry_run and not file.path.exists() else "exists, not changed; add this"
-        )
+        reason = "would write" if dry_run and not file.path.exists() else "exists, not changed; add this"
         click.echo(f"{relative}: {reason}:\n")
         click.echo(_indent(file.snippet or file.content))
     if ci == "auto" and chosen is None:
         click.echo(
-            "no CI include: remote.origin.url names neither GitLab nor GitHub "
-            "(use --ci gitlab|github)"
+            "no CI include: remote.origin.url names neither GitLab nor GitHub (use --ci gitlab|github)"
         )
 
 
 def _indent(text: str) -> str:
-    return "".join(
-        f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True)
-    )
+    return "".join(f"    {line}" if line.strip() else line for line in text.splitlines(keepends=True))
 
 
 @click.command("ci", context_settings={"ignore_unknown_options": True})
@@ -161,9 +157,7 @@ def _indent(text: str) -> str:
     default=None,
     help="Write a GitLab Code Quality report here.",
 )
-@click.option(
-    "--no-fetch", is_flag=True, help="Do not fetch the target branch or unshallow the clone."
-)
+@click.option("--no-fetch", is_flag=True, help="Do not fetch the target branch or unshallow the clone.")
 @click.option(
     "--print",
     "print_only",
@@ -198,9 +192,7 @@ def ci(
     if not no_fetch:
         for note in ci_run.prepare_history(root, subject):
             click.echo(f"gatekit ci: {note}", err=True)
-    click.echo(
-        f"gatekit ci: {subject.platform} {subject.event}: gatekit {shlex.join(argv)}", err=True
-    )
+    click.echo(f"gatekit ci: {subject.platform} {subject.event}: gatekit {shlex.join(argv)}", err=True)
     prefix = [sys.executable, "-m", "gatekit"]
     if app.config_path is not None:
         prefix += ["--config", str(app.config_path)]

@@ -85,9 +85,7 @@ def test_hooks_never_touch_unstaged_changes_or_the_stash(project: Repo) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o755, 0o644])
-def test_existing_hook_is_chained_and_uninstall_restores_it_byte_for_byte(
-    project: Repo, mode: int
-) -> None:
+def test_existing_hook_is_chained_and_uninstall_restores_it_byte_for_byte(project: Repo, mode: int) -> None:
     hook = project.path / ".git" / "hooks" / "pre-commit"
     hook.write_bytes(OLD_HOOK)
     hook.chmod(mode)
@@ -123,9 +121,7 @@ def test_chained_hook_failure_blocks_the_commit(project: Repo) -> None:
     assert "refused by the old hook" in output
 
 
-def test_chained_symlink_hook_is_restored_as_the_same_symlink(
-    project: Repo, tmp_path: Path
-) -> None:
+def test_chained_symlink_hook_is_restored_as_the_same_symlink(project: Repo, tmp_path: Path) -> None:
     target = tmp_path / "shared hooks" / "pre-commit"
     target.parent.mkdir()
     target.write_bytes(OLD_HOOK)
@@ -186,9 +182,7 @@ def test_install_respects_core_hooks_path(project: Repo, hooks_path: str) -> Non
     assert code != 0 and "SyntaxError" in output
 
 
-def test_install_from_a_linked_worktree_puts_hooks_in_the_common_dir(
-    project: Repo, tmp_path: Path
-) -> None:
+def test_install_from_a_linked_worktree_puts_hooks_in_the_common_dir(project: Repo, tmp_path: Path) -> None:
     linked = project.worktree_add(tmp_path / "linked tree", "topic")
     result = linked.gatekit("install-hooks")
     assert result.returncode == 0, result.stderr
@@ -245,9 +239,7 @@ def test_gatekit_skip_skips_the_named_guard(project: Repo) -> None:
     assert "check skipped (GATEKIT_SKIP)" in output
 
 
-def test_install_hooks_outside_a_repository_is_a_usage_error(
-    tmp_path: Path, git_env: dict[str, str]
-) -> None:
+def test_install_hooks_outside_a_repository_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
     outside = tmp_path / "not a repo"
     outside.mkdir()
     result = Repo(outside, git_env).gatekit("install-hooks")
@@ -271,3 +263,16 @@ def test_sample_project_passes_its_gate_as_committed(project: Repo) -> None:
     result = project.gatekit("check", "--rev", "HEAD")
     assert result.returncode == 0, result.stdout + result.stderr
     assert set(BASE_FILES) <= {p for p in project.git("ls-files").splitlines()}
+
+
+def test_install_into_a_shared_hooks_path_outside_the_repository_says_so(
+    project: Repo, tmp_path: Path
+) -> None:
+    shared = tmp_path / "global hooks"
+    project.git("config", "core.hooksPath", str(shared))
+    result = project.gatekit("install-hooks")
+    assert result.returncode == 0, result.stderr
+    assert (shared / "pre-commit").is_file()
+    assert (
+        "runs for every repository" in result.stdout.replace("\n", " ") or "every repository" in result.stdout
+    )
