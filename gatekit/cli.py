@@ -52,9 +52,13 @@ def cli(ctx: click.Context, directory: Path | None, config_path: Path | None, co
 
 def _register_commands() -> None:
     from gatekit.commands import check
+    from gatekit.commands import land as land_commands
 
     cli.add_command(check.check)
     cli.add_command(check.gates)
+    cli.add_command(land_commands.protect)
+    cli.add_command(land_commands.verify_push)
+    cli.add_command(land_commands.land)
 
     from gatekit.commands import integrations
 

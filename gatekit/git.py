@@ -396,3 +396,125 @@ def worktree_changed_paths(cwd: Path | str, base: str) -> list[str]:
     tracked = zsplit(run(cwd, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base, "--"))
     untracked = zsplit(run(cwd, "ls-files", "-z", "--others", "--exclude-standard"))
     return sorted(set(tracked) | set(untracked))
+
+
+# -- land -------------------------------------------------------------------------------------
+# Questions asked by protect, verify-push, land and the verdict cache (issue 4).
+
+
+def notes_show(cwd: Path | str, notes_ref: str, obj: str) -> str | None:
+    """The note attached to obj under notes_ref, or None when there is none."""
+    code, out = run_rc(cwd, "notes", f"--ref={notes_ref}", "show", obj)
+    return out.decode("utf-8", "replace") if code == 0 else None
+
+
+def notes_write(
+    cwd: Path | str, notes_ref: str, obj: str, content: str, env: Mapping[str, str] | None = None
+) -> None:
+    """Attach content as the note of obj under notes_ref, replacing the previous note.
+
+    `git notes` moves the notes ref without a compare-and-swap, so callers serialise writers
+    (verdicts.py holds a lock around read-modify-write).
+    """
+    run(
+        cwd,
+        "notes",
+        f"--ref={notes_ref}",
+        "add",
+        "-f",
+        "-F",
+        "-",
+        obj,
+        input=content.encode("utf-8"),
+        env=git_env(env),
+    )
+
+
+def has_identity(cwd: Path | str) -> bool:
+    """True when git can name a committer here (commits and notes need one)."""
+    code, _ = run_rc(cwd, "var", "GIT_COMMITTER_IDENT")
+    return code == 0
+
+
+def is_valid_branch_name(cwd: Path | str, name: str) -> bool:
+    code, _ = run_rc(cwd, "check-ref-format", "--branch", name)
+    return code == 0 and not name.startswith("-")
+
+
+def commit_meta(cwd: Path | str, commit: str) -> dict[str, str]:
+    """Author name, email and raw date, and the full message of a commit."""
+    out = run(
+        cwd,
+        "log",
+        "-1",
+        "--no-show-signature",
+        "--date=raw",
+        "--format=%an%x00%ae%x00%ad%x00%B",
+        commit,
+        "--",
+    )
+    name, email, date, message = out.decode("utf-8", "replace").split("\0", 3)
+    return {"name": name, "email": email, "date": date, "message": message.rstrip("\n") + "\n"}
+
+
+def commit_subject(cwd: Path | str, commit: str) -> str:
+    return text(run(cwd, "log", "-1", "--no-show-signature", "--format=%s", commit, "--"))
+
+
+def rev_list(cwd: Path | str, *args: str) -> list[str]:
+    """Commit ids from `git rev-list args` (callers pass --reverse, --first-parent, ranges)."""
+    return text(run(cwd, "rev-list", *args, "--")).split()
+
+
+def new_commits(cwd: Path | str, tip: str, exclude: Sequence[str]) -> list[str]:
+    """First-parent commits reachable from tip and from none of exclude, oldest first."""
+    return rev_list(cwd, "--reverse", "--first-parent", tip, *(f"^{oid}" for oid in exclude))
+
+
+def replay_commit(cwd: Path | str, commit: str, parent: str, onto: str) -> MergeResult:
+    """Apply the change parent..commit on top of onto, like a cherry-pick, in memory only.
+
+    git 2.39's merge-tree has no --merge-base (2.40+), so the merge base is forced with two
+    throwaway commits that share a root commit holding parent's tree: merge-ort then runs the
+    exact three-way merge a cherry-pick runs. The extra objects are unreachable and gc'd.
+    """
+    base = commit_tree(cwd, tree_of(cwd, parent), [], "gatekit: replay base\n")
+    ours = commit_tree(cwd, tree_of(cwd, onto), [base], "gatekit: replay ours\n")
+    theirs = commit_tree(cwd, tree_of(cwd, commit), [base], "gatekit: replay theirs\n")
+    return merge_tree(cwd, ours, theirs)
+
+
+def worktree_dirty_paths(worktree: Path | str) -> list[str]:
+    """Tracked paths of a worktree with staged or unstaged changes (untracked files ignored)."""
+    return [entry.path for entry in status(worktree, untracked="no")]
+
+
+def read_tree_update(worktree: Path | str, old: str, new: str, *, dry_run: bool = False) -> tuple[bool, str]:
+    """Carry a worktree's index and files from tree old to tree new (a two-way merge).
+
+    Refuses, like `git merge --ff-only`, to overwrite local changes or untracked files in the
+    way. Returns (ok, git's message).
+    """
+    args = ["read-tree", "-m", "-u"]
+    if dry_run:
+        args.append("-n")
+    result = run_captured(("git", *args, old, new), worktree, env=git_env(), check=False)
+    return result.returncode == 0, result.stderr.decode("utf-8", "replace").strip()
+
+
+def checkout_tree_into(cwd: Path | str, tree: str, directory: Path) -> None:
+    """Write the files of tree into directory through a throwaway index (no worktree touched)."""
+    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
+        env = git_env({"GIT_INDEX_FILE": str(Path(tmp, "index"))})
+        run(cwd, "read-tree", tree, env=env)
+        run(cwd, "checkout-index", "-a", "-f", f"--prefix={directory}{os.sep}", env=env)
+
+
+def index_tree(worktree: Path | str) -> str:
+    """The tree recorded in a worktree's own index, computed on a copy (the index is not touched)."""
+    source = git_path(worktree, "index")
+    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
+        copy = Path(tmp, "index")
+        if source.exists():
+            shutil.copyfile(source, copy)
+        return text(run(worktree, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)})))

@@ -103,7 +103,7 @@ def check(
         fresh=fresh,
         heartbeat=heartbeat,
     )
-    outcome = run_check(app, request, _reporter(app, fmt), cache=None if no_cache else _cache(app))
+    outcome = run_check(app, request, _reporter(app, fmt), cache=_cache(app, reuse=not no_cache))
     if junit is not None:
         write_junit(outcome, junit)
     if codequality is not None:
@@ -141,13 +141,15 @@ def _reporter(app: App, fmt: str):  # type: ignore[no-untyped-def]
     return TextReporter(color=app.use_color())
 
 
-def _cache(app: App):  # type: ignore[no-untyped-def]
-    """The git-notes verdict cache, once verdicts.py exists (issue 4)."""
-    try:
-        from gatekit.verdicts import NotesVerdictCache
-    except ImportError:
-        return None
-    return NotesVerdictCache(app.repo)
+def _cache(app: App, *, reuse: bool):  # type: ignore[no-untyped-def]
+    """The git-notes verdict cache (verdicts.py, issue 4): a tree that passed is not rebuilt.
+
+    --no-cache still records the fresh verdict, so a gate that flips on an unchanged tree is
+    reported as flaky.
+    """
+    from gatekit.verdicts import NotesVerdictCache
+
+    return NotesVerdictCache(app.repo, reuse=reuse)
 
 
 @click.command()

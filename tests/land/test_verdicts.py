@@ -1,0 +1,187 @@
+"""The verdict cache in git notes: keyed by tree and gate fingerprint, shared, flaky-aware (issue 4)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gatekit.config import Gate
+from gatekit.git import get_repo_paths
+from gatekit.layout import NOTES_REF
+from gatekit.toolchain_versions import ToolchainProbe, gate_program
+from gatekit.verdicts import VerdictStore, gate_fingerprint, parse_note
+from testing.landing import app_repo, branch_with, counter_lines, gate_config
+from testing.repo import REPO_ROOT, Repo
+from testing.state import capture_state
+
+
+def _note(repo: Repo, rev: str = "main") -> list[dict[str, object]]:
+    tree = repo.rev(f"{rev}^{{tree}}")
+    text = repo.git("notes", f"--ref={NOTES_REF}", "show", tree)
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_check_on_a_verified_tree_runs_no_gate(app: Repo, counter: Path) -> None:
+    before = capture_state(app.path, app.env)
+    first = app.gatekit("check", "--rev", "main")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert counter_lines(counter) == 1
+    second = app.gatekit("check", "--rev", "main")
+    assert second.returncode == 0
+    assert "verdict cached" in second.stdout
+    assert counter_lines(counter) == 1
+    (verdict,) = _note(app)
+    assert verdict["status"] == "passed" and verdict["gate"] == "app"
+    assert set(verdict) == {"fp", "gate", "status", "time", "duration", "host"}
+    # Only refs/notes/gatekit (and sandboxes) changed: the user's state is untouched.
+    assert capture_state(app.path, app.env) == before
+
+
+def test_no_cache_forces_a_run_and_still_records_the_verdict(app: Repo, counter: Path) -> None:
+    assert app.gatekit("check", "--rev", "main").returncode == 0
+    assert app.gatekit("check", "--rev", "main", "--no-cache").returncode == 0
+    assert counter_lines(counter) == 2
+    # --no-cache does not read the cache, but records the fresh verdict (flakiness needs it).
+    assert [v["status"] for v in _note(app)] == ["passed", "passed"]
+
+
+def test_same_tree_on_another_commit_is_a_hit(app: Repo, counter: Path) -> None:
+    assert app.gatekit("check", "--rev", "main").returncode == 0
+    same = app.git("commit-tree", "main^{tree}", "-p", "main", "-m", "reworded").strip()
+    result = app.gatekit("check", "--rev", same)
+    assert result.returncode == 0
+    assert counter_lines(counter) == 1
+
+
+def test_a_failed_verdict_is_recorded_but_the_gate_runs_again(app: Repo, counter: Path) -> None:
+    broken = branch_with(
+        app,
+        "broken",
+        {"extra.py": "import os\nopen(os.environ['GATE_COUNTER'], 'a').write('x\\n')\nraise SystemExit(3)\n"},
+    )
+    assert app.gatekit("check", "--rev", broken).returncode == 1
+    assert app.gatekit("check", "--rev", broken).returncode == 1
+    assert counter_lines(counter) == 2
+    assert [v["status"] for v in _note(app, broken)] == ["failed", "failed"]
+
+
+def test_a_verdict_that_flips_is_reported_flaky_and_both_are_kept(
+    tmp_path: Path, git_env: dict[str, str], counter: Path
+) -> None:
+    flaky = (
+        "import os, app\nif os.path.exists(os.environ['FLIP']):\n    raise SystemExit('flaked')\napp.main()\n"
+    )
+    repo = app_repo(tmp_path / "repo", git_env, gate_config(gate_script=flaky))
+    flip = tmp_path / "flip"
+    env = {"FLIP": str(flip)}
+    assert repo.gatekit("check", "--rev", "main", env=env).returncode == 0
+    flip.touch()
+    # The pass is cached; the flake shows only when the gate really runs again.
+    assert repo.gatekit("check", "--rev", "main", env=env).returncode == 0
+    result = repo.gatekit("check", "--rev", "main", "--no-cache", env=env)
+    assert result.returncode == 1
+    assert "flaky: gate 'app' passed on tree" in result.stderr
+    assert [v["status"] for v in _note(repo)] == ["passed", "failed"]
+
+
+def test_verdicts_travel_through_the_remote_and_merge_with_cat_sort_uniq(
+    app: Repo, counter: Path, tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(app.path), str(remote)], env=git_env, check=True)
+    app.git("remote", "add", "origin", str(remote))
+    assert app.gatekit("check", "--rev", "main").returncode == 0
+    app.git("push", "-q", "origin", NOTES_REF)
+    # Another machine: clone, fetch the verdicts, and the same tree is a cache hit there.
+    other = Repo(tmp_path / "other", git_env)
+    subprocess.run(["git", "clone", "-q", str(remote), str(other.path)], env=git_env, check=True)
+    other.git("fetch", "-q", "origin", f"{NOTES_REF}:{NOTES_REF}")
+    result = other.gatekit("check", "--rev", "main")
+    assert result.returncode == 0 and "verdict cached" in result.stdout
+    assert counter_lines(counter) == 1
+    # Both sides record more verdicts: on different trees, and on the same tree (another gate).
+    x_commit = branch_with(app, "x", {"x.py": "X = 1\n"})
+    y_commit = branch_with(other, "y", {"y.py": "Y = 1\n"})
+    x_tree, y_tree = app.rev(f"{x_commit}^{{tree}}"), other.rev(f"{y_commit}^{{tree}}")
+    assert app.gatekit("check", "--rev", "x").returncode == 0
+    assert other.gatekit("check", "--rev", "y").returncode == 0
+    main_tree = app.rev("main^{tree}")
+    VerdictStore(get_repo_paths(other.path)).record(main_tree, Gate(name="lint", run=("true",)), True, 0.1)
+    app.git("push", "-q", "origin", NOTES_REF)
+    other.git("fetch", "-q", "origin", f"{NOTES_REF}:refs/notes/gatekit-origin")
+    other.git(
+        "notes", f"--ref={NOTES_REF}", "merge", "-q", "-s", "cat_sort_uniq", "refs/notes/gatekit-origin"
+    )
+    store = VerdictStore(get_repo_paths(other.path))
+    assert len(store.history(x_tree)) == 1 and len(store.history(y_tree)) == 1
+    assert sorted(v.gate for v in store.history(main_tree)) == ["app", "lint"]
+
+
+def test_fingerprint_changes_with_command_env_cwd_and_shell() -> None:
+    probe = ToolchainProbe()
+    base = Gate(name="t", run=("python", "-V"))
+    fp = gate_fingerprint(base, probe)
+    assert gate_fingerprint(Gate(name="renamed", run=("python", "-V")), probe) == fp
+    for other in (
+        Gate(name="t", run=("python", "-VV")),
+        Gate(name="t", run=("python", "-V"), env={"X": "1"}),
+        Gate(name="t", run=("python", "-V"), cwd="sub"),
+        Gate(name="t", run=("python -V",), shell=True),
+    ):
+        assert gate_fingerprint(other, probe) != fp
+
+
+def test_toolchain_identity_uses_versions_for_known_tools_and_stat_for_others(tmp_path: Path) -> None:
+    probe = ToolchainProbe(tmp_path / "state")
+    identity = probe.identity(sys.executable)
+    assert identity.startswith("Python 3.")
+    assert (tmp_path / "state" / "toolchain-versions.json").exists()
+    script = tmp_path / "build.sh"
+    script.write_text("#!/bin/sh\necho should-never-run > " + str(tmp_path / "ran") + "\n")
+    script.chmod(0o755)
+    assert str(script.resolve()) in probe.identity(str(script))
+    assert not (tmp_path / "ran").exists()  # unknown programs are never executed
+    assert probe.identity("no-such-tool-xyz").endswith("relative-or-missing")
+
+
+@pytest.mark.parametrize(
+    ("run", "shell", "program"),
+    [
+        (("cargo", "test"), False, "cargo"),
+        (("CI=1 npm test && echo ok",), True, "npm"),
+        (("'unbalanced",), True, "'unbalanced"),
+    ],
+)
+def test_gate_program(run: tuple[str, ...], shell: bool, program: str) -> None:
+    assert gate_program(Gate(name="g", run=run, shell=shell)) == program
+
+
+def test_parse_note_skips_lines_that_are_not_verdicts() -> None:
+    good = '{"fp":"f","gate":"g","status":"passed","time":2,"duration":1,"host":"h"}'
+    text = f'free text\n{{not json\n{good}\n{{"status": "passed"}}\n'
+    (verdict,) = parse_note(text)
+    assert verdict.passed and verdict.host == "h"
+
+
+def test_concurrent_writers_lose_no_verdict(app: Repo) -> None:
+    tree = app.rev("main^{tree}")
+    code = (
+        "import sys\n"
+        "from gatekit.config import Gate\n"
+        "from gatekit.git import get_repo_paths\n"
+        "from gatekit.verdicts import VerdictStore\n"
+        "store = VerdictStore(get_repo_paths('.'))\n"
+        "for i in range(5):\n"
+        "    store.record(sys.argv[1], Gate(name=f'{sys.argv[2]}{i}', run=('true', sys.argv[2], str(i))), True, 0.1)\n"
+    )
+    env = {**app.env, "PYTHONPATH": str(REPO_ROOT)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, tree, name], cwd=app.path, env=env) for name in "abcd"
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
+    store = VerdictStore(get_repo_paths(app.path))
+    assert len(store.history(tree)) == 20
