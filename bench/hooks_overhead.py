@@ -72,14 +72,11 @@ def main() -> None:
         framework = init_repo(tmp / "framework", env, {"gatekit.toml": GATE, "file.txt": "x\n"})
         framework.write(
             ".pre-commit-config.yaml",
-            f"repos:\n  - repo: {hook_repo.path}\n    rev: {commit}\n"
-            "    hooks:\n      - id: gatekit-check\n",
+            f"repos:\n  - repo: {hook_repo.path}\n    rev: {commit}\n    hooks:\n      - id: gatekit-check\n",
         )
         framework.commit("pre-commit config")
         pre_commit = shutil.which("pre-commit") or "pre-commit"
-        subprocess.run(
-            [pre_commit, "install"], cwd=framework.path, env=env, check=True, capture_output=True
-        )
+        subprocess.run([pre_commit, "install"], cwd=framework.path, env=env, check=True, capture_output=True)
         # Warm up: pre-commit builds its venv, each repository gets its sandbox slot.
         commit_once(plain.path, env, -1)
         commit_once(framework.path, env, -1)
@@ -102,8 +99,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-c", "pass"], check=True)
             samples["python"].append(time.perf_counter() - start)
         no_hooks, check_s, plain_s, framework_s, python_s = (
-            statistics.median(samples[key])
-            for key in ("none", "check", "plain", "framework", "python")
+            statistics.median(samples[key]) for key in ("none", "check", "plain", "framework", "python")
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -43,9 +43,7 @@ def detect_subject(env: Mapping[str, str]) -> CiSubject:
         source = env.get("CI_PIPELINE_SOURCE", "")
         if source == "merge_request_event":
             event = env.get("CI_MERGE_REQUEST_EVENT_TYPE") or "detached"
-            return CiSubject(
-                "gitlab", event, env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None
-            )
+            return CiSubject("gitlab", event, env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None)
         return CiSubject("gitlab", source or "push", None)
     if env.get("GITHUB_ACTIONS") == "true" or env.get("GITHUB_EVENT_NAME"):
         event = env.get("GITHUB_EVENT_NAME", "")
@@ -65,8 +63,7 @@ def prepare_history(root: Path, subject: CiSubject) -> list[str]:
         notes.append(
             "unshallowed the clone (set GIT_DEPTH: 0 / fetch-depth: 0 to skip this)"
             if code == 0
-            else "the clone is shallow and `git fetch --unshallow` failed: "
-            "a merge base may be missing"
+            else "the clone is shallow and `git fetch --unshallow` failed: a merge base may be missing"
         )
     if not has_target(root, subject.target):
         refspec = f"+refs/heads/{subject.target}:refs/remotes/origin/{subject.target}"
@@ -74,8 +71,7 @@ def prepare_history(root: Path, subject: CiSubject) -> list[str]:
         notes.append(
             f"fetched {subject.target} from origin"
             if code == 0
-            else f"could not fetch {subject.target} from origin; "
-            "the merge check will name what is missing"
+            else f"could not fetch {subject.target} from origin; the merge check will name what is missing"
         )
     return notes
 

@@ -62,8 +62,16 @@ def pushed_commits(stdin: bytes, env: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(ref.local_oid for ref in parse_push_lines(stdin) if not ref.deletes))
 
 
-def steps_for(hook: str, stdin: bytes = b"", env: Mapping[str, str] | None = None) -> list[Step]:
-    """The guards a git hook runs, in order: cheap refusals first, the gates last."""
+def steps_for(
+    hook: str,
+    stdin: bytes = b"",
+    env: Mapping[str, str] | None = None,
+    git_args: Sequence[str] = (),
+) -> list[Step]:
+    """The guards a git hook runs, in order: cheap refusals first, the gates last.
+
+    git_args are the hook's own arguments (pre-push: the remote's name and URL).
+    """
     env = env if env is not None else os.environ
     if hook == "pre-commit":
         return [
@@ -73,7 +81,7 @@ def steps_for(hook: str, stdin: bytes = b"", env: Mapping[str, str] | None = Non
             Step("check", ("check", "--staged", "--stage", "pre-commit", "--affected")),
         ]
     if hook == "pre-push":
-        steps = [Step("verify-push", ("verify-push",), stdin=True)]
+        steps = [Step("verify-push", ("verify-push", *git_args[:2]), stdin=True)]
         for commit in pushed_commits(stdin, env):
             steps.append(Step("check", ("check", "--rev", commit, "--stage", "pre-push")))
         return steps

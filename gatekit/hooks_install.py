@@ -42,9 +42,7 @@ def render_hook(hook: str, python: str = "") -> str:
     if hook not in GIT_HOOKS:
         raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS)}")
     template = resources.files("gatekit").joinpath("hooks_data/hook.sh").read_text(encoding="utf-8")
-    return template.replace("@HOOK@", hook).replace(
-        "@PYTHON@", shlex.quote(python) if python else "''"
-    )
+    return template.replace("@HOOK@", hook).replace("@PYTHON@", shlex.quote(python) if python else "''")
 
 
 def is_gatekit_hook(path: Path) -> bool:
@@ -57,9 +55,7 @@ def is_gatekit_hook(path: Path) -> bool:
     return MARKER.encode() in head
 
 
-def install(
-    cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None
-) -> list[HookChange]:
+def install(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None) -> list[HookChange]:
     """Install the gatekit hooks, chaining any existing hook; safe to run again."""
     directory = hooks_dir(cwd)
     python = sys.executable if python is None else python
@@ -95,9 +91,7 @@ def uninstall(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS) -> list[HookChange]
                 os.rename(chained, path)
                 action = "restored"
         elif not is_gatekit_hook(path):
-            action = (
-                "foreign"  # someone replaced our hook: theirs stays, and so does the chained one
-            )
+            action = "foreign"  # someone replaced our hook: theirs stays, and so does the chained one
         else:
             path.unlink()
             action = "removed"

@@ -13,9 +13,7 @@ import pytest
 from testing.repo import Repo
 
 INSTALL_HINT = "install the CI clients with `bash .ci/install-clients.sh`"
-CLIENTS_PREFIX = Path(
-    os.environ.get("GATEKIT_CLIENTS", str(Path.home() / ".cache" / "gatekit-clients"))
-)
+CLIENTS_PREFIX = Path(os.environ.get("GATEKIT_CLIENTS", str(Path.home() / ".cache" / "gatekit-clients")))
 
 
 def find_client(name: str) -> str | None:

@@ -34,9 +34,7 @@ BASE_FILES: dict[str, str | bytes] = {
 }
 
 
-def python_project(
-    path: Path, env: dict[str, str], extra: dict[str, str | bytes] | None = None
-) -> Repo:
+def python_project(path: Path, env: dict[str, str], extra: dict[str, str | bytes] | None = None) -> Repo:
     """A repository on main whose `build` gate imports every module under src/."""
     return init_repo(path, env, {**BASE_FILES, **(extra or {})})
 

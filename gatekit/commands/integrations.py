@@ -75,7 +75,7 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
         hidden = find_hidden_changes()
         if hidden is not None:
             click.echo(hazard_warning(hidden), err=True)
-    steps = hook_runner.steps_for(name, stdin)
+    steps = hook_runner.steps_for(name, stdin, git_args=git_args)
     if only:
         steps = [step for step in steps if step.name in only]
     results = hook_runner.run_steps(steps, set(cli.commands), stdin=stdin)

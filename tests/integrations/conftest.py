@@ -21,13 +21,9 @@ def session_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def hook_repo(
-    tmp_path_factory: pytest.TempPathFactory, session_env: dict[str, str]
-) -> tuple[Path, str]:
+def hook_repo(tmp_path_factory: pytest.TempPathFactory, session_env: dict[str, str]) -> tuple[Path, str]:
     """(path, commit) of a committed snapshot of this checkout: what pre-commit and act install."""
-    repo, commit = snapshot_repo(
-        REPO_ROOT, tmp_path_factory.mktemp("hook-repo") / "gatekit", session_env
-    )
+    repo, commit = snapshot_repo(REPO_ROOT, tmp_path_factory.mktemp("hook-repo") / "gatekit", session_env)
     return repo.path, commit
 
 

@@ -96,9 +96,7 @@ def test_merge_request_whose_merge_breaks_the_build_fails_in_a_clone_without_the
     origin = python_project(tmp_path / "origin", git_env)
     break_by_merge(origin)
     # A CI clone of the feature branch only, shallow: no origin/main, no merge base.
-    clone = _clone(
-        origin, tmp_path / "ci clone", "--depth", "1", "--single-branch", "--branch", "feature"
-    )
+    clone = _clone(origin, tmp_path / "ci clone", "--depth", "1", "--single-branch", "--branch", "feature")
     assert "origin/main" not in clone.git("branch", "-r")
     env = {
         "GITLAB_CI": "true",

@@ -144,8 +144,6 @@ def test_merge_queue_commit_is_verified_as_it_is(
             "head_ref": "refs/heads/gh-readonly-queue/main/pr-1",
         }
     }
-    code, output, _ = act(
-        repo, "via-workflow.yml", "merge_group", payload, hook_repo, gatekit_venv, tmp_path
-    )
+    code, output, _ = act(repo, "via-workflow.yml", "merge_group", payload, hook_repo, gatekit_venv, tmp_path)
     assert code == 1, output
     assert "github merge_group: gatekit check --rev HEAD --stage ci" in output

@@ -42,15 +42,14 @@ def test_pre_push_lines_name_every_pushed_commit_once_and_skip_deletions() -> No
 
 def test_pre_commit_framework_variables_name_the_pushed_commit() -> None:
     assert pushed_commits(b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": B}) == [B]
-    assert pushed_commits(b"", {"PRE_COMMIT": "1"}) == [
-        "HEAD"
-    ]  # pre-commit run --hook-stage pre-push
+    assert pushed_commits(b"", {"PRE_COMMIT": "1"}) == ["HEAD"]  # pre-commit run --hook-stage pre-push
 
 
 def test_pre_push_checks_each_pushed_commit_at_the_pre_push_stage() -> None:
-    steps = steps_for("pre-push", f"refs/heads/x {A} refs/heads/x {B}\n".encode(), {})
+    stdin = f"refs/heads/x {A} refs/heads/x {B}\n".encode()
+    steps = steps_for("pre-push", stdin, {}, git_args=("origin", "/srv/remote.git"))
     assert [s.name for s in steps] == ["verify-push", "check"]
-    assert steps[0].stdin
+    assert steps[0].stdin and steps[0].argv == ("verify-push", "origin", "/srv/remote.git")
     assert steps[1].argv == ("check", "--rev", A, "--stage", "pre-push")
 
 
@@ -79,14 +78,10 @@ def test_unknown_hook_is_refused() -> None:
 
 def test_missing_commands_and_skipped_guards_do_not_run(capsys: pytest.CaptureFixture[str]) -> None:
     steps = [Step("protect", ("protect",)), Step("snapshot", ("snapshot",), blocking=False)]
-    results = run_steps(
-        steps, available={"snapshot"}, env={**os.environ, "GATEKIT_SKIP": "snapshot"}
-    )
+    results = run_steps(steps, available={"snapshot"}, env={**os.environ, "GATEKIT_SKIP": "snapshot"})
     assert [r.returncode for r in results] == [None, None]
     err = capsys.readouterr().err
-    assert (
-        "not in this gatekit version: protect" in err and "snapshot skipped (GATEKIT_SKIP)" in err
-    )
+    assert "not in this gatekit version: protect" in err and "snapshot skipped (GATEKIT_SKIP)" in err
     assert hook_exit_code(results) == 0
 
 

@@ -19,9 +19,11 @@ OLD_HOOK = b'#!/bin/sh\necho the old hook ran >> "$(git rev-parse --git-dir)/old
 
 @pytest.fixture
 def project(tmp_path: Path, git_env: dict[str, str]) -> Repo:
-    """A project with a build gate; its git runs hooks against this checkout's gatekit."""
+    """A project with a build gate, on a feature branch (main is protected); its git runs the
+    hooks against this checkout's gatekit."""
     repo = python_project(tmp_path / "project", git_env)
     repo.env = with_checkout(git_env)
+    repo.git("checkout", "-q", "-b", "work")
     return repo
 
 
@@ -191,14 +193,14 @@ def test_install_from_a_linked_worktree_puts_hooks_in_the_common_dir(project: Re
     linked.git("add", "-A")
     code, output = commit(linked, "broken in the linked worktree")
     assert code != 0 and "SyntaxError" in output
-    assert linked.rev() == project.rev("main")
+    assert linked.rev() == project.rev("work")
 
 
 def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
     project.git("init", "-q", "--bare", str(remote))
     project.git("remote", "add", "origin", str(remote))
-    project.git("push", "-q", "origin", "main")
+    project.git("push", "-q", "--no-verify", "origin", "main")
     assert project.gatekit("install-hooks").returncode == 0
     project.git("checkout", "-q", "-b", "topic")
     project.write("src/broken.py", "def oops(:\n")
@@ -275,4 +277,44 @@ def test_install_into_a_shared_hooks_path_outside_the_repository_says_so(
     assert (shared / "pre-commit").is_file()
     assert (
         "runs for every repository" in result.stdout.replace("\n", " ") or "every repository" in result.stdout
+    )
+
+
+def test_installed_hook_refuses_a_commit_on_a_protected_branch(project: Repo) -> None:
+    assert project.gatekit("install-hooks").returncode == 0
+    project.git("checkout", "-q", "main")
+    head = project.rev()
+    project.write("src/more.py", "X = 1\n")
+    project.git("add", "-A")
+    code, output = commit(project, "straight to main")
+    assert code == 1, output
+    assert "main" in output and "protected" in output
+    assert project.rev() == head
+
+
+def test_pre_push_to_a_protected_branch_runs_verify_push_with_the_remote_arguments(
+    project: Repo, tmp_path: Path
+) -> None:
+    remote = tmp_path / "remote.git"
+    project.git("init", "-q", "--bare", str(remote))
+    project.git("remote", "add", "origin", str(remote))
+    project.git("push", "-q", "--no-verify", "origin", "main")
+    assert project.gatekit("install-hooks").returncode == 0
+    project.write("src/broken.py", "def oops(:\n")
+    project.git("add", "-A")
+    project.git("commit", "-q", "--no-verify", "-m", "broken")
+    import subprocess
+
+    push = subprocess.run(
+        ["git", "push", "origin", "work:main"],
+        cwd=project.path,
+        env=project.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    output = push.stdout.decode()
+    assert push.returncode != 0, output
+    assert (
+        project.git("rev-parse", "main").strip()
+        == project.git("ls-remote", str(remote), "refs/heads/main").split()[0]
     )

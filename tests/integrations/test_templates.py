@@ -22,9 +22,7 @@ CALLER = REPO_ROOT / "ci-templates" / "github" / "caller.yml"
 GUARD_COMMANDS = {"check", "protect", "verify-push", "clobber", "snapshot", "overlap"}
 
 
-def schema_check(
-    schema: str, *files: Path, cwd: Path = REPO_ROOT
-) -> subprocess.CompletedProcess[str]:
+def schema_check(schema: str, *files: Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
     tool = require_client("check-jsonschema")
     return run([tool, "--builtin-schema", schema, *map(str, files)], cwd=cwd, env=None)  # type: ignore[arg-type]
 
@@ -33,9 +31,7 @@ def schema_check(
 
 
 def test_manifest_passes_pre_commit_validation() -> None:
-    result = run(
-        [require_client("pre-commit"), "validate-manifest", str(MANIFEST)], cwd=REPO_ROOT, env=None
-    )  # type: ignore[arg-type]
+    result = run([require_client("pre-commit"), "validate-manifest", str(MANIFEST)], cwd=REPO_ROOT, env=None)  # type: ignore[arg-type]
     assert result.returncode == 0, result.stdout
 
 
@@ -54,9 +50,7 @@ def test_manifest_has_one_hook_per_guard_with_the_right_stage() -> None:
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert (
-            hook["pass_filenames"] is False
-            and hook["always_run"] is True
-            and hook["require_serial"] is True
+            hook["pass_filenames"] is False and hook["always_run"] is True and hook["require_serial"] is True
         )
         assert hook["minimum_pre_commit_version"] == "3.2.0"  # stage names = git hook names
 
@@ -67,9 +61,7 @@ def test_manifest_entries_name_real_guards() -> None:
         assert argv[0] == "gatekit"
         if argv[1] == "hook":
             git_hook, guard = argv[2], argv[argv.index("--only") + 1]
-            steps = steps_for(
-                git_hook, b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": "0" * 39 + "1"}
-            )
+            steps = steps_for(git_hook, b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": "0" * 39 + "1"})
             assert guard in [step.name for step in steps], hook["id"]
         else:
             assert argv[1] in GUARD_COMMANDS, hook["id"]
@@ -207,9 +199,7 @@ def test_shellcheck_accepts_the_hooks_and_the_composite_run_steps(tmp_path: Path
         if "run" in step:
             script = tmp_path / f"action-step-{index}.sh"
             # ${{ }} expressions are substituted before the shell runs; stand in a word for each.
-            script.write_text(
-                "#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"])
-            )
+            script.write_text("#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"]))
             scripts.append(script)
     result = run([shellcheck, *map(str, scripts)], cwd=REPO_ROOT, env=None)  # type: ignore[arg-type]
     assert result.returncode == 0, result.stdout
