@@ -77,6 +77,8 @@ def main() -> None:
         framework.commit("pre-commit config")
         pre_commit = shutil.which("pre-commit") or "pre-commit"
         subprocess.run([pre_commit, "install"], cwd=framework.path, env=env, check=True, capture_output=True)
+        for repo in (bare, plain, alone, framework):  # main is protected: commit on a branch
+            repo.git("checkout", "-q", "-b", "work")
         # Warm up: pre-commit builds its venv, each repository gets its sandbox slot.
         commit_once(plain.path, env, -1)
         commit_once(framework.path, env, -1)

@@ -1,17 +1,18 @@
 """What each git hook runs: the sequence of gatekit guards behind one plain git hook.
 
 The plain hooks (hooks/, installed by `gatekit install-hooks`) and the pre-commit manifest both
-come here, so the two adoption paths run the same guards the same way. Each guard runs as its own
-`python -m gatekit ...` process: a crash or a missing command in one guard is reported with its
-name and never takes the others down. None of them stashes or checks anything out.
+come here, so the two adoption paths run the same guards the same way. Each guard runs through
+gatekit's own entry point, so a crash or a missing command in one guard is reported with its exit
+code and never takes the others down. None of them stashes or checks anything out.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gatekit.git import NULL_OID
@@ -107,13 +108,17 @@ def run_steps(
     *,
     stdin: bytes = b"",
     env: Mapping[str, str] | None = None,
+    runner: Runner | None = None,
 ) -> list[StepResult]:
     """Run the steps in order, stopping at the first blocking failure.
+
+    Each step runs through runner (default: its own `python -m gatekit` process).
 
     A step whose command this gatekit does not have (an older install, a guard not merged yet) is
     skipped with a note on stderr rather than failing every commit.
     """
     env = dict(env if env is not None else os.environ)
+    runner = runner or run_in_subprocess
     skip = skipped(env)
     missing = [step.argv[0] for step in steps if step.argv[0] not in available]
     if missing:
@@ -125,16 +130,40 @@ def run_steps(
                 _note(f"gatekit: {step.name} skipped ({SKIP_VAR})")
             results.append(StepResult(step, None))
             continue
-        code = subprocess.run(
-            [sys.executable, "-m", "gatekit", *step.argv],
-            input=stdin if step.stdin else None,
-            stdin=None if step.stdin else subprocess.DEVNULL,
-            env=env,
-        ).returncode
+        code = runner(step.argv, stdin if step.stdin else b"", env)
         results.append(StepResult(step, code))
         if code != 0 and step.blocking:
             break
     return results
+
+
+Runner = Callable[[Sequence[str], bytes, Mapping[str, str]], int]
+
+
+def run_in_subprocess(argv: Sequence[str], stdin: bytes, env: Mapping[str, str]) -> int:
+    """Run `gatekit argv` as its own process; its exit code."""
+    return subprocess.run([sys.executable, "-m", "gatekit", *argv], input=stdin, env=dict(env)).returncode
+
+
+def run_in_process(argv: Sequence[str], stdin: bytes, env: Mapping[str, str]) -> int:
+    """Run `gatekit argv` in this process through the CLI's own entry point; its exit code.
+
+    A hook runs up to four guards on every commit; a Python start for each costs more than most
+    of them take. gatekit.cli.main maps every outcome (a crash included) to an exit code and
+    raises SystemExit with it, so one guard's failure never takes the others down. env is the
+    process environment already (the hook's own).
+    """
+    from gatekit.cli import main
+
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8", errors="surrogateescape")
+    try:
+        main(list(argv))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdin = saved
+    return 0
 
 
 def hook_exit_code(results: Sequence[StepResult]) -> int:

@@ -78,7 +78,7 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
     steps = hook_runner.steps_for(name, stdin, git_args=git_args)
     if only:
         steps = [step for step in steps if step.name in only]
-    results = hook_runner.run_steps(steps, set(cli.commands), stdin=stdin)
+    results = hook_runner.run_steps(steps, set(cli.commands), stdin=stdin, runner=hook_runner.run_in_process)
     click.get_current_context().exit(hook_runner.hook_exit_code(results))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,13 @@ def test_store_dir_follows_pre_commit_rules(tmp_path: Path) -> None:
 def test_patch_files_lists_binary_and_text_paths_once() -> None:
     data = PATCH + b"diff --git a/img one.png b/img one.png\nGIT binary patch\n"
     assert patch_files(data) == ("src/lib.py", "img one.png")
+
+
+def test_in_process_runner_maps_outcomes_to_exit_codes_and_restores_stdin() -> None:
+    from gatekit.hook_runner import run_in_process
+
+    saved = sys.stdin
+    assert run_in_process(["--version"], b"", os.environ) == 0
+    assert run_in_process(["no-such-command"], b"", os.environ) == 2
+    assert run_in_process(["check", "--stage", "nope"], b"", os.environ) == 2
+    assert sys.stdin is saved
