@@ -60,6 +60,11 @@ def _register_commands() -> None:
     cli.add_command(land_commands.verify_push)
     cli.add_command(land_commands.land)
 
+    from gatekit.commands import fleet
+
+    for command in (fleet.status, fleet.overlap, fleet.worktree, fleet.doctor, fleet.plan):
+        cli.add_command(command)
+
     from gatekit.commands import integrations
 
     cli.add_command(integrations.install_hooks)

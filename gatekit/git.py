@@ -518,3 +518,203 @@ def index_tree(worktree: Path | str) -> str:
         if source.exists():
             shutil.copyfile(source, copy)
         return text(run(worktree, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)})))
+
+
+# -- fleet ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """One path's change between two trees: blob ids and the -U0 hunks (old and new ranges)."""
+
+    path: str
+    status: str  # A, M, D, T ...
+    old_oid: str
+    new_oid: str
+    # (old_start, old_count, new_start, new_count), 1-based as in the @@ header
+    hunks: tuple[tuple[int, int, int, int], ...] = ()
+
+
+_HUNK_PREFIX = b"@@ -"
+
+
+def _parse_hunk(line: bytes) -> tuple[int, int, int, int]:
+    old, new = line[4:].split(b" @@", 1)[0].split(b" +")
+
+    def side(spec: bytes) -> tuple[int, int]:
+        start, _, count = spec.partition(b",")
+        return int(start), int(count) if count else 1
+
+    return (*side(old), *side(new))
+
+
+def diff_hunks(cwd: Path | str, base: str, head: str) -> list[FileDiff]:
+    """Every changed path between two tree-ish objects with its zero-context hunks, in one call.
+
+    Paths come from the -z raw records (exact bytes); the patch sections follow in the same
+    order, one `diff --git` header per raw record, so no quoted header is ever parsed.
+    """
+    out = run(
+        cwd,
+        "diff-tree",
+        "-r",
+        "--raw",
+        "-p",
+        "-U0",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-color",
+        base,
+        head,
+        "--",
+    )
+    records: list[tuple[str, str, str, str]] = []
+    pos = 0
+    while pos < len(out) and out[pos : pos + 1] == b":":
+        meta_end = out.index(b"\0", pos)
+        path_end = out.index(b"\0", meta_end + 1)
+        meta = out[pos + 1 : meta_end].decode().split()
+        records.append((os.fsdecode(out[meta_end + 1 : path_end]), meta[4][:1], meta[2], meta[3]))
+        pos = path_end + 1
+    sections = out[pos:].split(b"\ndiff --git ")
+    hunks: list[list[tuple[int, int, int, int]]] = []
+    for section in sections:
+        if not section.strip(b"\0\n"):
+            continue
+        lines = section.split(b"\n")
+        hunks.append([_parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
+    if len(hunks) != len(records):  # a git whose output we do not understand: say so plainly
+        raise CommandError(("git", "diff-tree", "-p", base, head), 0, "unexpected patch layout")
+    return [FileDiff(p, s, o, n, tuple(h)) for (p, s, o, n), h in zip(records, hunks)]
+
+
+def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
+    """The contents of many blobs with one `git cat-file --batch` process."""
+    wanted = list(dict.fromkeys(oid for oid in oids if oid != NULL_OID))
+    if not wanted:
+        return {}
+    out = run(cwd, "cat-file", "--batch", input="".join(f"{oid}\n" for oid in wanted).encode())
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split()
+        if len(header) < 3:  # "<oid> missing"
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        blobs[oid] = out[header_end + 1 : header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+    return blobs
+
+
+def ahead_behind(cwd: Path | str, target: str, head: str) -> tuple[int, int]:
+    """(commits in head not in target, commits in target not in head)."""
+    out = text(run(cwd, "rev-list", "--left-right", "--count", f"{head}...{target}", "--"))
+    ahead, behind = out.split()
+    return int(ahead), int(behind)
+
+
+@dataclass(frozen=True)
+class BranchInfo:
+    """A local branch with its tip and upstream tracking state."""
+
+    name: str
+    commit: str
+    upstream: str  # "" when the branch has none
+    track: str  # "[ahead 1, behind 2]", "[gone]" or ""
+
+
+def list_branches(cwd: Path | str) -> list[BranchInfo]:
+    """Every local branch, with upstream and tracking, from one for-each-ref call."""
+    rows = for_each_ref(
+        cwd,
+        "refs/heads/",
+        "%(refname:lstrip=2)%00%(objectname)%00%(upstream:short)%00%(upstream:track)",
+    )
+    return [BranchInfo(*row) for row in rows if len(row) == 4]
+
+
+def ref_dates(cwd: Path | str, pattern: str) -> list[tuple[str, int]]:
+    """(refname, committer epoch) of every ref under pattern, newest first."""
+    rows = for_each_ref(cwd, pattern, "%(refname)%00%(committerdate:unix)")
+    dated = [(row[0], int(row[1] or 0)) for row in rows if len(row) == 2]
+    return sorted(dated, key=lambda item: -item[1])
+
+
+def commit_date(cwd: Path | str, rev: str) -> int:
+    return int(text(run(cwd, "log", "-1", "--format=%ct", rev, "--")))
+
+
+def worktree_state_commit(worktree: Path | str, head: str | None, message: str) -> str:
+    """A commit of the worktree's tracked and untracked non-ignored files, parented on head.
+
+    Built on a copy of the worktree's index (GIT_INDEX_FILE), so the user's index, files and
+    refs are untouched; only new objects are written.
+    """
+    source = git_path(worktree, "index")
+    with tempfile.TemporaryDirectory(prefix="gatekit-state-") as tmp:
+        index = Path(tmp, "index")
+        if source.exists():
+            shutil.copyfile(source, index)
+        env = git_env({"GIT_INDEX_FILE": str(index)})
+        run(worktree, "add", "-A", "--", ".", env=env)
+        tree = text(run(worktree, "write-tree", env=env))
+    return commit_tree(worktree, tree, [head] if head else [], message)
+
+
+def unmerged_commit_count(cwd: Path | str, head: str, exclude_branch: str | None) -> int:
+    """How many commits reachable from head are on no other local branch and no remote."""
+    args = ["rev-list", "--count", head, "--not"]
+    if exclude_branch:
+        args.append(f"--exclude={exclude_branch}")
+    args += ["--branches", "--remotes", "--"]
+    return int(text(run(cwd, *args)))
+
+
+def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]:
+    """Paths changed by each first-parent commit of rev since an epoch (a merge vs its 1st parent).
+
+    The window is filtered here rather than with --since, whose approxidate parsing of a bare
+    epoch is unreliable; the walk stops at the first commit older than the window. A root
+    commit (an import of everything) is not a change to any one file and is left out.
+    """
+    out = run(
+        cwd,
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--name-only",
+        "-z",
+        "--format=%x01%ct %P",
+        rev,
+        "--",
+    )
+    changes: list[list[str]] = []
+    for chunk in out.split(b"\x01")[1:]:
+        header, _, names = chunk.partition(b"\0")
+        stamp, *parents = header.split()
+        if int(stamp) < since:
+            break
+        if parents:
+            changes.append(zsplit(names.lstrip(b"\n")))
+    return changes
+
+
+def stash_entries(cwd: Path | str) -> list[tuple[str, int, str]]:
+    """(stash@{n}, epoch, subject) of every stash entry."""
+    code, out = run_rc(cwd, "log", "-g", "--format=%gd%x00%ct%x00%gs", "refs/stash", "--")
+    if code != 0:
+        return []
+    rows = [line.split("\0") for line in os.fsdecode(out).splitlines() if line]
+    return [(row[0], int(row[1]), row[2]) for row in rows if len(row) == 3]
+
+
+def dangling_commits(cwd: Path | str) -> list[str]:
+    """Commits nothing points at, not even a reflog (lost work that `gc` will delete)."""
+    code, out = run_rc(cwd, "fsck", "--connectivity-only", "--no-progress", "--dangling")
+    lines = os.fsdecode(out).splitlines()
+    return [line.split()[2] for line in lines if line.startswith("dangling commit ")]

@@ -46,3 +46,12 @@ def worktree_id(git_dir: Path, common_dir: Path) -> str:
     if git_dir.resolve() == common_dir.resolve():
         return "main"
     return git_dir.name
+
+
+def is_sandbox_path(path: Path, common_dir: Path) -> bool:
+    """True for a worktree that is one of gatekit's own sandboxes (hidden from fleet views)."""
+    try:
+        path.resolve().relative_to(sandboxes_dir(common_dir).resolve())
+        return True
+    except ValueError:
+        return False

@@ -118,11 +118,3 @@ def acquire_sandbox(
             next_notice = waited + WAIT_NOTICE_SECONDS
         time.sleep(0.2)
 
-
-def is_sandbox_path(path: Path, common_dir: Path) -> bool:
-    """True for a worktree that is one of gatekit's sandboxes (hidden from fleet views)."""
-    try:
-        path.resolve().relative_to(sandboxes_dir(common_dir).resolve())
-        return True
-    except ValueError:
-        return False

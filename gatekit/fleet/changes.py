@@ -1,0 +1,130 @@
+"""The in-flight writers of a repository and what each has changed since its merge base.
+
+A writer is a worktree (its commits plus its uncommitted work, captured as a state commit built
+on a temporary index) or a local branch no worktree has checked out. Both reduce to a pair of
+commits, base and head, so every later question (paths, hunks, merge-tree) is asked the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from gatekit import git
+from gatekit.fleet.inventory import list_fleet_worktrees
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class Writer:
+    """One branch or worktree with work in flight."""
+
+    name: str
+    branch: str | None
+    worktree: str | None
+    base: str
+    head: str
+    dirty: bool = False
+    paths: set[str] = field(default_factory=set)
+    # Every changed path with its zero-context hunks: one diff-tree call gives paths and hunks.
+    diffs: list[git.FileDiff] = field(default_factory=list, repr=False)
+
+
+def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """fn over items on a small thread pool: the work is git subprocesses, not Python."""
+    items = list(items)
+    if len(items) < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2))) as pool:
+        return list(pool.map(fn, items))
+
+
+STATE_MESSAGE = "gatekit: fleet state\n"
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    name: str
+    branch: str | None
+    worktree: Path | None
+    head: str
+
+
+def _resolve(cwd: Path, target: str, candidate: _Candidate, only: set[str] | None) -> Writer | None:
+    head, dirty = candidate.head, False
+    if candidate.worktree is not None:
+        entries = git.status(candidate.worktree, untracked="normal")
+        touched = {e.path for e in entries} | {e.orig_path for e in entries if e.orig_path}
+        # The state commit costs a pass over the worktree: skip it when no dirty path matters.
+        # ("normal" lists an untracked directory as "dir/", so a prefix match counts too.)
+        if entries and (only is None or _meets(touched, only)):
+            head = git.worktree_state_commit(candidate.worktree, candidate.head, STATE_MESSAGE)
+            dirty = True
+    base = git.merge_base(cwd, target, head)
+    if base is None:
+        return None  # unrelated history: nothing to compare against the target
+    diffs = git.diff_hunks(cwd, base, head)
+    if not diffs:
+        return None
+    wt = str(candidate.worktree) if candidate.worktree is not None else None
+    return Writer(candidate.name, candidate.branch, wt, base, head, dirty, {d.path for d in diffs}, diffs)
+
+
+def _meets(dirty: set[str], only: set[str]) -> bool:
+    if dirty & only:
+        return True
+    folders = [d for d in dirty if d.endswith("/")]
+    return any(path.startswith(folder) for folder in folders for path in only)
+
+
+def collect_writers(
+    repo: git.RepoPaths,
+    target: str,
+    *,
+    exclude_worktree: Path | None = None,
+    exclude_branch: str | None = None,
+    only_paths: set[str] | None = None,
+) -> list[Writer]:
+    """Every worktree and local branch with changes relative to its merge base with target.
+
+    With only_paths, uncommitted work is captured only in worktrees whose dirty paths meet
+    them (the hook asks about the staged paths and nothing else).
+    """
+    cwd = repo.toplevel
+    candidates: list[_Candidate] = []
+    checked_out: set[str] = set()
+    with ThreadPoolExecutor(max_workers=1) as side:  # two independent git calls at once
+        branches = side.submit(git.list_branches, cwd)
+        worktrees = list_fleet_worktrees(repo)
+        branch_infos = branches.result()
+    for wt in worktrees:
+        entry = wt.entry
+        if entry.branch_name:
+            checked_out.add(entry.branch_name)
+        if entry.bare or not wt.exists or entry.head is None or entry.prunable is not None:
+            continue
+        if exclude_worktree is not None and wt.path.resolve() == exclude_worktree.resolve():
+            continue
+        name = entry.branch_name or f"{wt.path} (detached)"
+        candidates.append(_Candidate(name, entry.branch_name, wt.path, entry.head))
+    for info in branch_infos:
+        if info.name not in checked_out:
+            candidates.append(_Candidate(info.name, info.name, None, info.commit))
+    candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]
+    writers = parallel_map(lambda c: _resolve(cwd, target, c, only_paths), candidates)
+    return [w for w in writers if w is not None]
+
+
+def shared_paths(writers: Sequence[Writer]) -> dict[str, list[str]]:
+    """path -> names of the writers that changed it, for paths changed by more than one."""
+    by_path: dict[str, list[str]] = {}
+    for writer in writers:
+        for path in writer.paths:
+            by_path.setdefault(path, []).append(writer.name)
+    return {p: sorted(names) for p, names in sorted(by_path.items()) if len(names) > 1}

@@ -1,0 +1,198 @@
+"""`gatekit doctor`: repository health, one finding per problem, each with the command that
+fixes it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit import git
+from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
+from gatekit.fleet.status import STALE_LOCK_SECONDS
+from gatekit.guard.sessions_store import list_sessions, pid_alive
+from gatekit.layout import sessions_dir
+
+OLD_STASH_DAYS = 14
+HOOK_NAMES = ("pre-commit", "commit-msg", "pre-push", "post-checkout", "prepare-commit-msg")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    subject: str
+    problem: str
+    fix: str
+
+
+def _q(path: Path | str) -> str:
+    return shlex.quote(str(path))
+
+
+def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
+    found = []
+    for wt in worktrees:
+        if wt.git_dir is None:
+            continue
+        lock = wt.git_dir / "index.lock"
+        try:
+            age = now - lock.stat().st_mtime
+        except OSError:
+            continue
+        if age > STALE_LOCK_SECONDS:
+            found.append(
+                Finding(
+                    "stale-lock",
+                    str(wt.path),
+                    f"index.lock is {int(age)}s old; git commands in this worktree fail until it goes",
+                    f"make sure no git process runs in {_q(wt.path)}, then: rm {_q(lock)}",
+                )
+            )
+    return found
+
+
+def worktree_problems(worktrees: list[FleetWorktree]) -> list[Finding]:
+    found = []
+    for wt in worktrees:
+        entry = wt.entry
+        if entry.prunable is not None:
+            found.append(
+                Finding(
+                    "prunable-worktree",
+                    str(wt.path),
+                    f"prunable: {entry.prunable}",
+                    "git worktree prune",
+                )
+            )
+        elif not wt.exists:
+            found.append(
+                Finding(
+                    "missing-worktree",
+                    str(wt.path),
+                    "the worktree's directory is missing but git still records it (locked)",
+                    f"git worktree unlock {_q(wt.path)} && git worktree prune",
+                )
+            )
+        if entry.detached and wt.exists:
+            found.append(
+                Finding(
+                    "detached-head",
+                    str(wt.path),
+                    f"HEAD is detached at {(entry.head or '')[:12]}; new commits here belong to no branch",
+                    f"git -C {_q(wt.path)} switch -c <new-branch-name>",
+                )
+            )
+    return found
+
+
+def dead_sessions(worktrees: list[FleetWorktree]) -> list[Finding]:
+    found = []
+    for wt in worktrees:
+        if wt.git_dir is None:
+            continue
+        readable = {s.name for s in list_sessions(wt.git_dir)}
+        for session in list_sessions(wt.git_dir):
+            if not pid_alive(session.pid):
+                path = sessions_dir(wt.git_dir) / f"{session.name}.json"
+                found.append(
+                    Finding(
+                        "dead-session",
+                        str(wt.path),
+                        f"session {session.name!r} is recorded but its process {session.pid} is gone",
+                        f"rm {_q(path)}",
+                    )
+                )
+        directory = sessions_dir(wt.git_dir)
+        for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+            if path.stem not in readable:
+                found.append(
+                    Finding(
+                        "corrupt-session",
+                        str(wt.path),
+                        f"{path.name} is not a session record",
+                        f"rm {_q(path)}",
+                    )
+                )
+    return found
+
+
+def orphaned_commits(cwd: Path) -> list[Finding]:
+    found = []
+    for oid in git.dangling_commits(cwd):
+        subject = git.commit_subject(cwd, oid)
+        if subject.startswith("gatekit"):
+            continue  # gatekit's own throwaway state commits (overlap), not lost work
+        found.append(
+            Finding(
+                "orphaned-commit",
+                oid[:12],
+                f"commit {subject!r} is reachable from no ref or reflog; `git gc` will delete it",
+                f"git branch rescued-{oid[:8]} {oid}   (or, if unwanted: nothing to do)",
+            )
+        )
+    return found
+
+
+def old_stashes(cwd: Path, now: float) -> list[Finding]:
+    found = []
+    for name, stamp, subject in git.stash_entries(cwd):
+        days = (now - stamp) / 86400
+        if days > OLD_STASH_DAYS:
+            found.append(
+                Finding(
+                    "old-stash",
+                    name,
+                    f"{subject!r} has been stashed for {int(days)} days",
+                    f"git stash show -p {name}; then git stash branch <name> {name} or git stash drop {name}",
+                )
+            )
+    return found
+
+
+def _hooks_that_fire(worktree: Path) -> set[str]:
+    hooks_dir = git.git_path(worktree, "hooks")
+    hooks_path = git.run_rc(worktree, "config", "--path", "core.hooksPath")
+    if hooks_path[0] == 0 and hooks_path[1].strip():
+        configured = Path(os.fsdecode(hooks_path[1].strip()))
+        hooks_dir = configured if configured.is_absolute() else worktree / configured
+    return {
+        name for name in HOOK_NAMES if os.access(hooks_dir / name, os.X_OK) and (hooks_dir / name).is_file()
+    }
+
+
+def hook_gaps(worktrees: list[FleetWorktree]) -> list[Finding]:
+    """Hooks that fire in some worktree but not in another (e.g. a relative core.hooksPath)."""
+    live = [wt for wt in worktrees if wt.exists and not wt.entry.bare]
+    firing = {wt.path: _hooks_that_fire(wt.path) for wt in live}
+    everywhere = set().union(*firing.values()) if firing else set()
+    found = []
+    for wt in live:
+        for hook in sorted(everywhere - firing[wt.path]):
+            elsewhere = next(str(p) for p, hooks in firing.items() if hook in hooks)
+            found.append(
+                Finding(
+                    "hook-not-firing",
+                    str(wt.path),
+                    f"the {hook} hook fires in {elsewhere} but not here",
+                    f"git -C {_q(wt.path)} config --get core.hooksPath  # use an absolute path, "
+                    "or reinstall hooks (gatekit install / pre-commit install) in this worktree",
+                )
+            )
+    return found
+
+
+def diagnose(repo: git.RepoPaths) -> list[Finding]:
+    """Every finding for the repository, in a stable order."""
+    now = time.time()
+    worktrees = list_fleet_worktrees(repo)
+    cwd = repo.toplevel
+    return (
+        stale_locks(worktrees, now)
+        + worktree_problems(worktrees)
+        + dead_sessions(worktrees)
+        + hook_gaps(worktrees)
+        + old_stashes(cwd, now)
+        + orphaned_commits(cwd)
+    )

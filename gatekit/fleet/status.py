@@ -1,0 +1,188 @@
+"""`gatekit status`: where every worktree (and optionally every branch) stands.
+
+One `git status` and one `rev-list --count` per worktree, run in parallel; everything shared
+(branches and upstreams, snapshot refs) comes from one for-each-ref call each.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gatekit import git
+from gatekit.errors import GatekitError
+from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
+from gatekit.guard.sessions_store import SessionRecord, list_sessions, pid_alive
+from gatekit.layout import SNAPSHOT_REF_PREFIX
+
+# An index.lock older than this is almost certainly left by a killed git, not a running one.
+STALE_LOCK_SECONDS = 60.0
+# Past this many dirty paths the oldest-change age is taken from a sample: stat is not free.
+MAX_AGE_STATS = 5000
+
+
+@dataclass
+class Row:
+    """One line of the status table: a worktree, or a branch that no worktree has checked out."""
+
+    kind: str  # "worktree" | "branch"
+    path: str | None
+    branch: str | None
+    head: str | None
+    ahead: int | None = None
+    behind: int | None = None
+    dirty: int | None = None
+    oldest_change_age: float | None = None
+    upstream: str = "none"
+    snapshot_age: float | None = None
+    sessions: int = 0
+    claims: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def upstream_state(info: git.BranchInfo | None) -> str:
+    """none / pushed / ahead N / behind N / diverged / gone, from for-each-ref's track field."""
+    if info is None or not info.upstream:
+        return "none"
+    track = info.track.strip("[]")
+    if not track:
+        return "pushed"
+    if track == "gone":
+        return "gone"
+    if "," in track:
+        return "diverged"
+    return track
+
+
+def stale_lock(git_dir: Path | None, now: float) -> bool:
+    if git_dir is None:
+        return False
+    try:
+        return now - (git_dir / "index.lock").stat().st_mtime > STALE_LOCK_SECONDS
+    except OSError:
+        return False
+
+
+def resets_since(git_dir: Path, since: float) -> int:
+    """`reset: moving to` entries in the worktree's HEAD reflog newer than since."""
+    try:
+        lines = (git_dir / "logs" / "HEAD").read_bytes().splitlines()
+    except OSError:
+        return 0
+    count = 0
+    for line in lines:
+        meta, _, message = line.partition(b"\t")
+        if not message.startswith(b"reset: moving to"):
+            continue
+        parts = meta.split()
+        if len(parts) >= 2 and parts[-2].isdigit() and int(parts[-2]) >= since:
+            count += 1
+    return count
+
+
+def clobber_signal(git_dir: Path | None, live: list[SessionRecord], now: float) -> bool:
+    """A cheap clobber flag: a stale index.lock, or a reset while a session was live.
+
+    The guard's full signal function (issue 3) replaces this when merged; keep it the one place.
+    """
+    if git_dir is None:
+        return False
+    if stale_lock(git_dir, now):
+        return True
+    return bool(live) and resets_since(git_dir, min(s.started for s in live)) > 0
+
+
+def oldest_mtime(root: Path, paths: list[str]) -> float | None:
+    oldest: float | None = None
+    for rel in paths[:MAX_AGE_STATS]:
+        try:
+            mtime = os.lstat(root / rel).st_mtime
+        except OSError:
+            continue  # deleted: its age is unknown
+        oldest = mtime if oldest is None else min(oldest, mtime)
+    return oldest
+
+
+def _worktree_row(
+    wt: FleetWorktree,
+    target: str | None,
+    branches: dict[str, git.BranchInfo],
+    snapshots: dict[str, int],
+    now: float,
+) -> Row:
+    entry = wt.entry
+    row = Row("worktree", str(wt.path), entry.branch_name, entry.head)
+    flags = row.flags
+    if entry.detached:
+        flags.append("detached")
+    if entry.locked is not None:
+        flags.append("locked")
+    if entry.prunable is not None or not wt.exists:
+        flags.append("prunable" if entry.prunable is not None else "missing")
+    if entry.branch_name:
+        row.upstream = upstream_state(branches.get(entry.branch_name))
+    if wt.id in snapshots:
+        row.snapshot_age = max(0.0, now - snapshots[wt.id])
+    live = [s for s in list_sessions(wt.git_dir) if pid_alive(s.pid)] if wt.git_dir else []
+    row.sessions = len(live)
+    row.claims = sorted({claim for s in live for claim in s.claims})
+    if stale_lock(wt.git_dir, now):
+        flags.append("stale-lock")
+    if clobber_signal(wt.git_dir, live, now):
+        flags.append("clobber")
+    if not wt.exists or entry.bare:
+        return row
+    try:
+        entries = git.status(wt.path)
+        row.dirty = len(entries)
+        mtime = oldest_mtime(wt.path, [e.path for e in entries])
+        row.oldest_change_age = max(0.0, now - mtime) if mtime is not None else None
+        if target and entry.head:
+            row.ahead, row.behind = git.ahead_behind(wt.path, target, entry.head)
+    except GatekitError as exc:
+        row.error = exc.message
+    return row
+
+
+def _branch_row(info: git.BranchInfo, target: str | None, cwd: Path) -> Row:
+    row = Row("branch", None, info.name, info.commit, upstream=upstream_state(info))
+    if target:
+        row.ahead, row.behind = git.ahead_behind(cwd, target, info.commit)
+    return row
+
+
+def snapshot_times(cwd: Path) -> dict[str, int]:
+    """worktree id -> newest snapshot's committer time, from one for-each-ref."""
+    newest: dict[str, int] = {}
+    for ref, stamp in git.ref_dates(cwd, SNAPSHOT_REF_PREFIX):
+        wt_id = ref[len(SNAPSHOT_REF_PREFIX) :].split("/", 1)[0]
+        newest[wt_id] = max(stamp, newest.get(wt_id, 0))
+    return newest
+
+
+def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False) -> list[Row]:
+    """The status rows of every worktree (and, with all_branches, every other local branch)."""
+    now = time.time()
+    cwd = repo.toplevel
+    workers = max(2, min(8, os.cpu_count() or 2))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # The shared questions are independent git calls: ask them all at once.
+        branches_f = pool.submit(git.list_branches, cwd)
+        snapshots_f = pool.submit(snapshot_times, cwd)
+        target_f = pool.submit(git.rev_parse, cwd, f"{target}^{{commit}}")
+        worktrees = list_fleet_worktrees(repo)
+        branches = {b.name: b for b in branches_f.result()}
+        target_commit = target_f.result() if not target.startswith("-") else None
+        snapshots = snapshots_f.result()
+        rows = list(
+            pool.map(lambda wt: _worktree_row(wt, target_commit, branches, snapshots, now), worktrees)
+        )
+        if all_branches:
+            checked_out = {wt.entry.branch_name for wt in worktrees}
+            others = [b for name, b in sorted(branches.items()) if name not in checked_out]
+            rows += list(pool.map(lambda b: _branch_row(b, target_commit, cwd), others))
+    return rows

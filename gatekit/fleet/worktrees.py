@@ -1,0 +1,124 @@
+"""`gatekit worktree add` and `gatekit worktree remove`: the only fleet commands that write."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gatekit import git
+from gatekit.config import FleetConfig
+from gatekit.errors import Refused, UsageError
+from gatekit.fleet import snapshot
+from gatekit.fleet.inventory import FleetWorktree, find_worktree, list_fleet_worktrees
+from gatekit.guard.sessions_store import SessionRecord, list_sessions, pid_alive, save_session
+
+
+def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
+    """The folder new worktrees go in: fleet.worktree_dir, relative to the main worktree."""
+    main = git.list_worktrees(repo.toplevel)[0].path
+    try:
+        folder = config.worktree_dir.format(repo=main.name)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UsageError(
+            f"fleet.worktree_dir {config.worktree_dir!r}: only {{repo}} may be used ({exc})"
+        ) from exc
+    return (main / folder).resolve()
+
+
+def check_branch_name(cwd: Path, name: str) -> None:
+    code, _ = git.run_rc(cwd, "check-ref-format", "--branch", name)
+    if code != 0 or name.startswith("-"):
+        raise UsageError(f"{name!r} is not a valid branch name")
+
+
+@dataclass(frozen=True)
+class Added:
+    path: Path
+    branch: str
+    start: str
+    session: str | None
+
+
+def add_worktree(
+    repo: git.RepoPaths, config: FleetConfig, name: str, start: str, session: str | None = None
+) -> Added:
+    """A new branch NAME from start, checked out in a new worktree in the configured folder."""
+    check_branch_name(repo.toplevel, name)
+    if git.branch_exists(repo.toplevel, name):
+        raise UsageError(f"a branch named {name!r} already exists; pick another name")
+    start_commit = git.resolve_commit(repo.toplevel, start)
+    path = worktree_root(repo, config) / name
+    if path.exists():
+        raise UsageError(f"{path} already exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    git.run(repo.toplevel, "worktree", "add", "-q", "-b", name, "--", str(path), start_commit)
+    if session:
+        start_session(path, session, name, start_commit)
+    return Added(path, name, start_commit, session)
+
+
+def start_session(path: Path, name: str, branch: str, head: str) -> None:
+    """Record a session owned by the process that asked for the worktree (our parent)."""
+    paths = git.get_repo_paths(path)
+    record = SessionRecord(name, os.getppid(), time.time(), str(path), branch, head)
+    save_session(paths.git_dir, record)
+
+
+@dataclass
+class RemovalCheck:
+    worktree: FleetWorktree
+    reasons: list[str] = field(default_factory=list)
+
+
+def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:
+    """Why removing this worktree could lose work (empty when it is safe)."""
+    reasons: list[str] = []
+    if wt.exists:
+        dirty = git.status(wt.path, untracked="all")
+        if dirty:
+            reasons.append(f"it has {len(dirty)} uncommitted change(s), e.g. {dirty[0].path!r}")
+    if wt.entry.head:
+        unique = git.unmerged_commit_count(repo.toplevel, wt.entry.head, wt.entry.branch_name)
+        if unique:
+            reasons.append(f"{unique} commit(s) on it are on no other branch and no remote")
+    live = [s.name for s in list_sessions(wt.git_dir) if pid_alive(s.pid)] if wt.git_dir else []
+    if live:
+        reasons.append(f"live session(s): {', '.join(live)}")
+    if wt.entry.locked is not None:
+        reasons.append(f"it is locked{': ' + wt.entry.locked if wt.entry.locked else ''}")
+    return reasons
+
+
+@dataclass(frozen=True)
+class Removed:
+    path: Path
+    branch: str | None
+    snapshot: str | None
+
+
+def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
+    """Remove a worktree; refuse when it holds unsaved work unless forced (then snapshot first)."""
+    worktrees = list_fleet_worktrees(repo)
+    wt = find_worktree(worktrees, name)
+    if wt is None:
+        known = ", ".join(w.path.name for w in worktrees[1:]) or "none"
+        raise UsageError(f"no worktree named {name!r} (linked worktrees: {known})")
+    if wt.is_main:
+        raise UsageError("the main worktree cannot be removed")
+    if repo.toplevel.resolve() == wt.path.resolve():
+        raise UsageError("cannot remove the worktree gatekit is running in; run it from another one")
+    reasons = removal_blockers(repo, wt)
+    if reasons and not force:
+        raise Refused(
+            f"not removing {wt.path}: " + "; ".join(reasons) + " (use --force to snapshot and remove)"
+        )
+    ref = None
+    if force and wt.exists:
+        ref = snapshot.take_snapshot(wt.path, wt.id, "worktree-remove")
+    args = ["worktree", "remove", "--force"]
+    if wt.entry.locked is not None:
+        args.append("--force")  # git wants it twice for a locked worktree
+    git.run(repo.toplevel, *args, "--", str(wt.path))
+    return Removed(wt.path, wt.entry.branch_name, ref)

@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testing.fleet import numbered_lines
+from testing.landing import branch_with
+from testing.repo import Repo
+from testing.state import capture_state
+
+DB_PY = """def connect():
+    return 1
+
+
+def save(record):
+    validate(record)
+    a = 1
+    b = 2
+    c = 3
+    d = 4
+    flush()
+    return True
+
+
+def load():
+    return 2
+"""
+
+POOL_RS = """pub struct Pool {
+    size: usize,
+}
+
+pub fn grow(pool: &mut Pool) {
+    pool.size += 1;
+    let a = 1;
+    let b = 2;
+    let c = 3;
+    let d = 4;
+    log(pool.size);
+}
+
+pub fn shrink(pool: &mut Pool) {
+    pool.size -= 1;
+}
+"""
+
+
+def overlap_json(repo: Repo, *args: str, cwd: Path | None = None) -> dict:
+    result = repo.gatekit("overlap", "--format", "json", *args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_two_branches_changing_one_python_function_on_different_lines_are_named(repo: Repo) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    branch_with(
+        repo,
+        "dual-write-a",
+        {"app/db.py": DB_PY.replace("validate(record)", "validate(record, strict=True)")},
+    )
+    branch_with(repo, "dual-write-b", {"app/db.py": DB_PY.replace("flush()", "flush(sync=True)")})
+    report = overlap_json(repo)
+    assert report["conflicts"] == []  # no textual conflict: exactly the dangerous case
+    definitions = [(d["path"], d["qualname"], d["writers"]) for d in report["definitions"]]
+    assert definitions == [("app/db.py", "save", ["dual-write-a", "dual-write-b"])]
+    text = repo.gatekit("overlap").stdout
+    assert "app/db.py: save  dual-write-a, dual-write-b" in text
+
+
+def test_two_branches_changing_one_rust_fn_are_named(repo: Repo) -> None:
+    repo.commit("pool", {"src/pool.rs": POOL_RS})
+    branch_with(repo, "grow-fast", {"src/pool.rs": POOL_RS.replace("pool.size += 1;", "pool.size += 2;")})
+    branch_with(repo, "grow-log", {"src/pool.rs": POOL_RS.replace("log(pool.size);", "trace(pool.size);")})
+    branch_with(repo, "shrink", {"src/pool.rs": POOL_RS.replace("pool.size -= 1;", "pool.size -= 2;")})
+    report = overlap_json(repo)
+    named = {d["qualname"]: d["writers"] for d in report["definitions"]}
+    assert named == {"grow": ["grow-fast", "grow-log"]}
+    assert report["files"] == [{"path": "src/pool.rs", "writers": ["grow-fast", "grow-log", "shrink"]}]
+
+
+def test_different_functions_in_one_file_are_a_file_overlap_only(repo: Repo) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    branch_with(repo, "a", {"app/db.py": DB_PY.replace("return 1", "return 10")})
+    branch_with(repo, "b", {"app/db.py": DB_PY.replace("return 2", "return 20")})
+    report = overlap_json(repo)
+    assert report["definitions"] == []
+    assert report["files"] == [{"path": "app/db.py", "writers": ["a", "b"]}]
+
+
+def test_config_file_changed_by_many_branches_is_a_conflict_magnet(repo: Repo) -> None:
+    repo.commit("config", {"config/settings.toml": numbered_lines(40, "key"), "src/one.txt": "1\n"})
+    for i in range(6):
+        lines = numbered_lines(40, "key").replace(f"key {i * 5 + 1}\n", f"key {i * 5 + 1} = changed\n")
+        branch_with(repo, f"feature-{i}", {"config/settings.toml": lines, f"src/f{i}.txt": "x\n"})
+    report = overlap_json(repo)
+    # six branches in flight, plus the commit on main that created it
+    assert report["magnets"][0] == {"path": "config/settings.toml", "branches": 7}
+    assert "config/settings.toml  7 branches" in repo.gatekit("overlap").stdout
+    assert all(m["path"] != "src/one.txt" for m in report["magnets"])
+
+
+def test_merged_history_counts_towards_magnets(repo: Repo) -> None:
+    for i in range(3):
+        repo.commit(f"direct {i}", {"Cargo.lock": f"version {i}\n"})
+    branch_with(repo, "bump", {"Cargo.lock": "version 9\n"})
+    report = overlap_json(repo)
+    assert {"path": "Cargo.lock", "branches": 4} in report["magnets"]
+
+
+def _real_merge(origin: Repo, scratch: Path, ours: str, theirs: str) -> tuple[bool, set[str]]:
+    """Merge for real in a clone; (clean, conflicted paths)."""
+    if not scratch.exists():
+        origin.git("clone", "-q", "--no-local", str(origin.path), str(scratch))
+    clone = Repo(scratch, origin.env)
+    clone.git("checkout", "-q", "--detach", f"origin/{ours}")
+    result = subprocess.run(
+        ["git", "merge", "--no-edit", "-q", f"origin/{theirs}"],
+        cwd=scratch,
+        env=origin.env,
+        capture_output=True,
+    )
+    conflicted = set(clone.git("diff", "--name-only", "-z", "--diff-filter=U").split("\0")) - {""}
+    clone.git("reset", "-q", "--hard")
+    clone.git("merge", "--abort", check=False)
+    return result.returncode == 0, conflicted
+
+
+def test_predicted_conflicts_match_what_git_merge_really_does(repo: Repo, tmp_path: Path) -> None:
+    base = numbered_lines(30)
+    repo.commit(
+        "base",
+        {"shared.txt": base, "gone.txt": base, "other.txt": base, "café and space.txt": base},
+    )
+    branch_with(repo, "same-line-1", {"shared.txt": base.replace("line 3\n", "one\n")})
+    branch_with(repo, "same-line-2", {"shared.txt": base.replace("line 3\n", "two\n")})
+    branch_with(repo, "far-apart", {"shared.txt": base.replace("line 25\n", "far\n")})
+    branch_with(repo, "delete-gone", {"gone.txt": None})
+    branch_with(repo, "edit-gone", {"gone.txt": base.replace("line 9\n", "nine\n")})
+    branch_with(repo, "elsewhere", {"other.txt": base + "tail\n"})
+    branch_with(repo, "unicode-1", {"café and space.txt": base.replace("line 1\n", "un\n")})
+    branch_with(repo, "unicode-2", {"café and space.txt": base.replace("line 1\n", "uno\n")})
+    report = overlap_json(repo)
+    predicted = {frozenset((c["ours"], c["theirs"])): set(c["paths"]) for c in report["conflicts"]}
+    names = [w["name"] for w in report["writers"]]
+    actual = {}
+    for ours, theirs in itertools.combinations(names, 2):
+        clean, paths = _real_merge(repo, tmp_path / "scratch", ours, theirs)
+        if not clean:
+            actual[frozenset((ours, theirs))] = paths
+    assert predicted == actual
+    assert frozenset(("same-line-1", "same-line-2")) in predicted
+    assert frozenset(("delete-gone", "edit-gone")) in predicted
+    assert predicted[frozenset(("unicode-1", "unicode-2"))] == {"café and space.txt"}
+
+
+def test_uncommitted_work_in_a_worktree_counts_and_is_left_untouched(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    branch_with(repo, "committed", {"app/db.py": DB_PY.replace("flush()", "flush(sync=True)")})
+    wt = repo.worktree_add(tmp_path / "wt-dirty", "dirty")
+    wt.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 2)"))
+    wt.write("untracked note.txt", "keep me\n")
+    wt.git("add", "app/db.py")
+    wt.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 3)"))
+    before = capture_state(wt.path, repo.env)
+    report = overlap_json(repo)
+    assert capture_state(wt.path, repo.env) == before
+    dirty = next(w for w in report["writers"] if w["name"] == "dirty")
+    assert dirty["dirty"] is True
+    assert sorted(dirty["paths"]) == ["app/db.py", "untracked note.txt"]
+    assert [d["writers"] for d in report["definitions"]] == [["committed", "dirty"]]
+
+
+@pytest.mark.parametrize("name", ["with space.txt", "café.txt", "-leading.txt", "new\nline.txt"])
+def test_nasty_paths_are_reported_exactly(repo: Repo, name: str) -> None:
+    repo.commit("base", {name: numbered_lines(20)})
+    branch_with(repo, "x", {name: numbered_lines(20).replace("line 2\n", "x\n")})
+    branch_with(repo, "y", {name: numbered_lines(20).replace("line 18\n", "y\n")})
+    report = overlap_json(repo)
+    assert report["files"] == [{"path": name, "writers": ["x", "y"]}]
+    assert report["conflicts"] == []
+
+
+def test_unknown_target_is_a_usage_error(repo: Repo) -> None:
+    result = repo.gatekit("overlap", "--onto", "no-such-branch")
+    assert result.returncode == 2
+    assert "no-such-branch" in result.stderr
+
+
+# -- the staged check (gatekit-overlap hook) -------------------------------------------------
+
+
+@pytest.fixture
+def staged_setup(make_repo, tmp_path: Path) -> tuple[Repo, Repo]:  # type: ignore[no-untyped-def]
+    repo = make_repo("origin-repo", {"app/db.py": DB_PY, "settings.ini": numbered_lines(20)})
+    branch_with(
+        repo,
+        "other-writer",
+        {
+            "app/db.py": DB_PY.replace("flush()", "flush(sync=True)"),
+            "settings.ini": numbered_lines(20) + "x\n",
+        },
+    )
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    return repo, mine
+
+
+def test_staged_change_touching_a_definition_another_branch_changed_warns(
+    staged_setup: tuple[Repo, Repo],
+) -> None:
+    repo, mine = staged_setup
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, strict=True)"))
+    mine.git("add", "app/db.py")
+    before = capture_state(mine.path, repo.env)
+    result = mine.gatekit("overlap", "--staged")
+    assert result.returncode == 0
+    assert "save in app/db.py, also changed on other-writer" in result.stderr
+    assert capture_state(mine.path, repo.env) == before
+
+
+def test_staged_overlap_blocks_when_configured(staged_setup: tuple[Repo, Repo], tmp_path: Path) -> None:
+    repo, mine = staged_setup
+    config = tmp_path / "block.toml"
+    config.write_text('[fleet]\noverlap = "block"\n')
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, strict=True)"))
+    mine.git("add", "app/db.py")
+    result = mine.gatekit("--config", str(config), "overlap", "--staged")
+    assert result.returncode == 1
+    assert "other-writer" in result.stderr
+
+
+def test_staged_change_to_another_definition_is_quiet(staged_setup: tuple[Repo, Repo]) -> None:
+    _, mine = staged_setup
+    mine.write("app/db.py", DB_PY.replace("return 2", "return 3"))
+    mine.git("add", "app/db.py")
+    mine.write("app/db.py", DB_PY.replace("flush()", "flush(unstaged=True)"))  # unstaged: ignored
+    result = mine.gatekit("overlap", "--staged")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_staged_change_to_file_without_grammar_warns_at_file_level(
+    staged_setup: tuple[Repo, Repo],
+) -> None:
+    _, mine = staged_setup
+    mine.write("settings.ini", "changed\n" + numbered_lines(20))
+    mine.git("add", "settings.ini")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == [{"path": "settings.ini", "qualname": None, "writer": "other-writer"}]
+
+
+def test_staged_change_warns_about_uncommitted_work_in_another_worktree(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    busy = repo.worktree_add(tmp_path / "busy", "busy-writer")
+    busy.write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))  # not even staged
+    busy.write("notes/untracked.txt", "elsewhere\n")
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    before = capture_state(busy.path, repo.env)
+    result = mine.gatekit("overlap", "--staged")
+    assert result.returncode == 0
+    assert "save in app/db.py, also changed on busy-writer" in result.stderr
+    assert capture_state(busy.path, repo.env) == before
+
+
+def test_staged_check_passes_in_a_repository_without_the_target_branch(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    repo = Repo(fresh, git_env)
+    repo.git("init", "-q", "-b", "trunk")
+    repo.write("a.py", "def f():\n    pass\n")
+    repo.git("add", "a.py")
+    result = repo.gatekit("overlap", "--staged")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert repo.gatekit("overlap", "--staged", "--onto", "main").returncode == 2
+
+
+def test_the_root_commit_does_not_make_every_file_a_magnet(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("rooted", {"shared.cfg": numbered_lines(10)})
+    branch_with(repo, "one", {"shared.cfg": numbered_lines(10).replace("line 1\n", "a\n")})
+    branch_with(repo, "two", {"shared.cfg": numbered_lines(10).replace("line 9\n", "b\n")})
+    assert overlap_json(repo)["magnets"] == []
