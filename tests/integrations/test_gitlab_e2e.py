@@ -54,14 +54,9 @@ def gitlab_project(
 
 
 def pipeline(gcl: str, repo: Repo, venv: Path, *variables: str) -> tuple[int, str]:
-    argv = [
-        gcl,
-        "--color=false",
-        "--shell-isolation",
-        "--force-shell-executor",
-        "--variable",
-        f"GATEKIT_VENV={venv}",
-    ]
+    # --concurrency 1: the jobs share the session's venv, and `pip install <path>` reinstalls.
+    argv = [gcl, "--color=false", "--shell-isolation", "--force-shell-executor", "--concurrency", "1"]
+    argv += ["--variable", f"GATEKIT_VENV={venv}"]
     for variable in variables:
         argv += ["--variable", variable]
     env = {**repo.env, "GCL_IGNORE_PREDEFINED_VARS": PREDEFINED, "PATH": os.environ["PATH"]}
@@ -109,9 +104,13 @@ def test_good_merge_request_passes(
     gatekit_venv: Path,
 ) -> None:
     repo = gitlab_project(tmp_path, git_env, hook_repo)
+    # A project's default before_script (toolchain setup) must still run in the gatekit job.
+    ci = repo.read(".gitlab-ci.yml") + b"default:\n  before_script:\n    - echo project-setup-ran\n"
+    repo.commit("CI: a default before_script", {".gitlab-ci.yml": ci})
     good_feature(repo)
     code, output = pipeline(gcl, repo, gatekit_venv, *MR)
     assert code == 0, output
+    assert "gatekit > project-setup-ran" in output
     junit = (repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml").read_text()
     assert 'failures="0"' in junit
 
