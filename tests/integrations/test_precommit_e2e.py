@@ -24,8 +24,7 @@ def sample(
     repo = python_project(tmp_path / "sample", git_env)
     repo.env = {**git_env, "PRE_COMMIT_HOME": str(precommit_home)}
     hook_ids = ["gatekit-check", "gatekit-check-push"]
-    if gatekit_has(repo, "protect"):
-        hook_ids.append("gatekit-protect")
+    hook_ids += [f"gatekit-{name}" for name in ("protect", "verify-push") if gatekit_has(repo, name)]
     path, commit = hook_repo
     hooks = "".join(f"      - id: {hook_id}\n" for hook_id in hook_ids)
     repo.write(
@@ -112,3 +111,22 @@ def test_stash_hazard_is_reported_when_pre_commit_hides_unstaged_changes(sample:
     assert "gatekit install-hooks" in output
     # pre-commit put the edit back after the hooks ran.
     assert sample.read("src/lib.py") == b"def greet():\n    return 'unstaged edit'\n"
+
+
+def test_push_of_a_broken_commit_to_a_protected_branch_is_refused_by_verify_push(
+    sample: Repo, tmp_path: Path
+) -> None:
+    if not gatekit_has(sample, "verify-push"):
+        pytest.skip("`gatekit verify-push` (issue 4) is not merged into this branch yet")
+    remote = tmp_path / "remote.git"
+    sample.git("init", "-q", "--bare", str(remote))
+    sample.git("remote", "add", "origin", str(remote))
+    sample.git("push", "-q", "--no-verify", "origin", "main")
+    sample.write("src/broken.py", "def oops(:\n")
+    sample.git("add", "-A")
+    sample.git("commit", "-q", "--no-verify", "-m", "broken")
+    code, output = git_out(sample, "push", "origin", "topic:main")
+    assert code != 0, output
+    verify_line = next(line for line in output.splitlines() if line.startswith("gatekit verify-push"))
+    assert verify_line.endswith("Failed"), output
+    assert sample.git("ls-remote", str(remote), "refs/heads/main").split()[0] == sample.rev("main")
