@@ -88,7 +88,7 @@ def steps_for(
             steps.append(Step("check", ("check", "--rev", commit, "--stage", "pre-push")))
         return steps
     if hook in ("post-commit", "post-checkout", "post-merge"):
-        return [Step("snapshot", ("snapshot", "--quiet"), blocking=False)]
+        return [Step("snapshot", ("snapshot", "--quiet", "--reason", hook), blocking=False)]
     raise ValueError(f"gatekit has no {hook} hook")
 
 

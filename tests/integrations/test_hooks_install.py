@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.clients import with_checkout
+from testing.clients import gatekit_has, with_checkout
 from testing.repo import Repo
 from testing.samples import BASE_FILES, python_project
 from testing.state import capture_state
@@ -318,3 +318,17 @@ def test_pre_push_to_a_protected_branch_runs_verify_push_with_the_remote_argumen
         project.git("rev-parse", "main").strip()
         == project.git("ls-remote", str(remote), "refs/heads/main").split()[0]
     )
+
+
+def test_post_commit_hook_snapshots_uncommitted_work(project: Repo) -> None:
+    if not gatekit_has(project, "snapshot"):
+        pytest.skip("`gatekit snapshot` (issue 3) is not merged into this branch yet")
+    assert project.gatekit("install-hooks").returncode == 0
+    project.write("notes draft.txt", "not committed, not staged\n")
+    project.write("src/more.py", "X = 1\n")
+    project.git("add", "src/more.py")
+    code, output = commit(project, "more")
+    assert code == 0, output
+    refs = project.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()
+    assert refs, "the post-commit hook should have saved a snapshot"
+    assert "notes draft.txt" in project.git("ls-tree", "-r", "--name-only", refs[-1])
