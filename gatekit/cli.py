@@ -67,6 +67,13 @@ def _register_commands() -> None:
     for command in (fleet.status, fleet.overlap, fleet.worktree, fleet.doctor, fleet.plan):
         cli.add_command(command)
 
+    from gatekit.commands import integrations
+
+    cli.add_command(integrations.install_hooks)
+    cli.add_command(integrations.hook)
+    cli.add_command(integrations.init)
+    cli.add_command(integrations.ci)
+
 
 _register_commands()
 

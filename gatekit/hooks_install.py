@@ -1,0 +1,139 @@
+"""`gatekit install-hooks`: plain git hooks for repositories without the pre-commit framework.
+
+Hooks go where git looks for them (`git rev-parse --git-path hooks`): that honours
+core.hooksPath and, from a linked worktree, lands in the common dir every worktree shares. A hook
+that is already there is never overwritten: it is renamed to `<hook>.gatekit-chained` and the
+gatekit hook runs it first. `--uninstall` renames it back, so it is restored byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from gatekit import git
+from gatekit.errors import Refused, UsageError
+from gatekit.hook_runner import GIT_HOOKS
+
+MARKER = "# gatekit-managed hook:"
+CHAINED_SUFFIX = ".gatekit-chained"
+
+
+@dataclass(frozen=True)
+class HookChange:
+    """What install or uninstall did to one hook, for the report."""
+
+    hook: str
+    path: Path
+    action: str  # installed | updated | chained | removed | restored | absent | foreign
+
+
+def hooks_dir(cwd: Path) -> Path:
+    """The directory git runs hooks from for the repository at cwd."""
+    return git.git_path(cwd, "hooks")
+
+
+def render_hook(hook: str, python: str = "") -> str:
+    """The script for one git hook; python is the interpreter baked in as a fallback ("" = none)."""
+    if hook not in GIT_HOOKS:
+        raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS)}")
+    template = resources.files("gatekit").joinpath("hooks_data/hook.sh").read_text(encoding="utf-8")
+    return template.replace("@HOOK@", hook).replace("@PYTHON@", shlex.quote(python) if python else "''")
+
+
+def is_gatekit_hook(path: Path) -> bool:
+    """True when path is a hook this module wrote (so it may be replaced or removed)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return MARKER.encode() in head
+
+
+def install(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None) -> list[HookChange]:
+    """Install the gatekit hooks, chaining any existing hook; safe to run again."""
+    directory = hooks_dir(cwd)
+    python = sys.executable if python is None else python
+    _refuse_conflicts(directory, hooks)
+    directory.mkdir(parents=True, exist_ok=True)
+    changes: list[HookChange] = []
+    for hook in hooks:
+        path = directory / hook
+        chained = directory / (hook + CHAINED_SUFFIX)
+        if is_gatekit_hook(path):
+            action = "updated"
+        elif path.exists() or path.is_symlink():
+            # rename keeps the bytes, the mode and a symlink as a symlink: uninstall is exact.
+            os.rename(path, chained)
+            action = "chained"
+        else:
+            action = "installed"
+        _write_executable(path, render_hook(hook, python))
+        changes.append(HookChange(hook, path, action))
+    return changes
+
+
+def uninstall(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS) -> list[HookChange]:
+    """Remove the gatekit hooks and put back the hooks they chained."""
+    directory = hooks_dir(cwd)
+    changes: list[HookChange] = []
+    for hook in hooks:
+        path = directory / hook
+        chained = directory / (hook + CHAINED_SUFFIX)
+        if not (path.exists() or path.is_symlink()):
+            action = "absent"
+            if chained.exists() or chained.is_symlink():
+                os.rename(chained, path)
+                action = "restored"
+        elif not is_gatekit_hook(path):
+            action = "foreign"  # someone replaced our hook: theirs stays, and so does the chained one
+        else:
+            path.unlink()
+            action = "removed"
+            if chained.exists() or chained.is_symlink():
+                os.rename(chained, path)
+                action = "restored"
+        changes.append(HookChange(hook, path, action))
+    return changes
+
+
+def _refuse_conflicts(directory: Path, hooks: tuple[str, ...]) -> None:
+    """Refuse, before touching anything, when chaining would overwrite an earlier chained hook."""
+    for hook in hooks:
+        path = directory / hook
+        chained = directory / (hook + CHAINED_SUFFIX)
+        occupied = path.exists() or path.is_symlink()
+        if occupied and not is_gatekit_hook(path) and (chained.exists() or chained.is_symlink()):
+            raise Refused(
+                f"{path} is not a gatekit hook, and {chained.name} "
+                "(a hook gatekit chained earlier) is "
+                "still there; move one of them away, then run install-hooks again"
+            )
+
+
+def _write_executable(path: Path, content: str) -> None:
+    """Write a script atomically (a hook git runs mid-write must never be half a file)."""
+    tmp = path.with_name(f".{path.name}.gatekit-tmp-{os.getpid()}")
+    tmp.write_text(content, encoding="utf-8")
+    tmp.chmod(0o755)
+    os.replace(tmp, path)
+
+
+def export(directory: Path) -> list[Path]:
+    """Write the hooks (no baked-in interpreter) to directory, e.g. this repository's hooks/."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for hook in GIT_HOOKS:
+        _write_executable(directory / hook, render_hook(hook))
+        written.append(directory / hook)
+    return written
+
+
+if __name__ == "__main__":  # regenerate hooks/: python -m gatekit.hooks_install hooks
+    for written_path in export(Path(sys.argv[1] if len(sys.argv) > 1 else "hooks")):
+        print(written_path)

@@ -1,0 +1,206 @@
+"""Static checks of the manifest and CI templates with the real validators (fast, offline)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from gatekit import initialize
+from gatekit.hook_runner import steps_for
+from testing.clients import require_client, run
+from testing.repo import REPO_ROOT
+
+MANIFEST = REPO_ROOT / ".pre-commit-hooks.yaml"
+GITLAB = REPO_ROOT / "ci-templates" / "gitlab" / "gatekit.yml"
+WORKFLOW = REPO_ROOT / ".github" / "workflows" / "gatekit.yml"
+ACTION = REPO_ROOT / "ci-templates" / "github" / "action.yml"
+CALLER = REPO_ROOT / "ci-templates" / "github" / "caller.yml"
+GUARD_COMMANDS = {"check", "protect", "verify-push", "clobber", "snapshot", "overlap"}
+
+
+def schema_check(schema: str, *files: Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+    tool = require_client("check-jsonschema")
+    return run([tool, "--builtin-schema", schema, *map(str, files)], cwd=cwd, env=None)  # type: ignore[arg-type]
+
+
+# -- the pre-commit manifest -------------------------------------------------------------------
+
+
+def test_manifest_passes_pre_commit_validation() -> None:
+    result = run([require_client("pre-commit"), "validate-manifest", str(MANIFEST)], cwd=REPO_ROOT, env=None)  # type: ignore[arg-type]
+    assert result.returncode == 0, result.stdout
+
+
+def test_manifest_has_one_hook_per_guard_with_the_right_stage() -> None:
+    hooks = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text())}
+    expected = {
+        "gatekit-check": ["pre-commit"],
+        "gatekit-check-push": ["pre-push"],
+        "gatekit-protect": ["pre-commit"],
+        "gatekit-verify-push": ["pre-push"],
+        "gatekit-clobber": ["pre-commit"],
+        "gatekit-overlap": ["pre-commit"],
+        "gatekit-snapshot": ["post-commit", "post-checkout", "post-merge"],
+    }
+    assert {hook_id: hooks[hook_id]["stages"] for hook_id in expected} == expected
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert (
+            hook["pass_filenames"] is False and hook["always_run"] is True and hook["require_serial"] is True
+        )
+        assert hook["minimum_pre_commit_version"] == "3.2.0"  # stage names = git hook names
+
+
+def test_manifest_entries_name_real_guards() -> None:
+    for hook in yaml.safe_load(MANIFEST.read_text()):
+        argv = shlex.split(hook["entry"])
+        assert argv[0] == "gatekit"
+        if argv[1] == "hook":
+            git_hook, guard = argv[2], argv[argv.index("--only") + 1]
+            steps = steps_for(git_hook, b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": "0" * 39 + "1"})
+            assert guard in [step.name for step in steps], hook["id"]
+        else:
+            assert argv[1] in GUARD_COMMANDS, hook["id"]
+
+
+# -- GitLab ------------------------------------------------------------------------------------
+
+
+def gitlab_documents() -> list[dict]:  # type: ignore[type-arg]
+    return list(yaml.safe_load_all(GITLAB.read_text()))
+
+
+def test_gitlab_template_header_and_body_pass_the_gitlab_ci_schema(tmp_path: Path) -> None:
+    header, body = gitlab_documents()
+    for name, document in (("header.yml", header), ("body.yml", body)):
+        (tmp_path / name).write_text(yaml.safe_dump(document))
+    result = schema_check("vendor.gitlab-ci", tmp_path / "header.yml", tmp_path / "body.yml")
+    assert result.returncode == 0, result.stdout
+
+
+def test_gitlab_template_uses_only_declared_inputs() -> None:
+    header, _ = gitlab_documents()
+    used = set(re.findall(r"\$\[\[\s*inputs\.(\w+)\s*\]\]", GITLAB.read_text()))
+    assert used == set(header["spec"]["inputs"])
+
+
+def test_gitlab_template_publishes_junit_and_code_quality_and_keeps_history() -> None:
+    _, body = gitlab_documents()
+    job = body[".gatekit"]
+    assert job["variables"]["GIT_DEPTH"] == "0"
+    assert job["artifacts"]["reports"] == {
+        "junit": "gatekit-junit.xml",
+        "codequality": "gatekit-codequality.json",
+    }
+    assert set(job["artifacts"]["paths"]) == {"gatekit-junit.xml", "gatekit-codequality.json"}
+    assert job["artifacts"]["when"] == "always"
+    assert job["cache"]["paths"] == [".cache/pip"]
+    ready = body["$[[ inputs.job_prefix ]]gatekit"]
+    assert ready["extends"] == ".gatekit"
+    assert any("merge_request_event" in rule["if"] for rule in ready["rules"])
+
+
+def test_init_gitlab_include_passes_the_schema(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text(initialize.gitlab_snippet())
+    assert schema_check("vendor.gitlab-ci", tmp_path / "ci.yml").returncode == 0
+
+
+# -- GitHub ------------------------------------------------------------------------------------
+
+
+def test_github_workflows_pass_the_workflow_schema(tmp_path: Path) -> None:
+    (tmp_path / "init-caller.yml").write_text(initialize.github_caller())
+    result = schema_check("vendor.github-workflows", WORKFLOW, CALLER, tmp_path / "init-caller.yml")
+    assert result.returncode == 0, result.stdout
+
+
+def test_composite_action_passes_the_action_schema() -> None:
+    result = schema_check("vendor.github-actions", ACTION)
+    assert result.returncode == 0, result.stdout
+
+
+def test_actionlint_accepts_the_reusable_workflow_and_a_local_caller(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    actionlint = require_client("actionlint")
+    shellcheck = require_client("shellcheck")
+    workflows = tmp_path / "repo" / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "gatekit.yml").write_text(WORKFLOW.read_text())
+    # A caller of the reusable workflow in the same repository, so actionlint checks its `with:`.
+    (workflows / "caller.yml").write_text(
+        CALLER.read_text().replace(
+            "gatekit-dev/gatekit/.github/workflows/gatekit.yml@v0.1.0",
+            "./.github/workflows/gatekit.yml",
+        )
+    )
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", env=git_env, check=True)
+    result = run(
+        [
+            actionlint,
+            f"-shellcheck={shellcheck}",
+            ".github/workflows/gatekit.yml",
+            ".github/workflows/caller.yml",
+        ],
+        cwd=tmp_path / "repo",
+        env=git_env,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_actionlint_rejects_a_caller_passing_an_unknown_input(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    """Proves the previous test would notice a wrong `with:` key."""
+    actionlint = require_client("actionlint")
+    workflows = tmp_path / "repo" / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "gatekit.yml").write_text(WORKFLOW.read_text())
+    (workflows / "caller.yml").write_text(
+        CALLER.read_text()
+        .replace(
+            "gatekit-dev/gatekit/.github/workflows/gatekit.yml@v0.1.0",
+            "./.github/workflows/gatekit.yml",
+        )
+        .replace("pip-spec:", "pip_spec:")
+    )
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", env=git_env, check=True)
+    result = run(
+        [actionlint, "-shellcheck=", ".github/workflows/caller.yml"],
+        cwd=tmp_path / "repo",
+        env=git_env,
+    )
+    assert result.returncode == 1 and "pip_spec" in result.stdout
+
+
+def test_workflow_is_least_privilege_and_never_checks_out_untrusted_code_with_secrets() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = workflow[True]  # PyYAML reads the key `on` as True
+    assert set(triggers) == {"workflow_call"}
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["gatekit"]["permissions"] == {"contents": "read"}
+    checkout = workflow["jobs"]["gatekit"]["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0 and checkout["with"]["persist-credentials"] is False
+    caller = yaml.safe_load(CALLER.read_text())
+    assert "pull_request_target" not in caller[True]
+    assert {"pull_request", "merge_group"} <= set(caller[True])
+
+
+def test_shellcheck_accepts_the_hooks_and_the_composite_run_steps(tmp_path: Path) -> None:
+    """actionlint does not shellcheck composite actions: each run block is checked here."""
+    shellcheck = require_client("shellcheck")
+    scripts = sorted((REPO_ROOT / "hooks").iterdir())
+    for index, step in enumerate(yaml.safe_load(ACTION.read_text())["runs"]["steps"]):
+        if "run" in step:
+            script = tmp_path / f"action-step-{index}.sh"
+            # ${{ }} expressions are substituted before the shell runs; stand in a word for each.
+            script.write_text("#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"]))
+            scripts.append(script)
+    result = run([shellcheck, *map(str, scripts)], cwd=REPO_ROOT, env=None)  # type: ignore[arg-type]
+    assert result.returncode == 0, result.stdout
+    assert len(scripts) >= 7
