@@ -67,33 +67,22 @@ def stale_lock(git_dir: Path | None, now: float) -> bool:
         return False
 
 
-def resets_since(git_dir: Path, since: float) -> int:
-    """`reset: moving to` entries in the worktree's HEAD reflog newer than since."""
-    try:
-        lines = (git_dir / "logs" / "HEAD").read_bytes().splitlines()
-    except OSError:
-        return 0
-    count = 0
-    for line in lines:
-        meta, _, message = line.partition(b"\t")
-        if not message.startswith(b"reset: moving to"):
-            continue
-        parts = meta.split()
-        if len(parts) >= 2 and parts[-2].isdigit() and int(parts[-2]) >= since:
-            count += 1
-    return count
+def clobber_signal(worktree: Path, git_dir: Path | None, live: list[SessionRecord], now: float) -> bool:
+    """Does this worktree show a clobber signal of medium severity or more?
 
-
-def clobber_signal(git_dir: Path | None, live: list[SessionRecord], now: float) -> bool:
-    """A cheap clobber flag: a stale index.lock, or a reset while a session was live.
-
-    The guard's full signal function (issue 3) replaces this when merged; keep it the one place.
+    With live sessions the guard's full inspection runs (foreign files and reverted edits need a
+    session's ledger to be seen). Without one, only the cheap evidence is read — a stale
+    index.lock — so the table stays at the cost of one `git status` per worktree.
     """
     if git_dir is None:
         return False
     if stale_lock(git_dir, now):
         return True
-    return bool(live) and resets_since(git_dir, min(s.started for s in live)) > 0
+    if not live or not worktree.is_dir():
+        return False
+    from gatekit.guard.signals import clobber_signals
+
+    return any(signal.at_least("medium") for signal in clobber_signals(worktree))
 
 
 def oldest_mtime(root: Path, paths: list[str]) -> float | None:
@@ -132,7 +121,7 @@ def _worktree_row(
     row.claims = sorted({claim for s in live for claim in s.claims})
     if stale_lock(wt.git_dir, now):
         flags.append("stale-lock")
-    if clobber_signal(wt.git_dir, live, now):
+    if clobber_signal(wt.path, wt.git_dir, live, now):
         flags.append("clobber")
     if not wt.exists or entry.bare:
         return row

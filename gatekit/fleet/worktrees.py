@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatekit import git
 from gatekit.config import FleetConfig
 from gatekit.errors import Refused, UsageError
-from gatekit.fleet import snapshot
 from gatekit.fleet.inventory import FleetWorktree, find_worktree, list_fleet_worktrees
-from gatekit.guard.sessions_store import SessionRecord, list_sessions, pid_alive, save_session
+from gatekit.guard.sessions import start_session
+from gatekit.guard.sessions_store import list_sessions, pid_alive
+from gatekit.guard.snapshots import take_snapshot
 
 
 def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
@@ -55,15 +54,10 @@ def add_worktree(
     path.parent.mkdir(parents=True, exist_ok=True)
     git.run(repo.toplevel, "worktree", "add", "-q", "-b", name, "--", str(path), start_commit)
     if session:
-        start_session(path, session, name, start_commit)
+        # The guard's own session start, so the new session has a baseline to compare with;
+        # it belongs to the process that asked for the worktree (our parent).
+        start_session(path, session, claims=(), pid=None)
     return Added(path, name, start_commit, session)
-
-
-def start_session(path: Path, name: str, branch: str, head: str) -> None:
-    """Record a session owned by the process that asked for the worktree (our parent)."""
-    paths = git.get_repo_paths(path)
-    record = SessionRecord(name, os.getppid(), time.time(), str(path), branch, head)
-    save_session(paths.git_dir, record)
 
 
 @dataclass
@@ -116,7 +110,9 @@ def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
         )
     ref = None
     if force and wt.exists:
-        ref = snapshot.take_snapshot(wt.path, wt.id, "worktree-remove")
+        saved = take_snapshot(git.get_repo_paths(wt.path), "worktree remove --force")
+        # None: the work is already in the newest snapshot (or there is none beyond HEAD).
+        ref = saved.ref if saved is not None else None
     args = ["worktree", "remove", "--force"]
     if wt.entry.locked is not None:
         args.append("--force")  # git wants it twice for a locked worktree

@@ -51,6 +51,10 @@ def window_for(obs: Observation, record: SessionRecord | None, since: str | None
             False,
             "reflog not inspected: no checkpoint to compare with (use --since, or start a session)",
         )
+    if "baseline" not in record.data:
+        # A record written by another tool, with no reflog positions: its start time bounds it.
+        start = next((e.index for e in obs.head_log if e.time >= record.started), len(obs.head_log))
+        return _positional(obs, start, record.started, f"since session {record.name} started")
     label = "last checkpoint" if record.data.get("checkpoints") else "session start"
     who = f"session {record.name}" if record.name else "the worktree's checkpoint"
     return _from_baseline(obs, record.data.get("baseline", {}), f"since the {label} of {who}")
