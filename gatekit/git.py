@@ -97,22 +97,22 @@ class RepoPaths:
 
 def get_repo_paths(cwd: Path | str = ".") -> RepoPaths:
     """Resolve the worktree root, its git dir and the common git dir, or explain why not."""
+    return RepoPaths(*locate(cwd))
+
+
+def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
+    """[toplevel, git dir, common dir, *per-worktree git paths] from one `git rev-parse`.
+
+    Anything but a worktree of a repository becomes one clear UsageError (exit 2).
+    """
     cwd = Path(cwd)
     if not cwd.is_dir():
         raise UsageError(f"{cwd} is not a directory")
+    args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"]
+    for name in git_paths:
+        args += ["--git-path", name]
     try:
-        out = run_captured(
-            (
-                "git",
-                "rev-parse",
-                "--path-format=absolute",
-                "--show-toplevel",
-                "--git-dir",
-                "--git-common-dir",
-            ),
-            cwd,
-            env=git_env(keep_index=True),
-        ).stdout
+        out = run_captured(("git", *args), cwd, env=git_env()).stdout
     except ToolMissing as exc:
         raise UsageError("git was not found on PATH. Is it installed?") from exc
     except CommandError as exc:
@@ -120,11 +120,10 @@ def get_repo_paths(cwd: Path | str = ".") -> RepoPaths:
             f"{cwd.resolve()} is not inside a git repository with a working tree "
             f"(git said: {exc.stderr or 'nothing'})"
         ) from exc
-    lines = os.fsdecode(out).splitlines()
-    if len(lines) != 3:
+    lines = [Path(line) for line in os.fsdecode(out).splitlines()]
+    if len(lines) != 3 + len(git_paths):
         raise UsageError(f"{cwd.resolve()} is not inside a git working tree")
-    top, git_dir, common = (Path(line) for line in lines)
-    return RepoPaths(top, git_dir, common)
+    return lines
 
 
 def git_path(cwd: Path | str, name: str) -> Path:
@@ -736,26 +735,7 @@ class GuardPaths:
 
 def guard_paths(cwd: Path | str = ".") -> GuardPaths:
     """Resolve worktree, git dirs and the per-worktree reflog and lock paths in one git call."""
-    cwd = Path(cwd)
-    if not cwd.is_dir():
-        raise UsageError(f"{cwd} is not a directory")
-    names = ("logs/HEAD", "logs/refs/stash", "index.lock", "index")
-    args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir"]
-    args.append("--git-common-dir")
-    for name in names:
-        args += ["--git-path", name]
-    try:
-        out = run_captured(("git", *args), cwd, env=git_env()).stdout
-    except ToolMissing as exc:
-        raise UsageError("git was not found on PATH. Is it installed?") from exc
-    except CommandError as exc:
-        raise UsageError(
-            f"{cwd.resolve()} is not inside a git repository with a working tree "
-            f"(git said: {exc.stderr or 'nothing'})"
-        ) from exc
-    lines = [Path(line) for line in os.fsdecode(out).splitlines()]
-    if len(lines) != 3 + len(names):
-        raise UsageError(f"{cwd.resolve()} is not inside a git working tree")
+    lines = locate(cwd, ("logs/HEAD", "logs/refs/stash", "index.lock", "index"))
     return GuardPaths(RepoPaths(*lines[:3]), *lines[3:])
 
 

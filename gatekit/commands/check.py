@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gatekit.app import App
+from gatekit.commands.options import codequality_option, junit_option
 from gatekit.config import STAGES
 
 
@@ -53,18 +54,8 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--fresh", is_flag=True, help="Delete the sandbox's untracked build outputs first.")
 @click.option("--no-cache", is_flag=True, help="Run every gate even if this tree already passed it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option(
-    "--junit",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write a JUnit XML report here.",
-)
-@click.option(
-    "--codequality",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write a GitLab Code Quality report here.",
-)
+@junit_option
+@codequality_option
 @click.pass_obj
 def check(
     app: App,

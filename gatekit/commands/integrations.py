@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from gatekit.app import App
+from gatekit.commands.options import codequality_option, junit_option
 
 _HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
 
@@ -145,18 +146,8 @@ def _indent(text: str) -> str:
 
 
 @click.command("ci", context_settings={"ignore_unknown_options": True})
-@click.option(
-    "--junit",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write a JUnit XML report here.",
-)
-@click.option(
-    "--codequality",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write a GitLab Code Quality report here.",
-)
+@junit_option
+@codequality_option
 @click.option("--no-fetch", is_flag=True, help="Do not fetch the target branch or unshallow the clone.")
 @click.option(
     "--print",
