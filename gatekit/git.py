@@ -659,9 +659,7 @@ def worktree_state_commit(worktree: Path | str, head: str | None, message: str) 
         index = Path(tmp, "index")
         if source.exists():
             shutil.copyfile(source, index)
-        env = git_env({"GIT_INDEX_FILE": str(index)})
-        run(worktree, "add", "-A", "--", ".", env=env)
-        tree = text(run(worktree, "write-tree", env=env))
+        tree = add_all_to_index(worktree, index)
     return commit_tree(worktree, tree, [head] if head else [], message)
 
 
