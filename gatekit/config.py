@@ -8,7 +8,6 @@ expected; an unknown key names the nearest valid one.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import shlex
 import sys
 import typing
@@ -300,6 +299,8 @@ def _describe(value: Any) -> str:
 
 
 def _nearest(key: str, candidates: typing.Sequence[str]) -> str:
+    import difflib  # only on the error path
+
     match = difflib.get_close_matches(key, candidates, n=1, cutoff=0.5)
     return f" (did you mean {match[0]!r}?)" if match else f"; valid keys: {', '.join(candidates)}"
 

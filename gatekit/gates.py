@@ -171,7 +171,14 @@ def _wait(
     started: float,
     heartbeat: float,
 ) -> bool:
-    """Wait for the gate; emit heartbeats; return True when it was killed for its timeout."""
+    """Wait for the gate; emit heartbeats; return True when it was killed for its timeout.
+
+    A helper thread blocks in waitpid and sets an event: `Popen.wait(timeout)` would poll with
+    sleeps of up to 50 ms and notice the gate's exit late; an event wait wakes at once and stays
+    interruptible by Ctrl-C.
+    """
+    exited = threading.Event()
+    threading.Thread(target=lambda: (proc.wait(), exited.set()), daemon=True).start()
     deadline = started + gate.timeout if gate.timeout else None
     last_beat = started
     while True:
@@ -180,11 +187,8 @@ def _wait(
         wake = quiet_since + heartbeat
         if deadline is not None:
             wake = min(wake, deadline)
-        try:
-            proc.wait(timeout=max(0.05, wake - now))
+        if exited.wait(timeout=max(0.05, wake - now)):
             return False
-        except subprocess.TimeoutExpired:
-            pass
         now = time.monotonic()
         if deadline is not None and now >= deadline:
             _kill_group(proc)

@@ -26,7 +26,6 @@ import fcntl
 import hashlib
 import json
 import os
-import socket
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -171,7 +170,7 @@ class VerdictStore:
             status=PASSED if passed else FAILED,
             time=time.time(),
             duration=round(duration, 3),
-            host=socket.gethostname(),
+            host=os.uname().nodename,
         )
         return self.record_verdicts(tree, [verdict])[0]
 

@@ -80,7 +80,6 @@ def check(
     stash and refs are never touched.
     """
     from gatekit.checking import CheckRequest, default_subject_kind, run_check
-    from gatekit.report.files import write_codequality, write_junit
 
     request = CheckRequest(
         subject=_subject_kind(subject, rev, merge_into, stage, default_subject_kind),
@@ -94,11 +93,16 @@ def check(
         fresh=fresh,
         heartbeat=heartbeat,
     )
-    outcome = run_check(app, request, _reporter(app, fmt), cache=_cache(app, reuse=not no_cache))
-    if junit is not None:
-        write_junit(outcome, junit)
-    if codequality is not None:
-        write_codequality(outcome, codequality)
+    # The working tree in place has no tree id to key verdicts by: no cache to load.
+    cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)
+    outcome = run_check(app, request, _reporter(app, fmt), cache=cache)
+    if junit is not None or codequality is not None:
+        from gatekit.report.files import write_codequality, write_junit
+
+        if junit is not None:
+            write_junit(outcome, junit)
+        if codequality is not None:
+            write_codequality(outcome, codequality)
     click.get_current_context().exit(outcome.exit_code)
 
 

@@ -5,7 +5,6 @@ Imports of guard/ happen inside each command: `gatekit clobber --staged` runs in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,8 @@ def _when(epoch: float | None) -> str:
 
 
 def _echo_json(payload: Any) -> None:
+    import json
+
     click.echo(json.dumps(payload, indent=2, sort_keys=True))
 
 
