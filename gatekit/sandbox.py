@@ -38,7 +38,7 @@ class Sandbox:
         and untracked build outputs stay. `fresh` also deletes those outputs first.
         """
         self._ensure_worktree(commit)
-        self._clear_stale_index_lock()
+        self._clear_stale_locks()
         if fresh:
             git.run(self.path, "clean", "-ffdxq")
         git.run(self.path, "read-tree", "--reset", "-u", tree)
@@ -48,27 +48,47 @@ class Sandbox:
     def _ensure_worktree(self, commit: str) -> None:
         if (self.path / ".git").is_file() and git.run_rc(self.path, "rev-parse", "--git-dir")[0] == 0:
             return
-        # Missing or half-made (a run killed while creating it): start the slot over.
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        git.run(self.repo.toplevel, "worktree", "prune")
-        git.run(
-            self.repo.toplevel,
-            "worktree",
-            "add",
-            "--detach",
-            "--no-checkout",
-            "--quiet",
-            str(self.path),
-            commit,
-        )
+        # Creating worktrees is serialized across gatekit processes: two concurrent
+        # `git worktree add`s in one repository race on git's worktrees/ bookkeeping.
+        with _exclusive(self.path.parent / "create.lock"):
+            # Missing or half-made (a run killed while creating it): start the slot over.
+            # --force re-registers a path git still lists as a missing worktree.
+            if self.path.exists():
+                shutil.rmtree(self.path)
+            git.run(
+                self.repo.toplevel,
+                "worktree",
+                "add",
+                "--force",
+                "--detach",
+                "--no-checkout",
+                "--quiet",
+                str(self.path),
+                commit,
+            )
 
-    def _clear_stale_index_lock(self) -> None:
+    def _clear_stale_locks(self) -> None:
         # We hold the slot's flock, so no other gatekit uses this worktree: a lock file here
-        # is left over from a run that was killed mid-checkout.
-        lock = git.git_path(self.path, "index.lock")
-        if lock.exists():
-            lock.unlink()
+        # is left over from a run that was killed mid-checkout (SIGKILL leaves them behind).
+        admin = self._admin_dir()
+        for name in ("index.lock", "HEAD.lock"):
+            (admin / name).unlink(missing_ok=True)
+
+    def _admin_dir(self) -> Path:
+        """The slot's own git dir, read from its `.git` file (no git process needed)."""
+        pointer = (self.path / ".git").read_text(encoding="utf-8", errors="surrogateescape")
+        admin = Path(pointer.removeprefix("gitdir:").strip())
+        return admin if admin.is_absolute() else (self.path / admin).resolve()
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _try_lock(path: Path) -> int | None:

@@ -101,9 +101,10 @@ def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> lis
     dated = dated[: min(limit, _MAX_BLOBS)]
     known = _ledger_paths(repo)
     candidates = _candidate_paths(repo, root, dirty, known)
+    contents = git.read_blobs(root, [oid for _, oid in dated])
     items = []
     for when, oid in dated:
-        data = git.cat_blob(root, oid)
+        data = contents[oid]
         path = known.get(oid) or _best_match(root, data, candidates)
         stat: tuple[tuple[str, int, int], ...] = ()
         if path:

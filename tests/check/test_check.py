@@ -309,11 +309,13 @@ def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
             cwd=repo.path,
             env=env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         for _ in range(2)
     ]
-    outputs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    finished = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err.decode(errors="replace") for _, err in finished]
+    outputs = [json.loads(out) for out, _ in finished]
     assert all(o["passed"] for o in outputs)
     dirs = {o["gates"][0]["output_tail"].strip() for o in outputs}
     assert len(dirs) == 2  # slot-0 and slot-1, not one waiting on the other
@@ -432,3 +434,24 @@ def _wait_for(path: Path, timeout: float = 30) -> None:
             raise AssertionError(f"{path} never appeared")
         time.sleep(0.05)
     time.sleep(0.1)
+
+
+def test_locks_left_in_a_sandbox_by_a_killed_run_are_cleared(repo: Repo) -> None:
+    gate_config(repo, '[[gates]]\nname = "ok"\nrun = "true"\n')
+    assert repo.gatekit("check", "--no-cache").returncode == 0
+    admin = repo.path / ".git" / "worktrees" / "slot-0"
+    for name in ("HEAD.lock", "index.lock"):  # what a SIGKILL during update-ref/read-tree leaves
+        (admin / name).write_text("")
+    repo.commit("next", {"x.txt": "1\n"})
+    result = repo.gatekit("check", "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_deleted_sandbox_directory_is_recreated(repo: Repo) -> None:
+    import shutil
+
+    gate_config(repo, '[[gates]]\nname = "ok"\nrun = "true"\n')
+    assert repo.gatekit("check", "--no-cache").returncode == 0
+    shutil.rmtree(repo.path / ".git" / "gatekit" / "sandboxes" / "slot-0")
+    result = repo.gatekit("check", "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
