@@ -8,6 +8,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +75,10 @@ class Repo:
         return Repo(path, self.env)
 
     # -- gatekit ---------------------------------------------------------------------------
+    def spawn_gatekit(self, *args: str, env: Mapping[str, str] | None = None, **options: Any) -> subprocess.Popen:  # type: ignore[type-arg]
+        """Start gatekit in this repository without waiting (see spawn_gatekit)."""
+        return spawn_gatekit(args, cwd=self.path, env={**self.env, **(env or {})}, **options)
+
     def gatekit(
         self,
         *args: str,
@@ -88,6 +93,35 @@ class Repo:
         )
 
 
+def gatekit_env(env: Mapping[str, str]) -> dict[str, str]:
+    """env plus a PYTHONPATH that makes `python -m gatekit` run this checkout's code."""
+    full_env = dict(env)
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
+    return full_env
+
+
+def spawn_gatekit(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    text: bool = False,
+    new_session: bool = False,
+    stdout: int | None = subprocess.PIPE,
+    stderr: int | None = subprocess.PIPE,
+) -> subprocess.Popen:  # type: ignore[type-arg]
+    """Start gatekit as a real process and return at once (for signals, races, watchers)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gatekit", *args],
+        cwd=cwd,
+        env=gatekit_env(env),
+        stdout=stdout,
+        stderr=stderr,
+        text=text,
+        start_new_session=new_session,
+    )
+
+
 def run_gatekit(
     args: Sequence[str],
     *,
@@ -96,12 +130,10 @@ def run_gatekit(
     input: bytes | None = None,
     timeout: float = 600,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = dict(env)
-    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
     result = subprocess.run(
         [sys.executable, "-m", "gatekit", *args],
         cwd=cwd,
-        env=full_env,
+        env=gatekit_env(env),
         input=input,
         capture_output=True,
         timeout=timeout,

@@ -196,14 +196,7 @@ def test_ctrl_c_kills_gates_and_exits_130(repo: Repo, tmp_path: Path) -> None:
     gate_config(
         repo, f'[[gates]]\nname = "hang"\nrun = "sleep 300 & echo $! > {pidfile}; wait"\nshell = true\n'
     )
-    env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "check"],
-        cwd=repo.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = repo.spawn_gatekit("check")
     _wait_for(pidfile)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)
@@ -214,14 +207,7 @@ def test_ctrl_c_kills_gates_and_exits_130(repo: Repo, tmp_path: Path) -> None:
 def test_sigkill_mid_run_leaves_the_next_run_able_to_proceed(repo: Repo, tmp_path: Path) -> None:
     marker = tmp_path / "started"
     gate_config(repo, f'[[gates]]\nname = "slow"\nrun = "touch {marker}; sleep 30"\nshell = true\n')
-    env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "check"],
-        cwd=repo.path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = repo.spawn_gatekit("check", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(marker)
     proc.kill()
     proc.wait()
@@ -302,17 +288,7 @@ def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
         repo,
         '[[gates]]\nname = "pause"\nrun = ["python", "-c", "import time, os; print(os.getcwd()); time.sleep(2)"]\n',
     )
-    env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "gatekit", "check", "--format", "json"],
-            cwd=repo.path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
+    procs = [repo.spawn_gatekit("check", "--format", "json") for _ in range(2)]
     finished = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err.decode(errors="replace") for _, err in finished]
     outputs = [json.loads(out) for out, _ in finished]
@@ -326,14 +302,7 @@ def test_all_slots_busy_waits_and_says_so(repo: Repo) -> None:
         repo,
         '[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", "import time; time.sleep(2)"]\n',
     )
-    env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    first = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "check"],
-        cwd=repo.path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = repo.spawn_gatekit("check", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.8)
     second = repo.gatekit("check")
     first.wait(timeout=60)

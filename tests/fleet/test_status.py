@@ -153,19 +153,8 @@ def test_status_without_the_default_target_branch_still_works(make_repo) -> None
 
 
 def test_status_watch_refreshes_in_place(repo: Repo) -> None:
-    import subprocess
-    import sys
 
-    from testing.repo import REPO_ROOT
-
-    env = {**repo.env, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "status", "--watch", "0.2"],
-        cwd=repo.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = repo.spawn_gatekit("status", "--watch", "0.2")
     try:
         time.sleep(3)
     finally:

@@ -23,15 +23,9 @@ def test_watch_once_snapshots_pending_work_and_reports_signals(repo: Repo) -> No
 
 
 def test_watch_snapshots_after_edits_settle_and_sees_a_reset(repo: Repo) -> None:
-    env = {**repo.env, "PYTHONPATH": str(REPO_ROOT), "GATEKIT_SESSION": "W"}
     assert repo.gatekit("session", "start", "--name", "W").returncode == 0
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "watch", "--duration", "12", "--settle", "0.3"],
-        cwd=repo.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = repo.spawn_gatekit(
+        "watch", "--duration", "12", "--settle", "0.3", env={"GATEKIT_SESSION": "W"}, text=True
     )
     try:
         _wait_for(lambda: _has_watchdog_started(proc), 5)

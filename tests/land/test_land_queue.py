@@ -6,27 +6,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from testing.landing import app_repo, branch_with, builds, counter_lines, first_parent_commits, gate_config
-from testing.repo import REPO_ROOT, Repo
+from testing.repo import Repo
 
 
 def _spawn_land(repo: Repo, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    full_env = {**repo.env, **(env or {}), "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "land", *args],
-        cwd=repo.path,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, so the test can kill all of it
-    )
+    # Its own process group, so the test can kill all of it.
+    return repo.spawn_gatekit("land", *args, env=env, text=True, new_session=True)
 
 
 def test_four_concurrent_lands_each_land_or_refuse_and_no_update_is_lost(app: Repo, tmp_path: Path) -> None:
