@@ -43,8 +43,12 @@ def gatekit_argv(*args: str) -> list[str]:
 def bench_overhead(repo: Repo, repeat: int) -> tuple[float, float]:
     repo.write("gatekit.toml", '[[gates]]\nname = "build"\nrun = ["python", "build.py"]\n')
     repo.commit("busy build", {"build.py": BUSY_BUILD})
-    direct = statistics.median(timed([sys.executable, "build.py"], repo.path, repo.env) for _ in range(repeat))
-    checked = statistics.median(timed(gatekit_argv("check", "--worktree"), repo.path, repo.env) for _ in range(repeat))
+    direct = statistics.median(
+        timed([sys.executable, "build.py"], repo.path, repo.env) for _ in range(repeat)
+    )
+    checked = statistics.median(
+        timed(gatekit_argv("check", "--worktree"), repo.path, repo.env) for _ in range(repeat)
+    )
     return direct, checked
 
 
@@ -58,9 +62,18 @@ def bench_incremental(repo: Repo, repeat: int) -> tuple[float, float] | None:
         f"pub fn h{j}() -> u64 {{ g{j}(&[1u8, 2, 3]) + g{j}(&[4u16, 5]) + g{j}(&[6u32]) }}\n"
         for j in range(60)
     )
-    modules = {f"src/m{i}.rs": f"pub fn f{i}(x: u64) -> u64 {{ x.wrapping_mul({i + 3}) }}\n{body}" for i in range(40)}
+    modules = {
+        f"src/m{i}.rs": f"pub fn f{i}(x: u64) -> u64 {{ x.wrapping_mul({i + 3}) }}\n{body}" for i in range(40)
+    }
     lib = "".join(f"pub mod m{i};\n" for i in range(40))
-    repo.write_files({"Cargo.toml": '[package]\nname = "bench"\nversion = "0.1.0"\nedition = "2021"\n', "src/lib.rs": lib, ".gitignore": "target/\n", **modules})
+    repo.write_files(
+        {
+            "Cargo.toml": '[package]\nname = "bench"\nversion = "0.1.0"\nedition = "2021"\n',
+            "src/lib.rs": lib,
+            ".gitignore": "target/\n",
+            **modules,
+        }
+    )
     repo.write("gatekit.toml", '[[gates]]\nname = "build"\nrun = "cargo build --offline -q"\n')
     repo.commit("crate")
     timed(["cargo", "build", "--offline", "-q"], repo.path, repo.env)  # warm both builds
@@ -78,10 +91,16 @@ def bench_startup(repo: Repo, repeat: int) -> tuple[float, float, float, float]:
     repo.write("gatekit.toml", '[[gates]]\nname = "trivial"\nrun = "true"\n')
     repo.commit("trivial gate")
     floor = statistics.median(timed(["true"], repo.path, repo.env) for _ in range(repeat))
-    interpreter = statistics.median(timed([sys.executable, "-c", "pass"], repo.path, repo.env) for _ in range(repeat))
-    in_place = statistics.median(timed(gatekit_argv("check", "--worktree"), repo.path, repo.env) for _ in range(repeat))
+    interpreter = statistics.median(
+        timed([sys.executable, "-c", "pass"], repo.path, repo.env) for _ in range(repeat)
+    )
+    in_place = statistics.median(
+        timed(gatekit_argv("check", "--worktree"), repo.path, repo.env) for _ in range(repeat)
+    )
     timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env)
-    sandboxed = statistics.median(timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env) for _ in range(repeat))
+    sandboxed = statistics.median(
+        timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env) for _ in range(repeat)
+    )
     return floor, interpreter, in_place, sandboxed
 
 
@@ -96,14 +115,18 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # compile gatekit once, as an installed copy is
 
         direct, checked = bench_overhead(init_repo(Path(tmp) / "a", env), args.repeat)
-        print(f"(a) build of {direct:.2f}s: direct {direct:.2f}s, `check --worktree` {checked:.2f}s -> ratio {checked / direct:.3f} (target <= 1.05)")
+        print(
+            f"(a) build of {direct:.2f}s: direct {direct:.2f}s, `check --worktree` {checked:.2f}s -> ratio {checked / direct:.3f} (target <= 1.05)"
+        )
 
         incremental = bench_incremental(init_repo(Path(tmp) / "b", env), args.repeat)
         if incremental is None:
             print("(b) skipped: cargo is not installed")
         else:
             in_place, sandboxed = incremental
-            print(f"(b) one-line change, incremental cargo build: in place {in_place:.2f}s, in the sandbox {sandboxed:.2f}s -> ratio {sandboxed / in_place:.2f} (target <= 1.3)")
+            print(
+                f"(b) one-line change, incremental cargo build: in place {in_place:.2f}s, in the sandbox {sandboxed:.2f}s -> ratio {sandboxed / in_place:.2f} (target <= 1.3)"
+            )
 
         floor, interpreter, in_place, sandboxed = bench_startup(init_repo(Path(tmp) / "c", env), args.repeat)
         print(

@@ -137,4 +137,3 @@ def acquire_sandbox(
             )
             next_notice = waited + WAIT_NOTICE_SECONDS
         time.sleep(0.2)
-

@@ -75,7 +75,9 @@ class Repo:
         return Repo(path, self.env)
 
     # -- gatekit ---------------------------------------------------------------------------
-    def spawn_gatekit(self, *args: str, env: Mapping[str, str] | None = None, **options: Any) -> subprocess.Popen:  # type: ignore[type-arg]
+    def spawn_gatekit(
+        self, *args: str, env: Mapping[str, str] | None = None, **options: Any
+    ) -> subprocess.Popen:  # type: ignore[type-arg]
         """Start gatekit in this repository without waiting (see spawn_gatekit)."""
         return spawn_gatekit(args, cwd=self.path, env={**self.env, **(env or {})}, **options)
 

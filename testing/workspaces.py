@@ -76,9 +76,7 @@ def npm_workspace(
 # -- python ---------------------------------------------------------------------------------
 
 
-def python_project(
-    name: str, dependencies: Sequence[str] = (), *, tests: bool = True
-) -> dict[str, str]:
+def python_project(name: str, dependencies: Sequence[str] = (), *, tests: bool = True) -> dict[str, str]:
     """A pyproject.toml project with one module (and a tests/ directory)."""
     module = name.replace("-", "_").lower()
     deps = ", ".join(json.dumps(dep) for dep in dependencies)

@@ -49,9 +49,7 @@ class _Scope:
             return f"{_paths(self.global_paths)} changed"
         if self.unowned_paths:
             noun = BY_NAME[self.workspace.toolchain].noun
-            return (
-                f"{_paths(self.unowned_paths)} {_is_are(self.unowned_paths)} outside every {noun}"
-            )
+            return f"{_paths(self.unowned_paths)} {_is_are(self.unowned_paths)} outside every {noun}"
         return ""
 
 

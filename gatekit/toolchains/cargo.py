@@ -67,9 +67,7 @@ class Cargo:
             raise CannotScope("`cargo metadata` printed something that is not JSON") from exc
         return parse_metadata(metadata, root)
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         flags = [arg for package in selected for arg in ("-p", package.name)]
         return (
             make_gate(
@@ -79,9 +77,7 @@ class Cargo:
                 workspace.manifest,
                 "cargo",
             ),
-            make_gate(
-                workspace.path, "cargo test", ("cargo", "test", *flags), workspace.manifest, "cargo"
-            ),
+            make_gate(workspace.path, "cargo test", ("cargo", "test", *flags), workspace.manifest, "cargo"),
         )
 
 

@@ -33,7 +33,5 @@ class Gleam:
         name = (read_toml(root / workspace.manifest) or {}).get("name")
         return [Package(str(name or workspace.path), workspace.path)]
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         return workspace.gates

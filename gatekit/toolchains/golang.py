@@ -75,9 +75,7 @@ class Go:
             raise CannotScope(f"`go list` failed: {first}") from exc
         return parse_go_list(result.stdout.decode("utf-8", "replace"), root)
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         dirs = [dot_slash(relative_to(workspace.path, p.path)) for p in selected]
         return (
             make_gate(workspace.path, "go build", ("go", "build", *dirs), workspace.manifest, "go"),
@@ -139,8 +137,6 @@ def parse_go_list(text: str, root: Path) -> list[Package]:
         imports: set[str] = set()
         for key in ("Imports", "TestImports", "XTestImports"):
             imports.update(entry.get(key) or ())
-        depends_on = frozenset(
-            imp for imp in imports if imp in local and imp != entry["ImportPath"]
-        )
+        depends_on = frozenset(imp for imp in imports if imp in local and imp != entry["ImportPath"])
         packages.append(Package(entry["ImportPath"], path or ".", depends_on))
     return packages

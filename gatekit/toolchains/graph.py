@@ -42,9 +42,7 @@ def with_dependents(
             verb = "depends" if len(direct) == 1 else "depend"
             sentence += f"; {_names(direct)} {verb} on it"
         reasons.append(sentence)
-    reasons += [
-        f"`{d}` depends on `{parent[d]}`" for d in selected if parent.get(d) not in (None, *roots)
-    ]
+    reasons += [f"`{d}` depends on `{parent[d]}`" for d in selected if parent.get(d) not in (None, *roots)]
     return [by_name[name] for name in selected], reasons
 
 

@@ -59,9 +59,7 @@ class Maven:
             packages.append(Package(artifact, path, depends_on))
         return packages
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         dirs = [dot_slash(relative_to(workspace.path, p.path)) for p in selected]
         if any("," in d for d in dirs):
             raise CannotScope("a module directory has a comma in its name, which -pl cannot take")
@@ -69,9 +67,7 @@ class Maven:
         return (make_gate(workspace.path, "maven verify", run, workspace.manifest, "maven"),)
 
 
-def read_modules(
-    root: Path, rel: str, seen: frozenset[str] = frozenset()
-) -> list[tuple[str, str, set[str]]]:
+def read_modules(root: Path, rel: str, seen: frozenset[str] = frozenset()) -> list[tuple[str, str, set[str]]]:
     """(artifactId, directory, artifactIds it depends on) of a pom and its modules, recursively."""
     if rel in seen:
         raise CannotScope(f"the module `{rel}` includes itself")
@@ -85,9 +81,7 @@ def read_modules(
         raise CannotScope(f"`{join(rel, 'pom.xml')}` has no artifactId")
     # A module's parent pom configures its build: a change there is a change to the module.
     parents = [group for group in document if _local(group.tag) == "parent"]
-    dependencies = {
-        _text(dep, "artifactId") for dep in _children(document, "dependencies", "dependency")
-    }
+    dependencies = {_text(dep, "artifactId") for dep in _children(document, "dependencies", "dependency")}
     dependencies.update(_text(parent, "artifactId") for parent in parents)
     found = [(artifact, rel, dependencies - {""})]
     for module in _children(document, "modules", "module"):
@@ -144,7 +138,5 @@ class Gradle:
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
         raise CannotScope("gradle builds are not scoped to changed projects")
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         return workspace.gates

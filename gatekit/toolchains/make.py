@@ -82,9 +82,7 @@ class Make:
             if build:
                 gates.append(make_gate(rel, f"make {build}", ("make", build), manifest, "make"))
         gates += [
-            make_gate(rel, f"make {t}", ("make", t), manifest, "make")
-            for t in TEST_TARGETS
-            if t in targets
+            make_gate(rel, f"make {t}", ("make", t), manifest, "make") for t in TEST_TARGETS if t in targets
         ]
         return Workspace("make", rel, manifest, tuple(gates))
 
@@ -94,9 +92,7 @@ class Make:
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
         raise CannotScope("make cannot build only part of a Makefile's project")
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         return workspace.gates
 
 
@@ -127,9 +123,7 @@ def drives(text: str, toolchains: Sequence[str]) -> bool:
     commands = {cmd for tool in toolchains for cmd in DRIVERS.get(tool, ())}
     if not commands:
         return False
-    pattern = re.compile(
-        r"(?:^|[\s;&|(/@-])(?:" + "|".join(map(re.escape, commands)) + r")(?=\s|$)"
-    )
+    pattern = re.compile(r"(?:^|[\s;&|(/@-])(?:" + "|".join(map(re.escape, commands)) + r")(?=\s|$)")
     # Recipe lines, and assignments such as `CARGO ?= cargo` that recipes use as $(CARGO).
     lines = [line for line in text.splitlines() if line.startswith("\t") or "=" in line]
     return any(pattern.search(line) for line in lines)

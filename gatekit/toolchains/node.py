@@ -86,9 +86,7 @@ class Node:
                 gates.append(make_gate(rel, f"{tool} {script}", run, manifest, tool))
         if gates:
             # Without node_modules no script can run; `--no-save` keeps the lockfile as committed.
-            gates.insert(
-                0, make_gate(rel, f"{tool} install", install_command(tool, facts), manifest, tool)
-            )
+            gates.insert(0, make_gate(rel, f"{tool} install", install_command(tool, facts), manifest, tool))
         return Workspace(tool, rel, manifest, tuple(gates), facts)
 
     def is_global(self, workspace: Workspace, relpath: str) -> bool:
@@ -114,9 +112,7 @@ class Node:
             packages.append(Package(names[directory], directory, frozenset(depends_on)))
         return packages
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         tool = workspace.toolchain
         if tool == "yarn":
             # yarn 1 has no way to run a script in chosen workspaces only.
@@ -139,9 +135,7 @@ class Node:
             else:
                 flags = [f"--workspace={p.name}" for p in selected]
                 run = ("npm", "run", script, *flags, "--if-present")
-            gates.append(
-                make_gate(workspace.path, f"{tool} {script}", run, workspace.manifest, tool)
-            )
+            gates.append(make_gate(workspace.path, f"{tool} {script}", run, workspace.manifest, tool))
         return tuple(gates)
 
 

@@ -91,15 +91,11 @@ class Python:
 
     def is_global(self, workspace: Workspace, relpath: str) -> bool:
         inner = relative_to(workspace.path, relpath)
-        return (
-            inner in GLOBAL_FILES or re.fullmatch(r"requirements[^/]*\.(txt|in)", inner) is not None
-        )
+        return inner in GLOBAL_FILES or re.fullmatch(r"requirements[^/]*\.(txt|in)", inner) is not None
 
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
         named = {
-            p: project_metadata(root, p)
-            for p in workspace.facts["projects"]
-            if not is_virtual_root(root, p)
+            p: project_metadata(root, p) for p in workspace.facts["projects"] if not is_virtual_root(root, p)
         }
         known = {normalize(name): name for name, _ in named.values()}
         packages = []
@@ -108,9 +104,7 @@ class Python:
             packages.append(Package(name, path, frozenset(depends_on)))
         return packages
 
-    def scoped_gates(
-        self, root: Path, workspace: Workspace, selected: Sequence[Package]
-    ) -> tuple[Gate, ...]:
+    def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
         python = workspace.facts["python"]
         targets = [t for p in selected for t in workspace.facts["targets"].get(p.path, ())]
         gates: list[Gate] = []
@@ -164,9 +158,7 @@ def is_project(root: Path, rel: str, names: frozenset[str]) -> bool:
 def is_virtual_root(root: Path, rel: str) -> bool:
     """A uv workspace root with no [project]: it ties members together but is no package."""
     document = read_toml(root / rel / "pyproject.toml") or {}
-    return "project" not in document and "workspace" in (
-        (document.get("tool") or {}).get("uv") or {}
-    )
+    return "project" not in document and "workspace" in ((document.get("tool") or {}).get("uv") or {})
 
 
 def source_targets(root: Path, rel: str, names: frozenset[str]) -> list[str]:
@@ -244,9 +236,7 @@ def project_metadata(root: Path, rel: str) -> tuple[str, set[str]]:
                     lines.extend(value.splitlines())
             return name, {normalize(m.group(1)) for m in map(_REQUIREMENT_NAME.match, lines) if m}
     where = join(rel, "setup.py" if (root / rel / "setup.py").is_file() else "pyproject.toml")
-    raise CannotScope(
-        f"`{where}` declares no name and dependencies that can be read without running it"
-    )
+    raise CannotScope(f"`{where}` declares no name and dependencies that can be read without running it")
 
 
 def _requirements_of_pyproject(document: dict[str, Any]) -> set[str]:

@@ -12,7 +12,7 @@ from testing.repo import Repo
 pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
 
 CORE_OK = "pub struct Config {\n    pub retries: u32,\n}\n\npub fn default_config() -> Config {\n    Config { retries: 3 }\n}\n"
-CORE_CHANGED = "pub struct Config {\n    pub retries: String,\n}\n\npub fn default_config() -> Config {\n    Config { retries: \"3\".to_string() }\n}\n"
+CORE_CHANGED = 'pub struct Config {\n    pub retries: String,\n}\n\npub fn default_config() -> Config {\n    Config { retries: "3".to_string() }\n}\n'
 COORDINATOR = "pub fn backoff() -> u32 {\n    let c = core_lib::default_config();\n    c.retries * 2\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn doubles() {\n        assert_eq!(super::backoff(), 6);\n    }\n}\n"
 
 
@@ -47,7 +47,9 @@ def test_type_change_that_breaks_a_sibling_crate_fails(workspace: Repo) -> None:
     workspace.git("checkout", "-q", "-b", "change-core")
     workspace.commit("core: retries becomes a String", {"core/src/lib.rs": CORE_CHANGED})
     # The per-package check that CI ran in the field passes...
-    per_package = subprocess.run(["cargo", "check", "-q", "-p", "core_lib"], cwd=workspace.path, env=workspace.env, capture_output=True)
+    per_package = subprocess.run(
+        ["cargo", "check", "-q", "-p", "core_lib"], cwd=workspace.path, env=workspace.env, capture_output=True
+    )
     assert per_package.returncode == 0, per_package.stderr
     # ...the workspace-wide gate does not, and names the failing gate.
     result = workspace.gatekit("check", "--rev", "HEAD")

@@ -46,12 +46,8 @@ def test_change_in_coordinator_selects_only_coordinator(workspace: Repo) -> None
     assert plan.gates[0].run == ("cargo", "build", "-p", "coordinator")
 
 
-@pytest.mark.parametrize(
-    "changed", ["Cargo.lock", "Cargo.toml", "rust-toolchain.toml", ".cargo/config.toml"]
-)
-def test_workspace_level_file_change_runs_the_whole_workspace(
-    workspace: Repo, changed: str
-) -> None:
+@pytest.mark.parametrize("changed", ["Cargo.lock", "Cargo.toml", "rust-toolchain.toml", ".cargo/config.toml"])
+def test_workspace_level_file_change_runs_the_whole_workspace(workspace: Repo, changed: str) -> None:
     plan = plan_affected(workspace.path, [changed])
     assert plan.whole is True
     assert plan.reasons == (f"`{changed}` changed: the whole cargo workspace runs",)
@@ -68,9 +64,7 @@ def test_file_outside_every_crate_runs_the_whole_workspace(workspace: Repo) -> N
 
 
 def test_transitive_dependents_are_selected_with_a_reason_each(make_repo) -> None:  # type: ignore[no-untyped-def]
-    repo = make_repo(
-        "chain", cargo_workspace({"base": [], "mid": ["base"], "top": ["mid"], "other": []})
-    )
+    repo = make_repo("chain", cargo_workspace({"base": [], "mid": ["base"], "top": ["mid"], "other": []}))
     plan = plan_affected(repo.path, ["base/src/lib.rs"])
     assert plan.packages == ("base", "mid", "top")
     assert plan.reasons == ("crate `base` changed; `mid` depends on it", "`top` depends on `mid`")
@@ -108,9 +102,7 @@ def test_scoped_gate_from_plan_fails_on_a_change_that_breaks_the_dependent(works
     """The field report: core compiles alone, coordinator does not; the plan catches it."""
     workspace.commit("retype port", {"core/src/lib.rs": CORE_LIB_CHANGED})
     env = {**workspace.env, "CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
-    alone = subprocess.run(
-        ["cargo", "check", "-p", "core"], cwd=workspace.path, env=env, capture_output=True
-    )
+    alone = subprocess.run(["cargo", "check", "-p", "core"], cwd=workspace.path, env=env, capture_output=True)
     assert alone.returncode == 0, alone.stderr.decode()
 
     plan = plan_affected(workspace.path, changed_since_main(workspace))
@@ -125,7 +117,5 @@ def test_scoped_gate_passes_on_the_unchanged_workspace(workspace: Repo) -> None:
     plan = plan_affected(workspace.path, ["core/src/lib.rs"])
     env = {**workspace.env, "CARGO_NET_OFFLINE": "true"}
     for gate in plan.gates:
-        result = subprocess.run(
-            gate.run, cwd=workspace.path / gate.cwd, env=env, capture_output=True
-        )
+        result = subprocess.run(gate.run, cwd=workspace.path / gate.cwd, env=env, capture_output=True)
         assert result.returncode == 0, (gate.name, result.stderr.decode())

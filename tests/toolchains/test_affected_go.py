@@ -45,9 +45,7 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_parse_go_list_builds_the_import_graph_with_test_imports(tmp_path: Path) -> None:
-    packages = {
-        p.name.rsplit("/", 1)[-1]: p for p in parse_go_list(captured_output(tmp_path), tmp_path)
-    }
+    packages = {p.name.rsplit("/", 1)[-1]: p for p in parse_go_list(captured_output(tmp_path), tmp_path)}
     assert packages["cart"].path == "cart"
     assert packages["cart"].depends_on == {"example.com/shop/internal/money"}
     assert packages["shop"].depends_on == {"example.com/shop/cart"}
@@ -81,9 +79,7 @@ def test_module_files_run_the_whole_module(shop: Path, changed: str) -> None:
     assert [g.run for g in plan.gates] == [("go", "build", "./..."), ("go", "test", "./...")]
 
 
-def test_go_not_installed_falls_back_and_says_so(
-    shop: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_go_not_installed_falls_back_and_says_so(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(shop / "no-such-bin"))
     plan = plan_affected(shop, ["cart/cart.go"])
     assert plan.whole is True

@@ -55,9 +55,7 @@ def test_change_in_core_module_builds_it_and_its_dependents(reactor: Path) -> No
 
 def test_change_in_an_intermediate_parent_pom_builds_its_children(reactor: Path) -> None:
     (reactor / "services" / "api" / "pom.xml").write_text(
-        module("api", "core").replace(
-            "<artifactId>parent</artifactId>", "<artifactId>services</artifactId>"
-        )
+        module("api", "core").replace("<artifactId>parent</artifactId>", "<artifactId>services</artifactId>")
     )
     assert plan_affected(reactor, ["services/pom.xml"]).packages == ("services", "api")
 

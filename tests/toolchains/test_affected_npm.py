@@ -20,9 +20,7 @@ def chain(make_repo) -> Repo:  # type: ignore[no-untyped-def]
     # b needs a at run time; c needs b only for its tests (devDependencies count too).
     files = npm_workspace({"a": [], "b": ["a"], "d": []}, member_scripts={"build": MARK})
     files.update(
-        npm_workspace(
-            {"c": ["b"]}, member_scripts={"build": MARK}, dependency_field="devDependencies"
-        )
+        npm_workspace({"c": ["b"]}, member_scripts={"build": MARK}, dependency_field="devDependencies")
     )
     files["package.json"] = npm_workspace({})["package.json"]
     return make_repo("npm", files)  # type: ignore[no-any-return]
@@ -64,9 +62,7 @@ def test_peer_dependency_makes_a_dependent(make_repo) -> None:  # type: ignore[n
 
 
 @pytest.mark.parametrize("changed", ["package.json", "package-lock.json", ".npmrc"])
-def test_root_manifest_or_lockfile_change_runs_the_whole_workspace(
-    chain: Repo, changed: str
-) -> None:
+def test_root_manifest_or_lockfile_change_runs_the_whole_workspace(chain: Repo, changed: str) -> None:
     plan = plan_affected(chain.path, ["packages/a/index.js", changed])
     assert plan.whole is True
     assert plan.reasons == (f"`{changed}` changed: the whole npm workspace runs",)
@@ -84,9 +80,7 @@ def test_member_without_a_name_falls_back_to_the_whole_workspace(chain: Repo) ->
 def test_scoped_gates_build_only_the_selected_packages(chain: Repo) -> None:
     plan = plan_affected(chain.path, ["packages/b/index.js"])
     for gate in plan.gates:
-        result = subprocess.run(
-            gate.run, cwd=chain.path / gate.cwd, env=chain.env, capture_output=True
-        )
+        result = subprocess.run(gate.run, cwd=chain.path / gate.cwd, env=chain.env, capture_output=True)
         assert result.returncode == 0, (gate.name, result.stderr.decode())
     built = {p.name for p in (chain.path / "packages").iterdir() if (p / "built.txt").exists()}
     assert built == {"b", "c"}

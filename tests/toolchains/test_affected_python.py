@@ -64,9 +64,7 @@ def test_change_in_alpha_selects_its_dependents(monorepo: Repo) -> None:
 
 
 def test_change_in_an_unrelated_project_selects_only_it(monorepo: Repo) -> None:
-    assert plan_affected(monorepo.path, ["packages/delta/tests/test_value.py"]).packages == (
-        "delta",
-    )
+    assert plan_affected(monorepo.path, ["packages/delta/tests/test_value.py"]).packages == ("delta",)
 
 
 def test_project_declared_only_in_setup_py_falls_back(monorepo: Repo) -> None:
@@ -94,9 +92,7 @@ def uv_workspace(make_repo) -> Repo:  # type: ignore[no-untyped-def]
     return make_repo("uv", files)  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize(
-    "changed", ["uv.lock", "requirements-dev.txt", "conftest.py", "pyproject.toml"]
-)
+@pytest.mark.parametrize("changed", ["uv.lock", "requirements-dev.txt", "conftest.py", "pyproject.toml"])
 def test_root_environment_files_run_the_whole_workspace(uv_workspace: Repo, changed: str) -> None:
     plan = plan_affected(uv_workspace.path, [changed])
     assert plan.whole is True
@@ -115,9 +111,7 @@ def test_setup_cfg_requirements_are_read(make_repo) -> None:  # type: ignore[no-
         "cfg",
         {
             **nest("libs/core", python_project("core")),
-            "apps/web/setup.cfg": (
-                "[metadata]\nname = web\n\n[options]\ninstall_requires =\n    Core>=2\n"
-            ),
+            "apps/web/setup.cfg": ("[metadata]\nname = web\n\n[options]\ninstall_requires =\n    Core>=2\n"),
             "apps/web/web.py": "",
         },
     )
@@ -134,9 +128,7 @@ def test_scoped_gates_run_and_catch_a_broken_dependent(monorepo: Repo) -> None:
     for gate in plan.gates:
         # The interpreter running these tests has pytest; the gates name the one on PATH.
         run = (sys.executable, *gate.run[1:])
-        results[gate.name] = subprocess.run(
-            run, cwd=monorepo.path / gate.cwd, capture_output=True
-        ).returncode
+        results[gate.name] = subprocess.run(run, cwd=monorepo.path / gate.cwd, capture_output=True).returncode
     assert results["python compile (packages)"] == 0
     assert results["python test (packages/alpha)"] == 0
     assert results["python test (packages/beta)"] != 0

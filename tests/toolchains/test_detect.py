@@ -195,9 +195,7 @@ def test_makefile_whose_default_goal_is_help_builds_all_instead(tmp_path: Path) 
 
 
 def test_makefile_driving_cargo_yields_to_the_cargo_workspace(tmp_path: Path) -> None:
-    write(
-        tmp_path, {**core_coordinator_workspace(), "Makefile": "build:\n\tcargo build --release\n"}
-    )
+    write(tmp_path, {**core_coordinator_workspace(), "Makefile": "build:\n\tcargo build --release\n"})
     assert list(runs(tmp_path)) == ["cargo build", "cargo test"]
 
 
@@ -225,9 +223,7 @@ def test_several_toolchains_in_one_repository_all_run_with_unique_names(tmp_path
         tmp_path,
         {
             **core_coordinator_workspace(),
-            **nest(
-                "web", npm_workspace({"ui": []}, scripts={"build": "vite build", "test": "vitest"})
-            ),
+            **nest("web", npm_workspace({"ui": []}, scripts={"build": "vite build", "test": "vitest"})),
             **nest("tools", python_project("tools")),
             "services/api/go.mod": "module example.com/api\n",
         },
@@ -275,9 +271,7 @@ def test_workspace_in_a_nasty_directory_name_runs_there(tmp_path: Path, director
 
 
 def test_broken_manifests_do_not_crash_detection(tmp_path: Path) -> None:
-    write(
-        tmp_path, {"package.json": "{not json", "pyproject.toml": "[project\n", "gleam.toml": "="}
-    )
+    write(tmp_path, {"package.json": "{not json", "pyproject.toml": "[project\n", "gleam.toml": "="})
     # An unreadable package.json still gets the install gate, so npm itself names the problem.
     assert [(w.toolchain, [g.name for g in w.gates]) for w in detect_workspaces(tmp_path)] == [
         ("npm", ["npm install"]),
