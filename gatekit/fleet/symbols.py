@@ -196,7 +196,12 @@ def definitions(source: bytes, language: str) -> list[Definition]:
 
     grammar = GRAMMARS[language]
     tree = tree_sitter.Parser(_language(language)).parse(source)
-    nodes = tree_sitter.QueryCursor(_query(language)).captures(tree.root_node).get("def", [])
+    query = _query(language)
+    # tree-sitter >= 0.25 runs queries through a QueryCursor; 0.23 (the last release for
+    # Python 3.9) has Query.captures, returning the same {capture name: nodes} mapping.
+    cursor = getattr(tree_sitter, "QueryCursor", None)
+    captures = cursor(query).captures(tree.root_node) if cursor else query.captures(tree.root_node)
+    nodes = captures.get("def", [])
     nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
     found: list[Definition] = []
     scopes: list[tuple[int, str]] = []  # (end byte, qualname) of the enclosing named definitions
