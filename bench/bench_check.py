@@ -12,28 +12,17 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from testing.env import hermetic_env  # noqa: E402
+from common import bench_env, busy_build, timed  # noqa: E402
+
 from testing.repo import Repo, init_repo  # noqa: E402
 
-BUSY_BUILD = "import time\nend = time.process_time() + 3.0\nwhile time.process_time() < end:\n    pass\n"
-
-
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"benchmark command failed: {argv}")
-    return elapsed
+BUSY_BUILD = busy_build(3.0)
 
 
 def gatekit_argv(*args: str) -> list[str]:
@@ -109,10 +98,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gatekit-bench-") as tmp:
-        env = hermetic_env(Path(tmp) / "home")
-        env["PYTHONPATH"] = str(ROOT)
-        env.pop("CARGO_TARGET_DIR", None)  # each checkout keeps its own target/
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # compile gatekit once, as an installed copy is
+        env = bench_env(Path(tmp) / "home")
 
         direct, checked = bench_overhead(init_repo(Path(tmp) / "a", env), args.repeat)
         print(

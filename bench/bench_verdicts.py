@@ -12,30 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from testing.env import hermetic_env  # noqa: E402
+from common import bench_env, busy_build, timed  # noqa: E402
+
 from testing.repo import init_repo  # noqa: E402
-
-
-def busy_build(seconds: float) -> str:
-    return f"import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end:\n    pass\n"
-
-
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"benchmark command failed: {argv}\n{result.stderr.decode()}")
-    return elapsed
 
 
 def main() -> None:
@@ -44,11 +29,7 @@ def main() -> None:
     parser.add_argument("--build-seconds", type=float, default=3.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gatekit-bench-") as tmp:
-        env = hermetic_env(Path(tmp) / "home")
-        env["PYTHONPATH"] = str(ROOT)
-        # An installed gatekit has compiled bytecode; this machine's PYTHONDONTWRITEBYTECODE=1
-        # would recompile every module on every start and measure the compiler, not the cache.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = bench_env(Path(tmp) / "home")
         config = f'[[gates]]\nname = "build"\nrun = ["{sys.executable}", "build.py"]\n'
         repo = init_repo(
             Path(tmp) / "repo", env, {"gatekit.toml": config, "build.py": busy_build(args.build_seconds)}

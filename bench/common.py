@@ -1,0 +1,42 @@
+"""Helpers shared by the check and verdict benchmarks: one timer, one busy build, one environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from testing.env import hermetic_env  # noqa: E402
+
+
+def busy_build(seconds: float) -> str:
+    """A Python "build" that keeps one core busy for `seconds` of CPU time."""
+    return f"import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end:\n    pass\n"
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall time of one run of argv; a failing run stops the benchmark, naming the command."""
+    started = time.perf_counter()
+    result = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {argv}\n{result.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def bench_env(home: Path) -> dict[str, str]:
+    """A hermetic environment that runs this checkout's gatekit as an installed copy would run.
+
+    An installed gatekit has compiled bytecode; PYTHONDONTWRITEBYTECODE=1 (set on some machines)
+    would recompile every module at every start and measure the compiler instead.
+    """
+    env = hermetic_env(home)
+    env["PYTHONPATH"] = str(ROOT)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("CARGO_TARGET_DIR", None)  # each checkout keeps its own target/
+    return env
