@@ -269,10 +269,39 @@ def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
 
 
 def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: str) -> bool:
-    """Compare-and-swap ref from old to new (old=None: must not exist). False if it moved."""
+    """Compare-and-swap ref from old to new (old=None: must not exist).
+
+    False only when the ref really moved (or already exists). Any other failure -- above all
+    a `<ref>.lock` left by a git process that was killed -- raises CommandError with git's
+    message: reporting it as "moved" would send a caller into a retry loop it cannot win.
+    """
     expected = old if old is not None else NULL_OID
-    code, _ = run_rc(cwd, "update-ref", "-m", message, ref, new, expected)
-    return code == 0
+    argv = ("git", "update-ref", "-m", message, ref, new, expected)
+    result = run_captured(argv, cwd, env=git_env(), check=False)
+    if result.returncode == 0:
+        return True
+    if rev_parse(cwd, ref) != old:
+        return False
+    raise CommandError(argv, result.returncode, result.stderr)
+
+
+def ref_lock_paths(common_dir: Path, ref: str) -> list[Path]:
+    """The lock files the files backend takes to update `ref` (a branch, in common_dir).
+
+    Besides `<ref>.lock`, git locks the HEAD of every worktree that has the branch checked out
+    (HEAD's reflog is written too), so a killed update can leave `HEAD.lock` behind as well.
+    """
+    locks = [common_dir / (ref + ".lock")]
+    linked = common_dir / "worktrees"
+    admin_dirs = [common_dir, *(sorted(linked.iterdir()) if linked.is_dir() else [])]
+    for admin in admin_dirs:
+        try:
+            head = (admin / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            continue
+        if head == f"ref: {ref}":
+            locks.append(admin / "HEAD.lock")
+    return locks
 
 
 def for_each_ref(cwd: Path | str, pattern: str, fmt: str = "%(refname)%00%(objectname)") -> list[list[str]]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -242,7 +245,7 @@ def test_checkout_left_behind_by_a_killed_land_is_finished_by_the_next_land(app:
     old = app.rev("main")
     assert app.gatekit("land", "first").returncode == 0
     app.git("read-tree", "-u", "--reset", old)
-    journal = app.path / ".git" / "gatekit" / "locks" / "land-carry.json"
+    journal = app.path / ".git" / "gatekit" / "locks" / "land-swap.json"
     journal.write_text(
         json.dumps({"worktree": str(app.path), "ref": "refs/heads/main", "old": old, "new": app.rev("main")})
     )
@@ -277,3 +280,60 @@ def test_a_refused_land_and_a_dry_run_change_nothing_the_user_owns(app: Repo) ->
     assert app.gatekit("land", "broken").returncode == 1
     assert app.gatekit("land", "broken", "--dry-run").returncode == 0
     assert capture_state(app.path, app.env) == before
+
+
+def _kill_git_holding_ref_lock(repo: Repo, ref: str, new: str) -> Path:
+    """Leave `<ref>.lock` the way a SIGKILLed `git update-ref` leaves it: a real git process
+    prepares the update (taking the lock and writing NEW into it) and is killed before committing."""
+    proc = subprocess.Popen(
+        ["git", "update-ref", "--stdin"],
+        cwd=repo.path,
+        env=repo.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(f"start\nupdate {ref} {new}\nprepare\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline().strip() == "start: ok"
+    assert proc.stdout.readline().strip() == "prepare: ok"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    lock = repo.path / ".git" / (ref + ".lock")
+    assert lock.read_text().strip() == new
+    assert (repo.path / ".git" / "HEAD.lock").exists()  # main is checked out: HEAD was locked too
+    return lock
+
+
+def test_a_ref_lock_left_by_a_land_killed_mid_swap_is_removed_by_the_next_land(app: Repo) -> None:
+    # A land killed while its `git update-ref` held main's lock leaves the journal and the lock.
+    branch_with(app, "first", {"first.py": "A = 1\n"})
+    old, intended = app.rev("main"), app.rev("first")
+    journal = app.path / ".git" / "gatekit" / "locks" / "land-swap.json"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text(json.dumps({"worktree": None, "ref": "refs/heads/main", "old": old, "new": intended}))
+    lock = _kill_git_holding_ref_lock(app, "refs/heads/main", intended)
+    result = app.gatekit("land", "first")
+    assert result.returncode == 0, result.stdout + result.stderr
+    head_lock = app.path / ".git" / "HEAD.lock"
+    assert f"removed {lock}" in result.stderr and f"removed {head_lock}" in result.stderr
+    assert "moved while verifying" not in result.stderr
+    assert not lock.exists() and not head_lock.exists() and not journal.exists()
+    assert app.rev("main") != old and (app.path / "first.py").exists()  # landed, checkout carried
+
+
+def test_a_ref_lock_land_does_not_own_refuses_naming_it_and_is_left_alone(app: Repo) -> None:
+    branch_with(app, "first", {"first.py": "A = 1\n"})
+    old = app.rev("main")
+    lock = _kill_git_holding_ref_lock(app, "refs/heads/main", app.rev("first"))  # no land journal
+    result = app.gatekit("land", "first")
+    assert result.returncode == 1, result.stdout + result.stderr
+    head_lock = app.path / ".git" / "HEAD.lock"
+    assert f"refs/heads/main is locked by {lock} and {head_lock}" in result.stderr
+    assert "remove those files and land again" in result.stderr
+    assert "moved while verifying" not in result.stderr  # a lock is not a moving target
+    assert lock.exists() and head_lock.exists() and app.rev("main") == old
+    lock.unlink()
+    head_lock.unlink()
+    assert app.gatekit("land", "first").returncode == 0
