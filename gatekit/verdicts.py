@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from gatekit import git
 from gatekit.config import Gate
+from gatekit.errors import CommandError, GatekitError
 from gatekit.git import RepoPaths
 from gatekit.layout import NOTES_REF, locks_dir, shared_state_dir
 from gatekit.toolchain_versions import ToolchainProbe, gate_program
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 
 PASSED = "passed"
 FAILED = "failed"
+# git holds a ref lock for milliseconds; one this old, while we hold notes.lock, is a dead writer's.
+STALE_REF_LOCK_SECONDS = 10.0
+
 # Used only when git knows no committer: notes are commits, and a hook must not die over that.
 _FALLBACK_IDENTITY = {"GIT_COMMITTER_NAME": "gatekit", "GIT_COMMITTER_EMAIL": "gatekit@localhost"}
 
@@ -195,7 +199,30 @@ class VerdictStore:
 
     def _write(self, tree: str, content: str) -> None:
         env = None if git.has_identity(self.repo.toplevel) else _FALLBACK_IDENTITY
-        git.notes_write(self.repo.toplevel, self.notes_ref, tree, content, env=env)
+        try:
+            git.notes_write(self.repo.toplevel, self.notes_ref, tree, content, env=env)
+        except CommandError:
+            if not self._remove_dead_ref_lock():
+                raise
+            git.notes_write(self.repo.toplevel, self.notes_ref, tree, content, env=env)
+
+    def _remove_dead_ref_lock(self) -> bool:
+        """Remove `<notes ref>.lock` when a killed writer left it (called under our lock).
+
+        Every gatekit writer holds notes.lock while git writes the notes ref, and git holds
+        its ref lock for milliseconds; one older than STALE_REF_LOCK_SECONDS, seen while we
+        hold notes.lock, was left by a process that died (a SIGKILLed check, say).
+        """
+        lock = git.ref_lock_paths(self.repo.common_dir, self.notes_ref)[0]
+        try:
+            age = time.time() - lock.stat().st_mtime
+        except OSError:
+            return False
+        if age < STALE_REF_LOCK_SECONDS:
+            return False
+        lock.unlink(missing_ok=True)
+        _to_stderr(f"removed {lock}, left {age:.0f}s ago by a verdict writer that was killed")
+        return True
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -241,7 +268,13 @@ class NotesVerdictCache:
         )
 
     def record(self, tree: str, gate: Gate, result: GateResult) -> None:
-        flip = self.store.record(tree, gate, result.status == PASSED, result.duration)
+        try:
+            flip = self.store.record(tree, gate, result.status == PASSED, result.duration)
+        except GatekitError as exc:
+            # The cache only saves time: a verdict that cannot be written must not turn a
+            # passing gate into a failing run.
+            self.notify(f"could not record {gate.name}'s verdict, so it will run again next time: {exc}")
+            return
         if flip is not None:
             result.flaky = True
             self.flips.append(flip)

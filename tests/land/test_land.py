@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from testing.gitlocks import kill_git_holding_ref_lock
 from testing.landing import (
     APP,
     app_repo,
@@ -283,25 +281,7 @@ def test_a_refused_land_and_a_dry_run_change_nothing_the_user_owns(app: Repo) ->
 
 
 def _kill_git_holding_ref_lock(repo: Repo, ref: str, new: str) -> Path:
-    """Leave `<ref>.lock` the way a SIGKILLed `git update-ref` leaves it: a real git process
-    prepares the update (taking the lock and writing NEW into it) and is killed before committing."""
-    proc = subprocess.Popen(
-        ["git", "update-ref", "--stdin"],
-        cwd=repo.path,
-        env=repo.env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(f"start\nupdate {ref} {new}\nprepare\n")
-    proc.stdin.flush()
-    assert proc.stdout.readline().strip() == "start: ok"
-    assert proc.stdout.readline().strip() == "prepare: ok"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-    lock = repo.path / ".git" / (ref + ".lock")
-    assert lock.read_text().strip() == new
+    lock = kill_git_holding_ref_lock(repo, ref, new)
     assert (repo.path / ".git" / "HEAD.lock").exists()  # main is checked out: HEAD was locked too
     return lock
 

@@ -1,0 +1,36 @@
+"""Lock files as a killed git process leaves them: real git, really SIGKILLed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+from testing.repo import Repo
+
+
+def kill_git_holding_ref_lock(repo: Repo, ref: str, new: str) -> Path:
+    """Leave `<ref>.lock` the way a SIGKILLed `git update-ref` leaves it.
+
+    A real git process prepares the update (taking the lock and writing NEW into it) and is
+    killed before it commits; returns the lock's path.
+    """
+    proc = subprocess.Popen(
+        ["git", "update-ref", "--stdin"],
+        cwd=repo.path,
+        env=repo.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(f"start\nupdate {ref} {new}\nprepare\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline().strip() == "start: ok"
+    assert proc.stdout.readline().strip() == "prepare: ok"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    lock = repo.path / ".git" / (ref + ".lock")
+    assert lock.read_text().strip() == new
+    return lock
