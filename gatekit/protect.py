@@ -1,7 +1,7 @@
 """Protected branches: no commit lands on them except through `gatekit land` (issue 4).
 
 `gatekit protect` runs as a pre-commit (and pre-merge-commit) hook. It is on the hook hot path,
-so it imports nothing beyond git.py and asks git one question.
+so it imports nothing beyond gatekit.git and asks git one question.
 """
 
 from __future__ import annotations

@@ -1,0 +1,137 @@
+"""What changed between two trees (or a tree and the worktree): paths, hunks, counts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit.errors import CommandError
+from gatekit.git.runner import git_env, run, zsplit
+
+
+def changed_paths(cwd: Path | str, base: str, head: str) -> list[str]:
+    """Paths that differ between two tree-ish objects; a rename yields both of its paths."""
+    out = run(
+        cwd,
+        "diff-tree",
+        "-r",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        "--no-ext-diff",
+        base,
+        head,
+        "--",
+    )
+    return zsplit(out)
+
+
+def worktree_changed_paths(cwd: Path | str, base: str) -> list[str]:
+    """Tracked paths whose working-tree content differs from base, plus untracked files."""
+    tracked = zsplit(run(cwd, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base, "--"))
+    untracked = zsplit(run(cwd, "ls-files", "-z", "--others", "--exclude-standard"))
+    return sorted(set(tracked) | set(untracked))
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """One path's change between two trees: blob ids and the -U0 hunks (old and new ranges)."""
+
+    path: str
+    status: str  # A, M, D, T ...
+    old_oid: str
+    new_oid: str
+    # (old_start, old_count, new_start, new_count), 1-based as in the @@ header
+    hunks: tuple[tuple[int, int, int, int], ...] = ()
+
+
+_HUNK_PREFIX = b"@@ -"
+
+
+def _parse_hunk(line: bytes) -> tuple[int, int, int, int]:
+    old, new = line[4:].split(b" @@", 1)[0].split(b" +")
+
+    def side(spec: bytes) -> tuple[int, int]:
+        start, _, count = spec.partition(b",")
+        return int(start), int(count) if count else 1
+
+    return (*side(old), *side(new))
+
+
+def diff_hunks(cwd: Path | str, base: str, head: str) -> list[FileDiff]:
+    """Every changed path between two tree-ish objects with its zero-context hunks, in one call.
+
+    Paths come from the -z raw records (exact bytes); the patch sections follow in the same
+    order, one `diff --git` header per raw record, so no quoted header is ever parsed.
+    """
+    out = run(
+        cwd,
+        "diff-tree",
+        "-r",
+        "--raw",
+        "-p",
+        "-U0",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-color",
+        base,
+        head,
+        "--",
+    )
+    records: list[tuple[str, str, str, str]] = []
+    pos = 0
+    while pos < len(out) and out[pos : pos + 1] == b":":
+        meta_end = out.index(b"\0", pos)
+        path_end = out.index(b"\0", meta_end + 1)
+        meta = out[pos + 1 : meta_end].decode().split()
+        records.append((os.fsdecode(out[meta_end + 1 : path_end]), meta[4][:1], meta[2], meta[3]))
+        pos = path_end + 1
+    sections = out[pos:].split(b"\ndiff --git ")
+    hunks: list[list[tuple[int, int, int, int]]] = []
+    for section in sections:
+        if not section.strip(b"\0\n"):
+            continue
+        lines = section.split(b"\n")
+        hunks.append([_parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
+    if len(hunks) != len(records):  # a git whose output we do not understand: say so plainly
+        raise CommandError(("git", "diff-tree", "-p", base, head), 0, "unexpected patch layout")
+    return [FileDiff(p, s, o, n, tuple(h)) for (p, s, o, n), h in zip(records, hunks)]
+
+
+def staged_paths(cwd: Path | str, head: str | None) -> list[str]:
+    """Paths staged for the next commit on top of head (None: unborn, compared to nothing).
+
+    Honours GIT_INDEX_FILE as a commit hook sets it (`git commit -a`, `git commit PATH`).
+    """
+    base = head if head is not None else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # empty tree
+    out = run(
+        cwd,
+        "diff-index",
+        "--cached",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        base,
+        "--",
+        env=git_env(keep_index=True),
+    )
+    return zsplit(out)
+
+
+def numstat(cwd: Path | str, base: str, head: str) -> list[tuple[str, int, int]]:
+    """(path, added, deleted) between two tree-ish objects; binary files count 0/0."""
+    out = run(cwd, "diff-tree", "-r", "-z", "--numstat", "--no-renames", "--no-ext-diff", base, head, "--")
+    rows: list[tuple[str, int, int]] = []
+    parts = out.split(b"\0")
+    for record in parts:
+        if not record:
+            continue
+        added, deleted, path = record.split(b"\t", 2)
+        plus = int(added) if added != b"-" else 0
+        minus = int(deleted) if deleted != b"-" else 0
+        rows.append((os.fsdecode(path), plus, minus))
+    return rows

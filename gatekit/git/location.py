@@ -1,0 +1,75 @@
+"""Where am I: the repository, git directory and common directory of a path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit.errors import CommandError, ToolMissing, UsageError
+from gatekit.git.runner import git_env, run
+from gatekit.proc import run_captured
+
+
+@dataclass(frozen=True)
+class RepoPaths:
+    """The three directories every command needs, resolved with one git call."""
+
+    toplevel: Path
+    git_dir: Path
+    common_dir: Path
+
+
+def get_repo_paths(cwd: Path | str = ".") -> RepoPaths:
+    """Resolve the worktree root, its git dir and the common git dir, or explain why not."""
+    return RepoPaths(*locate(cwd))
+
+
+def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
+    """[toplevel, git dir, common dir, *per-worktree git paths] from one `git rev-parse`.
+
+    Anything but a worktree of a repository becomes one clear UsageError (exit 2).
+    """
+    cwd = Path(cwd)
+    if not cwd.is_dir():
+        raise UsageError(f"{cwd} is not a directory")
+    args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"]
+    for name in git_paths:
+        args += ["--git-path", name]
+    try:
+        out = run_captured(("git", *args), cwd, env=git_env()).stdout
+    except ToolMissing as exc:
+        raise UsageError("git was not found on PATH. Is it installed?") from exc
+    except CommandError as exc:
+        raise UsageError(
+            f"{cwd.resolve()} is not inside a git repository with a working tree "
+            f"(git said: {exc.stderr or 'nothing'})"
+        ) from exc
+    lines = [Path(line) for line in os.fsdecode(out).splitlines()]
+    if len(lines) != 3 + len(git_paths):
+        raise UsageError(f"{cwd.resolve()} is not inside a git working tree")
+    return lines
+
+
+def git_path(cwd: Path | str, name: str) -> Path:
+    """The per-worktree location of a git-dir file (e.g. logs/HEAD, index.lock)."""
+    out = run(cwd, "rev-parse", "--path-format=absolute", "--git-path", name)
+    return Path(os.fsdecode(out).rstrip("\n"))
+
+
+@dataclass(frozen=True)
+class GuardPaths:
+    """Everything the clobber check needs to locate, from one `git rev-parse` call."""
+
+    repo: RepoPaths
+    head_log: Path  # per-worktree reflog of HEAD
+    stash_log: Path  # shared reflog of refs/stash
+    index_lock: Path
+    index: Path
+
+
+def guard_paths(cwd: Path | str = ".") -> GuardPaths:
+    """Resolve worktree, git dirs and the per-worktree reflog and lock paths in one git call."""
+    lines = locate(cwd, ("logs/HEAD", "logs/refs/stash", "index.lock", "index"))
+    return GuardPaths(RepoPaths(*lines[:3]), *lines[3:])

@@ -1,0 +1,206 @@
+"""Objects built and read without a worktree: trees, blobs, commits, in-memory merges."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit.errors import CommandError
+from gatekit.git.location import git_path
+from gatekit.git.revisions import tree_of
+from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
+from gatekit.proc import run_captured
+
+
+def staged_tree(cwd: Path | str) -> str:
+    """The tree of the index about to be committed, without writing to the index.
+
+    `git write-tree` may rewrite the index file (to store its cache-tree); running it on a copy
+    leaves the user's index byte-for-byte untouched. Inside a hook git points GIT_INDEX_FILE at
+    the index being committed (e.g. for `git commit -a`), so that one is copied when set.
+    """
+    index = os.environ.get("GIT_INDEX_FILE")
+    source = Path(cwd, index) if index else git_path(cwd, "index")
+    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
+        copy = Path(tmp, "index")
+        if source.exists():
+            shutil.copyfile(source, copy)
+        out = run(cwd, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)}))
+    return text(out)
+
+
+def commit_tree(
+    cwd: Path | str, tree: str, parents: Sequence[str], message: str, env: Mapping[str, str] | None = None
+) -> str:
+    """Create a commit object (no ref moves) and return its id."""
+    args = ["commit-tree", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    return text(run(cwd, *args, input=message.encode(), env=git_env(env)))
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The outcome of merging two commits in memory (git merge-tree --write-tree)."""
+
+    tree: str
+    conflicts: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts
+
+
+def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
+    """Merge two commits without touching any worktree, index or ref (git >= 2.38)."""
+    result = run_captured(
+        ("git", "merge-tree", "--write-tree", "-z", "--name-only", "--no-messages", ours, theirs),
+        cwd,
+        env=git_env(),
+        check=False,
+    )
+    if result.returncode not in (0, 1):
+        raise CommandError(
+            ("git", "merge-tree", "--write-tree", ours, theirs), result.returncode, result.stderr
+        )
+    parts = zsplit(result.stdout)
+    tree, conflicts = parts[0], parts[1:]
+    return MergeResult(tree, tuple(dict.fromkeys(conflicts)))
+
+
+def replay_commit(cwd: Path | str, commit: str, parent: str, onto: str) -> MergeResult:
+    """Apply the change parent..commit on top of onto, like a cherry-pick, in memory only.
+
+    git 2.39's merge-tree has no --merge-base (2.40+), so the merge base is forced with two
+    throwaway commits that share a root commit holding parent's tree: merge-ort then runs the
+    exact three-way merge a cherry-pick runs. The extra objects are unreachable and gc'd.
+    """
+    base = commit_tree(cwd, tree_of(cwd, parent), [], "gatekit: replay base\n")
+    ours = commit_tree(cwd, tree_of(cwd, onto), [base], "gatekit: replay ours\n")
+    theirs = commit_tree(cwd, tree_of(cwd, commit), [base], "gatekit: replay theirs\n")
+    return merge_tree(cwd, ours, theirs)
+
+
+def index_tree(worktree: Path | str) -> str:
+    """The tree recorded in a worktree's own index, computed on a copy (the index is not touched)."""
+    source = git_path(worktree, "index")
+    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
+        copy = Path(tmp, "index")
+        if source.exists():
+            shutil.copyfile(source, copy)
+        return text(run(worktree, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)})))
+
+
+def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
+    """The contents of many blobs with one `git cat-file --batch` process."""
+    wanted = list(dict.fromkeys(oid for oid in oids if oid != NULL_OID))
+    if not wanted:
+        return {}
+    out = run(cwd, "cat-file", "--batch", input="".join(f"{oid}\n" for oid in wanted).encode())
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split()
+        if len(header) < 3:  # "<oid> missing"
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        blobs[oid] = out[header_end + 1 : header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+    return blobs
+
+
+def worktree_state_commit(worktree: Path | str, head: str | None, message: str) -> str:
+    """A commit of the worktree's tracked and untracked non-ignored files, parented on head.
+
+    Built on a copy of the worktree's index (GIT_INDEX_FILE), so the user's index, files and
+    refs are untouched; only new objects are written.
+    """
+    source = git_path(worktree, "index")
+    with tempfile.TemporaryDirectory(prefix="gatekit-state-") as tmp:
+        index = Path(tmp, "index")
+        if source.exists():
+            shutil.copyfile(source, index)
+        tree = add_all_to_index(worktree, index)
+    return commit_tree(worktree, tree, [head] if head else [], message)
+
+
+def dangling_commits(cwd: Path | str) -> list[str]:
+    """Commits nothing points at, not even a reflog (lost work that `gc` will delete)."""
+    code, out = run_rc(cwd, "fsck", "--connectivity-only", "--no-progress", "--dangling")
+    lines = os.fsdecode(out).splitlines()
+    return [line.split()[2] for line in lines if line.startswith("dangling commit ")]
+
+
+def tree_blobs(cwd: Path | str, treeish: str, paths: Sequence[str] = ()) -> dict[str, tuple[str, str]]:
+    """{path: (mode, blob id)} for the files of a tree (limited to paths when given)."""
+    if not paths:
+        out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish)
+    else:
+        literal = [":(literal)" + p for p in paths]
+        out = run(cwd, "ls-tree", "-r", "-z", "--full-tree", treeish, "--", *literal)
+    result: dict[str, tuple[str, str]] = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, oid = meta.decode().split()
+        if kind == "blob":
+            result[os.fsdecode(path)] = (mode, oid)
+    return result
+
+
+def unreachable_commits(cwd: Path | str, candidates: Sequence[str]) -> list[str]:
+    """The candidates no ref reaches (refs/gatekit/ snapshots do not count as keeping them)."""
+    if not candidates:
+        return []
+    out = run(
+        cwd,
+        "rev-list",
+        "--ignore-missing",
+        "--stdin",
+        "--not",
+        "--exclude=refs/gatekit/*",
+        "--all",
+        input="\n".join(candidates).encode() + b"\n",
+    )
+    lost = set(text(out).split())
+    return [c for c in candidates if c in lost]
+
+
+def add_all_to_index(cwd: Path | str, index_file: Path) -> str:
+    """Stage every tracked change and untracked, non-ignored file into index_file; its tree.
+
+    Only the given index file is written (plus objects): the user's own index is never read
+    for writing, because GIT_INDEX_FILE points git at the copy.
+    """
+    env = git_env({"GIT_INDEX_FILE": str(index_file)})
+    run(cwd, "add", "-A", "--", ":/", env=env)
+    return text(run(cwd, "write-tree", env=env))
+
+
+def cat_blob(cwd: Path | str, oid: str) -> bytes:
+    return run(cwd, "cat-file", "blob", oid)
+
+
+def object_type(cwd: Path | str, rev: str) -> str | None:
+    code, out = run_rc(cwd, "cat-file", "-t", rev)
+    return text(out) if code == 0 else None
+
+
+def dangling_blobs(cwd: Path | str) -> list[str]:
+    """Blobs no tree, ref, index or reflog reaches: content once staged, then wiped."""
+    code, out = run_rc(cwd, "fsck", "--dangling", "--no-reflogs", "--no-progress")
+    if code not in (0, 1):
+        return []
+    blobs = []
+    for line in text(out).splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "dangling" and parts[1] == "blob":
+            blobs.append(parts[2])
+    return blobs

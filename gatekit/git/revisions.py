@@ -1,0 +1,153 @@
+"""Commits and their history: resolving names, ancestry, metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from gatekit.errors import UsageError
+from gatekit.git.runner import run, run_rc, text, zsplit
+
+
+def rev_parse(cwd: Path | str, rev: str) -> str | None:
+    """The object id rev names, or None when it names nothing."""
+    code, out = run_rc(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", rev)
+    return text(out) if code == 0 else None
+
+
+def resolve_commit(cwd: Path | str, rev: str) -> str:
+    """The commit id rev names; a clear UsageError when it names no commit."""
+    if rev.startswith("-"):
+        raise UsageError(f"{rev!r} is not a revision")
+    oid = rev_parse(cwd, f"{rev}^{{commit}}")
+    if oid is None:
+        raise UsageError(f"{rev!r} does not name a commit in this repository")
+    return oid
+
+
+def tree_of(cwd: Path | str, rev: str) -> str:
+    """The tree id of a commit-ish."""
+    oid = rev_parse(cwd, f"{rev}^{{tree}}")
+    if oid is None:
+        raise UsageError(f"{rev!r} does not name a commit or tree in this repository")
+    return oid
+
+
+def current_branch(cwd: Path | str) -> str | None:
+    """The short name of the checked-out branch, or None in detached HEAD."""
+    code, out = run_rc(cwd, "symbolic-ref", "--quiet", "--short", "HEAD")
+    return text(out) if code == 0 else None
+
+
+def head_commit(cwd: Path | str) -> str | None:
+    """HEAD's commit id, or None on an unborn branch."""
+    return rev_parse(cwd, "HEAD^{commit}")
+
+
+def branch_exists(cwd: Path | str, branch: str) -> bool:
+    return rev_parse(cwd, f"refs/heads/{branch}") is not None
+
+
+def is_ancestor(cwd: Path | str, ancestor: str, descendant: str) -> bool:
+    code, _ = run_rc(cwd, "merge-base", "--is-ancestor", ancestor, descendant)
+    return code == 0
+
+
+def merge_base(cwd: Path | str, a: str, b: str) -> str | None:
+    code, out = run_rc(cwd, "merge-base", a, b)
+    return text(out) if code == 0 else None
+
+
+def commit_parents(cwd: Path | str, commit: str) -> list[str]:
+    out = run(cwd, "rev-list", "--parents", "-n", "1", commit)
+    return text(out).split()[1:]
+
+
+def has_identity(cwd: Path | str) -> bool:
+    """True when git can name a committer here (commits and notes need one)."""
+    code, _ = run_rc(cwd, "var", "GIT_COMMITTER_IDENT")
+    return code == 0
+
+
+def is_valid_branch_name(cwd: Path | str, name: str) -> bool:
+    code, _ = run_rc(cwd, "check-ref-format", "--branch", name)
+    return code == 0 and not name.startswith("-")
+
+
+def commit_meta(cwd: Path | str, commit: str) -> dict[str, str]:
+    """Author name, email and raw date, and the full message of a commit."""
+    out = run(
+        cwd,
+        "log",
+        "-1",
+        "--no-show-signature",
+        "--date=raw",
+        "--format=%an%x00%ae%x00%ad%x00%B",
+        commit,
+        "--",
+    )
+    name, email, date, message = out.decode("utf-8", "replace").split("\0", 3)
+    return {"name": name, "email": email, "date": date, "message": message.rstrip("\n") + "\n"}
+
+
+def commit_subject(cwd: Path | str, commit: str) -> str:
+    return text(run(cwd, "log", "-1", "--no-show-signature", "--format=%s", commit, "--"))
+
+
+def rev_list(cwd: Path | str, *args: str) -> list[str]:
+    """Commit ids from `git rev-list args` (callers pass --reverse, --first-parent, ranges)."""
+    return text(run(cwd, "rev-list", *args, "--")).split()
+
+
+def new_commits(cwd: Path | str, tip: str, exclude: Sequence[str]) -> list[str]:
+    """First-parent commits reachable from tip and from none of exclude, oldest first."""
+    return rev_list(cwd, "--reverse", "--first-parent", tip, *(f"^{oid}" for oid in exclude))
+
+
+def ahead_behind(cwd: Path | str, target: str, head: str) -> tuple[int, int]:
+    """(commits in head not in target, commits in target not in head)."""
+    out = text(run(cwd, "rev-list", "--left-right", "--count", f"{head}...{target}", "--"))
+    ahead, behind = out.split()
+    return int(ahead), int(behind)
+
+
+def commit_date(cwd: Path | str, rev: str) -> int:
+    return int(text(run(cwd, "log", "-1", "--format=%ct", rev, "--")))
+
+
+def unmerged_commit_count(cwd: Path | str, head: str, exclude_branch: str | None) -> int:
+    """How many commits reachable from head are on no other local branch and no remote."""
+    args = ["rev-list", "--count", head, "--not"]
+    if exclude_branch:
+        args.append(f"--exclude={exclude_branch}")
+    args += ["--branches", "--remotes", "--"]
+    return int(text(run(cwd, *args)))
+
+
+def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]:
+    """Paths changed by each first-parent commit of rev since an epoch (a merge vs its 1st parent).
+
+    The window is filtered here rather than with --since, whose approxidate parsing of a bare
+    epoch is unreliable; the walk stops at the first commit older than the window. A root
+    commit (an import of everything) is not a change to any one file and is left out.
+    """
+    out = run(
+        cwd,
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--name-only",
+        "-z",
+        "--format=%x01%ct %P",
+        rev,
+        "--",
+    )
+    changes: list[list[str]] = []
+    for chunk in out.split(b"\x01")[1:]:
+        header, _, names = chunk.partition(b"\0")
+        stamp, *parents = header.split()
+        if int(stamp) < since:
+            break
+        if parents:
+            changes.append(zsplit(names.lstrip(b"\n")))
+    return changes

@@ -1,0 +1,218 @@
+"""The working trees: status, the worktree list, and updating a checkout from one tree to another."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekit.errors import CommandError, ToolMissing
+from gatekit.git.runner import git_env, run
+from gatekit.proc import run_captured
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One path from `git status --porcelain=v2 -z`."""
+
+    path: str
+    xy: str  # two status letters (index, worktree); "??" untracked, "!!" ignored
+    orig_path: str | None = None
+
+    @property
+    def untracked(self) -> bool:
+        return self.xy == "??"
+
+    @property
+    def staged(self) -> bool:
+        return self.xy[0] not in ".?!"
+
+    @property
+    def unstaged(self) -> bool:
+        return self.xy[1] not in "."
+
+
+def status(cwd: Path | str, *, untracked: str = "all", extra: Sequence[str] = ()) -> list[StatusEntry]:
+    """Dirty paths of the worktree at cwd (porcelain v2, parsed from NUL-separated records)."""
+    out = run(
+        cwd,
+        "--no-optional-locks",
+        "status",
+        "--porcelain=v2",
+        "-z",
+        f"--untracked-files={untracked}",
+        *extra,
+    )
+    return list(parse_status_v2(out))
+
+
+def parse_status_v2(out: bytes) -> Iterator[StatusEntry]:
+    records = out.split(b"\0")
+    i = 0
+    while i < len(records):
+        record = records[i]
+        i += 1
+        if not record:
+            continue
+        kind = record[:1]
+        if kind == b"1":
+            fields = record.split(b" ", 8)
+            yield StatusEntry(os.fsdecode(fields[8]), fields[1].decode())
+        elif kind == b"2":
+            fields = record.split(b" ", 9)
+            orig = os.fsdecode(records[i])
+            i += 1
+            yield StatusEntry(os.fsdecode(fields[9]), fields[1].decode(), orig)
+        elif kind == b"u":
+            fields = record.split(b" ", 10)
+            yield StatusEntry(os.fsdecode(fields[10]), fields[1].decode())
+        elif kind in (b"?", b"!"):
+            yield StatusEntry(os.fsdecode(record[2:]), kind.decode() * 2)
+
+
+@dataclass(frozen=True)
+class Worktree:
+    """One entry of `git worktree list --porcelain -z`."""
+
+    path: Path
+    head: str | None
+    branch: str | None  # full ref name, e.g. refs/heads/main
+    bare: bool = False
+    detached: bool = False
+    locked: str | None = None  # the reason ("" when locked without one)
+    prunable: str | None = None
+
+    @property
+    def branch_name(self) -> str | None:
+        if self.branch and self.branch.startswith("refs/heads/"):
+            return self.branch[len("refs/heads/") :]
+        return self.branch
+
+
+def list_worktrees(cwd: Path | str) -> list[Worktree]:
+    out = run(cwd, "worktree", "list", "--porcelain", "-z")
+    worktrees: list[Worktree] = []
+    fields: dict[str, str] = {}
+    for item in out.split(b"\0"):
+        if item:
+            key, _, value = os.fsdecode(item).partition(" ")
+            fields[key] = value
+            continue
+        if fields:
+            worktrees.append(
+                Worktree(
+                    path=Path(fields["worktree"]),
+                    head=fields.get("HEAD"),
+                    branch=fields.get("branch"),
+                    bare="bare" in fields,
+                    detached="detached" in fields,
+                    locked=fields.get("locked"),
+                    prunable=fields.get("prunable"),
+                )
+            )
+        fields = {}
+    return worktrees
+
+
+def worktree_dirty_paths(worktree: Path | str) -> list[str]:
+    """Tracked paths of a worktree with staged or unstaged changes (untracked files ignored)."""
+    return [entry.path for entry in status(worktree, untracked="no")]
+
+
+def read_tree_update(worktree: Path | str, old: str, new: str, *, dry_run: bool = False) -> tuple[bool, str]:
+    """Carry a worktree's index and files from tree old to tree new (a two-way merge).
+
+    Refuses, like `git merge --ff-only`, to overwrite local changes or untracked files in the
+    way. Returns (ok, git's message).
+    """
+    args = ["read-tree", "-m", "-u"]
+    if dry_run:
+        args.append("-n")
+    result = run_captured(("git", *args, old, new), worktree, env=git_env(), check=False)
+    return result.returncode == 0, result.stderr.decode("utf-8", "replace").strip()
+
+
+def checkout_tree_into(cwd: Path | str, tree: str, directory: Path) -> None:
+    """Write the files of tree into directory through a throwaway index (no worktree touched)."""
+    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
+        env = git_env({"GIT_INDEX_FILE": str(Path(tmp, "index"))})
+        run(cwd, "read-tree", tree, env=env)
+        run(cwd, "checkout-index", "-a", "-f", f"--prefix={directory}{os.sep}", env=env)
+
+
+@dataclass(frozen=True)
+class BranchStatus:
+    """`git status --porcelain=v2 --branch`: HEAD's commit and branch plus the dirty paths."""
+
+    head: str | None  # None on an unborn branch
+    branch: str | None  # short name; None when detached
+    entries: tuple[StatusEntry, ...]
+
+
+_BRANCH_STATUS = (
+    "git",
+    "--no-optional-locks",
+    "status",
+    "--porcelain=v2",
+    "-z",
+    "--branch",
+    "--untracked-files=all",
+)
+
+
+def branch_status(cwd: Path | str) -> BranchStatus:
+    """One status call that also answers "where is HEAD" (saves a rev-parse on the hot path)."""
+    return parse_branch_status(run(cwd, *_BRANCH_STATUS[1:]))
+
+
+class PendingStatus:
+    """`branch_status` started in the background: on the hook path git walks the worktree while
+    Python is still importing and asking its other questions. Paths in porcelain output are
+    relative to the worktree root, so any directory inside the worktree will do as cwd."""
+
+    def __init__(self, cwd: Path | str) -> None:
+        import subprocess
+
+        try:
+            self._proc = subprocess.Popen(
+                _BRANCH_STATUS,
+                cwd=cwd,
+                env=git_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError as exc:
+            raise ToolMissing("git") from exc
+        self._result: BranchStatus | None = None
+
+    def result(self) -> BranchStatus:
+        if self._result is None:
+            out, err = self._proc.communicate()
+            if self._proc.returncode != 0:
+                raise CommandError(_BRANCH_STATUS, self._proc.returncode, err)
+            self._result = parse_branch_status(out)
+        return self._result
+
+    def close(self) -> None:
+        """Reap the process when its answer is no longer wanted (an error came first)."""
+        if self._proc.returncode is None:
+            self._proc.communicate()
+
+
+def parse_branch_status(out: bytes) -> BranchStatus:
+    head: str | None = None
+    branch: str | None = None
+    for record in out.split(b"\0"):
+        if not record.startswith(b"# branch."):
+            if record and not record.startswith(b"#"):
+                break
+            continue
+        key, _, value = os.fsdecode(record[2:]).partition(" ")
+        if key == "branch.oid" and value != "(initial)":
+            head = value
+        elif key == "branch.head" and value != "(detached)":
+            branch = value
+    return BranchStatus(head, branch, tuple(parse_status_v2(out)))
