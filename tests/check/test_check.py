@@ -297,13 +297,12 @@ def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
     assert len(dirs) == 2  # slot-0 and slot-1, not one waiting on the other
 
 
-def test_all_slots_busy_waits_and_says_so(repo: Repo) -> None:
-    gate_config(
-        repo,
-        '[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", "import time; time.sleep(2)"]\n',
-    )
+def test_all_slots_busy_waits_and_says_so(repo: Repo, tmp_path: Path) -> None:
+    started = tmp_path / "first gate started"
+    pause = f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); time.sleep(2)"
+    gate_config(repo, f'[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", {pause!r}]\n')
     first = repo.spawn_gatekit("check", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.8)
+    _wait_for(started)  # the first run holds the only slot now, however slow the machine
     second = repo.gatekit("check")
     first.wait(timeout=60)
     assert second.returncode == 0

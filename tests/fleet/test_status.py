@@ -154,10 +154,15 @@ def test_status_without_the_default_target_branch_still_works(make_repo) -> None
 
 def test_status_watch_refreshes_in_place(repo: Repo) -> None:
 
-    proc = repo.spawn_gatekit("status", "--watch", "0.2")
-    try:
-        time.sleep(3)
-    finally:
-        proc.terminate()
-    out, _ = proc.communicate(timeout=10)
-    assert out.count(b"WORKTREE") >= 2  # refreshed at least once (piped: no clear codes)
+    screen = repo.path.parent / "watch-output"
+    with open(screen, "wb") as sink:
+        proc = repo.spawn_gatekit("status", "--watch", "0.2", stdout=sink)
+        try:
+            deadline = time.monotonic() + 30
+            while screen.read_bytes().count(b"WORKTREE") < 2 and time.monotonic() < deadline:
+                assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+                time.sleep(0.1)
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=10)
+    assert screen.read_bytes().count(b"WORKTREE") >= 2  # refreshed at least once (piped: no clear codes)

@@ -95,7 +95,13 @@ def test_a_waiter_sees_its_queue_position_and_lands_after_the_holder(
     branch_with(repo, "second", {"second.py": "B = 1\n"})
     repo.git("switch", "-q", "-c", "elsewhere")
     holder = _spawn_land(repo, "first", env={"SLOW": "1"})
-    time.sleep(0.8)
+    # The waiter must arrive after the holder's ticket, however slow the machine is to start it.
+    queue = repo.path / ".git" / "gatekit" / "locks" / "land-queue"
+    deadline = time.monotonic() + 60
+    while not list(queue.glob(f"*-{holder.pid}.json")):
+        assert holder.poll() is None, holder.stderr.read()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the holder never queued"
+        time.sleep(0.02)
     waiter = _spawn_land(repo, "second")
     assert holder.wait(timeout=60) == 0
     assert waiter.wait(timeout=60) == 0
