@@ -24,6 +24,7 @@ from gatekit import git
 from gatekit.app import App
 from gatekit.errors import CommandError, Refused, UsageError
 from gatekit.landing.integrate import STRATEGIES, Candidate, Conflict, integrate
+from gatekit.landing.journal import SwapJournal, target_worktree
 from gatekit.landing.verify import Verifier, failure_summary
 
 MAX_ATTEMPTS = 5  # the target moved under us this many times in a row: give up, loudly
@@ -84,7 +85,7 @@ def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandR
     candidates = _resolve(root, request.branches, request.onto)
     if request.dry_run:
         return _dry_run(app, request, target_ref, candidates)
-    if not _SwapJournal(app.repo.common_dir).path.exists():
+    if not SwapJournal(app.repo.common_dir).path.exists():
         _refuse_dirty_target_worktree(root, target_ref)  # early, before waiting in the queue
     from gatekit.locks import LandQueue
 
@@ -107,7 +108,7 @@ def _land_locked(
     root = app.repo.toplevel
     memo: dict[str, tuple[bool, str]] = {}  # tree -> (passed, failure summary), for this run
     report = LandReport(target=request.onto)
-    _SwapJournal(app.repo.common_dir).finish_interrupted(notify)
+    SwapJournal(app.repo.common_dir).finish_interrupted(notify)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report.attempts = attempt
         old = _target_commit(root, target_ref)
@@ -126,7 +127,7 @@ def _land_locked(
                     f"files there ({message}); nothing was landed"
                 )
         reflog = f"gatekit land: {', '.join(c.name for c in outcome.landed)}"
-        journal = _SwapJournal(app.repo.common_dir)
+        journal = SwapJournal(app.repo.common_dir)
         journal.write(worktree, target_ref, old, outcome.tip)
         try:
             swapped = git.update_ref(root, target_ref, outcome.tip, old, reflog)
@@ -249,14 +250,6 @@ def _resolve(root: Path, branches: tuple[str, ...], onto: str) -> list[Candidate
     return list(seen.values())
 
 
-def target_worktree(root: Path, target_ref: str) -> Path | None:
-    """The worktree (not a gatekit sandbox) that has the target branch checked out, if any."""
-    for worktree in git.list_worktrees(root):
-        if worktree.branch == target_ref and not worktree.bare and worktree.path.is_dir():
-            return worktree.path
-    return None
-
-
 def _refuse_dirty_target_worktree(root: Path, target_ref: str) -> Path | None:
     worktree = target_worktree(root, target_ref)
     if worktree is None:
@@ -294,98 +287,4 @@ def _ref_locked(app: App, target_ref: str, exc: CommandError) -> Refused:
         f"{target_ref} is locked by {' and '.join(map(str, locks))}, so nothing was landed. Another git "
         f"process is updating it, or one was killed while doing so; if no git process is running in "
         f"this repository, remove {'that file' if len(locks) == 1 else 'those files'} and land again"
-    )
-
-
-class _SwapJournal:
-    """Records "moving REF from OLD to NEW (and carrying worktree W)" across the compare-and-swap.
-
-    A land killed during the swap can leave two things behind, and the next land (holding the
-    queue lock, so the journal's writer is certainly gone) cleans both up:
-    - `<ref>.lock` (and `HEAD.lock` where the target is checked out), from the `git update-ref`
-      it was running. Every later update of the target would fail on them. A lock is ours when
-      it holds the journal's NEW (or nothing) and was made right after the journal: then it is
-      removed, and the target is left as git left it.
-    - a checkout of the target whose index still holds OLD's tree (killed between moving the
-      target and updating the files). When the index is exactly OLD's tree with no unstaged
-      edits, the carry is finished, so the repository stays usable (DESIGN invariant 3).
-    """
-
-    # The dead lander's update-ref starts right after the journal is written; a lock made much
-    # later than that belongs to some other git process.
-    LOCK_WINDOW_SECONDS = 30.0
-
-    def __init__(self, common_dir: Path) -> None:
-        from gatekit.layout import locks_dir
-
-        self.common_dir = common_dir
-        self.path = locks_dir(common_dir) / "land-swap.json"
-
-    def write(self, worktree: Path | None, ref: str, old: str, new: str) -> None:
-        import json
-        import os
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        entry = {"worktree": str(worktree) if worktree else None, "ref": ref, "old": old, "new": new}
-        tmp.write_text(json.dumps(entry))
-        os.replace(tmp, self.path)
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-    def finish_interrupted(self, notify: Callable[[str], None]) -> None:
-        import json
-
-        try:
-            written = self.path.stat().st_mtime
-            entry = json.loads(self.path.read_text())
-            ref, old, new = str(entry["ref"]), str(entry["old"]), str(entry["new"])
-            worktree = Path(entry["worktree"]) if entry.get("worktree") else None
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, KeyError, TypeError):
-            self.clear()
-            return
-        try:
-            self._remove_dead_ref_locks(ref, new, written, notify)
-            if worktree is not None:
-                _finish_carry(worktree, ref, old, notify)
-        finally:
-            self.clear()
-
-    def _remove_dead_ref_locks(
-        self, ref: str, new: str, written: float, notify: Callable[[str], None]
-    ) -> None:
-        for lock in git.ref_lock_paths(self.common_dir, ref):
-            try:
-                made = lock.stat().st_mtime
-                content = lock.read_bytes().strip()
-            except OSError:
-                continue
-            # git writes NEW into the ref's lock and nothing into HEAD's.
-            ours = (
-                content in (b"", new.encode()) and written - 1 <= made <= written + self.LOCK_WINDOW_SECONDS
-            )
-            if ours:
-                lock.unlink(missing_ok=True)
-                notify(f"removed {lock}, left by a land that was killed while moving {ref}")
-
-
-def _finish_carry(worktree: Path, ref: str, old: str, notify: Callable[[str], None]) -> None:
-    head = git.rev_parse(worktree, f"{ref}^{{commit}}") if worktree.is_dir() else None
-    if head is None or target_worktree(worktree, ref) != worktree:
-        return
-    index = git.index_tree(worktree)
-    if index == git.tree_of(worktree, head):
-        return  # the carry had finished (or the target never moved)
-    unstaged = any(e.unstaged for e in git.status(worktree, untracked="no"))
-    if index == git.tree_of(worktree, old) and not unstaged:
-        ok, _ = git.read_tree_update(worktree, old, head)
-        if ok:
-            notify(f"finished updating the checkout in {worktree}, which a killed land left behind")
-            return
-    notify(
-        f"the checkout in {worktree} was left behind by a killed land and has edits since; "
-        f"after saving them, run `git -C {worktree} read-tree -m -u {old} {head}`"
     )

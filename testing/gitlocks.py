@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from testing.repo import Repo
@@ -33,4 +34,23 @@ def kill_git_holding_ref_lock(repo: Repo, ref: str, new: str) -> Path:
     proc.wait(timeout=10)
     lock = repo.path / ".git" / (ref + ".lock")
     assert lock.read_text().strip() == new
+    return lock
+
+
+def kill_git_holding_index_lock(repo: Repo) -> Path:
+    """Leave `index.lock` the way a SIGKILLed git leaves it: `git update-index --index-info`
+    takes the lock, then waits for stdin, and is killed there."""
+    lock = repo.path / ".git" / "index.lock"
+    proc = subprocess.Popen(
+        ["git", "update-index", "--index-info"], cwd=repo.path, env=repo.env, stdin=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 30
+    while not lock.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "git never took the index lock"
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.stdin is not None
+    proc.stdin.close()
+    assert lock.exists()
     return lock

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.gitlocks import kill_git_holding_ref_lock
+from testing.gitlocks import kill_git_holding_index_lock, kill_git_holding_ref_lock
 from testing.landing import (
     APP,
     app_repo,
@@ -254,6 +254,26 @@ def test_checkout_left_behind_by_a_killed_land_is_finished_by_the_next_land(app:
     assert app.git("status", "--porcelain").strip() == ""
     assert (app.path / "first.py").exists() and (app.path / "second.py").exists()
     assert not journal.exists()
+
+
+def test_an_index_lock_left_by_a_land_killed_mid_carry_is_removed_and_the_carry_finished(app: Repo) -> None:
+    # Killed in the carry's read-tree: main moved, the checkout is the old commit's, and the
+    # read-tree's index.lock is still there (a real git, killed while holding it).
+    branch_with(app, "first", {"first.py": "A = 1\n"})
+    branch_with(app, "second", {"second.py": "B = 1\n"})
+    old = app.rev("main")
+    assert app.gatekit("land", "first").returncode == 0
+    app.git("read-tree", "-u", "--reset", old)
+    journal = app.path / ".git" / "gatekit" / "locks" / "land-swap.json"
+    journal.write_text(
+        json.dumps({"worktree": str(app.path), "ref": "refs/heads/main", "old": old, "new": app.rev("main")})
+    )
+    lock = kill_git_holding_index_lock(app)
+    result = app.gatekit("land", "second")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"removed {lock}" in result.stderr and "finished updating the checkout" in result.stderr
+    assert not lock.exists() and app.git("status", "--porcelain").strip() == ""
+    assert (app.path / "first.py").exists() and (app.path / "second.py").exists()
 
 
 def test_land_refuses_when_no_gate_runs_at_the_land_stage(tmp_path: Path, git_env: dict[str, str]) -> None:
