@@ -58,6 +58,14 @@ def merge_base(cwd: Path | str, a: str, b: str) -> str | None:
     return text(out) if code == 0 else None
 
 
+def independent_commits(cwd: Path | str, commits: Sequence[str]) -> list[str]:
+    """commits without those another of them already contains, in the order given."""
+    if len(commits) < 2:
+        return list(commits)
+    kept = set(text(run(cwd, "merge-base", "--independent", *commits)).split())
+    return [c for c in dict.fromkeys(commits) if c in kept]
+
+
 def commit_parents(cwd: Path | str, commit: str) -> list[str]:
     out = run(cwd, "rev-list", "--parents", "-n", "1", commit)
     return text(out).split()[1:]

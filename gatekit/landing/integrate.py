@@ -56,7 +56,20 @@ def integrate(cwd: Path, base: str, candidates: list[Candidate], strategy: str, 
         else:
             result.tip = step
             result.included.append(candidate)
+    if strategy == "merge" and len(result.included) > 1:
+        result.tip = _one_merge_for_the_batch(cwd, result, target)
     return result
+
+
+def _one_merge_for_the_batch(cwd: Path, result: Integration, target: str) -> str:
+    """The batch's merged tree as one merge commit with a parent per branch (an octopus, as bors
+    makes): main's first-parent history then holds only commits that were verified, never the
+    intermediate merges, which nothing verified."""
+    names = [c.name for c in result.included]
+    listing = ", ".join(f"'{n}'" for n in names[:-1]) + f" and '{names[-1]}'"
+    heads = git.independent_commits(cwd, [c.commit for c in result.included])
+    message = f"Merge branches {listing} into {target}\n"
+    return git.commit_tree(cwd, git.tree_of(cwd, result.tip), [result.base, *heads], message)
 
 
 def _apply(cwd: Path, tip: str, candidate: Candidate, strategy: str, target: str) -> str | Conflict:

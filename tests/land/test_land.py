@@ -10,6 +10,7 @@ import pytest
 from testing.gitlocks import kill_git_holding_index_lock, kill_git_holding_ref_lock
 from testing.landing import (
     APP,
+    LIB,
     app_repo,
     branch_with,
     builds,
@@ -63,6 +64,38 @@ def test_land_of_a_passing_branch_moves_main_to_a_verified_merge(app: Repo, coun
     check = app.gatekit("check", "--rev", "main")
     assert check.returncode == 0, check.stdout + check.stderr
     assert counter_lines(counter) == 1
+
+
+def test_a_batch_lands_as_one_verified_merge_so_every_first_parent_commit_builds(
+    app: Repo, tmp_path: Path, counter: Path
+) -> None:
+    # A calls a function only B adds: A alone breaks the build, A and B together build. Merged
+    # one after the other, main's first-parent history would hold base+A, which nothing verified.
+    a = branch_with(app, "A", {"caller.py": "from lib import added_by_b\n\nVALUE = added_by_b()\n"})
+    b = branch_with(app, "B", {"lib.py": LIB + "\n\ndef added_by_b():\n    return 2\n"})
+    assert not builds(app, "A", tmp_path)
+    old = app.rev("main")
+    result = app.gatekit("land", "A", "B")
+    assert result.returncode == 0, result.stdout + result.stderr
+    new = app.rev("main")
+    assert app.git("rev-list", "--parents", "-n1", new).split()[1:] == [old, a, b]
+    assert app.git("log", "-1", "--format=%s", new).strip() == "Merge branches 'A' and 'B' into main"
+    assert first_parent_commits(app)[:2] == [new, old]
+    assert counter_lines(counter) == 1  # one verification for the batch
+    for commit in first_parent_commits(app):
+        assert builds(app, commit, tmp_path), commit
+
+
+def test_a_branch_another_in_the_batch_contains_is_not_a_second_parent(app: Repo) -> None:
+    a = branch_with(app, "A", {"a.py": "A = 1\n"})
+    app.git("switch", "-q", "-c", "B", "A")
+    b = app.commit("b on top of a", {"b.py": "B = 1\n"})
+    app.git("switch", "-q", "main")
+    old = app.rev("main")
+    result = app.gatekit("land", "A", "B")
+    assert result.returncode == 0, result.stdout + result.stderr
+    parents = app.git("rev-list", "--parents", "-n1", "main").split()[1:]
+    assert parents == [old, b] and a != b
 
 
 def test_conflicting_branch_is_refused_with_its_paths(app: Repo) -> None:
