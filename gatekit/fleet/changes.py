@@ -56,24 +56,18 @@ class _Candidate:
     head: str
 
 
-def _resolve(cwd: Path, target: str, candidate: _Candidate, only: set[str] | None) -> Writer | None:
-    head, dirty = candidate.head, False
-    if candidate.worktree is not None:
-        entries = git.status(candidate.worktree, untracked="normal")
-        touched = {e.path for e in entries} | {e.orig_path for e in entries if e.orig_path}
-        # The state commit costs a pass over the worktree: skip it when no dirty path matters.
-        # ("normal" lists an untracked directory as "dir/", so a prefix match counts too.)
-        if entries and (only is None or _meets(touched, only)):
-            head = git.worktree_state_commit(candidate.worktree, candidate.head, STATE_MESSAGE)
-            dirty = True
-    base = git.merge_base(cwd, target, head)
-    if base is None:
-        return None  # unrelated history: nothing to compare against the target
-    diffs = git.diff_hunks(cwd, base, head)
-    if not diffs:
-        return None
-    wt = str(candidate.worktree) if candidate.worktree is not None else None
-    return Writer(candidate.name, candidate.branch, wt, base, head, dirty, {d.path for d in diffs}, diffs)
+def _current_head(candidate: _Candidate, only: set[str] | None) -> tuple[str, bool]:
+    """The commit that stands for the candidate's work: a worktree's uncommitted changes are
+    captured as a state commit on top of its HEAD. Returns (head, dirty)."""
+    if candidate.worktree is None:
+        return candidate.head, False
+    entries = git.status(candidate.worktree, untracked="normal")
+    touched = {e.path for e in entries} | {e.orig_path for e in entries if e.orig_path}
+    # The state commit costs a pass over the worktree: skip it when no dirty path matters.
+    # ("normal" lists an untracked directory as "dir/", so a prefix match counts too.)
+    if entries and (only is None or _meets(touched, only)):
+        return git.worktree_state_commit(candidate.worktree, candidate.head, STATE_MESSAGE), True
+    return candidate.head, False
 
 
 def _meets(dirty: set[str], only: set[str]) -> bool:
@@ -117,8 +111,20 @@ def collect_writers(
         if info.name not in checked_out:
             candidates.append(_Candidate(info.name, info.name, None, info.commit))
     candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]
-    writers = parallel_map(lambda c: _resolve(cwd, target, c, only_paths), candidates)
-    return [w for w in writers if w is not None]
+    heads = parallel_map(lambda c: _current_head(c, only_paths), candidates)
+    # Bases and diffs for every writer in two git processes, not two per writer.
+    bases = git.merge_bases(cwd, target, [head for head, _ in heads])
+    pairs = {head: (base, head) for head, base in bases.items() if base is not None}
+    diffs = git.diff_hunks_many(cwd, list(pairs.values()))
+    writers = []
+    for candidate, (head, dirty) in zip(candidates, heads):
+        if head not in pairs or not diffs[pairs[head]]:
+            continue  # unrelated history, or nothing changed relative to the target
+        base, changes = pairs[head][0], diffs[pairs[head]]
+        where = str(candidate.worktree) if candidate.worktree is not None else None
+        paths = {d.path for d in changes}
+        writers.append(Writer(candidate.name, candidate.branch, where, base, head, dirty, paths, changes))
+    return writers
 
 
 def shared_paths(writers: Sequence[Writer]) -> dict[str, list[str]]:

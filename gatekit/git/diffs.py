@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,47 +60,83 @@ def _parse_hunk(line: bytes) -> tuple[int, int, int, int]:
     return (*side(old), *side(new))
 
 
+_DIFF_OPTIONS = (
+    "-r",
+    "--raw",
+    "-p",
+    "-U0",
+    "-z",
+    "--no-abbrev",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+)
+
+
 def diff_hunks(cwd: Path | str, base: str, head: str) -> list[FileDiff]:
-    """Every changed path between two tree-ish objects with its zero-context hunks, in one call.
+    """Every changed path between two tree-ish objects with its zero-context hunks, in one call."""
+    out = run(cwd, "diff-tree", *_DIFF_OPTIONS, base, head, "--")
+    diffs, end = _parse_diff(out, 0, (base, head))
+    if end != len(out):
+        raise CommandError(("git", "diff-tree", "-p", base, head), 0, "unexpected patch layout")
+    return diffs
+
+
+def diff_hunks_many(
+    cwd: Path | str, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[FileDiff]]:
+    """diff_hunks for many (base, head) commit pairs with one `git diff-tree --stdin`.
+
+    Each input line is "HEAD BASE" (a commit and the parent to diff it against); git echoes
+    HEAD, NUL-terminated, before each non-empty result, in input order. Patch text never holds
+    a NUL (binary files are summarised), so the next echoed id is found by the next NUL.
+    """
+    wanted = list(dict.fromkeys(pairs))
+    result: dict[tuple[str, str], list[FileDiff]] = {pair: [] for pair in wanted}
+    if not wanted:
+        return result
+    payload = "".join(f"{head} {base}\n" for base, head in wanted).encode()
+    out = run(cwd, "diff-tree", "--stdin", *_DIFF_OPTIONS, input=payload)
+    pending = iter(wanted)
+    pos = 0
+    while pos < len(out):
+        id_end = out.index(b"\0", pos)
+        head = out[pos:id_end].decode()
+        pair = next((p for p in pending if p[1] == head), None)
+        if pair is None:
+            raise CommandError(("git", "diff-tree", "--stdin"), 0, f"unexpected result for {head[:12]}")
+        result[pair], pos = _parse_diff(out, id_end + 1, pair)
+    return result
+
+
+def _parse_diff(out: bytes, pos: int, pair: tuple[str, str]) -> tuple[list[FileDiff], int]:
+    """One result of diff-tree with _DIFF_OPTIONS starting at pos; returns it and where it ends.
 
     Paths come from the -z raw records (exact bytes); the patch sections follow in the same
     order, one `diff --git` header per raw record, so no quoted header is ever parsed.
     """
-    out = run(
-        cwd,
-        "diff-tree",
-        "-r",
-        "--raw",
-        "-p",
-        "-U0",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--no-color",
-        base,
-        head,
-        "--",
-    )
     records: list[tuple[str, str, str, str]] = []
-    pos = 0
-    while pos < len(out) and out[pos : pos + 1] == b":":
+    while out[pos : pos + 1] == b":":
         meta_end = out.index(b"\0", pos)
         path_end = out.index(b"\0", meta_end + 1)
         meta = out[pos + 1 : meta_end].decode().split()
         records.append((os.fsdecode(out[meta_end + 1 : path_end]), meta[4][:1], meta[2], meta[3]))
         pos = path_end + 1
-    sections = out[pos:].split(b"\ndiff --git ")
+    if out[pos : pos + 1] == b"\0":
+        pos += 1  # -z puts a NUL between the raw records and the patch
+    next_nul = out.find(b"\0", pos)
+    # The patch ends where the next result's echoed id begins (the line holding the next NUL).
+    end = len(out) if next_nul < 0 else out.rfind(b"\n", pos, next_nul) + 1
     hunks: list[list[tuple[int, int, int, int]]] = []
-    for section in sections:
+    for section in out[pos:end].split(b"\ndiff --git "):
         if not section.strip(b"\0\n"):
             continue
         lines = section.split(b"\n")
         hunks.append([_parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
     if len(hunks) != len(records):  # a git whose output we do not understand: say so plainly
-        raise CommandError(("git", "diff-tree", "-p", base, head), 0, "unexpected patch layout")
-    return [FileDiff(p, s, o, n, tuple(h)) for (p, s, o, n), h in zip(records, hunks)]
+        raise CommandError(("git", "diff-tree", "-p", *pair), 0, "unexpected patch layout")
+    return [FileDiff(p, s, o, n, tuple(h)) for (p, s, o, n), h in zip(records, hunks)], end
 
 
 def staged_paths(cwd: Path | str, head: str | None) -> list[str]:

@@ -58,6 +58,38 @@ def merge_base(cwd: Path | str, a: str, b: str) -> str | None:
     return text(out) if code == 0 else None
 
 
+def merge_bases(cwd: Path | str, target: str, heads: Sequence[str]) -> dict[str, str | None]:
+    """merge_base(target, head) for many heads, mostly from one `git rev-list`.
+
+    rev-list lists every commit the heads reach and target does not, with its parents. From a
+    head, walking those commits ends at parents target reaches: when exactly one such boundary
+    commit is found it is the merge base (all other common ancestors lie behind it). A head
+    target already reaches is its own merge base. Several boundary commits (main merged into the
+    branch) or none (unrelated history) are asked of `git merge-base` itself.
+    """
+    wanted = list(dict.fromkeys(heads))
+    if not wanted:
+        return {}
+    out = text(run(cwd, "rev-list", "--parents", *wanted, "--not", target, "--"))
+    parents = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line}
+    bases: dict[str, str | None] = {}
+    for head in wanted:
+        if head not in parents:
+            bases[head] = head
+            continue
+        boundary: set[str] = set()
+        seen, todo = {head}, [head]
+        while todo:
+            for parent in parents[todo.pop()]:
+                if parent not in parents:
+                    boundary.add(parent)
+                elif parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        bases[head] = boundary.pop() if len(boundary) == 1 else merge_base(cwd, target, head)
+    return bases
+
+
 def independent_commits(cwd: Path | str, commits: Sequence[str]) -> list[str]:
     """commits without those another of them already contains, in the order given."""
     if len(commits) < 2:
