@@ -43,11 +43,8 @@ def staged_subject(root: Path) -> Subject:
 
 
 def rev_subject(root: Path, rev: str) -> Subject:
-    commit = git.resolve_commit(root, rev)
-    parents = git.commit_parents(root, commit)
-    return Subject(
-        REV, git.tree_of(root, commit), commit, f"{rev} ({commit[:12]})", parents[0] if parents else None
-    )
+    commit, tree, parents = git.commit_tree_parents(root, rev)
+    return Subject(REV, tree, commit, f"{rev} ({commit[:12]})", parents[0] if parents else None)
 
 
 def resolve_target(root: Path, target: str) -> str:

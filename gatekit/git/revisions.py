@@ -25,6 +25,19 @@ def resolve_commit(cwd: Path | str, rev: str) -> str:
     return oid
 
 
+def commit_tree_parents(cwd: Path | str, rev: str) -> tuple[str, str, list[str]]:
+    """(commit, tree, parents) of the commit rev names, in one call; a clear UsageError else."""
+    if not rev.startswith("-"):
+        code, out = run_rc(
+            cwd, "rev-list", "-n1", "--no-commit-header", "--format=%H %T %P", f"{rev}^{{commit}}", "--"
+        )
+        fields = text(out).split() if code == 0 else []
+        if len(fields) >= 2:
+            return fields[0], fields[1], fields[2:]
+    resolve_commit(cwd, rev)  # names the problem
+    raise UsageError(f"{rev!r} does not name a commit in this repository")
+
+
 def tree_of(cwd: Path | str, rev: str) -> str:
     """The tree id of a commit-ish."""
     oid = rev_parse(cwd, f"{rev}^{{tree}}")
