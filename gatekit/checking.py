@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,6 +173,7 @@ def run_check(
                 listener,
                 cache,
                 started,
+                track=sandbox.track_gate,
             )
 
 
@@ -186,6 +187,7 @@ def _run_in(
     listener: Listener,
     cache: VerdictCache | None,
     started: float,
+    track: Callable[[int | None], None] | None = None,
 ) -> CheckOutcome:
     plan = plan_gates(app, config, request, subject, workdir, where)
     listener.check_started(plan)
@@ -198,7 +200,7 @@ def _run_in(
             listener.gate_finished(cached)
             results.append(cached)
             continue
-        result = run_gate(gate, workdir, listener, heartbeat=heartbeat)
+        result = run_gate(gate, workdir, listener, heartbeat=heartbeat, track=track)
         if cache is not None and subject.tree and result.status in (PASSED, FAILED):
             cache.record(subject.tree, gate, result)
         results.append(result)

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -96,8 +97,20 @@ def gate_environment(gate: Gate, workdir: Path) -> dict[str, str]:
     return env
 
 
-def run_gate(gate: Gate, workdir: Path, listener: GateListener, *, heartbeat: float) -> GateResult:
-    """Run one gate to completion (or timeout); KeyboardInterrupt kills its process group and propagates."""
+def run_gate(
+    gate: Gate,
+    workdir: Path,
+    listener: GateListener,
+    *,
+    heartbeat: float,
+    track: Callable[[int | None], None] | None = None,
+) -> GateResult:
+    """Run one gate to completion (or timeout); KeyboardInterrupt kills its process group and propagates.
+
+    track, if given, is told the gate's process group id once it runs and None once it is over:
+    a sandbox records it so that a run killed with SIGKILL (which cannot kill its gate) does not
+    leave the gate building in a slot the next run is about to use.
+    """
     cwd = (workdir / gate.cwd).resolve()
     listener.gate_started(gate)
     started = time.monotonic()
@@ -129,6 +142,19 @@ def run_gate(gate: Gate, workdir: Path, listener: GateListener, *, heartbeat: fl
         return _finish(
             listener, GateResult(gate, ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}")
         )
+    assert proc.stdout is not None
+    if track is not None:
+        track(proc.pid)
+    try:
+        return _supervise(proc, gate, listener, started, heartbeat)
+    finally:
+        if track is not None:
+            track(None)
+
+
+def _supervise(
+    proc: subprocess.Popen[bytes], gate: Gate, listener: GateListener, started: float, heartbeat: float
+) -> GateResult:
     assert proc.stdout is not None
     output = _Output(gate, listener)
     reader = threading.Thread(target=output.pump, args=(proc.stdout.fileno(),), daemon=True)

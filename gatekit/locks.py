@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gatekit.layout import locks_dir
+from gatekit.proc import process_start
 
 QUEUE_DIR = "land-queue"
 LOCK_FILE = "land.lock"
@@ -46,17 +47,6 @@ class Ticket:
         return self.path.name
 
 
-def _process_start(pid: int) -> float | None:
-    """Epoch start time of pid (Linux /proc), to tell a live owner from a reused pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        ticks = int(stat.rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def owner_alive(ticket: Ticket) -> bool:
     """False only when the ticket's owner is provably gone."""
     if ticket.host != socket.gethostname():
@@ -67,7 +57,7 @@ def owner_alive(ticket: Ticket) -> bool:
         return False
     except PermissionError:
         return True
-    started = _process_start(ticket.pid)
+    started = process_start(ticket.pid)
     # A pid reused by a process started after the ticket is not the owner (2 s of slack).
     return started is None or started <= ticket.started + 2.0
 

@@ -1,4 +1,5 @@
-"""Run short-lived helper processes (git, cargo metadata, ...) and capture their output.
+"""Run short-lived helper processes (git, cargo metadata, ...) and capture their output; tell
+whether a recorded process is still the same one.
 
 Long-running gate commands are not run here: gates.py streams them in their own process group.
 """
@@ -52,3 +53,29 @@ def which(program: str, path: str | None = None) -> str | None:
     import shutil
 
     return shutil.which(program, path=path if path is not None else os.environ.get("PATH"))
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """When pid started, in clock ticks since boot (Linux /proc); None when unknown or gone.
+
+    A pid can be reused; the pair (pid, start) names one process for as long as the machine runs.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_start(pid: int) -> float | None:
+    """Epoch start time of pid (Linux /proc), to tell a live owner from a reused pid."""
+    ticks = process_start_ticks(pid)
+    if ticks is None:
+        return None
+    try:
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    import time
+
+    return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")

@@ -3,7 +3,10 @@
 Each slot is `<common-git-dir>/gatekit/sandboxes/slot-N`, created once and reused, so build
 outputs (target/, node_modules/, .venv) persist and incremental builds stay incremental. A slot is
 held with an flock on `slot-N.lock`: the kernel drops it when its holder dies, even by SIGKILL, so
-a killed run never leaves a slot locked. Everything here writes only inside the slot.
+a killed run never leaves a slot locked. SIGKILL does leave the run's gate behind, though (it
+runs in its own process group), so the slot remembers that group in `slot-N.gate` while a gate
+runs, and the next holder stops a group still running there before it touches the files.
+Everything here writes only inside the slot.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,8 +24,10 @@ from pathlib import Path
 from gatekit import git
 from gatekit.git import RepoPaths
 from gatekit.layout import sandboxes_dir
+from gatekit.proc import process_start_ticks
 
 WAIT_NOTICE_SECONDS = 30.0
+STOP_GRACE_SECONDS = 3.0
 
 
 @dataclass
@@ -74,11 +80,77 @@ class Sandbox:
         for name in ("index.lock", "HEAD.lock"):
             (admin / name).unlink(missing_ok=True)
 
+    @property
+    def gate_record(self) -> Path:
+        return self.path.with_name(self.path.name + ".gate")
+
+    def track_gate(self, group: int | None) -> None:
+        """Record the process group of the gate running here (None: it is over)."""
+        if group is None:
+            self.gate_record.unlink(missing_ok=True)
+            return
+        tmp = self.gate_record.with_suffix(".gate.tmp")
+        tmp.write_text(f"{group} {process_start_ticks(group) or 0}\n")
+        os.replace(tmp, self.gate_record)
+
+    def stop_orphaned_gate(self, notify: Callable[[str], None]) -> None:
+        """Stop the gate a killed run left running in this slot (we hold the slot's flock)."""
+        try:
+            group, ticks = (int(field) for field in self.gate_record.read_text().split())
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError):
+            group, ticks = 0, 0
+        try:
+            if group > 1 and _is_that_group(group, ticks):
+                _stop_group(group)
+                notify(
+                    f"stopped a gate (process group {group}) still running in sandbox slot {self.slot}; "
+                    f"the gatekit run that started it had been killed"
+                )
+        finally:
+            self.gate_record.unlink(missing_ok=True)
+
     def _admin_dir(self) -> Path:
         """The slot's own git dir, read from its `.git` file (no git process needed)."""
         pointer = (self.path / ".git").read_text(encoding="utf-8", errors="surrogateescape")
         admin = Path(pointer.removeprefix("gitdir:").strip())
         return admin if admin.is_absolute() else (self.path / admin).resolve()
+
+
+def _is_that_group(group: int, ticks: int) -> bool:
+    """Does process group `group` still exist, and is it the one recorded?
+
+    Only checked where /proc tells when a process started. A group id is its leader's pid, and
+    no new process gets that pid while any member of the group lives; so the group is ours when
+    its leader is the recorded process (same start) or gone with members left behind.
+    """
+    if not Path("/proc/self/stat").exists():
+        return False
+    leader = process_start_ticks(group)
+    if leader is not None and leader != ticks:
+        return False  # the pid now belongs to another process: our group is long gone
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _stop_group(group: int) -> None:
+    """SIGTERM the group, then SIGKILL what is left after a grace period."""
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 1.0)):
+        try:
+            os.killpg(group, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.05)
 
 
 @contextmanager
@@ -121,7 +193,9 @@ def acquire_sandbox(
             fd = _try_lock(base / f"slot-{slot}.lock")
             if fd is not None:
                 try:
-                    yield Sandbox(repo, base / f"slot-{slot}", slot)
+                    sandbox = Sandbox(repo, base / f"slot-{slot}", slot)
+                    sandbox.stop_orphaned_gate(notify)
+                    yield sandbox
                 finally:
                     os.close(fd)  # closing drops the flock
                 return

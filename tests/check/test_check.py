@@ -423,3 +423,46 @@ def test_a_deleted_sandbox_directory_is_recreated(repo: Repo) -> None:
     shutil.rmtree(repo.path / ".git" / "gatekit" / "sandboxes" / "slot-0")
     result = repo.gatekit("check", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_gate_left_running_by_a_killed_check_is_stopped_before_the_slot_is_reused(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # SIGKILL takes gatekit but not its gate (own process group): left alone, the gate would
+    # keep building in the slot while the next run checks out another tree there.
+    pid_file = tmp_path / "gate.pid"
+    script = (
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "if os.environ.get('SLOW'): time.sleep(60)\n"
+    )
+    gate_config(repo, f'[[gates]]\nname = "build"\nrun = {json.dumps([sys.executable, "-c", script])}\n')
+    first = repo.spawn_gatekit(
+        "check", env={"SLOW": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _wait_for(pid_file)
+    orphan = int(pid_file.read_text())
+    try:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        assert _alive(orphan)  # the gate outlived the run
+        second = repo.gatekit("check", "--no-cache")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "stopped a gate (process group" in second.stderr
+        assert "sandbox slot 0" in second.stderr
+        assert not _alive(orphan)
+        assert not (repo.path / ".git" / "gatekit" / "sandboxes" / "slot-0.gate").exists()
+    finally:
+        if _alive(orphan):
+            os.kill(orphan, signal.SIGKILL)
+
+
+def test_a_gate_record_whose_group_is_gone_is_dropped_quietly(repo: Repo) -> None:
+    gate_config(repo, '[[gates]]\nname = "ok"\nrun = "true"\n')
+    assert repo.gatekit("check", "--no-cache").returncode == 0
+    record = repo.path / ".git" / "gatekit" / "sandboxes" / "slot-0.gate"
+    assert not record.exists()  # a finished gate leaves no record
+    for content in ("999999999 12345\n", "garbage\n", f"{os.getpid()} 1\n"):  # gone, unreadable, reused pid
+        record.write_text(content)
+        result = repo.gatekit("check", "--no-cache")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "stopped a gate" not in result.stderr and not record.exists()
