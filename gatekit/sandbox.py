@@ -119,22 +119,33 @@ class Sandbox:
 
 
 def _is_that_group(group: int, ticks: int) -> bool:
-    """Does process group `group` still exist, and is it the one recorded?
+    """Does the recorded process group still have live members?
 
-    Only checked where /proc tells when a process started. A group id is its leader's pid, and
-    no new process gets that pid while any member of the group lives; so the group is ours when
-    its leader is the recorded process (same start) or gone with members left behind.
+    Only judged where /proc tells when a process started. A group id is its leader's pid, and no
+    new process gets that pid while any member of the group lives; so the group is ours when its
+    leader is the recorded process (same start) or gone with members left behind.
     """
     if not Path("/proc/self/stat").exists():
         return False
     leader = process_start_ticks(group)
     if leader is not None and leader != ticks:
         return False  # the pid now belongs to another process: our group is long gone
-    try:
-        os.killpg(group, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
+    return bool(_live_members(group))
+
+
+def _live_members(group: int) -> list[int]:
+    """Processes of the group that are not zombies (a zombie waits for its reaper, not for us)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # exited while we looked
+        if len(fields) > 2 and fields[2] == str(group) and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
 
 
 def _stop_group(group: int) -> None:
@@ -146,9 +157,7 @@ def _stop_group(group: int) -> None:
             return
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
-            try:
-                os.killpg(group, 0)
-            except (ProcessLookupError, PermissionError):
+            if not _live_members(group):
                 return
             time.sleep(0.05)
 

@@ -54,7 +54,6 @@ class SwapJournal:
         self.path.unlink(missing_ok=True)
 
     def finish_interrupted(self, notify: Callable[[str], None]) -> None:
-
         try:
             written = self.path.stat().st_mtime
             entry = json.loads(self.path.read_text())
