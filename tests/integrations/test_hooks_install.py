@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,18 +28,25 @@ def project(tmp_path: Path, git_env: dict[str, str]) -> Repo:
     return repo
 
 
-def commit(repo: Repo, message: str, cwd: Path | None = None) -> tuple[int, str]:
-    """A real `git commit` that runs the hooks; (exit code, combined output)."""
-    import subprocess
-
+def git_with_hooks(repo: Repo, *args: str, cwd: Path | None = None) -> tuple[int, str]:
+    """A real git command that runs the installed hooks; (exit code, combined output)."""
     result = subprocess.run(
-        ["git", "commit", "-q", "-m", message],
-        cwd=cwd or repo.path,
-        env=repo.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        ["git", *args], cwd=cwd or repo.path, env=repo.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     return result.returncode, result.stdout.decode("utf-8", "replace")
+
+
+def commit(repo: Repo, message: str, cwd: Path | None = None) -> tuple[int, str]:
+    return git_with_hooks(repo, "commit", "-q", "-m", message, cwd=cwd)
+
+
+def with_bare_remote(project: Repo, tmp_path: Path) -> Path:
+    """An `origin` bare remote that already has main."""
+    remote = tmp_path / "remote.git"
+    project.git("init", "-q", "--bare", str(remote))
+    project.git("remote", "add", "origin", str(remote))
+    project.git("push", "-q", "--no-verify", "origin", "main")
+    return remote
 
 
 def hooks_dir(repo: Repo) -> Path:
@@ -197,38 +205,21 @@ def test_install_from_a_linked_worktree_puts_hooks_in_the_common_dir(project: Re
 
 
 def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: Path) -> None:
-    remote = tmp_path / "remote.git"
-    project.git("init", "-q", "--bare", str(remote))
-    project.git("remote", "add", "origin", str(remote))
-    project.git("push", "-q", "--no-verify", "origin", "main")
+    remote = with_bare_remote(project, tmp_path)
     assert project.gatekit("install-hooks").returncode == 0
     project.git("checkout", "-q", "-b", "topic")
     project.write("src/broken.py", "def oops(:\n")
     project.git("add", "-A")
     project.git("commit", "-q", "--no-verify", "-m", "broken, committed past the hook")
-    import subprocess
-
-    push = subprocess.run(
-        ["git", "push", "-q", "origin", "topic"],
-        cwd=project.path,
-        env=project.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output = push.stdout.decode()
-    assert push.returncode != 0, output
+    code, output = git_with_hooks(project, "push", "-q", "origin", "topic")
+    assert code != 0, output
     assert "SyntaxError" in output
     assert project.git("ls-remote", str(remote), "refs/heads/topic").strip() == ""
     project.write("src/broken.py", "def fine():\n    return 1\n")
     project.git("add", "-A")
     project.git("commit", "-q", "--no-verify", "-m", "fixed")
-    push = subprocess.run(
-        ["git", "push", "-q", "origin", "topic"],
-        cwd=project.path,
-        env=project.env,
-        stderr=subprocess.PIPE,
-    )
-    assert push.returncode == 0, push.stderr.decode()
+    code, output = git_with_hooks(project, "push", "-q", "origin", "topic")
+    assert code == 0, output
 
 
 def test_gatekit_skip_skips_the_named_guard(project: Repo) -> None:
@@ -295,25 +286,13 @@ def test_installed_hook_refuses_a_commit_on_a_protected_branch(project: Repo) ->
 def test_pre_push_to_a_protected_branch_runs_verify_push_with_the_remote_arguments(
     project: Repo, tmp_path: Path
 ) -> None:
-    remote = tmp_path / "remote.git"
-    project.git("init", "-q", "--bare", str(remote))
-    project.git("remote", "add", "origin", str(remote))
-    project.git("push", "-q", "--no-verify", "origin", "main")
+    remote = with_bare_remote(project, tmp_path)
     assert project.gatekit("install-hooks").returncode == 0
     project.write("src/broken.py", "def oops(:\n")
     project.git("add", "-A")
     project.git("commit", "-q", "--no-verify", "-m", "broken")
-    import subprocess
-
-    push = subprocess.run(
-        ["git", "push", "origin", "work:main"],
-        cwd=project.path,
-        env=project.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output = push.stdout.decode()
-    assert push.returncode != 0, output
+    code, output = git_with_hooks(project, "push", "origin", "work:main")
+    assert code != 0, output
     assert (
         project.git("rev-parse", "main").strip()
         == project.git("ls-remote", str(remote), "refs/heads/main").split()[0]
