@@ -17,7 +17,7 @@ def write_crash_log() -> Path:
     directory = Path(tempfile.gettempdir()) / "gatekit-logs"
     try:
         from gatekit.git import get_repo_paths
-        from gatekit.layout import logs_dir
+        from gatekit.state_dirs import logs_dir
 
         directory = logs_dir(get_repo_paths(Path.cwd()).common_dir)
     except Exception:  # noqa: BLE001 - outside a repository the temp dir will do

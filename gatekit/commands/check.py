@@ -79,7 +79,7 @@ def check(
     The subject is checked out in a sandbox worktree of gatekit's own; your working tree, index,
     stash and refs are never touched.
     """
-    from gatekit.checking import CheckRequest, default_subject_kind, run_check
+    from gatekit.check.service import CheckRequest, default_subject_kind, run_check
 
     request = CheckRequest(
         subject=_subject_kind(subject, rev, merge_into, stage, default_subject_kind),
@@ -142,7 +142,7 @@ def _cache(app: App, *, reuse: bool):  # type: ignore[no-untyped-def]
     --no-cache still records the fresh verdict, so a gate that flips on an unchanged tree is
     reported as flaky.
     """
-    from gatekit.verdicts import NotesVerdictCache
+    from gatekit.check.verdicts import NotesVerdictCache
 
     return NotesVerdictCache(app.repo, reuse=reuse)
 

@@ -30,7 +30,7 @@ def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
     Hooks go where git runs them: core.hooksPath if set, else the common git dir shared by all
     worktrees. An existing hook is kept as <hook>.gatekit-chained and runs first.
     """
-    from gatekit import hooks_install
+    from gatekit.integrations import hooks_install
 
     selected = hooks or _HOOKS
     root = app.repo.toplevel
@@ -65,9 +65,9 @@ def _explain(action: str) -> str:
 @click.pass_obj
 def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Run the guards of one git hook (for the installed hooks and the pre-commit manifest)."""
-    from gatekit import hook_runner
     from gatekit.cli import cli
-    from gatekit.precommit_hazard import find_hidden_changes, hazard_warning
+    from gatekit.integrations import hook_runner
+    from gatekit.integrations.precommit_hazard import find_hidden_changes, hazard_warning
 
     stdin = b""
     if name == "pre-push" and not sys.stdin.isatty():
@@ -116,7 +116,7 @@ def init(app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | 
 
     A file that already exists is left alone and the snippet to add to it is printed instead.
     """
-    from gatekit import initialize
+    from gatekit.integrations import initialize
 
     root = app.repo.toplevel
     chosen = initialize.detect_ci(root) if ci == "auto" else (None if ci == "none" else ci)
@@ -172,7 +172,7 @@ def ci(
     import shlex
     import subprocess
 
-    from gatekit import ci_run
+    from gatekit.integrations import ci_run
 
     subject = ci_run.detect_subject(os.environ)
     argv = ci_run.check_argv(subject, junit, codequality, extra)

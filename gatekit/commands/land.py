@@ -10,8 +10,8 @@ import click
 from gatekit.app import App
 
 if TYPE_CHECKING:
-    from gatekit.land import LandReport
-    from gatekit.pushes import PushReport
+    from gatekit.land.lander import LandReport
+    from gatekit.land.verify_push import PushReport
 
 
 def _notice(message: str) -> None:
@@ -26,7 +26,7 @@ def protect(app: App) -> None:
     Protected branches are the `protected` globs of the config (default main and master). The
     way in is `gatekit land`. Escape hatch, reported when used: GATEKIT_ALLOW_PROTECTED=1.
     """
-    from gatekit.protect import check_commit_allowed
+    from gatekit.land.protect import check_commit_allowed
 
     outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, app.config.target)
     notice = outcome.notice()
@@ -50,8 +50,8 @@ def verify_push(app: App, remote: str | None, url: str | None, no_cache: bool, e
     Reads git's pre-push lines on stdin, or pre-commit's PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF /
     PRE_COMMIT_REMOTE_BRANCH. Deletions, tags and unprotected branches pass without a build.
     """
-    from gatekit.pushes import read_updates
-    from gatekit.pushes import verify_push as run_verify
+    from gatekit.land.verify_push import read_updates
+    from gatekit.land.verify_push import verify_push as run_verify
 
     stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     updates = read_updates(stdin_text)
@@ -110,8 +110,8 @@ def land(
     culprits are refused with the failing gate's output and the rest land. Branches are never
     modified; a clean worktree with the target checked out is brought up to date.
     """
-    from gatekit.land import LandRequest
-    from gatekit.land import land as run_land
+    from gatekit.land.lander import LandRequest
+    from gatekit.land.lander import land as run_land
 
     request = LandRequest(
         branches=branches,

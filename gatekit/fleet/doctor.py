@@ -13,7 +13,7 @@ from gatekit import git
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
 from gatekit.fleet.status import STALE_LOCK_SECONDS
 from gatekit.guard.sessions_store import list_sessions, pid_alive
-from gatekit.layout import sessions_dir
+from gatekit.state_dirs import sessions_dir
 
 OLD_STASH_DAYS = 14
 HOOK_NAMES = ("pre-commit", "commit-msg", "pre-push", "post-checkout", "prepare-commit-msg")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit import git
-from gatekit.layout import is_sandbox_path, worktree_id
+from gatekit.state_dirs import is_sandbox_path, worktree_id
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from gatekit import git
 from gatekit.errors import GatekitError
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
 from gatekit.guard.sessions_store import SessionRecord, list_sessions, pid_alive
-from gatekit.layout import SNAPSHOT_REF_PREFIX
+from gatekit.state_dirs import SNAPSHOT_REF_PREFIX
 
 # An index.lock older than this is almost certainly left by a killed git, not a running one.
 STALE_LOCK_SECONDS = 60.0

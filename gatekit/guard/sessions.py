@@ -26,7 +26,7 @@ from gatekit.errors import UsageError
 from gatekit.guard import sessions_store as store
 from gatekit.guard.content import blob_ids, claimed_by
 from gatekit.guard.observe import Observation, baseline_of, observe
-from gatekit.layout import worktree_state_dir
+from gatekit.state_dirs import worktree_state_dir
 
 SESSION_ENV = "GATEKIT_SESSION"
 DECLARABLE = ("reset", "stash", "checkout")

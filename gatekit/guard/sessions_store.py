@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gatekit.layout import sessions_dir
+from gatekit.state_dirs import sessions_dir
 
 SESSION_FORMAT = 1
 

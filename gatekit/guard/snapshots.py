@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit import git
-from gatekit.layout import SNAPSHOT_REF_PREFIX, worktree_id
+from gatekit.state_dirs import SNAPSHOT_REF_PREFIX, worktree_id
 
 _FORMAT = "%(refname)%00%(objectname)%00%(tree)%00%(subject)"
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from gatekit.report.github import tail_lines
 
 if TYPE_CHECKING:
-    from gatekit.checking import CheckOutcome
+    from gatekit.check.service import CheckOutcome
 
 JUNIT_TAIL_LINES = 200
 

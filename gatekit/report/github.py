@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from gatekit.check.gates import GateResult
 from gatekit.config import Gate
-from gatekit.gates import GateResult
 from gatekit.report.text import TextReporter, format_duration
 
 if TYPE_CHECKING:
-    from gatekit.checking import CheckOutcome
+    from gatekit.check.service import CheckOutcome
 
 SUMMARY_TAIL_LINES = 40
 

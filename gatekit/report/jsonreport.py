@@ -9,11 +9,11 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gatekit.gates import GateResult
+from gatekit.check.gates import GateResult
 from gatekit.report.text import TextReporter
 
 if TYPE_CHECKING:
-    from gatekit.checking import CheckOutcome
+    from gatekit.check.service import CheckOutcome
 
 SCHEMA_VERSION = 1
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
+from gatekit.check.gates import ERROR, FAILED, PASSED, SKIPPED, TIMED_OUT, GateResult
 from gatekit.config import Gate
-from gatekit.gates import ERROR, FAILED, PASSED, SKIPPED, TIMED_OUT, GateResult
 
 if TYPE_CHECKING:
-    from gatekit.checking import CheckOutcome, CheckPlan
+    from gatekit.check.service import CheckOutcome, CheckPlan
 
 _COLORS = {PASSED: "32", FAILED: "31", TIMED_OUT: "31", ERROR: "31", SKIPPED: "33"}
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from gatekit.config import GuardConfig
-from gatekit.guard.hook import DEFAULT_SEVERITY, parse
+from gatekit.guard.clobber_entry import DEFAULT_SEVERITY, parse
 from testing.guard import Writer
 from testing.repo import REPO_ROOT, Repo
 

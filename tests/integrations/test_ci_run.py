@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekit.ci_run import check_argv, detect_subject
+from gatekit.integrations.ci_run import check_argv, detect_subject
 from testing.repo import Repo
 from testing.samples import break_by_merge, good_feature, python_project
 

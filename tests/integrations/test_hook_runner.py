@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gatekit.git import NULL_OID
-from gatekit.hook_runner import (
+from gatekit.integrations.hook_runner import (
     Step,
     hook_exit_code,
     parse_push_lines,
@@ -17,7 +17,7 @@ from gatekit.hook_runner import (
     run_steps,
     steps_for,
 )
-from gatekit.precommit_hazard import (
+from gatekit.integrations.precommit_hazard import (
     find_hidden_changes,
     hazard_warning,
     patch_files,
@@ -147,7 +147,7 @@ def test_patch_files_lists_binary_and_text_paths_once() -> None:
 
 
 def test_in_process_runner_maps_outcomes_to_exit_codes_and_restores_stdin() -> None:
-    from gatekit.hook_runner import run_in_process
+    from gatekit.integrations.hook_runner import run_in_process
 
     saved = sys.stdin
     assert run_in_process(["--version"], b"", os.environ) == 0

@@ -241,8 +241,8 @@ def test_install_hooks_outside_a_repository_is_a_usage_error(tmp_path: Path, git
 
 
 def test_committed_hooks_dir_matches_the_rendered_scripts() -> None:
-    """hooks/ is generated; regenerate with `python -m gatekit.hooks_install hooks`."""
-    from gatekit.hooks_install import render_hook
+    """hooks/ is generated; regenerate with `python -m gatekit.integrations.hooks_install hooks`."""
+    from gatekit.integrations.hooks_install import render_hook
     from testing.repo import REPO_ROOT
 
     for hook in HOOKS:

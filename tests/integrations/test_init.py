@@ -65,7 +65,7 @@ def test_init_with_a_gatekit_table_in_pyproject_prints_a_tool_gatekit_snippet(re
     assert result.returncode == 0, result.stderr
     assert repo.read("pyproject.toml") == pyproject
     assert not (repo.path / "gatekit.toml").exists()
-    assert "[tool.gatekit]" in result.stdout and "[[tool.gatekit.gates]]" in result.stdout
+    assert "[tool.gatekit]" in result.stdout and "[[tool.gatekit.check.gates]]" in result.stdout
 
 
 def test_init_dry_run_writes_nothing(repo: Repo) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from gatekit import initialize
-from gatekit.hook_runner import steps_for
+from gatekit.integrations import initialize
+from gatekit.integrations.hook_runner import steps_for
 from testing.clients import require_client, run
 from testing.repo import REPO_ROOT
 

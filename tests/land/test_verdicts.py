@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from gatekit.check.toolchain_versions import ToolchainProbe, gate_program
+from gatekit.check.verdicts import VerdictStore, gate_fingerprint, parse_note
 from gatekit.config import Gate
 from gatekit.git import get_repo_paths
-from gatekit.layout import NOTES_REF
-from gatekit.toolchain_versions import ToolchainProbe, gate_program
-from gatekit.verdicts import VerdictStore, gate_fingerprint, parse_note
+from gatekit.state_dirs import NOTES_REF
 from testing.gitlocks import kill_git_holding_ref_lock
 from testing.landing import app_repo, branch_with, counter_lines, gate_config
 from testing.repo import REPO_ROOT, Repo
@@ -201,7 +201,7 @@ def test_concurrent_writers_lose_no_verdict(app: Repo) -> None:
         "import sys\n"
         "from gatekit.config import Gate\n"
         "from gatekit.git import get_repo_paths\n"
-        "from gatekit.verdicts import VerdictStore\n"
+        "from gatekit.check.verdicts import VerdictStore\n"
         "store = VerdictStore(get_repo_paths('.'))\n"
         "for i in range(5):\n"
         "    store.record(sys.argv[1], Gate(name=f'{sys.argv[2]}{i}', run=('true', sys.argv[2], str(i))), True, 0.1)\n"

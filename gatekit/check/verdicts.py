@@ -34,14 +34,14 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from gatekit import git
+from gatekit.check.toolchain_versions import ToolchainProbe, gate_program
 from gatekit.config import Gate
 from gatekit.errors import CommandError, GatekitError
 from gatekit.git import RepoPaths
-from gatekit.layout import NOTES_REF, locks_dir, shared_state_dir
-from gatekit.toolchain_versions import ToolchainProbe, gate_program
+from gatekit.state_dirs import NOTES_REF, locks_dir, shared_state_dir
 
 if TYPE_CHECKING:
-    from gatekit.gates import GateResult
+    from gatekit.check.gates import GateResult
 
 PASSED = "passed"
 FAILED = "failed"
@@ -249,7 +249,7 @@ class NotesVerdictCache:
 
     def lookup(self, tree: str, gate: Gate) -> GateResult | None:
         """The latest verdict for (tree, gate) as a cached GateResult; callers reuse only passes."""
-        from gatekit.gates import GateResult
+        from gatekit.check.gates import GateResult
 
         if not self.reuse:
             return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from gatekit import git
 from gatekit.app import App
 from gatekit.errors import UsageError
-from gatekit.protect import is_protected
+from gatekit.land.protect import is_protected
 
 ZERO = "0" * 40
 _HEX = frozenset("0123456789abcdef")
@@ -116,7 +116,7 @@ def verify_push(
     every first-parent commit the remote does not have yet, oldest first, so that
     `git bisect --first-parent` on the remote never meets a broken commit.
     """
-    from gatekit.landing.verify import Verifier, failure_summary
+    from gatekit.land.verify import Verifier, failure_summary
 
     root = app.repo.toplevel
     patterns = app.config.protected

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gatekit.app import App
-from gatekit.checking import CheckOutcome, CheckPlan, CheckRequest, run_check
+from gatekit.check.gates import GateResult
+from gatekit.check.service import CheckOutcome, CheckPlan, CheckRequest, run_check
+from gatekit.check.verdicts import NotesVerdictCache
 from gatekit.config import Gate
 from gatekit.errors import UsageError
-from gatekit.gates import GateResult
 from gatekit.report.text import format_duration
-from gatekit.verdicts import NotesVerdictCache
 
 
 @dataclass

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from gatekit.layout import locks_dir
 from gatekit.proc import process_start
+from gatekit.state_dirs import locks_dir
 
 QUEUE_DIR = "land-queue"
 LOCK_FILE = "land.lock"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gatekit import git
-from gatekit.layout import locks_dir
+from gatekit.state_dirs import locks_dir
 
 
 def target_worktree(root: Path, target_ref: str) -> Path | None:

@@ -23,9 +23,9 @@ from pathlib import Path
 from gatekit import git
 from gatekit.app import App
 from gatekit.errors import CommandError, Refused, UsageError
-from gatekit.landing.integrate import STRATEGIES, Candidate, Conflict, integrate
-from gatekit.landing.journal import SwapJournal, target_worktree
-from gatekit.landing.verify import Verifier, failure_summary
+from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, integrate
+from gatekit.land.swap_journal import SwapJournal, target_worktree
+from gatekit.land.verify import Verifier, failure_summary
 
 MAX_ATTEMPTS = 5  # the target moved under us this many times in a row: give up, loudly
 
@@ -87,7 +87,7 @@ def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandR
         return _dry_run(app, request, target_ref, candidates)
     if not SwapJournal(app.repo.common_dir).path.exists():
         _refuse_dirty_target_worktree(root, target_ref)  # early, before waiting in the queue
-    from gatekit.locks import LandQueue
+    from gatekit.land.queue import LandQueue
 
     names = ", ".join(c.name for c in candidates)
     verifier = Verifier(app, "land", notify, use_cache=request.use_cache)

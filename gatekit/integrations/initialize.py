@@ -47,7 +47,7 @@ def config_text(gates: list[Gate], pyproject: bool = False) -> str:
     scopes them to the changed packages, which configured gates cannot be.
     With pyproject, the same settings as the [tool.gatekit] tables of a pyproject.toml.
     """
-    gates_table = "[[tool.gatekit.gates]]" if pyproject else "[[gates]]"
+    gates_table = "[[tool.gatekit.check.gates]]" if pyproject else "[[gates]]"
     lines = [
         "# gatekit configuration (docs/integrations.md). Gates run on the exact subject",
         "# (staged tree, pushed commit, merge result) in a sandbox worktree of gatekit's own.",

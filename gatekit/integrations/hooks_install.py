@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.errors import Refused, UsageError
-from gatekit.hook_runner import GIT_HOOKS
+from gatekit.integrations.hook_runner import GIT_HOOKS
 
 MARKER = "# gatekit-managed hook:"
 CHAINED_SUFFIX = ".gatekit-chained"
@@ -41,7 +41,9 @@ def render_hook(hook: str, python: str = "") -> str:
     """The script for one git hook; python is the interpreter baked in as a fallback ("" = none)."""
     if hook not in GIT_HOOKS:
         raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS)}")
-    template = resources.files("gatekit").joinpath("hooks_data/hook.sh").read_text(encoding="utf-8")
+    template = (
+        resources.files("gatekit.integrations").joinpath("hooks_data/hook.sh").read_text(encoding="utf-8")
+    )
     return template.replace("@HOOK@", hook).replace("@PYTHON@", shlex.quote(python) if python else "''")
 
 
@@ -134,6 +136,6 @@ def export(directory: Path) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":  # regenerate hooks/: python -m gatekit.hooks_install hooks
+if __name__ == "__main__":  # regenerate hooks/: python -m gatekit.integrations.hooks_install hooks
     for written_path in export(Path(sys.argv[1] if len(sys.argv) > 1 else "hooks")):
         print(written_path)

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 from gatekit import git
 from gatekit.app import App
+from gatekit.check.gates import ERROR, FAILED, PASSED, GateResult, run_gate
+from gatekit.check.sandbox import acquire_sandbox
+from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
 from gatekit.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
-from gatekit.gates import ERROR, FAILED, PASSED, GateResult, run_gate
-from gatekit.sandbox import acquire_sandbox
-from gatekit.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 
 NO_GATES_HELP = """\
 no gates to run: no [[gates]] are configured and no toolchain was found in {where}
@@ -122,7 +122,7 @@ def default_subject_kind() -> str:
 
 
 def resolve_subject(root: Path, request: CheckRequest) -> Subject:
-    from gatekit import subjects
+    from gatekit.check import subjects
 
     if request.subject == STAGED:
         return subjects.staged_subject(root)
@@ -267,7 +267,7 @@ def _select(gates: Sequence[Gate], only: Sequence[str]) -> list[Gate]:
 
 
 def _changed_since_base(app: App, config: Config, request: CheckRequest, subject: Subject) -> list[str]:
-    from gatekit.subjects import resolve_target
+    from gatekit.check.subjects import resolve_target
 
     root = app.repo.toplevel
     base_name = request.base or config.target

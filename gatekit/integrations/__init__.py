@@ -1,0 +1,1 @@
+"""Integrations: git hook runner and installer, init, the CI entry, pre-commit hazards."""

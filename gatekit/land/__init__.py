@@ -1,0 +1,1 @@
+"""Land: protected branches, verify-push, the land queue, integration, verification and the swap."""

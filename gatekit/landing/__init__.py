@@ -1,1 +1,0 @@
-"""The pieces of `gatekit land`: integrate branches in memory, verify a tree (issue 4)."""
