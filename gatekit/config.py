@@ -90,6 +90,8 @@ class Gate:
 @dataclass(frozen=True)
 class SandboxConfig:
     slots: int = 4  # most concurrent sandboxes per repository; more runs wait, and say so
+    # Where sandboxes live (default: the user cache dir); $GATEKIT_SANDBOX_DIR overrides it.
+    dir: Optional[str] = None
 
 
 @dataclass(frozen=True)

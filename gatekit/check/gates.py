@@ -11,7 +11,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -88,13 +88,24 @@ def gate_argv(gate: Gate) -> list[str]:
     return ["/bin/sh", "-c", gate.run[0]] if gate.shell else list(gate.run)
 
 
-def gate_environment(gate: Gate, workdir: Path) -> dict[str, str]:
+def gate_environment(gate: Gate, workdir: Path, isolation: Mapping[str, str] | None = None) -> dict[str, str]:
     # A hook exports GIT_INDEX_FILE and friends for the user's repository; inside the sandbox
     # they would point the gate's own git calls at the wrong index.
     env = without_repo_vars()
     env["GATEKIT_WORKDIR"] = str(workdir)
+    env.update(isolation or {})
     env.update(gate.env)
     return env
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """What a sandbox adds around each gate: its environment, the record of the running gate's
+    process group, and the stop of whatever the gate left running once it is over."""
+
+    env: Mapping[str, str]
+    track: Callable[[int | None], None]
+    stop_strays: Callable[[], list[str]]
 
 
 def run_gate(
@@ -103,13 +114,14 @@ def run_gate(
     listener: GateListener,
     *,
     heartbeat: float,
-    track: Callable[[int | None], None] | None = None,
+    confinement: Confinement | None = None,
 ) -> GateResult:
     """Run one gate to completion (or timeout); KeyboardInterrupt kills its process group and propagates.
 
-    track, if given, is told the gate's process group id once it runs and None once it is over:
-    a sandbox records it so that a run killed with SIGKILL (which cannot kill its gate) does not
-    leave the gate building in a slot the next run is about to use.
+    A confinement, if given, is told the gate's process group id once it runs and None once it
+    is over (a sandbox records it so that a run killed with SIGKILL, which cannot kill its gate,
+    does not leave the gate building in a slot the next run is about to use), and stops what the
+    gate left running; the result says what that was.
     """
     cwd = (workdir / gate.cwd).resolve()
     listener.gate_started(gate)
@@ -123,7 +135,7 @@ def run_gate(
         proc = subprocess.Popen(
             gate_argv(gate),
             cwd=cwd,
-            env=gate_environment(gate, workdir),
+            env=gate_environment(gate, workdir, confinement.env if confinement else None),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -143,13 +155,21 @@ def run_gate(
             listener, GateResult(gate, ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}")
         )
     assert proc.stdout is not None
-    if track is not None:
-        track(proc.pid)
+    if confinement is None:
+        return _finish(listener, _supervise(proc, gate, listener, started, heartbeat))
+    confinement.track(proc.pid)
     try:
-        return _supervise(proc, gate, listener, started, heartbeat)
+        result = _supervise(proc, gate, listener, started, heartbeat)
+        strays = confinement.stop_strays()
     finally:
-        if track is not None:
-            track(None)
+        confinement.track(None)
+    if strays:
+        note = (
+            f"left {len(strays)} process{'es' if len(strays) > 1 else ''} running after it ended "
+            f"({', '.join(strays)}); gatekit stopped {'them' if len(strays) > 1 else 'it'}"
+        )
+        result.message = f"{result.message}; {note}" if result.message else note
+    return _finish(listener, result)
 
 
 def _supervise(
@@ -186,7 +206,7 @@ def _supervise(
         result = GateResult(
             gate, FAILED, duration, proc.returncode, _exit_message(proc.returncode), output.tail_bytes()
         )
-    return _finish(listener, result)
+    return result
 
 
 def _wait(

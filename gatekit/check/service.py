@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 from gatekit import git
 from gatekit.app import App
-from gatekit.check.gates import ERROR, FAILED, PASSED, GateResult, run_gate
-from gatekit.check.sandbox import acquire_sandbox
+from gatekit.check.gates import ERROR, FAILED, PASSED, Confinement, GateResult, run_gate
+from gatekit.check.sandbox import Sandbox, acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
 from gatekit.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
@@ -160,7 +160,7 @@ def run_check(
                 return _finish(
                     listener, CheckOutcome(subject, results, time.monotonic() - started, None, config.source)
                 )
-        with acquire_sandbox(app.repo, config.sandbox.slots, listener.notice) as sandbox:
+        with acquire_sandbox(app.repo, config.sandbox, listener.notice) as sandbox:
             assert subject.commit is not None
             workdir = sandbox.checkout(subject.tree, subject.commit, fresh=request.fresh)
             return _run_in(
@@ -173,8 +173,13 @@ def run_check(
                 listener,
                 cache,
                 started,
-                track=sandbox.track_gate,
+                confinement=confine(app, sandbox),
             )
+
+
+def confine(app: App, sandbox: Sandbox) -> Confinement:
+    """The environment and process bookkeeping of gates run in sandbox."""
+    return Confinement(sandbox.gate_environment(), sandbox.track_gate, sandbox.stop_strays)
 
 
 def _run_in(
@@ -187,7 +192,7 @@ def _run_in(
     listener: Listener,
     cache: VerdictCache | None,
     started: float,
-    track: Callable[[int | None], None] | None = None,
+    confinement: Confinement | None = None,
 ) -> CheckOutcome:
     plan = plan_gates(app, config, request, subject, workdir, where)
     listener.check_started(plan)
@@ -200,7 +205,7 @@ def _run_in(
             listener.gate_finished(cached)
             results.append(cached)
             continue
-        result = run_gate(gate, workdir, listener, heartbeat=heartbeat, track=track)
+        result = run_gate(gate, workdir, listener, heartbeat=heartbeat, confinement=confinement)
         if cache is not None and subject.tree and result.status in (PASSED, FAILED):
             cache.record(subject.tree, gate, result)
         results.append(result)

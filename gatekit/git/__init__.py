@@ -10,6 +10,7 @@ One module per git concern; everything is re-exported here, so callers write
 
 from __future__ import annotations
 
+from gatekit.git.borrowing import borrows_from, checkout_detached, init_borrowing, mirror_refs, object_format
 from gatekit.git.diffs import (
     FileDiff,
     changed_paths,
@@ -85,12 +86,18 @@ from gatekit.git.worktrees import (
     list_worktrees,
     parse_branch_status,
     parse_status_v2,
+    prune_worktrees,
     read_tree_update,
     status,
     worktree_dirty_paths,
 )
 
 __all__ = [
+    "object_format",
+    "mirror_refs",
+    "init_borrowing",
+    "checkout_detached",
+    "borrows_from",
     "BranchInfo",
     "BranchStatus",
     "FileDiff",
@@ -144,6 +151,7 @@ __all__ = [
     "object_type",
     "parse_branch_status",
     "parse_status_v2",
+    "prune_worktrees",
     "read_blobs",
     "read_tree_update",
     "ref_dates",

@@ -216,3 +216,8 @@ def parse_branch_status(out: bytes) -> BranchStatus:
         elif key == "branch.head" and value != "(detached)":
             branch = value
     return BranchStatus(head, branch, tuple(parse_status_v2(out)))
+
+
+def prune_worktrees(cwd: Path | str) -> None:
+    """Forget the linked worktrees whose directories are gone (`git worktree prune`)."""
+    run(cwd, "worktree", "prune")
