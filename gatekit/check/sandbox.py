@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit import git
+from gatekit.check.isolation import isolation_env
 from gatekit.config import SandboxConfig
 from gatekit.errors import GatekitError, UsageError
 from gatekit.git import RepoPaths
@@ -85,8 +86,9 @@ class Sandbox:
         return self.path.with_name(self.path.name + ".gate")
 
     def gate_environment(self) -> dict[str, str]:
-        """What every gate in this slot carries: the marker that finds its detached processes."""
-        return {MARKER_VAR: str(self.path)}
+        """What every gate in this slot carries: the marker that finds its detached processes, and
+        the variables that keep it on the subject's code (isolation.py)."""
+        return {**isolation_env(self.repo, self.path), MARKER_VAR: str(self.path)}
 
     def track_gate(self, group: int | None) -> None:
         """Record the process group of the gate running here (None: it is over)."""

@@ -155,6 +155,9 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
     """List the resolved gates and where each came from."""
     import json
 
+    from gatekit.check.isolation import project_environment
+
+    venv = project_environment(app.repo.toplevel)
     resolved = [g for g in app.config.gates if g.runs_at(stage)]
     source = app.config.source
     if not app.config.gates:
@@ -174,7 +177,8 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
             }
             for g in resolved
         ]
-        click.echo(json.dumps({"source": source, "gates": rows}, indent=2))
+        environment = {"path": str(venv.path), "found_by": venv.found_by} if venv else None
+        click.echo(json.dumps({"source": source, "gates": rows, "python_environment": environment}, indent=2))
         return
     if not resolved:
         raise click.UsageError(
@@ -185,3 +189,7 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
         extra = f"  [in {g.cwd}]" if g.cwd not in (".", "") else ""
         timeout = f"  [timeout {g.timeout:g}s]" if g.timeout else ""
         click.echo(f"{g.name:<{width}}  {g.display_command}{extra}{timeout}  ({g.origin})")
+    if venv is not None:
+        click.echo(
+            f"python environment: {venv.path} (found {venv.found_by}); gates run with it first on PATH"
+        )
