@@ -41,4 +41,27 @@ if [ ! -x "$prefix/node_modules/.bin/gitlab-ci-local" ] \
     npm install --silent --no-audit --no-fund --prefix "$prefix" "gitlab-ci-local@$gcl_version" >/dev/null
 fi
 
+# Issue 11 (sandbox isolation tests): pnpm + TypeScript for the tsc -b workspace, Go for the
+# untracked go.work case, uv for editable installs, and a wheelhouse of setuptools + wheel so the
+# editable builds need no index at test time.
+if ! have pnpm || [ "$(pnpm --version 2>/dev/null | cut -d. -f1)" != 9 ]; then
+    npm install -g --silent --no-audit --no-fund pnpm@9 >/dev/null
+fi
+if ! have tsc; then
+    npm install -g --silent --no-audit --no-fund typescript@5 >/dev/null
+fi
+if ! have go; then
+    if have apt-get && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+    else
+        echo "install-clients: go missing and apt-get is not usable" >&2
+    fi
+fi
+have uv || python3 -m pip install -q --disable-pip-version-check uv
+wheels="${GATEKIT_TEST_WHEELS:-$HOME/.cache/gatekit-test-wheels}"
+if ! ls "$wheels"/setuptools-*.whl "$wheels"/wheel-*.whl >/dev/null 2>&1; then
+    python3 -m pip download -q --disable-pip-version-check -d "$wheels" "setuptools>=64" wheel
+fi
+
 echo "install-clients: ok (gitlab-ci-local $gcl_version in $prefix/node_modules/.bin)"
