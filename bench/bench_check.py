@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -80,24 +81,36 @@ def generated_workspace(path: Path, env: dict[str, str]) -> tuple[Path, list[str
     return repo.path, ["cargo", "build", "--offline", "-q", "--workspace"]
 
 
+def timed_cpu(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU of the process tree) of one run: CPU time does not grow with others' load."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed(argv, cwd, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def bench_cold_workspace(
-    source: Path, build: list[str], tmp: Path, env: dict[str, str]
-) -> tuple[float, float]:
-    """Cold direct build in one fresh clone vs the first check (new sandbox) from another."""
-    clones = []
-    for name in ("direct", "checked"):
-        clone = tmp / f"cold-{name}"
-        subprocess.run(["git", "clone", "-q", str(source), str(clone)], check=True, env=env)
-        clones.append(clone)
-    direct_clone, checked_clone = clones
-    gate = f'[[gates]]\nname = "build"\nrun = {json.dumps(build)}\n'
-    checked_repo = Repo(checked_clone, env)
-    checked_repo.write("gatekit.toml", gate)
-    checked_repo.commit("gate for the benchmark")
-    direct = timed(build, direct_clone, env)
-    fresh = {**env, "GATEKIT_SANDBOX_DIR": str(tmp / "fresh-sandboxes")}
-    checked = timed(gatekit_argv("check", "--no-cache"), checked_clone, fresh)
-    return direct, checked
+    source: Path, build: list[str], tmp: Path, env: dict[str, str], repeat: int
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Cold direct build in a fresh clone vs the first check (a new sandbox) from another, alternated."""
+    rounds = []
+    for i in range(repeat):
+        clones = []
+        for name in ("direct", "checked"):
+            clone = tmp / f"cold-{name}-{i}"
+            subprocess.run(["git", "clone", "-q", str(source), str(clone)], check=True, env=env)
+            clones.append(clone)
+        direct_clone, checked_clone = clones
+        checked_repo = Repo(checked_clone, env)
+        checked_repo.write("gatekit.toml", f'[[gates]]\nname = "build"\nrun = {json.dumps(build)}\n')
+        checked_repo.commit("gate for the benchmark")
+        fresh = {**env, "GATEKIT_SANDBOX_DIR": str(tmp / f"fresh-sandboxes-{i}")}
+        direct = timed_cpu(build, direct_clone, env)
+        checked = timed_cpu(gatekit_argv("check", "--no-cache"), checked_clone, fresh)
+        rounds.append((direct, checked))
+        for clone in clones:
+            shutil.rmtree(clone)
+    return rounds
 
 
 def bench_incremental(repo: Repo, repeat: int) -> tuple[float, float] | None:
