@@ -81,8 +81,9 @@ def process_start(pid: int) -> float | None:
     return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
 
 
-def marked_processes(var: str, value: str, root: Path) -> list[int]:
-    """Live processes (Linux /proc) whose environment has var=value or whose cwd is inside root.
+def marked_processes(var: str, value: str, root: Path, *, started_since: int = 0) -> list[int]:
+    """Live processes (Linux /proc) whose environment has var=value, or whose cwd is inside root
+    and which started at or after started_since (clock ticks since boot).
 
     Finds what a gate detached from its process group (`setsid`, a double fork): the marker
     survives in the environment of every descendant that did not scrub it, and a daemon that
@@ -104,7 +105,9 @@ def marked_processes(var: str, value: str, root: Path) -> list[int]:
         except OSError:
             continue  # gone, a zombie, or not ours
         if cwd == inside or cwd.startswith(inside + os.sep):
-            found.append(int(entry.name))
+            start = process_start_ticks(int(entry.name))
+            if start is not None and start >= started_since:
+                found.append(int(entry.name))
     return found
 
 

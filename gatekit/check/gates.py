@@ -158,10 +158,11 @@ def run_gate(
     if confinement is None:
         return _finish(listener, _supervise(proc, gate, listener, started, heartbeat))
     confinement.track(proc.pid)
+    strays: list[str] = []
     try:
         result = _supervise(proc, gate, listener, started, heartbeat)
+    finally:  # after an interrupt too: a detached daemon must not outlive the run
         strays = confinement.stop_strays()
-    finally:
         confinement.track(None)
     if strays:
         note = (

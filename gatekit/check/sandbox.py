@@ -40,6 +40,7 @@ from gatekit.proc import marked_processes, process_start_ticks, stop_processes
 from gatekit.state_dirs import SANDBOX_DIR_VAR, legacy_sandboxes_dir, sandboxes_dir
 
 MARKER_VAR = "GATEKIT_SANDBOX"
+NEVER = 2**63  # a start time no process has
 WAIT_NOTICE_SECONDS = 30.0
 STOP_GRACE_SECONDS = 3.0
 
@@ -49,6 +50,7 @@ class Sandbox:
     repo: RepoPaths
     path: Path
     slot: int
+    gate_started_ticks: int = 0  # when the current (or last) gate started, in clock ticks since boot
 
     @property
     def objects_dir(self) -> Path:
@@ -95,23 +97,26 @@ class Sandbox:
         if group is None:
             self.gate_record.unlink(missing_ok=True)
             return
+        self.gate_started_ticks = process_start_ticks(group) or 0
         tmp = self.gate_record.with_suffix(".gate.tmp")
-        tmp.write_text(f"{group} {process_start_ticks(group) or 0}\n")
+        tmp.write_text(f"{group} {self.gate_started_ticks}\n")
         os.replace(tmp, self.gate_record)
 
-    def stop_strays(self) -> list[str]:
-        """Stop what a finished gate left running (a `setsid` daemon, a double fork): processes
-        that carry this slot's marker or work inside it. Returns "pid N (name)" for each."""
-        return stop_processes(marked_processes(MARKER_VAR, str(self.path), self.path))
+    def stop_strays(self, since_ticks: int | None = None) -> list[str]:
+        """Stop what a gate left running (a `setsid` daemon, a double fork): processes that carry
+        this slot's marker, or that work inside the slot and started with the gate or later (a
+        shell you opened there to look around is not the gate's). Returns "pid N (name)" each."""
+        since = self.gate_started_ticks if since_ticks is None else since_ticks
+        return stop_processes(marked_processes(MARKER_VAR, str(self.path), self.path, started_since=since))
 
     def stop_orphaned_gate(self, notify: Callable[[str], None]) -> None:
         """Stop the gate a killed run left running in this slot (we hold the slot's flock)."""
         try:
             group, ticks = (int(field) for field in self.gate_record.read_text().split())
         except FileNotFoundError:
-            group, ticks = 0, 0
+            return  # the last gate here ended with its run, which stopped what it left behind
         except (OSError, ValueError):
-            group, ticks = 0, 0
+            group, ticks = 0, NEVER  # unreadable: trust only the marker, not working directories
         try:
             if group > 1 and _is_that_group(group, ticks):
                 _stop_group(group)
@@ -119,7 +124,7 @@ class Sandbox:
                     f"stopped a gate (process group {group}) still running in sandbox slot {self.slot}; "
                     f"the gatekit run that started it had been killed"
                 )
-            strays = self.stop_strays()
+            strays = self.stop_strays(since_ticks=ticks)
             if strays:
                 notify(
                     f"stopped {len(strays)} process(es) a killed run left running in sandbox slot "
@@ -293,15 +298,18 @@ def prune_abandoned(root: Path, *, keep: Path) -> list[Path]:
             continue  # not a pool gatekit made, or one still being made
         if (owner / "objects").is_dir():
             continue
-        fd = os.open(pool / "use.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(pool / "use.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            continue  # another run is deleting it right now
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(pool, ignore_errors=True)  # under the lock: no run can start using it
+            removed.append(pool)
         except BlockingIOError:
             continue
         finally:
             os.close(fd)
-        shutil.rmtree(pool, ignore_errors=True)
-        removed.append(pool)
     return removed
 
 

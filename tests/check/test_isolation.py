@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from testing.repo import Repo
+from testing.sandboxes import sandbox_pool
 from testing.state import capture_state
 
 WHERE_GATE = '[[gates]]\nname = "where"\nrun = ["python", "-c", "import os; print(\'CWD=\' + os.getcwd())"]\n'
@@ -209,3 +210,40 @@ def test_linked_worktree_sandboxes_of_an_older_gatekit_are_retired(repo: Repo) -
     assert result.returncode == 0, result.stdout + result.stderr
     assert not legacy.exists()
     assert repo.git("worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+SCRUBBED_DAEMON = """
+import os, subprocess, sys, time
+pid_file = os.environ["PID_FILE"]
+code = f"import os, time; open({pid_file!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+subprocess.Popen(["setsid", "--fork", "env", "-i", sys.executable, "-c", code])
+while not os.path.exists(pid_file) or not open(pid_file).read():
+    time.sleep(0.02)
+"""
+
+
+def test_a_daemon_that_scrubs_its_environment_is_found_by_its_directory_but_a_users_shell_is_spared(
+    repo: Repo, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "daemon.pid"
+    gate_config(
+        repo, f'[[gates]]\nname = "daemon"\nrun = {json.dumps([sys.executable, "-c", SCRUBBED_DAEMON])}\n'
+    )
+    slot = sandbox_pool(repo) / "slot-0"
+    assert repo.gatekit("check", "--no-cache", env={"PID_FILE": str(pid_file)}).returncode == 0
+    first = int(pid_file.read_text())
+    pid_file.unlink()
+    onlooker = subprocess.Popen(["sleep", "300"], cwd=slot)  # someone looking around in the slot
+    try:
+        result = repo.gatekit("check", "--no-cache", env={"PID_FILE": str(pid_file)})
+        daemon = int(pid_file.read_text())
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"pid {daemon}" in result.stdout
+        assert not _alive(daemon) and not _alive(first)
+        assert onlooker.poll() is None
+    finally:
+        onlooker.kill()
+        onlooker.wait()
+        for pid in (first, int(pid_file.read_text()) if pid_file.exists() else 0):
+            if pid and _alive(pid):
+                os.kill(pid, signal.SIGKILL)
