@@ -304,7 +304,7 @@ def test_all_slots_busy_waits_and_says_so(repo: Repo, tmp_path: Path) -> None:
     gate_config(repo, f'[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", {pause!r}]\n')
     first = repo.spawn_gatekit("check", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(started)  # the first run holds the only slot now, however slow the machine
-    second = repo.gatekit("check")
+    second = repo.gatekit("check", "--no-cache")  # a slow start must not find the first's verdict
     first.wait(timeout=60)
     assert second.returncode == 0
     assert "sandbox slots are busy" in second.stderr

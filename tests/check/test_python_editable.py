@@ -150,3 +150,24 @@ def test_gates_lists_the_project_environment(repo: Repo, wheelhouse: Path) -> No
     result = repo.gatekit("gates")
     assert result.returncode == 0, result.stderr
     assert f"python environment: {repo.path / '.venv'} (found .venv)" in result.stdout
+
+
+def test_the_shim_steps_aside_for_the_environment_s_own_sitecustomize(repo: Repo) -> None:
+    venv = repo.path / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site_packages = next(venv.glob("lib/python*/site-packages"))
+    (site_packages / "sitecustomize.py").write_text("import builtins\nbuiltins.OWN_SITECUSTOMIZE = True\n")
+    probe = (
+        "import builtins, sys; print('OWN', builtins.OWN_SITECUSTOMIZE, any('pyshim' in p for p in sys.path))"
+    )
+    repo.commit(
+        "probe",
+        {
+            ".gitignore": ".venv/\n",
+            "gatekit.toml": f'[[gates]]\nname = "probe"\nrun = ["python", "-c", "{probe}"]\n',
+        },
+    )
+    result = repo.gatekit("check", "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OWN True False" in result.stdout
+    assert "Error in sitecustomize" not in result.stdout

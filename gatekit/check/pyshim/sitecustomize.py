@@ -94,10 +94,12 @@ def _chain() -> None:
     """Step aside and run the environment's own sitecustomize (site.py would have)."""
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
     sys.path_importer_cache.pop(_HERE, None)
-    del sys.modules["sitecustomize"]
+    me = sys.modules.pop("sitecustomize")
     try:
         import sitecustomize  # noqa: F401
     except ImportError as exc:
+        # None other: importlib expects to find this module under its name when we return.
+        sys.modules["sitecustomize"] = me
         if getattr(exc, "name", None) != "sitecustomize":
             raise
 
