@@ -37,8 +37,13 @@ def config(text: str) -> Setup:
 
 
 def gate(extra: str) -> Setup:
-    """A config with one gate `g` plus extra keys on it."""
-    return config(f'[[gates]]\nname = "g"\nrun = "true"\n{extra}\n')
+    """A config with one gate `g` plus extra keys on it, and a directory `sub`."""
+
+    def setup(repo: Repo) -> None:
+        repo.write("gatekit.toml", f'[[gates]]\nname = "g"\nrun = "true"\n{extra}\n')
+        repo.write("sub/keep.txt", "x\n")
+
+    return setup
 
 
 def nested_arrays(depth: int) -> Setup:
@@ -158,23 +163,29 @@ ARGUMENT_CASES = [
     Case("unknown option", ("check", "--stagged"), "--stagged"),
     Case("-C missing dir", ("-C", "/nonexistent/dir", "status"), "/nonexistent/dir"),
     Case(
-        "junit into missing dir",
-        ("check", "--worktree", "--junit", "/nonexistent/dir/j.xml"),
-        "/nonexistent/dir/j.xml",
+        "junit path is a directory",
+        ("check", "--worktree", "--junit", "sub"),
+        "'sub' is a directory",
         gate(""),
     ),
     Case(
-        "codequality into missing dir",
-        ("check", "--worktree", "--codequality", "/nonexistent/cq.json"),
-        "/nonexistent/cq.json",
+        "junit under a file",
+        ("check", "--worktree", "--junit", "README.md/j.xml"),
+        "README.md is a file",
         gate(""),
     ),
     Case(
-        "step summary unwritable",
+        "codequality under a file",
+        ("check", "--worktree", "--codequality", "README.md/cq.json"),
+        "README.md is a file",
+        gate(""),
+    ),
+    Case(
+        "step summary under a file",
         ("check", "--worktree"),
         "GITHUB_STEP_SUMMARY",
         gate(""),
-        (("GITHUB_STEP_SUMMARY", "/nonexistent/summary.md"),),
+        (("GITHUB_STEP_SUMMARY", "README.md/summary.md"), ("GITHUB_ACTIONS", "true")),
     ),
     Case("plan lint missing path", ("plan", "lint", "nosuch.md"), "nosuch.md"),
     Case("worktree remove unknown", ("worktree", "remove", "nosuch"), "nosuch"),
@@ -197,9 +208,10 @@ def test_bad_input_gets_exit_2_one_sentence_and_loses_nothing(repo: Repo, case: 
 
     assert result.returncode == case.code, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr + result.stdout
-    assert case.expected in result.stderr, result.stderr
-    message_lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(message_lines) <= 3, result.stderr  # one sentence (click adds usage and a hint line)
+    # One sentence: gatekit's own, or click's "Error:" line under its usage text.
+    sentences = [line for line in result.stderr.splitlines() if line.startswith(("gatekit:", "Error:"))]
+    assert len(sentences) == 1, result.stderr
+    assert case.expected in sentences[0], result.stderr
     assert capture_state(repo.path, repo.env) == before
 
 
