@@ -134,6 +134,22 @@ def _main_worktree_located(cwd: Path | str, worktrees: list[Worktree]) -> list[W
     return [replace(main, bare=True), *worktrees[1:]]
 
 
+def ignored_files(worktree: Path | str) -> list[str]:
+    """Ignored files present in a worktree (.env, local notes); wholly ignored directories (build
+    outputs such as target/ or node_modules/) are left out: they are rebuilt, not written."""
+    out = run(
+        worktree,
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+        "--no-empty-directory",
+    )
+    return [path for path in os.fsdecode(out).split("\0") if path and not path.endswith("/")]
+
+
 def worktree_dirty_paths(worktree: Path | str) -> list[str]:
     """Tracked paths of a worktree with staged or unstaged changes (untracked files ignored)."""
     return [entry.path for entry in status(worktree, untracked="no")]
