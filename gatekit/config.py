@@ -156,7 +156,9 @@ def _sandbox_dir(value: Any, key_path: str, source: str) -> str:
         raise ConfigError(source, key_path, f"expected a directory path, got {_describe(value)}")
     _no_nul(value, key_path, source)
     if not Path(value).expanduser().is_absolute():
-        raise ConfigError(source, key_path, f"expected an absolute path (or one starting with ~), got {value!r}")
+        raise ConfigError(
+            source, key_path, f"expected an absolute path (or one starting with ~), got {value!r}"
+        )
     return value
 
 
