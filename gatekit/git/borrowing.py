@@ -16,6 +16,7 @@ from gatekit.proc import run_captured
 
 # The lender's refs a gate may ask about (`git describe`, `git merge-base origin/main HEAD`).
 MIRRORED_REFS = ("refs/heads/", "refs/tags/", "refs/remotes/")
+PACK_AFTER = 500
 
 
 def object_format(cwd: Path | str) -> str:
@@ -80,6 +81,8 @@ def mirror_refs(lender: Path, path: Path) -> None:
         # A D/F clash (refs/heads/a vs refs/heads/a/b) in one transaction: delete, then create.
         _update_refs(path, b"".join(b"delete " + os.fsencode(r) + b"\0\0" for r in sorted(have)))
         run(path, "update-ref", "--stdin", "-z", input=bytes(_creates(wanted)))
+    if payload.count(b"update ") > PACK_AFTER:
+        run(path, "pack-refs", "--all", "--prune")  # thousands of loose tag files slow every later read
 
 
 def _creates(refs: dict[str, str]) -> bytes:

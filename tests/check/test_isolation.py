@@ -127,11 +127,22 @@ def test_a_gate_s_git_commands_never_touch_the_users_stash_tags_branches_or_conf
 
 def test_the_sandbox_sees_the_users_branches_and_tags_for_describe(repo: Repo) -> None:
     gate_config(repo, '[[gates]]\nname = "describe"\nrun = ["git", "describe", "--tags"]\n')
+    old = repo.rev()
+    repo.git(
+        "update-ref",
+        "--stdin",
+        input="".join(f"create refs/tags/old-{i} {old}\n" for i in range(600)).encode(),
+    )
+    repo.commit("tagged", {"a.txt": "a\n"})
     repo.git("tag", "v1.2.3")
     repo.commit("after the tag", {"b.txt": "b\n"})
     result = repo.gatekit("check", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "v1.2.3-1-g" in result.stdout
+    assert (sandbox_pool(repo) / "slot-0" / ".git" / "packed-refs").is_file()  # not 600 loose files
+    repo.git("tag", "-d", "v1.2.3")  # a tag the user deletes is gone from the sandbox too
+    result = repo.gatekit("check", "--no-cache")
+    assert "v1.2.3" not in result.stdout
 
 
 DAEMON = """
