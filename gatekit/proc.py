@@ -67,6 +67,15 @@ def process_start_ticks(pid: int) -> int | None:
         return None
 
 
+def now_ticks() -> int:
+    """The current time in the units of process_start_ticks (clock ticks since boot); 0 if unknown."""
+    try:
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return int(uptime * os.sysconf("SC_CLK_TCK"))
+
+
 def process_start(pid: int) -> float | None:
     """Epoch start time of pid (Linux /proc), to tell a live owner from a reused pid."""
     ticks = process_start_ticks(pid)

@@ -36,7 +36,7 @@ from gatekit.check.isolation import isolation_env
 from gatekit.config import SandboxConfig
 from gatekit.errors import GatekitError, UsageError
 from gatekit.git import RepoPaths
-from gatekit.proc import marked_processes, process_start_ticks, stop_processes
+from gatekit.proc import marked_processes, now_ticks, process_start_ticks, stop_processes
 from gatekit.state_dirs import SANDBOX_DIR_VAR, legacy_sandboxes_dir, sandboxes_dir
 
 MARKER_VAR = "GATEKIT_SANDBOX"
@@ -97,9 +97,11 @@ class Sandbox:
         if group is None:
             self.gate_record.unlink(missing_ok=True)
             return
-        self.gate_started_ticks = process_start_ticks(group) or 0
+        started = process_start_ticks(group)
+        # A gate that is already over has no start to read: "now" still spares older processes.
+        self.gate_started_ticks = started if started is not None else now_ticks()
         tmp = self.gate_record.with_suffix(".gate.tmp")
-        tmp.write_text(f"{group} {self.gate_started_ticks}\n")
+        tmp.write_text(f"{group} {started or 0}\n")
         os.replace(tmp, self.gate_record)
 
     def stop_strays(self, since_ticks: int | None = None) -> list[str]:
