@@ -74,7 +74,7 @@ from gatekit.git.revisions import (
     tree_of,
     unmerged_commit_count,
 )
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, without_repo_vars, zsplit
+from gatekit.git.runner import NULL_OID, git_env, is_null_oid, run, run_rc, text, without_repo_vars, zsplit
 from gatekit.git.worktrees import (
     BranchStatus,
     PendingStatus,
@@ -98,6 +98,7 @@ __all__ = [
     "GuardPaths",
     "MergeResult",
     "NULL_OID",
+    "is_null_oid",
     "PendingStatus",
     "RepoPaths",
     "StatusEntry",

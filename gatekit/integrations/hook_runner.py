@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gatekit.git import NULL_OID
+from gatekit.git import is_null_oid
 
 GIT_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
 SKIP_VAR = "GATEKIT_SKIP"
@@ -42,7 +42,7 @@ class PushedRef:
 
     @property
     def deletes(self) -> bool:
-        return self.local_oid == NULL_OID
+        return is_null_oid(self.local_oid)
 
 
 def parse_push_lines(data: bytes) -> list[PushedRef]:
