@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gatekit.errors import CommandError
 from gatekit.git.revisions import rev_parse
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc
+from gatekit.git.runner import git_env, run, run_rc
 from gatekit.proc import run_captured
 
 
