@@ -286,7 +286,7 @@ def _changed_since_base(app: App, config: Config, request: CheckRequest, subject
 def _conflict_outcome(
     conflict: MergeConflict, request: CheckRequest, listener: Listener, started: float, config: Config
 ) -> CheckOutcome:
-    gate = Gate(name="merge", run=("git", "merge-tree"), origin="gatekit")
+    gate = Gate(name="merge", run=git.MERGE_TREE_COMMAND, origin="gatekit")
     subject = Subject(MERGE, None, None, f"{request.rev} merged into {conflict.target}")
     result = GateResult(gate, FAILED, 0.0, 1, conflict.message, b"")
     listener.check_started(CheckPlan(subject, [gate], "(in memory)"))

@@ -153,9 +153,9 @@ def old_stashes(cwd: Path, now: float) -> list[Finding]:
 
 def _hooks_that_fire(worktree: Path) -> set[str]:
     hooks_dir = git.git_path(worktree, "hooks")
-    hooks_path = git.run_rc(worktree, "config", "--path", "core.hooksPath")
-    if hooks_path[0] == 0 and hooks_path[1].strip():
-        configured = Path(os.fsdecode(hooks_path[1].strip()))
+    hooks_path = git.config_value(worktree, "core.hooksPath", path=True)
+    if hooks_path:
+        configured = Path(hooks_path)
         hooks_dir = configured if configured.is_absolute() else worktree / configured
     return {
         name for name in HOOK_NAMES if os.access(hooks_dir / name, os.X_OK) and (hooks_dir / name).is_file()

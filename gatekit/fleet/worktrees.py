@@ -27,8 +27,7 @@ def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
 
 
 def check_branch_name(cwd: Path, name: str) -> None:
-    code, _ = git.run_rc(cwd, "check-ref-format", "--branch", name)
-    if code != 0 or name.startswith("-"):
+    if not git.is_valid_branch_name(cwd, name):
         raise UsageError(f"{name!r} is not a valid branch name")
 
 
@@ -52,7 +51,7 @@ def add_worktree(
     if path.exists():
         raise UsageError(f"{path} already exists")
     path.parent.mkdir(parents=True, exist_ok=True)
-    git.run(repo.toplevel, "worktree", "add", "-q", "-b", name, "--", str(path), start_commit)
+    git.add_worktree(repo.toplevel, path, name, start_commit)
     if session:
         # The guard's own session start, so the new session has a baseline to compare with;
         # it belongs to the process that asked for the worktree (our parent).
@@ -113,8 +112,5 @@ def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
         saved = take_snapshot(git.get_repo_paths(wt.path), "worktree remove --force")
         # None: the work is already in the newest snapshot (or there is none beyond HEAD).
         ref = saved.ref if saved is not None else None
-    args = ["worktree", "remove", "--force"]
-    if wt.entry.locked is not None:
-        args.append("--force")  # git wants it twice for a locked worktree
-    git.run(repo.toplevel, *args, "--", str(wt.path))
+    git.remove_worktree(repo.toplevel, wt.path, locked=wt.entry.locked is not None)
     return Removed(wt.path, wt.entry.branch_name, ref)

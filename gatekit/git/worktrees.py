@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,12 +133,15 @@ def read_tree_update(worktree: Path | str, old: str, new: str, *, dry_run: bool 
     return result.returncode == 0, result.stderr.decode("utf-8", "replace").strip()
 
 
-def checkout_tree_into(cwd: Path | str, tree: str, directory: Path) -> None:
-    """Write the files of tree into directory through a throwaway index (no worktree touched)."""
-    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
-        env = git_env({"GIT_INDEX_FILE": str(Path(tmp, "index"))})
-        run(cwd, "read-tree", tree, env=env)
-        run(cwd, "checkout-index", "-a", "-f", f"--prefix={directory}{os.sep}", env=env)
+def add_worktree(cwd: Path | str, path: Path, branch: str, start: str) -> None:
+    """A new branch at start, checked out in a new linked worktree at path."""
+    run(cwd, "worktree", "add", "-q", "-b", branch, "--", str(path), start)
+
+
+def remove_worktree(cwd: Path | str, path: Path, *, locked: bool) -> None:
+    """Remove a linked worktree and its files, changes and all (the caller saved them)."""
+    force = ["--force", "--force"] if locked else ["--force"]  # git wants it twice when locked
+    run(cwd, "worktree", "remove", *force, "--", str(path))
 
 
 @dataclass(frozen=True)

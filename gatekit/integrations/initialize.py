@@ -130,8 +130,7 @@ def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV, pip_spec: str
 
 def detect_ci(root: Path) -> str | None:
     """gitlab or github from remote.origin.url, else None."""
-    code, out = git.run_rc(root, "config", "--get", "remote.origin.url")
-    url = git.text(out).lower() if code == 0 else ""
+    url = (git.config_value(root, "remote.origin.url") or "").lower()
     if "gitlab" in url:
         return "gitlab"
     if "github" in url:
