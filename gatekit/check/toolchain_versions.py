@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from gatekit.config import Gate
-from gatekit.proc import which
+from gatekit.system.processes import which
 
 # Programs known to answer `--version` quickly and without side effects.
 _VERSIONED = re.compile(

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
-from gatekit.fleet.status import STALE_LOCK_SECONDS
 from gatekit.guard.sessions_store import list_sessions, pid_alive
 from gatekit.state_dirs import sessions_dir
+from gatekit.system.processes import stale_index_lock_age
 
 OLD_STASH_DAYS = 14
 HOOK_NAMES = ("pre-commit", "commit-msg", "pre-push", "post-checkout", "prepare-commit-msg")
@@ -37,11 +37,8 @@ def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
         if wt.git_dir is None:
             continue
         lock = wt.git_dir / "index.lock"
-        try:
-            age = now - lock.stat().st_mtime
-        except OSError:
-            continue
-        if age > STALE_LOCK_SECONDS:
+        age = stale_index_lock_age(wt.path, wt.git_dir, now)
+        if age is not None:
             found.append(
                 Finding(
                     "stale-lock",

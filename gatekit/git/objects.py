@@ -12,7 +12,7 @@ from gatekit.git.index import temporary_index
 from gatekit.git.location import git_path
 from gatekit.git.revisions import tree_of
 from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 
 def staged_tree(cwd: Path | str) -> str:

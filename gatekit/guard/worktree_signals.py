@@ -4,7 +4,6 @@ someone else's, and a stale index.lock."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from gatekit import git
@@ -14,6 +13,7 @@ from gatekit.guard.evidence import quote as _quote
 from gatekit.guard.observe import Observation
 from gatekit.guard.sessions import owner_of
 from gatekit.guard.sessions_store import SessionRecord
+from gatekit.system.processes import stale_index_lock_age
 
 
 def foreign_files(
@@ -158,11 +158,8 @@ def staged_foreign(
 
 def stale_lock(obs: Observation) -> list[Signal]:
     lock = obs.paths.index_lock
-    try:
-        age = obs.time - lock.stat().st_mtime
-    except FileNotFoundError:
-        return []
-    if _git_running_in(obs.root, obs.paths.repo.git_dir, age):
+    age = stale_index_lock_age(obs.root, obs.paths.repo.git_dir, obs.time, lock)
+    if age is None:
         return []
     return [
         Signal(
@@ -173,24 +170,3 @@ def stale_lock(obs: Observation) -> list[Signal]:
             evidence={"lock": str(lock), "age_seconds": round(age, 1)},
         )
     ]
-
-
-def _git_running_in(root: Path, git_dir: Path, age: float) -> bool:
-    """Is a git process working in this worktree? Without /proc, a young lock counts as live."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return age < 60
-    places = (str(root), str(git_dir))
-    inside = tuple(place + os.sep for place in places)
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if not (entry / "comm").read_text().startswith("git"):
-                continue
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if cwd in places or cwd.startswith(inside):
-            return True
-    return False

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from gatekit.proc import process_start
 from gatekit.state_dirs import locks_dir
+from gatekit.system.processes import process_start
 
 QUEUE_DIR = "land-queue"
 LOCK_FILE = "land.lock"
