@@ -18,6 +18,7 @@ from typing import Protocol
 
 from gatekit.config import Gate
 from gatekit.git import without_repo_vars
+from gatekit.system.processes import stop_group
 
 PASSED, FAILED, TIMED_OUT, ERROR, SKIPPED = "passed", "failed", "timed out", "error", "skipped"
 TAIL_BYTES = 64 * 1024
@@ -230,18 +231,10 @@ def _wait(
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gate's process group, then SIGKILL whatever is left after a grace period."""
-    for sig, grace in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, 0.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            break
-        if grace:
-            try:
-                proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                continue
-            # The leader is gone; children may linger in the group. Fall through to SIGKILL.
+    """SIGTERM the gate's process group, then SIGKILL whatever is left after a grace period.
+
+    The group is judged by its live members, not its leader: children may linger after it."""
+    stop_group(proc.pid, KILL_GRACE_SECONDS)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:

@@ -14,10 +14,10 @@ import os
 import re
 import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 
 from gatekit.config import Gate
+from gatekit.system.files import atomic_write
 from gatekit.system.processes import which
 
 # Programs known to answer `--version` quickly and without side effects.
@@ -98,11 +98,7 @@ class ToolchainProbe:
         if self._file is None:
             return
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".versions.", dir=self._file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, sort_keys=True)
-            os.replace(tmp, self._file)
+            atomic_write(self._file, json.dumps(data, sort_keys=True), mode=0o600)
         except OSError:
             pass  # the cache only saves time; never fail a gate over it
 

@@ -22,7 +22,6 @@ user retries after fixing the machine, not the tree.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -39,6 +38,7 @@ from gatekit.config import Gate
 from gatekit.errors import CommandError, GatekitError
 from gatekit.git import RepoPaths
 from gatekit.state_dirs import NOTES_REF, locks_dir, shared_state_dir
+from gatekit.system.files import flocked
 
 if TYPE_CHECKING:
     from gatekit.check.gates import GateResult
@@ -226,14 +226,8 @@ class VerdictStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        directory = locks_dir(self.repo.common_dir)
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / "notes.lock", "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with flocked(locks_dir(self.repo.common_dir) / "notes.lock"):
+            yield
 
 
 class NotesVerdictCache:

@@ -170,9 +170,9 @@ def ci(
     Reads GitLab's and GitHub's variables; EXTRA arguments go to `gatekit check` unchanged.
     """
     import shlex
-    import subprocess
 
     from gatekit.integrations import ci_run
+    from gatekit.system.processes import run_attached
 
     subject = ci_run.detect_subject(os.environ)
     argv = ci_run.check_argv(subject, junit, codequality, extra)
@@ -187,5 +187,5 @@ def ci(
     prefix = [sys.executable, "-m", "gatekit"]
     if app.config_path is not None:
         prefix += ["--config", str(app.config_path)]
-    code = subprocess.run([*prefix, *argv], cwd=root).returncode
+    code = run_attached([*prefix, *argv], root)
     click.get_current_context().exit(code)

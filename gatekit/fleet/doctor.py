@@ -11,9 +11,9 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
-from gatekit.guard.sessions_store import list_sessions, pid_alive
+from gatekit.guard.sessions_store import list_sessions
 from gatekit.state_dirs import sessions_dir
-from gatekit.system.processes import stale_index_lock_age
+from gatekit.system.processes import is_alive, stale_index_lock_age
 
 OLD_STASH_DAYS = 14
 HOOK_NAMES = ("pre-commit", "commit-msg", "pre-push", "post-checkout", "prepare-commit-msg")
@@ -91,7 +91,7 @@ def dead_sessions(worktrees: list[FleetWorktree]) -> list[Finding]:
             continue
         readable = {s.name for s in list_sessions(wt.git_dir)}
         for session in list_sessions(wt.git_dir):
-            if not pid_alive(session.pid):
+            if not is_alive(session.pid):
                 path = sessions_dir(wt.git_dir) / f"{session.name}.json"
                 found.append(
                     Finding(

@@ -15,9 +15,9 @@ from pathlib import Path
 from gatekit import git
 from gatekit.errors import GatekitError
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
-from gatekit.guard.sessions_store import SessionRecord, list_sessions, pid_alive
+from gatekit.guard.sessions_store import SessionRecord, list_sessions
 from gatekit.state_dirs import SNAPSHOT_REF_PREFIX
-from gatekit.system.processes import stale_index_lock_age
+from gatekit.system.processes import is_alive, stale_index_lock_age
 
 # Past this many dirty paths the oldest-change age is taken from a sample: stat is not free.
 MAX_AGE_STATS = 5000
@@ -110,7 +110,7 @@ def _worktree_row(
         row.upstream = upstream_state(branches.get(entry.branch_name))
     if wt.id in snapshots:
         row.snapshot_age = max(0.0, now - snapshots[wt.id])
-    live = [s for s in list_sessions(wt.git_dir) if pid_alive(s.pid)] if wt.git_dir else []
+    live = [s for s in list_sessions(wt.git_dir) if is_alive(s.pid)] if wt.git_dir else []
     row.sessions = len(live)
     row.claims = sorted({claim for s in live for claim in s.claims})
     if stale_lock(wt.path, wt.git_dir, now):

@@ -10,8 +10,9 @@ from gatekit.config import FleetConfig
 from gatekit.errors import Refused, UsageError
 from gatekit.fleet.inventory import FleetWorktree, find_worktree, list_fleet_worktrees
 from gatekit.guard.sessions import start_session
-from gatekit.guard.sessions_store import list_sessions, pid_alive
+from gatekit.guard.sessions_store import list_sessions
 from gatekit.guard.snapshots import take_snapshot
+from gatekit.system.processes import is_alive
 
 
 def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
@@ -76,7 +77,7 @@ def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:
         unique = git.unmerged_commit_count(repo.toplevel, wt.entry.head, wt.entry.branch_name)
         if unique:
             reasons.append(f"{unique} commit(s) on it are on no other branch and no remote")
-    live = [s.name for s in list_sessions(wt.git_dir) if pid_alive(s.pid)] if wt.git_dir else []
+    live = [s.name for s in list_sessions(wt.git_dir) if is_alive(s.pid)] if wt.git_dir else []
     if live:
         reasons.append(f"live session(s): {', '.join(live)}")
     if wt.entry.locked is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from gatekit.guard import sessions_store as store
 from gatekit.guard.content import blob_ids, claimed_by
 from gatekit.guard.observe import Observation, baseline_of, observe
 from gatekit.state_dirs import worktree_state_dir
+from gatekit.system.processes import is_alive, run_attached
 
 SESSION_ENV = "GATEKIT_SESSION"
 DECLARABLE = ("reset", "stash", "checkout")
@@ -90,7 +90,7 @@ def all_sessions(common_dir: Path) -> list[SessionRow]:
     rows = []
     for wid, git_dir in git_dirs:
         for record in store.list_sessions(git_dir):
-            rows.append(SessionRow(record, wid, store.pid_alive(record.pid)))
+            rows.append(SessionRow(record, wid, is_alive(record.pid)))
     return rows
 
 
@@ -264,7 +264,7 @@ def run_declared(cwd: Path, record: store.SessionRecord, argv: Sequence[str]) ->
         raise UsageError("nothing to run: give the command after `--`")
     before = observe(cwd)
     try:
-        code = subprocess.call(list(argv), cwd=cwd)
+        code = run_attached(argv, cwd)
     except FileNotFoundError as exc:
         raise UsageError(f"cannot run {argv[0]!r}: not found") from exc
     after = observe(cwd, before.paths)

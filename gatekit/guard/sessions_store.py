@@ -8,13 +8,12 @@ through a temporary file and an atomic rename: a SIGKILL never leaves half a rec
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gatekit.state_dirs import sessions_dir
+from gatekit.system.files import atomic_write
 
 SESSION_FORMAT = 1
 
@@ -44,17 +43,7 @@ def save_session(git_dir: Path, record: SessionRecord) -> None:
 
 def save_record(path: Path, record: SessionRecord) -> None:
     """Write a record to path atomically; a SIGKILL leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(record), handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(asdict(record), indent=1, sort_keys=True), mode=0o600)
 
 
 def load_session(git_dir: Path, name: str) -> SessionRecord | None:
@@ -92,16 +81,3 @@ def delete_session(git_dir: Path, name: str) -> bool:
         return True
     except FileNotFoundError:
         return False
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists (signal 0 probes without sending anything)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

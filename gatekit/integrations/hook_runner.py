@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gatekit.git import NULL_OID
+from gatekit.system.processes import run_attached
 
 GIT_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
 SKIP_VAR = "GATEKIT_SKIP"
@@ -143,7 +143,7 @@ Runner = Callable[[Sequence[str], bytes, Mapping[str, str]], int]
 
 def run_in_subprocess(argv: Sequence[str], stdin: bytes, env: Mapping[str, str]) -> int:
     """Run `gatekit argv` as its own process; its exit code."""
-    return subprocess.run([sys.executable, "-m", "gatekit", *argv], input=stdin, env=dict(env)).returncode
+    return run_attached([sys.executable, "-m", "gatekit", *argv], env=env, input=stdin)
 
 
 def run_in_process(argv: Sequence[str], stdin: bytes, env: Mapping[str, str]) -> int:

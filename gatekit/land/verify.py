@@ -16,7 +16,7 @@ from gatekit.check.service import CheckOutcome, CheckPlan, CheckRequest, run_che
 from gatekit.check.verdicts import NotesVerdictCache
 from gatekit.config import Gate
 from gatekit.errors import UsageError
-from gatekit.report.text import format_duration
+from gatekit.system.durations import format_duration
 
 
 @dataclass

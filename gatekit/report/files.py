@@ -5,25 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekit.report.github import tail_lines
+from gatekit.system.files import atomic_write
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome
 
 JUNIT_TAIL_LINES = 200
-
-
-def _write_atomically(path: Path, data: str) -> None:
-    """Write via a temp file and rename, so a killed run never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
 
 
 def write_junit(outcome: CheckOutcome, path: Path) -> None:
@@ -49,7 +40,7 @@ def write_junit(outcome: CheckOutcome, path: Path) -> None:
             case.add_skipped_info(message=result.message)
         cases.append(case)
     suite = TestSuite(f"gatekit: {outcome.subject.description}", cases)
-    _write_atomically(path, to_xml_report_string([suite], encoding="utf-8"))
+    atomic_write(path, to_xml_report_string([suite], encoding="utf-8"), mode=0o600)
 
 
 def write_codequality(outcome: CheckOutcome, path: Path) -> None:
@@ -71,7 +62,7 @@ def write_codequality(outcome: CheckOutcome, path: Path) -> None:
                 "location": {"path": _config_path(outcome), "lines": {"begin": 1}},
             }
         )
-    _write_atomically(path, json.dumps(issues, indent=2) + "\n")
+    atomic_write(path, json.dumps(issues, indent=2) + "\n", mode=0o600)
 
 
 def _config_path(outcome: CheckOutcome) -> str:

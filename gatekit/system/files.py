@@ -9,25 +9,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# The kernel drops an flock when its holder dies, however it dies (SIGKILL included), so a lock
+# taken here can never be held by a dead process.
+
 
 @contextmanager
-def flocked(path: Path, *, blocking: bool = True) -> Iterator[bool]:
-    """Hold an exclusive flock on path (created if missing) for the block.
-
-    Yields False instead of waiting when blocking is off and another process holds it. The kernel
-    drops an flock when its holder dies, however it dies, so a killed holder never leaves it held.
-    """
+def flocked(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on path (created if missing) for the block, waiting for it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
         os.close(fd)  # closing drops the flock
+
+
+def try_flock(path: Path) -> int | None:
+    """An fd holding an exclusive flock on path (created if missing), or None when another
+    process holds it. Closing the fd drops the lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> None:

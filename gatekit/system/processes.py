@@ -135,9 +135,11 @@ def live_group_members(group: int) -> list[int]:
 def stop_group(group: int, grace: float, gone: Callable[[], bool] | None = None) -> None:
     """SIGTERM process group `group`, then SIGKILL it if it has not stopped after grace seconds.
 
-    gone says when to stop waiting (default: the group has no live members, judged from /proc).
+    gone says when to stop waiting (default: the group has no live members, judged from /proc;
+    without /proc the whole grace is waited).
     """
-    gone = gone or (lambda: not live_group_members(group))
+    if gone is None:
+        gone = (lambda: not live_group_members(group)) if Path("/proc").is_dir() else (lambda: False)
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 1.0)):
         try:
             os.killpg(group, sig)
