@@ -23,7 +23,7 @@ TOOLKIT = ("gatekit/system/", "gatekit/proc.py")  # proc.py: the toolkit before 
 # The same pattern the review's grep uses: git.run(...), git.run_rc(...), or an argv starting "git".
 RAW_GIT = re.compile(r'git\.run(_rc)?\(|[\[(]\s*"git"\s*,')
 PRIMITIVES = {
-    "subprocess uses": re.compile(r"\bsubprocess\.(run|Popen|call|check_call|check_output)\b"),
+    "subprocess uses": re.compile(r"\bsubprocess\.(run|Popen|call|check_call|check_output)\("),
     "flock calls": re.compile(r"\bfcntl\.flock\("),
     "os.kill/killpg calls": re.compile(r"\bos\.(kill|killpg)\("),
     "os.replace calls (atomic writes)": re.compile(r"\bos\.replace\("),

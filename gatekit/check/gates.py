@@ -18,7 +18,7 @@ from typing import Protocol
 
 from gatekit.config import Gate
 from gatekit.git import without_repo_vars
-from gatekit.system.processes import stop_group
+from gatekit.system.processes import start_captured, stop_group
 
 PASSED, FAILED, TIMED_OUT, ERROR, SKIPPED = "passed", "failed", "timed out", "error", "skipped"
 TAIL_BYTES = 64 * 1024
@@ -121,15 +121,7 @@ def run_gate(
             GateResult(gate, ERROR, message=f"working directory {gate.cwd!r} does not exist in the subject"),
         )
     try:
-        proc = subprocess.Popen(
-            gate_argv(gate),
-            cwd=cwd,
-            env=gate_environment(gate, workdir),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        proc = start_captured(gate_argv(gate), cwd, gate_environment(gate, workdir), own_group=True)
     except FileNotFoundError:
         return _finish(
             listener,

@@ -17,8 +17,9 @@ import subprocess
 from pathlib import Path
 
 from gatekit.config import Gate
+from gatekit.errors import GatekitError
 from gatekit.system.files import atomic_write
-from gatekit.system.processes import which
+from gatekit.system.processes import run_captured, which
 
 # Programs known to answer `--version` quickly and without side effects.
 _VERSIONED = re.compile(
@@ -105,13 +106,8 @@ class ToolchainProbe:
 
 def _ask_version(resolved: str) -> str:
     try:
-        result = subprocess.run(
-            [resolved, "--version"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        result = run_captured([resolved, "--version"], check=False, timeout=20)
+    except (GatekitError, OSError, subprocess.TimeoutExpired):
         return f"{resolved}:no-version"
-    return result.stdout.decode("utf-8", "replace").strip()[:500]
+    # Some tools print their version on stderr (javac, older gcc): both streams, stdout first.
+    return (result.stdout + result.stderr).decode("utf-8", "replace").strip()[:500]

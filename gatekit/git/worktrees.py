@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.runner import git_env, run
-from gatekit.system.processes import run_captured
+from gatekit.system.processes import run_captured, start_captured
 
 
 @dataclass(frozen=True)
@@ -175,17 +175,8 @@ class PendingStatus:
     relative to the worktree root, so any directory inside the worktree will do as cwd."""
 
     def __init__(self, cwd: Path | str) -> None:
-        import subprocess
-
         try:
-            self._proc = subprocess.Popen(
-                _BRANCH_STATUS,
-                cwd=cwd,
-                env=git_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self._proc = start_captured(_BRANCH_STATUS, cwd, git_env())
         except FileNotFoundError as exc:
             raise ToolMissing("git") from exc
         self._result: BranchStatus | None = None

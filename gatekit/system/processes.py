@@ -52,6 +52,26 @@ def run_captured(
     return result
 
 
+def start_captured(
+    argv: Sequence[str], cwd: Path | str | None, env: Mapping[str, str] | None, *, own_group: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start argv in the background with stdout piped (stderr too, or merged into stdout when it
+    runs in its own process group, as a gate does: one stream in the order it was written).
+
+    own_group starts it in a new session, so that stop_group(proc.pid, ...) stops it and every
+    child it started. OSError (a missing program, no permission) is the caller's to explain.
+    """
+    return subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if own_group else subprocess.PIPE,
+        start_new_session=own_group,
+    )
+
+
 def which(program: str, path: str | None = None) -> str | None:
     """The full path of program on PATH, or None."""
     import shutil
