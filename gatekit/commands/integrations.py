@@ -65,7 +65,6 @@ def _explain(action: str) -> str:
 @click.pass_obj
 def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Run the guards of one git hook (for the installed hooks and the pre-commit manifest)."""
-    from gatekit.cli import cli
     from gatekit.integrations import hook_runner
     from gatekit.integrations.precommit_hazard import find_hidden_changes, hazard_warning
 
@@ -79,7 +78,7 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
     steps = hook_runner.steps_for(name, stdin, git_args=git_args)
     if only:
         steps = [step for step in steps if step.name in only]
-    results = hook_runner.run_steps(steps, set(cli.commands), stdin=stdin, runner=hook_runner.run_in_process)
+    results = hook_runner.run_steps(steps, stdin=stdin, runner=hook_runner.run_in_process)
     click.get_current_context().exit(hook_runner.hook_exit_code(results))
 
 

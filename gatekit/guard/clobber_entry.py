@@ -100,24 +100,9 @@ def fast_main(argv: list[str]) -> None:
     options = parse(argv)
     if options is None:
         return
-    from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, GatekitError
+    from gatekit.exits import exit_code_of
 
-    try:
-        code = run(options, Path.cwd())
-    except GatekitError as exc:
-        _err(f"gatekit: {exc.message}")
-        code = exc.exit_code
-    except KeyboardInterrupt:
-        _err("\ngatekit: interrupted")
-        code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        code = EXIT_INTERRUPTED
-    except Exception:  # noqa: BLE001 - same contract as cli.main: a bug is exit 3 and a log
-        from gatekit.crash import write_crash_log
-
-        _err(f"gatekit: internal error; the traceback is in {write_crash_log()}")
-        code = EXIT_INTERNAL
-    sys.exit(code)
+    sys.exit(exit_code_of(lambda: run(options, Path.cwd()), _err))
 
 
 def _out(line: str) -> None:

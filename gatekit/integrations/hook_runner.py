@@ -105,7 +105,6 @@ class StepResult:
 
 def run_steps(
     steps: Sequence[Step],
-    available: set[str],
     *,
     stdin: bytes = b"",
     env: Mapping[str, str] | None = None,
@@ -113,22 +112,16 @@ def run_steps(
 ) -> list[StepResult]:
     """Run the steps in order, stopping at the first blocking failure.
 
-    Each step runs through runner (default: its own `python -m gatekit` process).
-
-    A step whose command this gatekit does not have (an older install, a guard not merged yet) is
-    skipped with a note on stderr rather than failing every commit.
+    Each step runs through runner (default: its own `python -m gatekit` process). A step whose
+    command fails to start (a broken install) fails like any guard: a hook never skips silently.
     """
     env = dict(env if env is not None else os.environ)
     runner = runner or run_in_subprocess
     skip = skipped(env)
-    missing = [step.argv[0] for step in steps if step.argv[0] not in available]
-    if missing:
-        _note(f"gatekit: skipped, not in this gatekit version: {', '.join(dict.fromkeys(missing))}")
     results: list[StepResult] = []
     for step in steps:
-        if step.name in skip or step.argv[0] not in available:
-            if step.name in skip:
-                _note(f"gatekit: {step.name} skipped ({SKIP_VAR})")
+        if step.name in skip:
+            _note(f"gatekit: {step.name} skipped ({SKIP_VAR})")
             results.append(StepResult(step, None))
             continue
         code = runner(step.argv, stdin if step.stdin else b"", env)
@@ -150,21 +143,18 @@ def run_in_process(argv: Sequence[str], stdin: bytes, env: Mapping[str, str]) ->
     """Run `gatekit argv` in this process through the CLI's own entry point; its exit code.
 
     A hook runs up to four guards on every commit; a Python start for each costs more than most
-    of them take. gatekit.cli.main maps every outcome (a crash included) to an exit code and
-    raises SystemExit with it, so one guard's failure never takes the others down. env is the
-    process environment already (the hook's own).
+    of them take. gatekit.cli.run maps every outcome (a crash included) to an exit code, the
+    same way the `gatekit` command does, so one guard's failure never takes the others down.
+    env is the process environment already (the hook's own).
     """
-    from gatekit.cli import main
+    from gatekit.cli import run
 
     saved = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8", errors="surrogateescape")
     try:
-        main(list(argv))
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return run(list(argv))
     finally:
         sys.stdin = saved
-    return 0
 
 
 def hook_exit_code(results: Sequence[StepResult]) -> int:

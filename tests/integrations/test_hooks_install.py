@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.clients import gatekit_has, with_checkout
+from testing.clients import with_checkout
 from testing.repo import Repo
 from testing.samples import BASE_FILES, python_project
 from testing.state import capture_state
@@ -300,8 +300,6 @@ def test_pre_push_to_a_protected_branch_runs_verify_push_with_the_remote_argumen
 
 
 def test_post_commit_hook_snapshots_uncommitted_work(project: Repo) -> None:
-    if not gatekit_has(project, "snapshot"):
-        pytest.skip("`gatekit snapshot` (issue 3) is not merged into this branch yet")
     assert project.gatekit("install-hooks").returncode == 0
     project.write("notes draft.txt", "not committed, not staged\n")
     project.write("src/more.py", "X = 1\n")

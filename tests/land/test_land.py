@@ -256,10 +256,6 @@ def test_bad_land_arguments_are_usage_errors(app: Repo, args: list[str], message
 def test_land_without_gates_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
     from testing.repo import init_repo
 
-    toolchains = pytest.importorskip("gatekit.toolchains")
-    if not hasattr(toolchains, "detect_gates"):
-        pytest.skip("gate detection (toolchains) is not merged yet")
-
     repo = init_repo(tmp_path / "plain", git_env, {"notes.txt": "plain\n"})
     branch_with(repo, "x", {"x.txt": "x\n"})
     old = repo.rev("main")
