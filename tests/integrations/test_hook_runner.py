@@ -41,6 +41,13 @@ def test_pre_push_lines_name_every_pushed_commit_once_and_skip_deletions() -> No
     assert pushed_commits(stdin, {}) == [A]
 
 
+def test_a_pushed_source_with_spaces_is_checked_like_any_other() -> None:
+    stdin = f"HEAD@{{1 minute ago}} {A} refs/heads/x {NULL_OID}\n".encode()
+    assert pushed_commits(stdin, {}) == [A]
+    steps = steps_for("pre-push", stdin, {}, git_args=("origin", "/srv/remote.git"))
+    assert [s.argv for s in steps][1:] == [("check", "--rev", A, "--stage", "pre-push")]
+
+
 def test_pre_commit_framework_variables_name_the_pushed_commit() -> None:
     assert pushed_commits(b"", {"PRE_COMMIT": "1", "PRE_COMMIT_TO_REF": B}) == [B]
     assert pushed_commits(b"", {"PRE_COMMIT": "1"}) == ["HEAD"]  # pre-commit run --hook-stage pre-push

@@ -222,6 +222,19 @@ def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: P
     assert code == 0, output
 
 
+def test_pre_push_hook_checks_a_commit_pushed_by_an_expression_with_spaces(project: Repo, tmp_path: Path) -> None:
+    """git hands the hook the source as the user typed it: `HEAD@{0 seconds ago}` has spaces."""
+    remote = with_bare_remote(project, tmp_path)
+    assert project.gatekit("install-hooks").returncode == 0
+    project.write("src/broken.py", "def oops(:\n")
+    project.git("add", "-A")
+    project.git("commit", "-q", "--no-verify", "-m", "broken, committed past the hook")
+    code, output = git_with_hooks(project, "push", "-q", "origin", "HEAD@{0 seconds ago}:refs/heads/topic")
+    assert code != 0, output
+    assert "SyntaxError" in output
+    assert project.git("ls-remote", str(remote), "refs/heads/topic").strip() == ""
+
+
 def test_gatekit_skip_skips_the_named_guard(project: Repo) -> None:
     assert project.gatekit("install-hooks").returncode == 0
     project.write("src/broken.py", "def oops(:\n")
