@@ -15,7 +15,6 @@ from typing import overload
 
 from gatekit import git
 
-NULL_OID = git.NULL_OID
 _SELECTOR_TIME = re.compile(r"@\{(\d+)\}$")
 
 
@@ -114,7 +113,7 @@ def _parse_git_log(data: bytes) -> Reflog:
     rows.reverse()
     entries = []
     for i, (new, when, message) in enumerate(rows):
-        old = rows[i - 1][0] if i else NULL_OID
+        old = rows[i - 1][0] if i else git.NULL_OID
         entries.append(ReflogEntry(i, old, new, when, message))
     return Reflog(entries)
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gatekit.git import NULL_OID
+from gatekit.git.pushes import parse_pre_push
 from gatekit.system.processes import run_attached
 
 GIT_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
@@ -31,36 +31,13 @@ class Step:
     stdin: bool = False  # feed it the hook's standard input (pre-push ref lines)
 
 
-@dataclass(frozen=True)
-class PushedRef:
-    """One line of pre-push input: what is pushed where."""
-
-    local_ref: str
-    local_oid: str
-    remote_ref: str
-    remote_oid: str
-
-    @property
-    def deletes(self) -> bool:
-        return self.local_oid == NULL_OID
-
-
-def parse_push_lines(data: bytes) -> list[PushedRef]:
-    """Parse pre-push standard input (`<local ref> <local oid> <remote ref> <remote oid>` lines)."""
-    refs: list[PushedRef] = []
-    for line in os.fsdecode(data).splitlines():
-        parts = line.split()
-        if len(parts) == 4:
-            refs.append(PushedRef(*parts))
-    return refs
-
-
 def pushed_commits(stdin: bytes, env: Mapping[str, str]) -> list[str]:
     """The commits a push sends, from pre-commit's variables or git's pre-push input."""
     if env.get("PRE_COMMIT") == "1":
         # `pre-commit run --hook-stage pre-push` by hand sets no refs: check HEAD then.
         return [env.get("PRE_COMMIT_TO_REF") or "HEAD"]
-    return list(dict.fromkeys(ref.local_oid for ref in parse_push_lines(stdin) if not ref.deletes))
+    updates = parse_pre_push(os.fsdecode(stdin))
+    return list(dict.fromkeys(update.local_sha for update in updates if not update.deletion))
 
 
 def steps_for(

@@ -19,49 +19,8 @@ from pathlib import Path
 from gatekit import git
 from gatekit.app import App
 from gatekit.errors import UsageError
+from gatekit.git.pushes import PushUpdate, parse_pre_push
 from gatekit.land.protect import is_protected
-
-ZERO = "0" * 40
-_HEX = frozenset("0123456789abcdef")
-
-
-@dataclass(frozen=True)
-class PushUpdate:
-    local_ref: str
-    local_sha: str
-    remote_ref: str
-    remote_sha: str
-
-    @property
-    def deletion(self) -> bool:
-        return set(self.local_sha) == {"0"}
-
-    @property
-    def branch(self) -> str | None:
-        if self.remote_ref.startswith("refs/heads/"):
-            return self.remote_ref[len("refs/heads/") :]
-        return None
-
-
-def _is_oid(value: str) -> bool:
-    return len(value) in (40, 64) and set(value) <= _HEX
-
-
-def parse_pre_push(text: str) -> list[PushUpdate]:
-    """Parse git's pre-push stdin; a malformed line is a UsageError naming it."""
-    updates = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        # The local ref may be an arbitrary expression with spaces ("HEAD~1" is fine, but git
-        # passes what the user typed): the last three fields are fixed, so split from the right.
-        parts = line.rsplit(" ", 3)
-        if len(parts) != 4 or not _is_oid(parts[1]) or not _is_oid(parts[3]):
-            raise UsageError(
-                f"pre-push input line {number} is not `<local ref> <local sha> <remote ref> <remote sha>`: {line!r}"
-            )
-        updates.append(PushUpdate(*parts))
-    return updates
 
 
 def from_pre_commit_env(environ: Mapping[str, str]) -> list[PushUpdate] | None:
@@ -71,7 +30,7 @@ def from_pre_commit_env(environ: Mapping[str, str]) -> list[PushUpdate] | None:
         return None
     remote_branch = environ.get("PRE_COMMIT_REMOTE_BRANCH") or ""
     local_branch = environ.get("PRE_COMMIT_LOCAL_BRANCH") or to_ref
-    from_ref = environ.get("PRE_COMMIT_FROM_REF") or ZERO
+    from_ref = environ.get("PRE_COMMIT_FROM_REF") or git.NULL_OID
     return [PushUpdate(local_branch, to_ref, remote_branch, from_ref)]
 
 

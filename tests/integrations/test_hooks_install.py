@@ -222,7 +222,9 @@ def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: P
     assert code == 0, output
 
 
-def test_pre_push_hook_checks_a_commit_pushed_by_an_expression_with_spaces(project: Repo, tmp_path: Path) -> None:
+def test_pre_push_hook_checks_a_commit_pushed_by_an_expression_with_spaces(
+    project: Repo, tmp_path: Path
+) -> None:
     """git hands the hook the source as the user typed it: `HEAD@{0 seconds ago}` has spaces."""
     remote = with_bare_remote(project, tmp_path)
     assert project.gatekit("install-hooks").returncode == 0
