@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from gatekit import git
+from gatekit.check.gates import GateStatus
 from gatekit.check.toolchain_versions import ToolchainProbe, gate_program
 from gatekit.config import Gate
 from gatekit.errors import CommandError, GatekitError
@@ -43,8 +44,6 @@ from gatekit.system.files import flocked
 if TYPE_CHECKING:
     from gatekit.check.gates import GateResult
 
-PASSED = "passed"
-FAILED = "failed"
 # git holds a ref lock for milliseconds; one this old, while we hold notes.lock, is a dead writer's.
 STALE_REF_LOCK_SECONDS = 10.0
 
@@ -58,14 +57,14 @@ class Verdict:
 
     fp: str
     gate: str
-    status: str  # passed | failed
+    status: GateStatus  # passed | failed
     time: float
     duration: float
     host: str
 
     @property
     def passed(self) -> bool:
-        return self.status == PASSED
+        return self.status == GateStatus.PASSED
 
     def to_line(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -104,7 +103,7 @@ def parse_note(content: str) -> list[Verdict]:
                 Verdict(
                     fp=str(raw["fp"]),
                     gate=str(raw.get("gate", "")),
-                    status=str(raw["status"]),
+                    status=GateStatus(str(raw["status"])),
                     time=float(raw.get("time", 0.0)),
                     duration=float(raw.get("duration", 0.0)),
                     host=str(raw.get("host", "")),
@@ -171,7 +170,7 @@ class VerdictStore:
         verdict = Verdict(
             fp=self.fingerprint(gate),
             gate=gate.name,
-            status=PASSED if passed else FAILED,
+            status=GateStatus.PASSED if passed else GateStatus.FAILED,
             time=time.time(),
             duration=round(duration, 3),
             host=os.uname().nodename,
@@ -263,7 +262,7 @@ class NotesVerdictCache:
 
     def record(self, tree: str, gate: Gate, result: GateResult) -> None:
         try:
-            flip = self.store.record(tree, gate, result.status == PASSED, result.duration)
+            flip = self.store.record(tree, gate, result.status == GateStatus.PASSED, result.duration)
         except GatekitError as exc:
             # The cache only saves time: a verdict that cannot be written must not turn a
             # passing gate into a failing run.

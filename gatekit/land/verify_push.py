@@ -18,6 +18,7 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.app import App
+from gatekit.check.gates import GateStatus
 from gatekit.errors import UsageError
 from gatekit.git.pushes import PushUpdate, parse_pre_push
 from gatekit.land.protect import is_protected
@@ -37,7 +38,7 @@ def from_pre_commit_env(environ: Mapping[str, str]) -> list[PushUpdate] | None:
 @dataclass(frozen=True)
 class PushDecision:
     update: PushUpdate
-    verdict: str  # passed | failed | skipped
+    verdict: GateStatus  # passed | failed | skipped
     reason: str
     failure: str = ""
 
@@ -49,7 +50,7 @@ class PushReport:
 
     @property
     def ok(self) -> bool:
-        return all(d.verdict != "failed" for d in self.decisions)
+        return all(d.verdict != GateStatus.FAILED for d in self.decisions)
 
 
 def read_updates(stdin_text: str | None, environ: Mapping[str, str] | None = None) -> list[PushUpdate]:
@@ -84,21 +85,25 @@ def verify_push(
     for update in updates:
         skip = _skip_reason(update, patterns)
         if skip is not None:
-            report.decisions.append(PushDecision(update, "skipped", skip))
+            report.decisions.append(PushDecision(update, GateStatus.SKIPPED, skip))
             continue
         commit = git.rev_parse(root, f"{update.local_sha}^{{commit}}")
         if commit is None:
             raise UsageError(f"{update.local_sha} ({update.local_ref}) is not a commit in this repository")
         commits = _commits_to_verify(root, commit, update, remote, notify) if each_commit else [commit]
-        decision = PushDecision(update, "passed", "verdicts cached, nothing rebuilt")
+        decision = PushDecision(update, GateStatus.PASSED, "verdicts cached, nothing rebuilt")
         for each in commits:
             outcome = verifier.verify(each, f"{update.local_ref} ({each[:12]}) for {update.remote_ref}")
             if not outcome.passed:
                 where = f"commit {each[:12]}: " if each != commit else ""
-                decision = PushDecision(update, "failed", "a gate failed", where + failure_summary(outcome))
+                decision = PushDecision(
+                    update, GateStatus.FAILED, "a gate failed", where + failure_summary(outcome)
+                )
                 break
             if not all(r.cached for r in outcome.results):
-                decision = PushDecision(update, "passed", f"gates passed on {len(commits)} commit(s)")
+                decision = PushDecision(
+                    update, GateStatus.PASSED, f"gates passed on {len(commits)} commit(s)"
+                )
         report.decisions.append(decision)
     report.gate_runs = verifier.gate_runs
     return report

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatekit.check.gates import GateStatus
 from gatekit.report.github import tail_lines
 from gatekit.system.files import atomic_write
 
@@ -29,14 +30,14 @@ def write_junit(outcome: CheckOutcome, path: Path) -> None:
             elapsed_sec=round(result.duration, 3),
             stdout=tail_lines(result.output_text, JUNIT_TAIL_LINES),
         )
-        if result.status in ("failed", "timed out"):
+        if result.status in (GateStatus.FAILED, GateStatus.TIMED_OUT):
             case.add_failure_info(
                 message=f"{result.status}: {result.message}",
                 output=tail_lines(result.output_text, JUNIT_TAIL_LINES),
             )
-        elif result.status == "error":
+        elif result.status == GateStatus.ERROR:
             case.add_error_info(message=result.message)
-        elif result.status == "skipped":
+        elif result.status == GateStatus.SKIPPED:
             case.add_skipped_info(message=result.message)
         cases.append(case)
     suite = TestSuite(f"gatekit: {outcome.subject.description}", cases)
@@ -57,7 +58,7 @@ def write_codequality(outcome: CheckOutcome, path: Path) -> None:
                 "check_name": f"gatekit/{result.gate.name}",
                 "description": description,
                 "categories": ["Bug Risk"],
-                "severity": "blocker" if result.status != "error" else "major",
+                "severity": "blocker" if result.status != GateStatus.ERROR else "major",
                 "fingerprint": fingerprint,
                 "location": {"path": _config_path(outcome), "lines": {"begin": 1}},
             }

@@ -5,14 +5,20 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from gatekit.check.gates import ERROR, FAILED, PASSED, SKIPPED, TIMED_OUT, GateResult
+from gatekit.check.gates import GateResult, GateStatus
 from gatekit.config import Gate
 from gatekit.system.durations import format_duration
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome, CheckPlan
 
-_COLORS = {PASSED: "32", FAILED: "31", TIMED_OUT: "31", ERROR: "31", SKIPPED: "33"}
+_COLORS = {
+    GateStatus.PASSED: "32",
+    GateStatus.FAILED: "31",
+    GateStatus.TIMED_OUT: "31",
+    GateStatus.ERROR: "31",
+    GateStatus.SKIPPED: "33",
+}
 
 
 class TextReporter:
