@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from gatekit.errors import ConfigError
+from gatekit.guard.evidence import DEFAULT_SEVERITY, SEVERITIES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,7 +26,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 CONFIG_FILES = ("gatekit.toml", ".gatekit.toml")
 STAGES = ("pre-commit", "pre-push", "ci", "land")
-SEVERITIES = ("low", "medium", "high")
+STRATEGIES = ("merge", "rebase", "squash")  # how land integrates a branch into the target
 
 
 def _split_command(value: Any, key_path: str, source: str) -> tuple[str, ...]:
@@ -94,7 +95,7 @@ class SandboxConfig:
 
 @dataclass(frozen=True)
 class GuardConfig:
-    severity: str = field(default="medium", metadata={"convert": _choice(SEVERITIES)})
+    severity: str = field(default=DEFAULT_SEVERITY, metadata={"convert": _choice(SEVERITIES)})
     snapshot_keep: int = 50
     snapshot_max_age_days: float = 30.0
     settle_seconds: float = 2.0
@@ -102,7 +103,7 @@ class GuardConfig:
 
 @dataclass(frozen=True)
 class LandConfig:
-    strategy: str = field(default="merge", metadata={"convert": _choice(("merge", "rebase", "squash"))})
+    strategy: str = field(default="merge", metadata={"convert": _choice(STRATEGIES)})
 
 
 @dataclass(frozen=True)

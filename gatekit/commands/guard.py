@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gatekit.guard.evidence import SEVERITIES
+
 if TYPE_CHECKING:
     from gatekit.app import App
     from gatekit.guard.signals import Signal
 
-_SEVERITIES = click.Choice(["low", "medium", "high"])
+_SEVERITIES = click.Choice(SEVERITIES)
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

@@ -10,8 +10,7 @@ import click
 
 from gatekit.app import App
 from gatekit.commands.options import codequality_option, junit_option
-
-_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
+from gatekit.integrations.hook_runner import GIT_HOOKS
 
 
 @click.command("install-hooks")
@@ -20,7 +19,7 @@ _HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge"
     "--hook",
     "hooks",
     multiple=True,
-    type=click.Choice(_HOOKS),
+    type=click.Choice(GIT_HOOKS),
     help="Only this git hook (repeatable; default: all of them).",
 )
 @click.pass_obj
@@ -32,7 +31,7 @@ def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
     """
     from gatekit.integrations import hooks_install
 
-    selected = hooks or _HOOKS
+    selected = hooks or GIT_HOOKS
     root = app.repo.toplevel
     changes = hooks_install.uninstall(root, selected) if uninstall else hooks_install.install(root, selected)
     for change in changes:
@@ -59,7 +58,7 @@ def _explain(action: str) -> str:
 
 
 @click.command("hook", context_settings={"ignore_unknown_options": True})
-@click.argument("name", type=click.Choice(_HOOKS))
+@click.argument("name", type=click.Choice(GIT_HOOKS))
 @click.argument("git_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable).")
 @click.pass_obj

@@ -12,12 +12,12 @@ import os
 import sys
 from pathlib import Path
 
-# GuardConfig.severity's default (tests/guard/test_guard_hook.py holds the two together).
-DEFAULT_SEVERITY = "medium"
+from gatekit.guard.evidence import DEFAULT_SEVERITY, SEVERITIES
+
 _VALUES = {
     "--session": None,
     "--since": None,
-    "--severity": ("low", "medium", "high"),
+    "--severity": SEVERITIES,
     "--format": ("text", "json"),
 }
 
