@@ -1,4 +1,4 @@
-"""The verdict cache: a gate's result for a tree, kept in git notes (issue 4).
+"""The verdict cache: a gate's result for a tree, kept in git notes (docs/verdicts.md).
 
 Key: the tree id (so a verdict survives rebases and merges that reproduce the same content, as
 in mhagger/git-test) and a fingerprint of the gate definition (command, cwd, env, shell and the

@@ -1,4 +1,4 @@
-"""`gatekit protect`, `gatekit verify-push` and `gatekit land`: parse, call, render (issue 4)."""
+"""`gatekit protect`, `gatekit verify-push` and `gatekit land`: parse, call, render."""
 
 from __future__ import annotations
 

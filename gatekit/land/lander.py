@@ -1,4 +1,4 @@
-"""`gatekit land`: the local merge queue (issue 4).
+"""`gatekit land`: the local merge queue (docs/land.md).
 
 queue → integrate → verify → compare-and-swap the target ref.
 

@@ -1,4 +1,4 @@
-"""The land queue: one lander at a time per repository, first come first served (issue 4).
+"""The land queue: one lander at a time per repository, first come first served (docs/land.md).
 
 Two pieces under `<common-dir>/gatekit/locks/`:
 

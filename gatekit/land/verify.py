@@ -39,7 +39,8 @@ class QuietListener:
         pass
 
     def heartbeat(self, gate: Gate, elapsed: float, silent_for: float) -> None:
-        # Keeps a watchdog that kills silent processes (field report) from killing `land`.
+        # An agent host's watchdog kills a worker that prints nothing for minutes; a long
+        # build inside `land` must not look like one.
         self.notify(f"  {gate.name} still running ({format_duration(elapsed)})")
 
     def gate_finished(self, result: GateResult) -> None:

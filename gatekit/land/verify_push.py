@@ -1,4 +1,4 @@
-"""`gatekit verify-push`: verify what is about to be pushed to a protected branch (issue 4).
+"""`gatekit verify-push`: verify what is about to be pushed to a protected branch (docs/land.md).
 
 Input comes from git's pre-push hook (stdin lines `<local ref> <local sha> <remote ref>
 <remote sha>`) or from the pre-commit framework, which consumes stdin itself and exports

@@ -1,4 +1,4 @@
-"""gatekit land: integrate, verify, compare-and-swap; bisect, conflicts, worktrees (issue 4)."""
+"""gatekit land: integrate, verify, compare-and-swap; bisect, conflicts, worktrees."""
 
 from __future__ import annotations
 

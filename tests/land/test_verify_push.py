@@ -1,4 +1,4 @@
-"""gatekit verify-push through a real pre-push hook and a local bare remote (issue 4)."""
+"""gatekit verify-push through a real pre-push hook and a local bare remote."""
 
 from __future__ import annotations
 
