@@ -158,11 +158,6 @@ class VerdictStore:
         matching = [v for v in self.history(tree) if v.fp == fp]
         return matching[-1] if matching else None
 
-    def cached_pass(self, tree: str, gate: Gate) -> Verdict | None:
-        """The verdict that lets gate be skipped on tree: its latest result, when it passed."""
-        verdict = self.latest(tree, gate)
-        return verdict if verdict is not None and verdict.passed else None
-
     # -- writing ---------------------------------------------------------------------------
 
     def record(self, tree: str, gate: Gate, passed: bool, duration: float) -> Flip | None:

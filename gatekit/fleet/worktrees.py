@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit import git
@@ -58,12 +58,6 @@ def add_worktree(
         # it belongs to the process that asked for the worktree (our parent).
         start_session(path, session, claims=(), pid=None)
     return Added(path, name, start_commit, session)
-
-
-@dataclass
-class RemovalCheck:
-    worktree: FleetWorktree
-    reasons: list[str] = field(default_factory=list)
 
 
 def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from gatekit import git
 from gatekit.state_dirs import SNAPSHOT_REF_PREFIX, worktree_id
@@ -60,13 +59,6 @@ def _epoch(stamp: int) -> float:
         if stamp >= limit:
             return stamp / scale
     return float(stamp)
-
-
-def latest_snapshot_time(repo: git.RepoPaths | Path | str) -> float | None:
-    """When this worktree's newest snapshot was taken (epoch seconds), or None."""
-    paths = repo if isinstance(repo, git.RepoPaths) else git.get_repo_paths(repo)
-    snaps = list_snapshots(paths)
-    return snaps[-1].time if snaps else None
 
 
 def take_snapshot(

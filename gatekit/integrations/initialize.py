@@ -33,12 +33,6 @@ class InitFile:
     snippet: str = ""  # what to add by hand when the file exists (defaults to content)
 
 
-@dataclass(frozen=True)
-class InitResult:
-    file: InitFile
-    written: bool
-
-
 def config_text(gates: list[Gate], pyproject: bool = False) -> str:
     """A starter gatekit.toml: settings, and the detected gates as commented-out examples.
 

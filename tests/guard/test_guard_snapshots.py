@@ -9,7 +9,6 @@ import pytest
 
 from gatekit.git import get_repo_paths
 from gatekit.guard.snapshots import (
-    latest_snapshot_time,
     list_snapshots,
     prune_snapshots,
     take_snapshot,
@@ -79,14 +78,14 @@ def test_prune_by_age_keeps_the_newest(repo: Repo) -> None:
     assert len(list_snapshots(paths)) == 1
 
 
-def test_latest_snapshot_time_and_linked_worktrees_are_kept_apart(repo: Repo, tmp_path: Path) -> None:
+def test_snapshots_of_linked_worktrees_are_kept_apart(repo: Repo, tmp_path: Path) -> None:
     linked = repo.worktree_add(tmp_path / "wt", "feature")
-    assert latest_snapshot_time(repo.path) is None
+    assert list_snapshots(get_repo_paths(repo.path)) == []
     linked.write("l.txt", "linked\n")
     assert linked.gatekit("snapshot").returncode == 0
-    assert latest_snapshot_time(repo.path) is None
-    when = latest_snapshot_time(linked.path)
-    assert when is not None
+    assert list_snapshots(get_repo_paths(repo.path)) == []
+    [snap] = list_snapshots(get_repo_paths(linked.path))
+    assert snap.time > 0
     ref = snapshot_refs(repo)[0]
     assert ref.split("/")[3] == "wt"
 
