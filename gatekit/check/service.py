@@ -72,13 +72,25 @@ class CheckRequest:
     heartbeat: float | None = None
 
 
+@dataclass(frozen=True)
+class AffectedSelection:
+    """What affected mode selected: the whole workspace or these packages, and why."""
+
+    whole: bool
+    packages: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"whole": self.whole, "packages": list(self.packages), "reasons": list(self.reasons)}
+
+
 @dataclass
 class CheckPlan:
     subject: Subject
     gates: list[Gate]
     where: str
     reasons: list[str] = field(default_factory=list)
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
 
 
 @dataclass
@@ -86,7 +98,7 @@ class CheckOutcome:
     subject: Subject
     results: list[GateResult]
     duration: float
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
     config_source: str = "defaults"
 
     @property
@@ -216,12 +228,12 @@ def plan_gates(
 ) -> CheckPlan:
     """Which gates run: configured ones, else those detected in the subject; scoped in affected mode."""
     reasons: list[str] = []
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
     gates = _configured_gates(config, request)
     if config.gates:
         if request.affected:
             reasons.append("affected mode: configured gates are not scoped to packages, so all of them run")
-            affected = {"whole": True, "packages": [], "reasons": reasons[-1:]}
+            affected = AffectedSelection(True, (), tuple(reasons[-1:]))
     else:
         from gatekit.toolchains import detect_gates, plan_affected
 
@@ -230,7 +242,7 @@ def plan_gates(
             plan = plan_affected(workdir, changed)
             gates = list(plan.gates)
             reasons.extend(f"affected mode: {r}" for r in plan.reasons)
-            affected = {"whole": plan.whole, "packages": list(plan.packages), "reasons": list(plan.reasons)}
+            affected = AffectedSelection(plan.whole, plan.packages, plan.reasons)
             if not gates and not plan.whole:  # nothing changed since the merge base
                 return CheckPlan(subject, [], where, reasons, affected)
         else:
