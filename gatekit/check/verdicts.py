@@ -225,7 +225,7 @@ class VerdictStore:
 
 
 class NotesVerdictCache:
-    """checking.VerdictCache on top of VerdictStore: what check, verify-push and land consult."""
+    """check.service.VerdictCache on top of VerdictStore: what check, verify-push and land consult."""
 
     def __init__(
         self, repo: RepoPaths, notify: Callable[[str], None] | None = None, *, reuse: bool = True

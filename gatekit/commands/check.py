@@ -1,4 +1,4 @@
-"""`gatekit check` and `gatekit gates`: parse, call checking.run_check, render."""
+"""`gatekit check` and `gatekit gates`: parse, call check.service.run_check, render."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from gatekit.system.durations import format_duration
 
 @dataclass
 class QuietListener:
-    """A checking.Listener that prints one line per gate through notify."""
+    """A check.service.Listener that prints one line per gate through notify."""
 
     notify: Callable[[str], None]
     label: str = ""
