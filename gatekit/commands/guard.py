@@ -138,7 +138,7 @@ def session_checkpoint(app: App, session: str | None, paths: tuple[str, ...]) ->
         for signal in result.absorbed:
             click.echo(f"  {signal.severity} {signal.kind}: {signal.summary}", err=True)
     who = result.record.name or "worktree (no session)"
-    ledger = result.record.data.get("ledger", {})
+    ledger = result.record.data.ledger
     snap = f", snapshot {result.snapshot.id}" if result.snapshot else ""
     click.echo(f"checkpoint {who}: {len(ledger)} path(s) in the edit ledger{snap}")
 

@@ -125,10 +125,10 @@ def _ledger_paths(repo: git.RepoPaths) -> dict[str, str]:
     """{blob id: path} for every content a session of this worktree recorded."""
     found: dict[str, str] = {}
     for record in store.list_sessions(repo.git_dir):
-        for path, item in record.data.get("ledger", {}).items():
-            for key in ("after", "before"):
-                if item.get(key):
-                    found.setdefault(item[key], path)
+        for path, item in record.data.ledger.items():
+            for blob in (item.after, item.before):
+                if blob:
+                    found.setdefault(blob, path)
     return found
 
 
