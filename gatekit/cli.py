@@ -14,7 +14,7 @@ import click
 from gatekit import __version__
 from gatekit.app import App
 from gatekit.errors import EXIT_INTERRUPTED, EXIT_USAGE, GatekitError
-from gatekit.exits import exit_code_of
+from gatekit.exits import exit_code_of, reader_gone
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -80,7 +80,7 @@ _register_commands()
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run one command line; its exit code (0/1/2/3/130), never an exception."""
+    """Run one command line; its exit code (0/1/2/3/130/141), never an exception."""
     return exit_code_of(lambda: _run_click(argv), _to_stderr)
 
 
@@ -95,6 +95,12 @@ def _run_click(argv: list[str] | None) -> int:
         code = cli.main(args=argv, prog_name="gatekit", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:
+        # click turns a closed stdout into exit 1 ("failed") after wrapping the streams; the
+        # reader going away is not a failure of anything gatekit checked.
+        if "PacifyFlushWrapper" in type(sys.stdout).__name__:
+            return reader_gone()
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except click.exceptions.Abort:
         click.echo("gatekit: interrupted", err=True)
         return EXIT_INTERRUPTED

@@ -1,4 +1,4 @@
-"""How every run ends: one exit code (0/1/2/3/130) and at most one line on stderr.
+"""How every run ends: one exit code (0/1/2/3/130/141) and at most one line on stderr.
 
 The click entry, the click-free clobber entry and the hook runner's in-process guards all end
 through exit_code_of, so an error, an interrupt or a bug maps to the same code everywhere. A bug
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gatekit import __version__
-from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, GatekitError
+from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_READER_GONE, GatekitError, from_os_error
 
 
 def to_stderr(line: str) -> None:
@@ -34,11 +34,30 @@ def exit_code_of(body: Callable[[], int], err: Callable[[str], None] = to_stderr
     except KeyboardInterrupt:
         err("\ngatekit: interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # the reader went away (`gatekit ... | head`): nothing left to say
-        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return reader_gone()
+    except OSError as exc:
+        translated = from_os_error(exc)  # a read-only or full disk: the machine, not a bug
+        if translated is None:
+            return _crashed(err)
+        err(f"gatekit: {translated.message}")
+        return translated.exit_code
     except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
-        err(f"gatekit: internal error; the traceback is in {write_crash_log()}")
-        return EXIT_INTERNAL
+        return _crashed(err)
+
+
+def reader_gone() -> int:
+    """The reader of our output went away (`gatekit status | head`): quiet, like any Unix
+    filter killed by SIGPIPE (128 + 13)."""
+    from gatekit.report.stream import silence_stdout
+
+    silence_stdout()
+    return EXIT_READER_GONE
+
+
+def _crashed(err: Callable[[str], None]) -> int:
+    err(f"gatekit: internal error; the traceback is in {write_crash_log()}")
+    return EXIT_INTERNAL
 
 
 def write_crash_log() -> Path:
