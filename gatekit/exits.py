@@ -1,4 +1,4 @@
-"""How every run ends: one exit code (0/1/2/3/130/141) and at most one line on stderr.
+"""How every run ends: one exit code (0/1/2/3/130) and at most one line on stderr.
 
 The click entry, the click-free clobber entry and the hook runner's in-process guards all end
 through exit_code_of, so an error, an interrupt or a bug maps to the same code everywhere. A bug
@@ -34,16 +34,21 @@ def exit_code_of(body: Callable[[], int], err: Callable[[str], None] = to_stderr
     except KeyboardInterrupt:
         err("\ngatekit: interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`gatekit ... | head`): nothing left to say
         return reader_gone()
-    except OSError as exc:
-        translated = from_os_error(exc)  # a read-only or full disk: the machine, not a bug
+    except OSError as exc:  # a read-only or full disk is the machine's state, said in a sentence
+        translated = from_os_error(exc)
         if translated is None:
-            return _crashed(err)
+            return _crash(err)
         err(f"gatekit: {translated.message}")
         return translated.exit_code
     except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
-        return _crashed(err)
+        return _crash(err)
+
+
+def _crash(err: Callable[[str], None]) -> int:
+    err(f"gatekit: internal error; the traceback is in {write_crash_log()}")
+    return EXIT_INTERNAL
 
 
 def reader_gone() -> int:
@@ -53,11 +58,6 @@ def reader_gone() -> int:
 
     silence_stdout()
     return EXIT_READER_GONE
-
-
-def _crashed(err: Callable[[str], None]) -> int:
-    err(f"gatekit: internal error; the traceback is in {write_crash_log()}")
-    return EXIT_INTERNAL
 
 
 def write_crash_log() -> Path:
