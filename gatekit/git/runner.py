@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gatekit.errors import CommandError
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 # Variables a hook (or an outer git) exports that pin git to *a* repository. They must not leak
 # into a git call that works on another repository or worktree (pre-commit strips them too).
