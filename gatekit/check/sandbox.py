@@ -36,8 +36,8 @@ from gatekit.check.isolation import isolation_env
 from gatekit.config import SandboxConfig
 from gatekit.errors import GatekitError, UsageError
 from gatekit.git import RepoPaths
-from gatekit.proc import marked_processes, now_ticks, process_start_ticks, stop_processes
 from gatekit.state_dirs import SANDBOX_DIR_VAR, legacy_sandboxes_dir, sandboxes_dir
+from gatekit.system.processes import marked_processes, now_ticks, process_start_ticks, stop_processes
 
 MARKER_VAR = "GATEKIT_SANDBOX"
 NEVER = 2**63  # a start time no process has

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from gatekit.git.runner import git_env, run, run_rc
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 # The lender's refs a gate may ask about (`git describe`, `git merge-base origin/main HEAD`).
 MIRRORED_REFS = ("refs/heads/", "refs/tags/", "refs/remotes/")
