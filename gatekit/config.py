@@ -113,6 +113,14 @@ class FleetConfig:
 
 
 @dataclass(frozen=True)
+class VerdictsConfig:
+    """What the verdict key holds beyond the built-in lists (docs/verdicts.md)."""
+
+    env: tuple[str, ...] = ()  # more environment variables that change a gate's result
+    tools: tuple[str, ...] = ()  # programs every gate may start without naming them (cc, protoc)
+
+
+@dataclass(frozen=True)
 class Config:
     gates: tuple[Gate, ...] = ()
     target: str = "main"
@@ -123,6 +131,7 @@ class Config:
     guard: GuardConfig = field(default_factory=GuardConfig)
     land: LandConfig = field(default_factory=LandConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    verdicts: VerdictsConfig = field(default_factory=VerdictsConfig)
     source: str = field(default="defaults", metadata={"internal": True})
 
 

@@ -9,7 +9,7 @@ import click
 
 from gatekit.app import App
 from gatekit.commands.options import codequality_option, junit_option
-from gatekit.config import STAGES
+from gatekit.config import STAGES, Gate
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -144,7 +144,7 @@ def _cache(app: App, *, reuse: bool):  # type: ignore[no-untyped-def]
     """
     from gatekit.check.verdicts import NotesVerdictCache
 
-    return NotesVerdictCache(app.repo, reuse=reuse)
+    return NotesVerdictCache(app.repo, reuse=reuse, settings=app.config.verdicts)
 
 
 @click.command()
@@ -185,3 +185,35 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
         extra = f"  [in {g.cwd}]" if g.cwd not in (".", "") else ""
         timeout = f"  [timeout {g.timeout:g}s]" if g.timeout else ""
         click.echo(f"{g.name:<{width}}  {g.display_command}{extra}{timeout}  ({g.origin})")
+
+
+@click.group()
+def verdicts() -> None:
+    """Inspect the verdict cache (refs/notes/gatekit)."""
+
+
+@verdicts.command()
+@click.argument("tree", default="HEAD")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def explain(app: App, tree: str, fmt: str) -> None:
+    """Show what each verdict on TREE (a revision or tree id) was keyed on."""
+    import json
+
+    from gatekit.check.verdict_explain import explain as explain_tree
+    from gatekit.check.verdict_explain import render_text, resolve_tree, to_json
+
+    tree_id = resolve_tree(app, tree)
+    explained = explain_tree(app, tree_id, _current_gates(app))
+    if fmt == "json":
+        click.echo(json.dumps(to_json(tree_id, explained), indent=2))
+    else:
+        click.echo(render_text(tree_id, explained))
+
+
+def _current_gates(app: App) -> list[Gate]:
+    if app.config.gates:
+        return list(app.config.gates)
+    from gatekit.toolchains import detect_gates
+
+    return detect_gates(app.repo.toplevel)

@@ -68,7 +68,9 @@ class Verifier:
 
     def cache(self) -> NotesVerdictCache:
         if self._cache is None:
-            self._cache = NotesVerdictCache(self.app.repo, notify=self.notify, reuse=self.use_cache)
+            self._cache = NotesVerdictCache(
+                self.app.repo, notify=self.notify, reuse=self.use_cache, settings=self.app.config.verdicts
+            )
         return self._cache
 
     def verify(self, commit: str, label: str) -> CheckOutcome:
