@@ -30,6 +30,13 @@ class App:
     def config(self) -> Config:
         return load_config(self.repo.toplevel, self.config_path)
 
+    @cached_property
+    def target(self) -> str:
+        """The configured target branch, else the repository's default branch (else main)."""
+        from gatekit import git
+
+        return self.config.target or git.default_branch(self.repo.toplevel) or "main"
+
     def use_color(self, stream: TextIO | None = None) -> bool:
         """Colour on a terminal unless NO_COLOR is set; --color always/never override both."""
         if self.color == "always":

@@ -123,10 +123,13 @@ class VerdictsConfig:
 @dataclass(frozen=True)
 class Config:
     gates: tuple[Gate, ...] = ()
-    target: str = "main"
+    # None: the repository's default branch (origin/HEAD, init.defaultBranch, main/master/trunk).
+    target: Optional[str] = None
     protected: tuple[str, ...] = ("main", "master")
     heartbeat: float = 30.0
     fail_fast: bool = False
+    # Detected gates have no timeout of their own: a hung test suite must not hang a commit hook.
+    detected_timeout: float = 1800.0
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
     land: LandConfig = field(default_factory=LandConfig)
@@ -202,6 +205,8 @@ def parse_config(table: Any, *, source: str, prefix: str = "") -> Config:
         )
         for i, gate in enumerate(config.gates)
     )
+    if config.detected_timeout <= 0:
+        raise ConfigError(source, _join(prefix, "detected_timeout"), "expected a positive number of seconds")
     if config.heartbeat <= 0:
         raise ConfigError(source, _join(prefix, "heartbeat"), "expected a positive number of seconds")
     if config.sandbox.slots < 1:

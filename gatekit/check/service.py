@@ -11,7 +11,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -241,7 +241,7 @@ def plan_gates(
                     where=workdir if subject.tree is None else f"{subject.description}"
                 ).rstrip()
             )
-        gates = [g for g in gates if g.runs_at(request.stage)]
+        gates = [with_default_timeout(g, config) for g in gates if g.runs_at(request.stage)]
         reasons.append(
             "no gates configured; using the detected toolchains: "
             + ", ".join(sorted({g.origin for g in gates}))
@@ -250,7 +250,14 @@ def plan_gates(
     return CheckPlan(subject, gates, where, reasons, affected)
 
 
+def with_default_timeout(gate: Gate, config: Config) -> Gate:
+    """A detected gate gets the configured default timeout (a hung test suite must end)."""
+    return gate if gate.timeout is not None else replace(gate, timeout=config.detected_timeout)
+
+
 def _configured_gates(config: Config, request: CheckRequest) -> list[Gate]:
+    if not config.gates:
+        return []  # detected gates are selected once detected (plan_gates)
     return _select([g for g in config.gates if g.runs_at(request.stage)], request.only)
 
 
@@ -270,7 +277,7 @@ def _changed_since_base(app: App, config: Config, request: CheckRequest, subject
     from gatekit.check.subjects import resolve_target
 
     root = app.repo.toplevel
-    base_name = request.base or config.target
+    base_name = request.base or app.target
     base_commit = resolve_target(root, base_name)
     head = subject.commit or git.head_commit(root)
     merge_base = git.merge_base(root, base_commit, head) if head else None

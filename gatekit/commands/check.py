@@ -158,9 +158,11 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
     resolved = [g for g in app.config.gates if g.runs_at(stage)]
     source = app.config.source
     if not app.config.gates:
+        from gatekit.check.service import with_default_timeout
         from gatekit.toolchains import detect_gates
 
-        resolved = [g for g in detect_gates(app.repo.toplevel) if g.runs_at(stage)]
+        detected = detect_gates(app.repo.toplevel)
+        resolved = [with_default_timeout(g, app.config) for g in detected if g.runs_at(stage)]
         source = "detected in the working tree"
     if fmt == "json":
         rows = [

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from gatekit.config import Gate
+from gatekit.config import STAGES, Gate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -95,13 +95,20 @@ def dot_slash(relpath: str) -> str:
 # -- gates ----------------------------------------------------------------------------------
 
 
+# A detected test suite runs before a push, in CI and at land, not in the commit hook: a commit
+# hook that runs every test makes people skip it (--no-verify). Builds and checks run everywhere.
+TEST_SUITE_STAGES = ("pre-push", "ci", "land")
+
+
 def make_gate(workspace_path: str, name: str, run: Sequence[str], manifest: str, tool: str) -> Gate:
     """A detected gate; its name says where it runs when that is not the root."""
     suffix = f" ({workspace_path})" if workspace_path != "." else ""
+    test_suite = name.split()[-1] in ("test", "check")
     return Gate(
         name=name + suffix,
         run=tuple(run),
         cwd=workspace_path,
+        stages=TEST_SUITE_STAGES if test_suite else STAGES,
         origin=f"detected: {tool} ({manifest})",
     )
 
