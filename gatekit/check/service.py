@@ -135,16 +135,25 @@ def resolve_subject(root: Path, request: CheckRequest) -> Subject:
 
 
 def run_check(
-    app: App, request: CheckRequest, listener: Listener, cache: VerdictCache | None = None
+    app: App,
+    request: CheckRequest,
+    listener: Listener,
+    cache: VerdictCache | None = None,
+    config: Config | None = None,
 ) -> CheckOutcome:
-    """Verify one subject with the configured (or detected) gates."""
+    """Verify one subject with the configured (or detected) gates.
+
+    config, when given, decides instead of the working tree's (land and verify-push pass the
+    target's committed one). A merge subject is judged by its target's committed configuration.
+    """
     started = time.monotonic()
-    config = app.config
     root = app.repo.toplevel
     try:
         subject = resolve_subject(root, request)
     except MergeConflict as conflict:
-        return _conflict_outcome(conflict, request, listener, started, config)
+        return _conflict_outcome(conflict, request, listener, started, config or app.config)
+    if config is None:
+        config = _config_for(app, request, subject)
     with _signals_interrupt():
         if subject.tree is None:
             return _run_in(app, config, request, subject, root, "in place", listener, None, started)
@@ -152,7 +161,12 @@ def run_check(
         if configured and cache is not None and not request.affected:
             cached = [cache.lookup(subject.tree, gate) for gate in configured]
             if all(r is not None and r.status == PASSED for r in cached):
-                plan = CheckPlan(subject, configured, "(every verdict cached; no sandbox needed)")
+                plan = CheckPlan(
+                    subject,
+                    configured,
+                    "(every verdict cached; no sandbox needed)",
+                    [f"config: {config.source}"],
+                )
                 listener.check_started(plan)
                 results = [r for r in cached if r is not None]
                 for result in results:
@@ -215,7 +229,7 @@ def plan_gates(
     app: App, config: Config, request: CheckRequest, subject: Subject, workdir: Path, where: str
 ) -> CheckPlan:
     """Which gates run: configured ones, else those detected in the subject; scoped in affected mode."""
-    reasons: list[str] = []
+    reasons: list[str] = [f"config: {config.source}"]
     affected: dict[str, Any] | None = None
     gates = _configured_gates(config, request)
     if config.gates:
@@ -253,6 +267,15 @@ def plan_gates(
 def with_default_timeout(gate: Gate, config: Config) -> Gate:
     """A detected gate gets the configured default timeout (a hung test suite must end)."""
     return gate if gate.timeout is not None else replace(gate, timeout=config.detected_timeout)
+
+
+def _config_for(app: App, request: CheckRequest, subject: Subject) -> Config:
+    """The working tree's config, except for a merge: the target's committed one decides there."""
+    if subject.kind != MERGE or subject.base_commit is None or app.config_path is not None:
+        return app.config
+    from gatekit.check.committed_config import committed_config
+
+    return committed_config(app.repo.toplevel, subject.base_commit, request.merge_into or "the target")
 
 
 def _configured_gates(config: Config, request: CheckRequest) -> list[Gate]:

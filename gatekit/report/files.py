@@ -76,4 +76,6 @@ def write_codequality(outcome: CheckOutcome, path: Path) -> None:
 
 def _config_path(outcome: CheckOutcome) -> str:
     source = outcome.config_source
-    return os.path.basename(source) if source and source != "defaults" else "gatekit.toml"
+    if not source or source.startswith("defaults"):
+        return "gatekit.toml"
+    return os.path.basename(source.split(" ")[0])
