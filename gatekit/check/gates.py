@@ -20,6 +20,7 @@ from gatekit.config import Gate
 from gatekit.git import without_repo_vars
 
 PASSED, FAILED, TIMED_OUT, ERROR, SKIPPED = "passed", "failed", "timed out", "error", "skipped"
+INTERRUPTED = "interrupted"  # the run was stopped (Ctrl-C, SIGTERM) while this gate ran
 TAIL_BYTES = 64 * 1024
 KILL_GRACE_SECONDS = 3.0
 DRAIN_SECONDS = 2.0

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 from gatekit import git
 from gatekit.app import App
-from gatekit.check.gates import ERROR, FAILED, PASSED, GateResult, run_gate
+from gatekit.check.gates import ERROR, FAILED, INTERRUPTED, PASSED, SKIPPED, GateResult, run_gate
 from gatekit.check.sandbox import acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
-from gatekit.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from gatekit.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
 NO_GATES_HELP = """\
 no gates to run: no [[gates]] are configured and no toolchain was found in {where}
@@ -70,6 +70,7 @@ class CheckRequest:
     only: tuple[str, ...] = ()
     fresh: bool = False
     heartbeat: float | None = None
+    report_uncommitted: bool = False  # say which uncommitted files the subject leaves out
 
 
 @dataclass
@@ -88,13 +89,20 @@ class CheckOutcome:
     duration: float
     affected: dict[str, Any] | None = None
     config_source: str = "defaults"
+    notes: list[str] = field(default_factory=list)  # what the reader must know besides results
 
     @property
     def passed(self) -> bool:
-        return all(r.ok for r in self.results)
+        return all(r.ok for r in self.results) and not self.interrupted
+
+    @property
+    def interrupted(self) -> bool:
+        return any(r.status == INTERRUPTED for r in self.results)
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if any(r.status in (FAILED, "timed out") for r in self.results):
             return EXIT_FAILED
         if any(r.status == ERROR for r in self.results):
@@ -106,6 +114,9 @@ class CheckOutcome:
         bad = [r for r in self.results if not r.ok]
         if not self.results:
             return "no gate runs at this stage: nothing to check"
+        if self.interrupted:
+            done = sum(1 for r in self.results if r.status not in (INTERRUPTED, SKIPPED))
+            return f"interrupted: {done} of {len(self.results)} gate(s) finished; the rest did not run"
         if not bad:
             return f"all {len(self.results)} gate(s) passed"
         names = ", ".join(f"{r.gate.name} ({r.status})" for r in bad)
@@ -154,9 +165,10 @@ def run_check(
         return _conflict_outcome(conflict, request, listener, started, config or app.config)
     if config is None:
         config = _config_for(app, request, subject)
+    notes = _uncommitted_notes(root, subject) if request.report_uncommitted else []
     with _signals_interrupt():
         if subject.tree is None:
-            return _run_in(app, config, request, subject, root, "in place", listener, None, started)
+            return _run_in(app, config, request, subject, root, "in place", listener, None, started, notes)
         configured = _configured_gates(config, request)
         if configured and cache is not None and not request.affected:
             cached = [cache.lookup(subject.tree, gate) for gate in configured]
@@ -172,7 +184,8 @@ def run_check(
                 for result in results:
                     listener.gate_finished(result)
                 return _finish(
-                    listener, CheckOutcome(subject, results, time.monotonic() - started, None, config.source)
+                    listener,
+                    CheckOutcome(subject, results, time.monotonic() - started, None, config.source, notes),
                 )
         with acquire_sandbox(app.repo, config.sandbox.slots, listener.notice) as sandbox:
             assert subject.commit is not None
@@ -187,6 +200,7 @@ def run_check(
                 listener,
                 cache,
                 started,
+                notes,
                 track=sandbox.track_gate,
             )
 
@@ -201,6 +215,7 @@ def _run_in(
     listener: Listener,
     cache: VerdictCache | None,
     started: float,
+    notes: list[str],
     track: Callable[[int | None], None] | None = None,
 ) -> CheckOutcome:
     plan = plan_gates(app, config, request, subject, workdir, where)
@@ -208,21 +223,65 @@ def _run_in(
     heartbeat = request.heartbeat or config.heartbeat
     fail_fast = config.fail_fast if request.fail_fast is None else request.fail_fast
     results: list[GateResult] = []
-    for gate in plan.gates:
+    pending = list(plan.gates)
+    stopped_by = ""
+    while pending:
+        gate = pending.pop(0)
         cached = cache.lookup(subject.tree, gate) if cache is not None and subject.tree else None
         if cached is not None and cached.status == PASSED:
             listener.gate_finished(cached)
             results.append(cached)
             continue
-        result = run_gate(gate, workdir, listener, heartbeat=heartbeat, track=track)
+        gate_started = time.monotonic()
+        try:
+            result = run_gate(gate, workdir, listener, heartbeat=heartbeat, track=track)
+        except KeyboardInterrupt:
+            # The gate's process group is already killed; what finished is still reported
+            # (summary, JSON, JUnit), and nothing about this gate is cached.
+            result = GateResult(
+                gate,
+                INTERRUPTED,
+                time.monotonic() - gate_started,
+                None,
+                "the run was interrupted; its processes were killed",
+            )
+            listener.gate_finished(result)
+            results.append(result)
+            stopped_by = "not run: the check was interrupted"
+            break
         if cache is not None and subject.tree and result.status in (PASSED, FAILED):
             cache.record(subject.tree, gate, result)
         results.append(result)
         if fail_fast and not result.ok:
+            stopped_by = f"not run: --fail-fast stopped at {gate.name}"
             break
+    if stopped_by:
+        for gate in pending:
+            skipped = GateResult(gate, SKIPPED, 0.0, None, stopped_by)
+            listener.gate_finished(skipped)
+            results.append(skipped)
     return _finish(
-        listener, CheckOutcome(subject, results, time.monotonic() - started, plan.affected, config.source)
+        listener,
+        CheckOutcome(subject, results, time.monotonic() - started, plan.affected, config.source, notes),
     )
+
+
+def _uncommitted_notes(root: Path, subject: Subject) -> list[str]:
+    """A check of HEAD or of the index leaves the other edits out: say how many, and the way in."""
+    from gatekit.check.subjects import STAGED
+
+    if subject.kind == STAGED:
+        left_out = [e for e in git.status(root) if e.unstaged]
+        what, checked = "unstaged", "the staged tree"
+    elif subject.kind == REV and subject.commit is not None and subject.commit == git.head_commit(root):
+        left_out = git.status(root)
+        what, checked = "uncommitted", "HEAD"
+    else:
+        return []
+    if not left_out:
+        return []
+    noun = "file was" if len(left_out) == 1 else "files were"
+    return [f"{len(left_out)} {what} {noun} not checked ({checked} was); use --worktree to check them"]
 
 
 def plan_gates(

@@ -92,6 +92,7 @@ def check(
         only=only,
         fresh=fresh,
         heartbeat=heartbeat,
+        report_uncommitted=True,
     )
     # The working tree in place has no tree id to key verdicts by: no cache to load.
     cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)

@@ -86,6 +86,8 @@ class Verifier:
         request = CheckRequest(subject="rev", rev=commit, stage=self.stage, fail_fast=self.fail_fast)
         listener = QuietListener(self.notify, label)
         outcome = run_check(self.app, request, listener, cache=self.cache(config), config=config)
+        if outcome.interrupted:
+            raise KeyboardInterrupt  # an interrupted verification is no verdict on the branch
         if not outcome.results:
             # Passing with no gate would move a protected branch to an unverified commit.
             raise UsageError(

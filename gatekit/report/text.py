@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from gatekit.check.gates import ERROR, FAILED, PASSED, SKIPPED, TIMED_OUT, GateResult
+from gatekit.check.gates import ERROR, FAILED, INTERRUPTED, PASSED, SKIPPED, TIMED_OUT, GateResult
 from gatekit.config import Gate
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome, CheckPlan
 
-_COLORS = {PASSED: "32", FAILED: "31", TIMED_OUT: "31", ERROR: "31", SKIPPED: "33"}
+_COLORS = {PASSED: "32", FAILED: "31", TIMED_OUT: "31", ERROR: "31", SKIPPED: "33", INTERRUPTED: "35"}
 
 
 def format_duration(seconds: float) -> str:
@@ -94,3 +94,5 @@ class TextReporter:
                 f"  {status} {result.gate.name:<{width}}  {format_duration(result.duration):>7}  {note}".rstrip()
             )
         self.line(f"gatekit: {outcome.headline}")
+        for note in outcome.notes:
+            self.line(self.paint(f"gatekit: note: {note}", "33"))

@@ -334,8 +334,8 @@ def test_staged_check_in_a_repository_without_commits(tmp_path: Path, git_env: d
 def test_fail_fast_stops_at_the_first_failure(repo: Repo) -> None:
     gate_config(repo, '[[gates]]\nname = "one"\nrun = "false"\n[[gates]]\nname = "two"\nrun = "true"\n')
     result = repo.gatekit("check", "--fail-fast", "--format", "json")
-    names = [g["name"] for g in json.loads(result.stdout)["gates"]]
-    assert names == ["one"]
+    gates = [(g["name"], g["status"]) for g in json.loads(result.stdout)["gates"]]
+    assert gates == [("one", "failed"), ("two", "skipped")]  # issue 11: skipped gates are reported
     assert result.returncode == 1
 
 
