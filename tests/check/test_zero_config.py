@@ -119,3 +119,30 @@ def test_precommit_runs_only_fast_detected_gates(tmp_path: Path, git_env: dict[s
     pushed = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-push")
     assert "gatekit: gates: make, make test\n" in pushed.stdout
     assert "tested" in pushed.stdout
+
+
+def test_a_python_workspace_keeps_member_tests_whatever_the_root_pytest_config_says(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    # opentelemetry-python's shape: a root [tool.pytest.ini_options] and members with tests of
+    # the same file names; one root pytest fails collecting them ("import file mismatch").
+    member = '[project]\nname = "{0}"\nversion = "0.1"\n'
+    test = "def test_ok():\n    assert True\n"
+    repo = master_repo(
+        tmp_path / "repo",
+        git_env,
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["packages/*"]\n\n'
+            '[tool.pytest.ini_options]\naddopts = "-p no:cacheprovider"\n',
+            "packages/a/pyproject.toml": member.format("a"),
+            "packages/a/a.py": "X = 1\n",
+            "packages/a/tests/test_api.py": test,
+            "packages/b/pyproject.toml": member.format("b"),
+            "packages/b/b.py": "Y = 1\n",
+            "packages/b/tests/test_api.py": test,
+        },
+    )
+    gates = repo.gatekit("gates").stdout
+    assert "python test (packages/a)" in gates and "python test (packages/b)" in gates, gates
+    result = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-push")
+    assert result.returncode == 0, result.stdout + result.stderr
