@@ -43,6 +43,7 @@ class Package:
     name: str
     path: str  # posix, relative to root
     depends_on: frozenset[str] = frozenset()
+    buildable: bool = True  # False for a Go package with only _test.go files (nothing to build)
 
 
 class CannotScope(Exception):

@@ -1,7 +1,7 @@
 """Go modules and go.work workspaces: `go build`/`go test`, scoped by the import graph.
 
-The graph comes from `go list -json` (one JSON object per package, concatenated). Go is not
-installed on the development machine: parse_go_list is unit-tested on captured output.
+The graph comes from `go list -json` (one JSON object per package, concatenated). parse_go_list
+is unit-tested on captured output, and the affected gates end to end with the real `go`.
 """
 
 from __future__ import annotations
@@ -76,11 +76,25 @@ class Go:
         return parse_go_list(result.stdout.decode("utf-8", "replace"), root)
 
     def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
-        dirs = [dot_slash(relative_to(workspace.path, p.path)) for p in selected]
-        return (
-            make_gate(workspace.path, "go build", ("go", "build", *dirs), workspace.manifest, "go"),
-            make_gate(workspace.path, "go test", ("go", "test", *dirs), workspace.manifest, "go"),
-        )
+        """`go build` of the packages with non-test files (`go build` refuses a test-only package,
+        like goldmark's fuzz/), `go vet` of all of them (it type-checks tests too), `go test`."""
+
+        def dirs(packages: Sequence[Package]) -> list[str]:
+            return [dot_slash(relative_to(workspace.path, p.path)) for p in packages]
+
+        buildable = [p for p in selected if p.buildable]
+        gates = []
+        if buildable:
+            gates.append(
+                make_gate(
+                    workspace.path, "go build", ("go", "build", *dirs(buildable)), workspace.manifest, "go"
+                )
+            )
+        gates += [
+            make_gate(workspace.path, "go vet", ("go", "vet", *dirs(selected)), workspace.manifest, "go"),
+            make_gate(workspace.path, "go test", ("go", "test", *dirs(selected)), workspace.manifest, "go"),
+        ]
+        return tuple(gates)
 
 
 def _pattern(use: str) -> str:
@@ -138,5 +152,6 @@ def parse_go_list(text: str, root: Path) -> list[Package]:
         for key in ("Imports", "TestImports", "XTestImports"):
             imports.update(entry.get(key) or ())
         depends_on = frozenset(imp for imp in imports if imp in local and imp != entry["ImportPath"])
-        packages.append(Package(entry["ImportPath"], path or ".", depends_on))
+        buildable = bool(entry.get("GoFiles") or entry.get("CgoFiles"))
+        packages.append(Package(entry["ImportPath"], path or ".", depends_on, buildable))
     return packages

@@ -146,3 +146,26 @@ def test_a_python_workspace_keeps_member_tests_whatever_the_root_pytest_config_s
     assert "python test (packages/a)" in gates and "python test (packages/b)" in gates, gates
     result = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-push")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_go_affected_mode_builds_only_packages_with_non_test_files(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    # goldmark's fuzz/ holds only _test.go files: `go build ./fuzz` fails ("no non-test Go files").
+    repo = master_repo(
+        tmp_path / "repo",
+        git_env,
+        {
+            "go.mod": "module example.com/mark\n\ngo 1.19\n",
+            "lib/lib.go": 'package lib\n\nfunc Render() string { return "x" }\n',
+            "fuzz/fuzz_test.go": 'package fuzz\n\nimport (\n\t"testing"\n\n\t"example.com/mark/lib"\n)\n\n'
+            'func TestRender(t *testing.T) {\n\tif lib.Render() != "x" {\n\t\tt.Fatal("bad")\n\t}\n}\n',
+        },
+    )
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("change lib", {"lib/lib.go": 'package lib\n\nfunc Render() string { return "x" + "" }\n'})
+    result = repo.gatekit("check", "--rev", "HEAD", "--affected", "--stage", "pre-push")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "go build ./lib\n" in result.stdout, result.stdout
+    assert "go vet ./fuzz ./lib" in result.stdout or "go vet ./lib ./fuzz" in result.stdout
+    assert "go test" in result.stdout
