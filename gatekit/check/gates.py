@@ -21,6 +21,7 @@ from gatekit.git import without_repo_vars
 
 PASSED, FAILED, TIMED_OUT, ERROR, SKIPPED = "passed", "failed", "timed out", "error", "skipped"
 INTERRUPTED = "interrupted"  # the run was stopped (Ctrl-C, SIGTERM) while this gate ran
+NETWORK = "network error"  # failed because a registry or host was unreachable: no verdict
 TAIL_BYTES = 64 * 1024
 KILL_GRACE_SECONDS = 3.0
 DRAIN_SECONDS = 2.0
@@ -184,9 +185,7 @@ def _supervise(
     elif proc.returncode == 0:
         result = GateResult(gate, PASSED, duration, 0, "", output.tail_bytes())
     else:
-        result = GateResult(
-            gate, FAILED, duration, proc.returncode, _exit_message(proc.returncode), output.tail_bytes()
-        )
+        result = _failure(gate, duration, proc.returncode, output.tail_bytes())
     return _finish(listener, result)
 
 
@@ -247,6 +246,18 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
+
+
+def _failure(gate: Gate, duration: float, code: int, tail: bytes) -> GateResult:
+    from gatekit.check.network import network_failure
+
+    evidence = network_failure(tail.decode("utf-8", "replace"))
+    if evidence is not None:
+        message = (
+            f"{_exit_message(code)}, and the network was unreachable ({evidence}); not a verdict on the code"
+        )
+        return GateResult(gate, NETWORK, duration, code, message, tail)
+    return GateResult(gate, FAILED, duration, code, _exit_message(code), tail)
 
 
 def _exit_message(code: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from gatekit import git
 from gatekit.app import App
-from gatekit.check.gates import ERROR, FAILED, INTERRUPTED, PASSED, SKIPPED, GateResult, run_gate
+from gatekit.check.gates import ERROR, FAILED, INTERRUPTED, NETWORK, PASSED, SKIPPED, GateResult, run_gate
 from gatekit.check.sandbox import acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
@@ -25,7 +25,7 @@ from gatekit.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, U
 
 NO_GATES_HELP = """\
 no gates to run: no [[gates]] are configured and no toolchain was found in {where}
-(gatekit detects Cargo, npm/pnpm/yarn, Go, Python, Gleam, Make, Maven and Gradle workspaces).
+(gatekit detects Cargo, npm/pnpm/yarn, Go, Python, Gleam, Maven, Gradle, CMake and Make workspaces).
 Configure a gate in gatekit.toml (or [tool.gatekit] in pyproject.toml), for example:
 
     [[gates]]
@@ -103,7 +103,7 @@ class CheckOutcome:
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        if any(r.status in (FAILED, "timed out") for r in self.results):
+        if any(r.status in (FAILED, "timed out", NETWORK) for r in self.results):
             return EXIT_FAILED
         if any(r.status == ERROR for r in self.results):
             return EXIT_USAGE

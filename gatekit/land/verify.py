@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gatekit.app import App
-from gatekit.check.gates import GateResult
+from gatekit.check.gates import NETWORK, GateResult
 from gatekit.check.service import CheckOutcome, CheckPlan, CheckRequest, run_check
 from gatekit.check.verdicts import NotesVerdictCache
 from gatekit.config import Config, Gate
-from gatekit.errors import UsageError
+from gatekit.errors import Refused, UsageError
 from gatekit.report.text import format_duration
 
 
@@ -88,6 +88,13 @@ class Verifier:
         outcome = run_check(self.app, request, listener, cache=self.cache(config), config=config)
         if outcome.interrupted:
             raise KeyboardInterrupt  # an interrupted verification is no verdict on the branch
+        unreachable = [r for r in outcome.results if r.status == NETWORK]
+        if unreachable:
+            # The network, not the branch: refusing (or bisecting) over it would blame the code.
+            raise Refused(
+                f"could not verify {label}: gate {unreachable[0].gate.name!r} {unreachable[0].message}; "
+                "nothing was decided: retry once the network is back"
+            )
         if not outcome.results:
             # Passing with no gate would move a protected branch to an unverified commit.
             raise UsageError(

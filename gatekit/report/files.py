@@ -43,7 +43,7 @@ def write_junit(outcome: CheckOutcome, path: Path) -> None:
                 message=f"{result.status}: {result.message}",
                 output=tail_lines(result.output_text, JUNIT_TAIL_LINES),
             )
-        elif result.status in ("error", "interrupted"):
+        elif result.status in ("error", "interrupted", "network error"):
             case.add_error_info(message=f"{result.status}: {result.message}")
         elif result.status == "skipped":
             case.add_skipped_info(message=result.message)

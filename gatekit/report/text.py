@@ -5,13 +5,21 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from gatekit.check.gates import ERROR, FAILED, INTERRUPTED, PASSED, SKIPPED, TIMED_OUT, GateResult
+from gatekit.check.gates import ERROR, FAILED, INTERRUPTED, NETWORK, PASSED, SKIPPED, TIMED_OUT, GateResult
 from gatekit.config import Gate
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome, CheckPlan
 
-_COLORS = {PASSED: "32", FAILED: "31", TIMED_OUT: "31", ERROR: "31", SKIPPED: "33", INTERRUPTED: "35"}
+_COLORS = {
+    PASSED: "32",
+    FAILED: "31",
+    TIMED_OUT: "31",
+    ERROR: "31",
+    SKIPPED: "33",
+    INTERRUPTED: "35",
+    NETWORK: "33",
+}
 
 
 def format_duration(seconds: float) -> str:

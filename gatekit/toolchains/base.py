@@ -28,7 +28,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 class Workspace:
     """One toolchain's workspace: a directory whose manifest covers everything beneath it."""
 
-    toolchain: str  # cargo, npm, pnpm, yarn, go, python, gleam, make, maven, gradle
+    toolchain: str  # cargo, npm, pnpm, yarn, go, python, gleam, make, maven, gradle, cmake
     path: str  # the workspace directory, posix, relative to root ("." for root itself)
     manifest: str  # the file that identified it, relative to root
     gates: tuple[Gate, ...]  # the workspace-wide build and test gates

@@ -104,3 +104,51 @@ def test_an_interrupted_run_still_writes_summary_json_and_junit(
     wait_for(marker)
     again.send_signal(signal.SIGINT)
     assert again.wait(timeout=60) == 130
+
+
+def test_an_unreachable_registry_is_a_network_error_and_never_a_verdict(repo: Repo, tmp_path: Path) -> None:
+    # A real pip against an index nobody listens on: the failure is the network's, not the tree's.
+    download = (
+        "python3 -m pip download --isolated --no-deps --retries 1 --timeout 2 --disable-pip-version-check "
+        f"--no-cache-dir --index-url http://127.0.0.1:9/simple -d {tmp_path / 'dl'} left-pad-xyz"
+    )
+    configure(repo, f'[[gates]]\nname = "deps"\nshell = true\nrun = "{download}"\n')
+    result = repo.gatekit("check", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    (gate,) = json.loads(result.stdout)["gates"]
+    assert gate["status"] == "network error", gate
+    assert "the network was unreachable" in gate["message"]
+    notes = repo.git("notes", "--ref=refs/notes/gatekit", "list")
+    assert notes == ""  # nothing cached: the next run tries again
+
+
+def test_go_offline_module_lookup_is_a_network_error(repo: Repo) -> None:
+    repo.write_files(
+        {
+            "go.mod": "module example.com/app\n\ngo 1.19\n\nrequire example.com/absent v1.0.0\n",
+            "main.go": 'package main\n\nimport "example.com/absent"\n\nfunc main() { absent.Run() }\n',
+        }
+    )
+    repo.commit("go app")
+    result = repo.gatekit("check", "--gate", "go build", env={"GOPROXY": "off", "GOFLAGS": "-mod=mod"})
+    assert result.returncode == 1
+    assert "NETWORK ERROR" in result.stdout.upper() and "GOPROXY=off" in result.stdout
+
+
+def test_land_blames_no_branch_when_the_network_is_down(repo: Repo) -> None:
+    repo.write_files(
+        {
+            "go.mod": "module example.com/app\n\ngo 1.19\n\nrequire example.com/absent v1.0.0\n",
+            "main.go": 'package main\n\nimport "example.com/absent"\n\nfunc main() { absent.Run() }\n',
+        }
+    )
+    repo.commit("go app")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("docs", {"README.md": "more\n"})
+    repo.git("checkout", "-q", "main")
+    before = repo.rev("main")
+    result = repo.gatekit("land", "feature", "--onto", "main", env={"GOPROXY": "off", "GOFLAGS": "-mod=mod"})
+    assert result.returncode == 1
+    assert "could not verify" in result.stderr and "retry once the network is back" in result.stderr
+    assert "refused: feature" not in result.stdout
+    assert repo.rev("main") == before

@@ -169,3 +169,23 @@ def test_go_affected_mode_builds_only_packages_with_non_test_files(
     assert "go build ./lib\n" in result.stdout, result.stdout
     assert "go vet ./fuzz ./lib" in result.stdout or "go vet ./lib ./fuzz" in result.stdout
     assert "go test" in result.stdout
+
+
+def test_a_cmake_project_is_detected_built_and_tested(tmp_path: Path, git_env: dict[str, str]) -> None:
+    repo = master_repo(
+        tmp_path / "repo",
+        git_env,
+        {
+            "CMakeLists.txt": "cmake_minimum_required(VERSION 3.13)\nproject(hello C)\n"
+            "add_executable(hello main.c)\nenable_testing()\nadd_test(NAME hello COMMAND hello)\n",
+            "main.c": "int main(void) { return 0; }\n",
+        },
+    )
+    result = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-push")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "gates: cmake configure, cmake build, cmake test" in result.stdout
+    assert "100% tests passed" in result.stdout
+    repo.commit("break it", {"main.c": "int main(void) { return missing(); }\n"})
+    broken = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-commit")
+    assert broken.returncode == 1
+    assert "cmake build (failed)" in broken.stdout
