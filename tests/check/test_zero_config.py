@@ -167,7 +167,7 @@ def test_go_affected_mode_builds_only_packages_with_non_test_files(
     result = repo.gatekit("check", "--rev", "HEAD", "--affected", "--stage", "pre-push")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "go build ./lib\n" in result.stdout, result.stdout
-    assert "go vet ./fuzz ./lib" in result.stdout or "go vet ./lib ./fuzz" in result.stdout
+    assert "go vet ./fuzz\n" in result.stdout  # the test-only package is type-checked
     assert "go test" in result.stdout
 
 
