@@ -299,7 +299,7 @@ def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
 
 def test_all_slots_busy_waits_and_says_so(repo: Repo, tmp_path: Path) -> None:
     started = tmp_path / "first gate started"
-    pause = f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); time.sleep(2)"
+    pause = f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); time.sleep(6)"
     gate_config(repo, f'[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", {pause!r}]\n')
     first = repo.spawn_gatekit("check", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(started)  # the first run holds the only slot now, however slow the machine
