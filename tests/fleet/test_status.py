@@ -146,10 +146,11 @@ def test_status_with_unknown_target_is_a_usage_error(repo: Repo) -> None:
 
 
 def test_status_without_the_default_target_branch_still_works(make_repo) -> None:  # type: ignore[no-untyped-def]
-    repo = make_repo("trunk-repo")
-    repo.git("branch", "-m", "trunk")
+    # trunk would be found as the default branch (issue 11): a name no default search finds.
+    repo = make_repo("scratch-repo")
+    repo.git("branch", "-m", "scratch")
     [row] = status_rows(repo)
-    assert (row["branch"], row["ahead"], row["behind"]) == ("trunk", None, None)
+    assert (row["branch"], row["ahead"], row["behind"]) == ("scratch", None, None)
 
 
 def test_status_watch_refreshes_in_place(repo: Repo) -> None:
