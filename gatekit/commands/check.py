@@ -187,7 +187,8 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
     for g in resolved:
         extra = f"  [in {g.cwd}]" if g.cwd not in (".", "") else ""
         timeout = f"  [timeout {g.timeout:g}s]" if g.timeout else ""
-        click.echo(f"{g.name:<{width}}  {g.display_command}{extra}{timeout}  ({g.origin})")
+        stages = f"  [stages: {', '.join(g.stages)}]" if set(g.stages) != set(STAGES) else ""
+        click.echo(f"{g.name:<{width}}  {g.display_command}{extra}{timeout}{stages}  ({g.origin})")
 
 
 @click.group()

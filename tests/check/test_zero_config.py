@@ -119,6 +119,8 @@ def test_precommit_runs_only_fast_detected_gates(tmp_path: Path, git_env: dict[s
     pushed = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-push")
     assert "gatekit: gates: make, make test\n" in pushed.stdout
     assert "tested" in pushed.stdout
+    listed = repo.gatekit("gates").stdout
+    assert "make test  [timeout 1800s]  [stages: pre-push, ci, land]" in listed, listed
 
 
 def test_a_python_workspace_keeps_member_tests_whatever_the_root_pytest_config_says(
