@@ -62,6 +62,19 @@ def test_a_master_repository_without_init_commits_through_the_hooks(
     assert code != 0 and "--onto master" in output, output
 
 
+def test_a_repository_whose_only_branch_is_develop_commits_through_the_hooks(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    repo = master_repo(tmp_path / "repo", git_env, {"Makefile": MAKEFILE})
+    repo.git("branch", "-m", "master", "develop")
+    assert repo.gatekit("install-hooks").returncode == 0
+    repo.write("notes.txt", "x\n")
+    repo.git("add", "-A")
+    code, output = git_with_hooks(repo, "commit", "-q", "-m", "notes")
+    assert code == 0, output
+    assert "built" in output
+
+
 def test_the_default_branch_comes_from_origin_head_then_init_default_branch(
     tmp_path: Path, git_env: dict[str, str]
 ) -> None:
