@@ -13,15 +13,30 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
 from gatekit.config import Gate
 from gatekit.git import without_repo_vars
+from gatekit.system.processes import start_captured, stop_group
 
-PASSED, FAILED, TIMED_OUT, ERROR, SKIPPED = "passed", "failed", "timed out", "error", "skipped"
-INTERRUPTED = "interrupted"  # the run was stopped (Ctrl-C, SIGTERM) while this gate ran
-NETWORK = "network error"  # failed because a registry or host was unreachable: no verdict
+
+class GateStatus(str, Enum):
+    """How a gate ended. The values are what reports, JSON, JUnit and verdict notes show."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    ERROR = "error"  # it could not run (missing program, no such working directory)
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"  # the run was stopped (Ctrl-C, SIGTERM) while this gate ran
+    NETWORK = "network error"  # failed because a registry or host was unreachable: no verdict
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 TAIL_BYTES = 64 * 1024
 KILL_GRACE_SECONDS = 3.0
 DRAIN_SECONDS = 2.0
@@ -30,7 +45,7 @@ DRAIN_SECONDS = 2.0
 @dataclass
 class GateResult:
     gate: Gate
-    status: str
+    status: GateStatus
     duration: float = 0.0
     returncode: int | None = None
     message: str = ""
@@ -40,7 +55,7 @@ class GateResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in (PASSED, SKIPPED)
+        return self.status in (GateStatus.PASSED, GateStatus.SKIPPED)
 
     @property
     def output_text(self) -> str:
@@ -119,30 +134,27 @@ def run_gate(
     if not cwd.is_dir():
         return _finish(
             listener,
-            GateResult(gate, ERROR, message=f"working directory {gate.cwd!r} does not exist in the subject"),
+            GateResult(
+                gate,
+                GateStatus.ERROR,
+                message=f"working directory {gate.cwd!r} does not exist in the subject",
+            ),
         )
     try:
-        proc = subprocess.Popen(
-            gate_argv(gate),
-            cwd=cwd,
-            env=gate_environment(gate, workdir),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        proc = start_captured(gate_argv(gate), cwd, gate_environment(gate, workdir), own_group=True)
     except FileNotFoundError:
         return _finish(
             listener,
             GateResult(
                 gate,
-                ERROR,
+                GateStatus.ERROR,
                 message=f"`{gate_argv(gate)[0]}` was not found on PATH: install it, or configure the gate's `run`",
             ),
         )
     except PermissionError as exc:
         return _finish(
-            listener, GateResult(gate, ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}")
+            listener,
+            GateResult(gate, GateStatus.ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}"),
         )
     assert proc.stdout is not None
     if track is not None:
@@ -176,14 +188,14 @@ def _supervise(
     if timed_out:
         result = GateResult(
             gate,
-            TIMED_OUT,
+            GateStatus.TIMED_OUT,
             duration,
             proc.returncode,
             f"timed out after {gate.timeout:g}s; its process group was killed",
             output.tail_bytes(),
         )
     elif proc.returncode == 0:
-        result = GateResult(gate, PASSED, duration, 0, "", output.tail_bytes())
+        result = GateResult(gate, GateStatus.PASSED, duration, 0, "", output.tail_bytes())
     else:
         result = _failure(gate, duration, proc.returncode, output.tail_bytes())
     return _finish(listener, result)
@@ -230,18 +242,10 @@ def _wait(
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gate's process group, then SIGKILL whatever is left after a grace period."""
-    for sig, grace in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, 0.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            break
-        if grace:
-            try:
-                proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                continue
-            # The leader is gone; children may linger in the group. Fall through to SIGKILL.
+    """SIGTERM the gate's process group, then SIGKILL whatever is left after a grace period.
+
+    The group is judged by its live members, not its leader: children may linger after it."""
+    stop_group(proc.pid, KILL_GRACE_SECONDS)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
@@ -256,8 +260,8 @@ def _failure(gate: Gate, duration: float, code: int, tail: bytes) -> GateResult:
         message = (
             f"{_exit_message(code)}, and the network was unreachable ({evidence}); not a verdict on the code"
         )
-        return GateResult(gate, NETWORK, duration, code, message, tail)
-    return GateResult(gate, FAILED, duration, code, _exit_message(code), tail)
+        return GateResult(gate, GateStatus.NETWORK, duration, code, message, tail)
+    return GateResult(gate, GateStatus.FAILED, duration, code, _exit_message(code), tail)
 
 
 def _exit_message(code: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from gatekit import git
 from gatekit.app import App
-from gatekit.check.gates import ERROR, FAILED, INTERRUPTED, NETWORK, PASSED, SKIPPED, GateResult, run_gate
+from gatekit.check.gates import GateResult, GateStatus, run_gate
 from gatekit.check.sandbox import acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
@@ -73,13 +73,25 @@ class CheckRequest:
     report_uncommitted: bool = False  # say which uncommitted files the subject leaves out
 
 
+@dataclass(frozen=True)
+class AffectedSelection:
+    """What affected mode selected: the whole workspace or these packages, and why."""
+
+    whole: bool
+    packages: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"whole": self.whole, "packages": list(self.packages), "reasons": list(self.reasons)}
+
+
 @dataclass
 class CheckPlan:
     subject: Subject
     gates: list[Gate]
     where: str
     reasons: list[str] = field(default_factory=list)
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
 
 
 @dataclass
@@ -87,7 +99,7 @@ class CheckOutcome:
     subject: Subject
     results: list[GateResult]
     duration: float
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
     config_source: str = "defaults"
     notes: list[str] = field(default_factory=list)  # what the reader must know besides results
 
@@ -97,15 +109,15 @@ class CheckOutcome:
 
     @property
     def interrupted(self) -> bool:
-        return any(r.status == INTERRUPTED for r in self.results)
+        return any(r.status == GateStatus.INTERRUPTED for r in self.results)
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        if any(r.status in (FAILED, "timed out", NETWORK) for r in self.results):
+        if any(r.status in (GateStatus.FAILED, GateStatus.TIMED_OUT, GateStatus.NETWORK) for r in self.results):
             return EXIT_FAILED
-        if any(r.status == ERROR for r in self.results):
+        if any(r.status == GateStatus.ERROR for r in self.results):
             return EXIT_USAGE
         return EXIT_OK
 
@@ -115,7 +127,7 @@ class CheckOutcome:
         if not self.results:
             return "no gate runs at this stage: nothing to check"
         if self.interrupted:
-            done = sum(1 for r in self.results if r.status not in (INTERRUPTED, SKIPPED))
+            done = sum(1 for r in self.results if r.status not in (GateStatus.INTERRUPTED, GateStatus.SKIPPED))
             return f"interrupted: {done} of {len(self.results)} gate(s) finished; the rest did not run"
         if not bad:
             return f"all {len(self.results)} gate(s) passed"
@@ -172,7 +184,7 @@ def run_check(
         configured = _configured_gates(config, request)
         if configured and cache is not None and not request.affected:
             cached = [cache.lookup(subject.tree, gate) for gate in configured]
-            if all(r is not None and r.status == PASSED for r in cached):
+            if all(r is not None and r.status == GateStatus.PASSED for r in cached):
                 plan = CheckPlan(
                     subject,
                     configured,
@@ -228,7 +240,7 @@ def _run_in(
     while pending:
         gate = pending.pop(0)
         cached = cache.lookup(subject.tree, gate) if cache is not None and subject.tree else None
-        if cached is not None and cached.status == PASSED:
+        if cached is not None and cached.status == GateStatus.PASSED:
             listener.gate_finished(cached)
             results.append(cached)
             continue
@@ -240,7 +252,7 @@ def _run_in(
             # (summary, JSON, JUnit), and nothing about this gate is cached.
             result = GateResult(
                 gate,
-                INTERRUPTED,
+                GateStatus.INTERRUPTED,
                 time.monotonic() - gate_started,
                 None,
                 "the run was interrupted; its processes were killed",
@@ -249,7 +261,7 @@ def _run_in(
             results.append(result)
             stopped_by = "not run: the check was interrupted"
             break
-        if cache is not None and subject.tree and result.status in (PASSED, FAILED):
+        if cache is not None and subject.tree and result.status in (GateStatus.PASSED, GateStatus.FAILED):
             cache.record(subject.tree, gate, result)
         results.append(result)
         if fail_fast and not result.ok:
@@ -257,7 +269,7 @@ def _run_in(
             break
     if stopped_by:
         for gate in pending:
-            skipped = GateResult(gate, SKIPPED, 0.0, None, stopped_by)
+            skipped = GateResult(gate, GateStatus.SKIPPED, 0.0, None, stopped_by)
             listener.gate_finished(skipped)
             results.append(skipped)
     return _finish(
@@ -289,12 +301,12 @@ def plan_gates(
 ) -> CheckPlan:
     """Which gates run: configured ones, else those detected in the subject; scoped in affected mode."""
     reasons: list[str] = [f"config: {config.source}"]
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
     gates = _configured_gates(config, request)
     if config.gates:
         if request.affected:
             reasons.append("affected mode: configured gates are not scoped to packages, so all of them run")
-            affected = {"whole": True, "packages": [], "reasons": reasons[-1:]}
+            affected = AffectedSelection(True, (), tuple(reasons[-1:]))
     else:
         from gatekit.toolchains import detect_gates, plan_affected
 
@@ -303,7 +315,7 @@ def plan_gates(
             plan = plan_affected(workdir, changed)
             gates = list(plan.gates)
             reasons.extend(f"affected mode: {r}" for r in plan.reasons)
-            affected = {"whole": plan.whole, "packages": list(plan.packages), "reasons": list(plan.reasons)}
+            affected = AffectedSelection(plan.whole, plan.packages, plan.reasons)
             if not gates and not plan.whole:  # nothing changed since the merge base
                 return CheckPlan(subject, [], where, reasons, affected)
         else:
@@ -375,9 +387,9 @@ def _changed_since_base(app: App, config: Config, request: CheckRequest, subject
 def _conflict_outcome(
     conflict: MergeConflict, request: CheckRequest, listener: Listener, started: float, config: Config
 ) -> CheckOutcome:
-    gate = Gate(name="merge", run=("git", "merge-tree"), origin="gatekit")
+    gate = Gate(name="merge", run=git.MERGE_TREE_COMMAND, origin="gatekit")
     subject = Subject(MERGE, None, None, f"{request.rev} merged into {conflict.target}")
-    result = GateResult(gate, FAILED, 0.0, 1, conflict.message, b"")
+    result = GateResult(gate, GateStatus.FAILED, 0.0, 1, conflict.message, b"")
     listener.check_started(CheckPlan(subject, [gate], "(in memory)"))
     listener.gate_finished(result)
     return _finish(listener, CheckOutcome(subject, [result], time.monotonic() - started, None, config.source))

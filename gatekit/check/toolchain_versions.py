@@ -25,10 +25,11 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 
-from gatekit.proc import which
+from gatekit.errors import GatekitError
+from gatekit.system.files import atomic_write
+from gatekit.system.processes import run_captured, which
 
 # Programs known to answer `--version` quickly and without side effects.
 _VERSIONED = re.compile(
@@ -117,7 +118,7 @@ class ToolchainProbe:
         def resolve() -> str:
             tool = manager_command(manager, resolved)
             if tool is not None:
-                answer = _ask([tool, "which", program], cwd=self.cwd).strip()
+                answer = _first_line(_ask([tool, "which", program], cwd=self.cwd))
                 if answer and os.path.isabs(answer) and os.path.exists(answer):
                     return answer
             return "version:" + _ask([resolved, "--version"], cwd=self.cwd)
@@ -174,7 +175,7 @@ class ToolchainProbe:
             hashlib.sha256(key.encode()).hexdigest(), lambda: _ask([interpreter, "-c", _INTERPRETER_INFO])
         )
         try:
-            info = json.loads(raw)
+            info = json.loads(_first_line(raw))
             sites = [f"{site}@{_mtime(site)}" for site in info["site"]]
             return f"prefix {info['prefix']}; site-packages {', '.join(sites) or 'none'}"
         except (ValueError, KeyError, TypeError):
@@ -206,11 +207,7 @@ class ToolchainProbe:
         if self._file is None:
             return
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".versions.", dir=self._file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, sort_keys=True)
-            os.replace(tmp, self._file)
+            atomic_write(self._file, json.dumps(data, sort_keys=True), mode=0o600)
         except OSError:
             pass  # the cache only saves time; never fail a gate over it
 
@@ -287,16 +284,15 @@ def python_interpreter(program: str, real: str) -> str | None:
     return words[0]
 
 
+def _first_line(text: str) -> str:
+    """stdout comes first in _ask's answer: its first line, without stderr's chatter."""
+    return text.strip().splitlines()[0].strip() if text.strip() else ""
+
+
 def _ask(argv: list[str], cwd: Path | None = None) -> str:
     try:
-        result = subprocess.run(
-            argv,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        result = run_captured(argv, cwd, check=False, timeout=20)
+    except (GatekitError, OSError, subprocess.TimeoutExpired):
         return f"{argv[0]}: no answer to {' '.join(argv[1:])}"
-    return result.stdout.decode("utf-8", "replace").strip()[:500]
+    # Some tools print their version on stderr (javac, older gcc): both streams, stdout first.
+    return (result.stdout + result.stderr).decode("utf-8", "replace").strip()[:500]

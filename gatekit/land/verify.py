@@ -11,17 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gatekit.app import App
-from gatekit.check.gates import NETWORK, GateResult
+from gatekit.check.gates import GateResult, GateStatus
 from gatekit.check.service import CheckOutcome, CheckPlan, CheckRequest, run_check
 from gatekit.check.verdicts import NotesVerdictCache
 from gatekit.config import Config, Gate
 from gatekit.errors import Refused, UsageError
-from gatekit.report.text import format_duration
+from gatekit.system.durations import format_duration
 
 
 @dataclass
 class QuietListener:
-    """A checking.Listener that prints one line per gate through notify."""
+    """A check.service.Listener that prints one line per gate through notify."""
 
     notify: Callable[[str], None]
     label: str = ""
@@ -42,7 +42,8 @@ class QuietListener:
         pass
 
     def heartbeat(self, gate: Gate, elapsed: float, silent_for: float) -> None:
-        # Keeps a watchdog that kills silent processes (field report) from killing `land`.
+        # An agent host's watchdog kills a worker that prints nothing for minutes; a long
+        # build inside `land` must not look like one.
         self.notify(f"  {gate.name} still running ({format_duration(elapsed)})")
 
     def gate_finished(self, result: GateResult) -> None:
@@ -88,7 +89,7 @@ class Verifier:
         outcome = run_check(self.app, request, listener, cache=self.cache(config), config=config)
         if outcome.interrupted:
             raise KeyboardInterrupt  # an interrupted verification is no verdict on the branch
-        unreachable = [r for r in outcome.results if r.status == NETWORK]
+        unreachable = [r for r in outcome.results if r.status == GateStatus.NETWORK]
         if unreachable:
             # The network, not the branch: refusing (or bisecting) over it would blame the code.
             raise Refused(
