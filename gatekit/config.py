@@ -215,16 +215,28 @@ class FleetConfig:
 
 
 @dataclass(frozen=True)
+class VerdictsConfig:
+    """What the verdict key holds beyond the built-in lists (docs/verdicts.md)."""
+
+    env: tuple[str, ...] = ()  # more environment variables that change a gate's result
+    tools: tuple[str, ...] = ()  # programs every gate may start without naming them (cc, protoc)
+
+
+@dataclass(frozen=True)
 class Config:
     gates: tuple[Gate, ...] = ()
-    target: str = field(default="main", metadata={"convert": _ref_name})
+    # None: the repository's default branch (origin/HEAD, init.defaultBranch, main/master/trunk).
+    target: Optional[str] = field(default=None, metadata={"convert": _ref_name})
     protected: tuple[str, ...] = field(default=("main", "master"), metadata={"convert": _globs})
     heartbeat: float = field(default=30.0, metadata={"range": (0.0, 86_400.0)})
     fail_fast: bool = False
+    # Detected gates have no timeout of their own: a hung test suite must not hang a commit hook.
+    detected_timeout: float = field(default=1800.0, metadata={"range": (0.0, MAX_SECONDS)})
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
     land: LandConfig = field(default_factory=LandConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    verdicts: VerdictsConfig = field(default_factory=VerdictsConfig)
     source: str = field(default="defaults", metadata={"internal": True})
 
 
@@ -271,21 +283,42 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     else:
         found = find_config_file(root)
     if found is None:
-        return Config()
+        return dataclasses.replace(Config(), source="defaults (no config file in the working tree)")
     path, is_pyproject = found
-    document = _read_toml(path)
+    shown = _shown_path(path, root)
+    label = f"{shown} (given with --config)" if explicit is not None else f"{shown} (working tree)"
+    return _from_document(_read_toml(path), str(path), is_pyproject, label)
+
+
+def load_committed_config(files: Mapping[str, bytes], where: str) -> Config:
+    """The configuration committed in a tree, from its top-level files (name -> content).
+
+    where names the commit ("main (1be66a01daff)"); it becomes part of every message and of
+    Config.source, so a report says which commit's configuration decided.
+    """
+    for name in (*CONFIG_FILES, "pyproject.toml"):
+        if name in files:
+            source = f"{name} at {where}"
+            document = _parse_toml(files[name], source)
+            return _from_document(document, source, name == "pyproject.toml", source)
+    return dataclasses.replace(Config(), source=f"defaults (no config file at {where})")
+
+
+def _from_document(document: dict[str, Any], source: str, is_pyproject: bool, label: str) -> Config:
     if is_pyproject:
         tool = document.get("tool", {})
         table = tool.get("gatekit") if isinstance(tool, dict) else None
         if table is None:
-            return Config()
+            return dataclasses.replace(Config(), source=f"defaults ({label} has no [tool.gatekit])")
         prefix = "tool.gatekit"
     else:
         table, prefix = document, ""
-    config = parse_config(table, source=str(path), prefix=prefix)
-    shown = _shown_path(path, root)
+    config = parse_config(table, source=source, prefix=prefix)
+    origin = label.split(" (")[0]
     return dataclasses.replace(
-        config, gates=tuple(dataclasses.replace(g, origin=shown) for g in config.gates)
+        config,
+        gates=tuple(dataclasses.replace(g, origin=origin) for g in config.gates),
+        source=label,
     )
 
 
@@ -330,14 +363,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from exc
+    return _parse_toml(raw, str(path))
+
+
+def _parse_toml(raw: bytes, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), "", f"is not UTF-8 text (byte {exc.start})") from exc
+        raise ConfigError(source, "", f"is not UTF-8 text (byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "", f"invalid TOML: {exc}") from exc
+        raise ConfigError(source, "", f"invalid TOML: {exc}") from exc
     except RecursionError as exc:
-        raise ConfigError(str(path), "", "arrays or tables are nested too deeply to be a config") from exc
+        raise ConfigError(source, "", "arrays or tables are nested too deeply to be a config") from exc
 
 
 def _build(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:

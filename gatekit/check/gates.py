@@ -30,6 +30,8 @@ class GateStatus(str, Enum):
     TIMED_OUT = "timed out"
     ERROR = "error"  # it could not run (missing program, no such working directory)
     SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"  # the run was stopped (Ctrl-C, SIGTERM) while this gate ran
+    NETWORK = "network error"  # failed because a registry or host was unreachable: no verdict
 
     def __str__(self) -> str:
         return str(self.value)
@@ -217,14 +219,7 @@ def _supervise(
     elif proc.returncode == 0:
         result = GateResult(gate, GateStatus.PASSED, duration, 0, "", output.tail_bytes())
     else:
-        result = GateResult(
-            gate,
-            GateStatus.FAILED,
-            duration,
-            proc.returncode,
-            _exit_message(proc.returncode),
-            output.tail_bytes(),
-        )
+        result = _failure(gate, duration, proc.returncode, output.tail_bytes())
     return result
 
 
@@ -277,6 +272,18 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
+
+
+def _failure(gate: Gate, duration: float, code: int, tail: bytes) -> GateResult:
+    from gatekit.check.network import network_failure
+
+    evidence = network_failure(tail.decode("utf-8", "replace"))
+    if evidence is not None:
+        message = (
+            f"{_exit_message(code)}, and the network was unreachable ({evidence}); not a verdict on the code"
+        )
+        return GateResult(gate, GateStatus.NETWORK, duration, code, message, tail)
+    return GateResult(gate, GateStatus.FAILED, duration, code, _exit_message(code), tail)
 
 
 def _exit_message(code: int) -> str:

@@ -40,7 +40,7 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
     if target is not None:
         git.resolve_commit(app.repo.toplevel, target)  # a typo is a usage error, not a "-" column
     while True:
-        rows = collect_status(app.repo, target or app.config.target, all_branches)
+        rows = collect_status(app.repo, target or app.target, all_branches)
         text = render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
         if watch is None:
             click.echo(text)
@@ -61,7 +61,7 @@ def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
     from gatekit.fleet import render
     from gatekit.fleet.overlap import overlap_report, staged_overlap
 
-    target = onto or app.config.target
+    target = onto or app.target
     if staged:
         found = staged_overlap(app.repo, target, strict=onto is not None)
         if fmt == "json":
@@ -93,7 +93,7 @@ def worktree_add(app: Any, name: str, start: str | None, session: str | None) ->
     """Create branch NAME and check it out in a new worktree in the configured folder."""
     from gatekit.fleet.worktrees import add_worktree
 
-    added = add_worktree(app.repo, app.config.fleet, name, start or app.config.target, session)
+    added = add_worktree(app.repo, app.config.fleet, name, start or app.target, session)
     click.echo(f"created worktree {added.path} on new branch {added.branch} at {added.start[:12]}")
     if added.session:
         click.echo(f"started session {added.session}")

@@ -173,6 +173,13 @@ def cat_blob(cwd: Path | str, oid: str) -> bytes:
     return run(cwd, "cat-file", "blob", oid)
 
 
+def committed_files(cwd: Path | str, commit: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """The content of those of paths that are files in commit's tree (top level), in one call."""
+    found = {path: oid for path, (_mode, oid) in tree_blobs(cwd, commit, paths).items()}
+    blobs = read_blobs(cwd, list(found.values()))
+    return {path: blobs[oid] for path, oid in found.items() if oid in blobs}
+
+
 def object_type(cwd: Path | str, rev: str) -> str | None:
     code, out = run_rc(cwd, "cat-file", "-t", rev)
     return text(out) if code == 0 else None

@@ -214,3 +214,22 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
         if parents:
             changes.append(zsplit(names.lstrip(b"\n")))
     return changes
+
+
+def default_branch(cwd: Path | str) -> str | None:
+    """The repository's default branch: origin/HEAD, else init.defaultBranch, else the first of
+    main, master and trunk that exists (locally or on origin); None when none of them does."""
+
+    def exists(name: str) -> bool:
+        return any(
+            rev_parse(cwd, f"{ref}{name}^{{commit}}") for ref in ("refs/heads/", "refs/remotes/origin/")
+        )
+
+    code, out = run_rc(cwd, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    origin_head = text(out).removeprefix("refs/remotes/origin/") if code == 0 else ""
+    code, out = run_rc(cwd, "config", "--get", "init.defaultBranch")
+    configured = text(out) if code == 0 else ""
+    for name in (origin_head, configured, "main", "master", "trunk"):
+        if name and not name.startswith("-") and exists(name):
+            return name
+    return None

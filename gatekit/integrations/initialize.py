@@ -33,7 +33,7 @@ class InitFile:
     snippet: str = ""  # what to add by hand when the file exists (defaults to content)
 
 
-def config_text(gates: list[Gate], pyproject: bool = False) -> str:
+def config_text(gates: list[Gate], pyproject: bool = False, target: str = "main") -> str:
     """A starter gatekit.toml: settings, and the detected gates as commented-out examples.
 
     Detected gates stay detected (not written as [[gates]]): with no gates configured gatekit
@@ -46,8 +46,9 @@ def config_text(gates: list[Gate], pyproject: bool = False) -> str:
         "# gatekit configuration (docs/integrations.md). Gates run on the exact subject",
         "# (staged tree, pushed commit, merge result) in a sandbox worktree of gatekit's own.",
         *(["[tool.gatekit]"] if pyproject else []),
-        'target = "main"',
-        'protected = ["main", "master"]',
+        "# The branch `land` moves and --affected compares with (this repository's default branch).",
+        f"target = {_toml_str(target)}",
+        f"protected = {_toml_list(sorted({target, 'main', 'master'}))}",
         "",
     ]
     if gates:
@@ -141,7 +142,8 @@ def plan(root: Path, *, ci: str | None, pre_commit: bool, repo_url: str, rev: st
     config_path = existing[0] if existing else root / "gatekit.toml"
     from gatekit.toolchains import detect_gates
 
-    config = config_text(detect_gates(root), pyproject=bool(existing and existing[1]))
+    target = git.default_branch(root) or git.current_branch(root) or "main"
+    config = config_text(detect_gates(root), pyproject=bool(existing and existing[1]), target=target)
     files.append(InitFile(config_path, config, "gatekit config"))
     if pre_commit:
         files.append(
@@ -188,3 +190,7 @@ def _has_tool_gatekit(pyproject: Path) -> bool:
 def _toml_str(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(_toml_str(v) for v in values) + "]"

@@ -54,8 +54,8 @@ def write_junit(outcome: CheckOutcome, path: Path) -> None:
                 message=f"{result.status}: {result.message}",
                 output=tail_lines(result.output_text, JUNIT_TAIL_LINES),
             )
-        elif result.status == GateStatus.ERROR:
-            case.add_error_info(message=result.message)
+        elif result.status in (GateStatus.ERROR, GateStatus.INTERRUPTED, GateStatus.NETWORK):
+            case.add_error_info(message=f"{result.status}: {result.message}")
         elif result.status == GateStatus.SKIPPED:
             case.add_skipped_info(message=result.message)
         cases.append(case)
@@ -87,4 +87,6 @@ def write_codequality(outcome: CheckOutcome, path: Path) -> None:
 
 def _config_path(outcome: CheckOutcome) -> str:
     source = outcome.config_source
-    return os.path.basename(source) if source and source != "defaults" else "gatekit.toml"
+    if not source or source.startswith("defaults"):
+        return "gatekit.toml"
+    return os.path.basename(source.split(" ")[0])

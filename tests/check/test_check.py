@@ -300,7 +300,7 @@ def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
 
 def test_all_slots_busy_waits_and_says_so(repo: Repo, tmp_path: Path) -> None:
     started = tmp_path / "first gate started"
-    pause = f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); time.sleep(2)"
+    pause = f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); time.sleep(6)"
     gate_config(repo, f'[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", {pause!r}]\n')
     first = repo.spawn_gatekit("check", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(started)  # the first run holds the only slot now, however slow the machine
@@ -335,8 +335,8 @@ def test_staged_check_in_a_repository_without_commits(tmp_path: Path, git_env: d
 def test_fail_fast_stops_at_the_first_failure(repo: Repo) -> None:
     gate_config(repo, '[[gates]]\nname = "one"\nrun = "false"\n[[gates]]\nname = "two"\nrun = "true"\n')
     result = repo.gatekit("check", "--fail-fast", "--format", "json")
-    names = [g["name"] for g in json.loads(result.stdout)["gates"]]
-    assert names == ["one"]
+    gates = [(g["name"], g["status"]) for g in json.loads(result.stdout)["gates"]]
+    assert gates == [("one", "failed"), ("two", "skipped")]  # issue 11: skipped gates are reported
     assert result.returncode == 1
 
 

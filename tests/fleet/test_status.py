@@ -153,10 +153,15 @@ def test_status_with_unknown_target_is_a_usage_error(repo: Repo) -> None:
 
 
 def test_status_without_the_default_target_branch_still_works(make_repo) -> None:  # type: ignore[no-untyped-def]
-    repo = make_repo("trunk-repo")
+    # With zero config the target is found (issue 11: default branch, else the checked-out
+    # one); a configured target that does not exist must still leave status working.
+    repo = make_repo("trunk-repo", {"gatekit.toml": 'target = "main"\n'})
     repo.git("branch", "-m", "trunk")
     [row] = status_rows(repo)
     assert (row["branch"], row["ahead"], row["behind"]) == ("trunk", None, None)
+    repo.write("gatekit.toml", "")
+    [row] = status_rows(repo)
+    assert (row["branch"], row["ahead"], row["behind"]) == ("trunk", 0, 0)  # trunk is the default
 
 
 def test_status_watch_refreshes_in_place(repo: Repo) -> None:
