@@ -3,13 +3,15 @@ conflict magnets; and the staged-change check behind the `gatekit-overlap` hook.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from gatekit import git
+from gatekit import extras, git
 from gatekit.fleet import symbols
 from gatekit.fleet.changes import Writer, collect_writers, parallel_map, shared_paths
 
@@ -42,11 +44,23 @@ class OverlapReport:
     magnets: list[tuple[str, int]] = field(default_factory=list)
 
 
+@functools.cache
+def _grammar_installed(language: str) -> bool:
+    module = symbols.GRAMMARS[language].module
+    return extras.has("overlap") and importlib.util.find_spec(module) is not None
+
+
+def parsed_language(path: str) -> str | None:
+    """The language path is parsed as, or None: compared at file level (no grammar installed)."""
+    language = symbols.language_of(path)
+    return language if language is not None and _grammar_installed(language) else None
+
+
 class DefinitionIndex:
     """Maps hunks to definitions, parsing each blob once (writers share most base blobs)."""
 
     def __init__(self, cwd: str, diffs: Iterable[git.FileDiff]) -> None:
-        self.diffs = [d for d in diffs if symbols.language_of(d.path)]
+        self.diffs = [d for d in diffs if parsed_language(d.path)]
         self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
         self._owners: dict[str, list[symbols.Definition | None]] = {}
 
@@ -60,7 +74,7 @@ class DefinitionIndex:
 
     def touched(self, diff: git.FileDiff) -> set[str]:
         """Qualified names of the definitions one file's change touches (old and new side)."""
-        language = symbols.language_of(diff.path)
+        language = parsed_language(diff.path)
         if language is None:
             return set()
         old = self._names(diff.old_oid, language, ((h[0], h[1]) for h in diff.hunks))
@@ -71,7 +85,7 @@ def shared_definitions(
     cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]
 ) -> list[SharedDefinition]:
     """Definitions changed by more than one writer, in files changed by more than one."""
-    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)]
+    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and parsed_language(d.path)]
     index = DefinitionIndex(cwd, (d for _, d in relevant))
     owners: dict[tuple[str, str], list[str]] = {}
     for writer, diff in relevant:
@@ -166,7 +180,7 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
     mine = {d.path: index.touched(d) for d in staged}
     found: list[StagedOverlap] = []
     for writer, diff in theirs:
-        if symbols.language_of(diff.path) is None:
+        if parsed_language(diff.path) is None:
             found.append(StagedOverlap(diff.path, None, writer.name))
             continue
         for qualname in sorted(mine[diff.path] & index.touched(diff)):
