@@ -6,11 +6,22 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["hook"]:
+        # Every git hook is answered without loading click (issue 13: hook latency).
+        from gatekit.integrations.hook_entry import fast_main as hook_main
+
+        hook_main(sys.argv[1:])  # exits when it could read the arguments
     if sys.argv[1:2] == ["clobber"]:
         # The commit hook's command is answered without loading click (issue 3: hook latency).
         from gatekit.guard.clobber_entry import fast_main
 
         fast_main(sys.argv[1:])  # exits when it could read the arguments
+    if sys.flags.no_site:
+        # The installed hooks start Python with -S (no site: the hook path needs only gatekit's
+        # own directory); the full CLI needs click from site-packages.
+        import site
+
+        site.main()
     from gatekit.cli import main as cli_main
 
     cli_main()

@@ -23,6 +23,7 @@ from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path
 from gatekit.git.objects import (
     MergeResult,
     add_all_to_index,
+    stage_paths_to_index,
     cat_blob,
     commit_tree,
     dangling_blobs,
@@ -102,6 +103,7 @@ __all__ = [
     "StatusEntry",
     "Worktree",
     "add_all_to_index",
+    "stage_paths_to_index",
     "ahead_behind",
     "branch_exists",
     "branch_status",

@@ -184,6 +184,19 @@ def add_all_to_index(cwd: Path | str, index_file: Path) -> str:
     return text(run(cwd, "write-tree", env=env))
 
 
+def stage_paths_to_index(cwd: Path | str, index_file: Path, paths: Sequence[str]) -> str:
+    """Stage exactly paths (as they are in the worktree, or their deletion) into index_file; its tree.
+
+    What `add -A` does for those paths, without walking the rest of the worktree: the snapshot
+    after a commit stages the few dirty paths `git status` named, not every file again (issue 13).
+    """
+    env = git_env({"GIT_INDEX_FILE": str(index_file)})
+    if paths:
+        data = b"".join(os.fsencode(path) + b"\0" for path in paths)
+        run(cwd, "update-index", "--add", "--remove", "-z", "--stdin", input=data, env=env)
+    return text(run(cwd, "write-tree", env=env))
+
+
 def cat_blob(cwd: Path | str, oid: str) -> bytes:
     return run(cwd, "cat-file", "blob", oid)
 

@@ -1,0 +1,201 @@
+"""The click-free entry of `gatekit hook NAME`: every guard of one git hook in one process.
+
+A commit pays for this on every `git commit` (issue 13: agents commit after every file or two).
+The guards share one interpreter, one repository discovery and one config load, and each imports
+only the modules it uses: click, the command modules and the full CLI are never loaded here. An
+argument this parser does not know returns None and the click CLI answers it, with its usual
+messages.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gatekit.app import App
+from gatekit.integrations import hook_runner
+
+if TYPE_CHECKING:
+    from gatekit.check.service import Listener
+    from gatekit.git import GuardPaths, RepoPaths
+
+
+class HookApp(App):
+    """The App of a hook: the first git call resolves the repository and the guard's paths."""
+
+    @cached_property
+    def guard_paths(self) -> GuardPaths:
+        from gatekit.git import guard_paths
+
+        return guard_paths(self.cwd)
+
+    @cached_property
+    def repo(self) -> RepoPaths:
+        return self.guard_paths.repo
+
+
+Guard = Callable[[HookApp, Sequence[str], bytes], int]
+
+
+def parse(argv: Sequence[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """(hook, git args, --only guards) of `hook NAME [ARGS] [--only GUARD]...`, or None."""
+    if len(argv) < 2 or argv[0] != "hook" or argv[1] not in hook_runner.GIT_HOOKS:
+        return None
+    git_args: list[str] = []
+    only: list[str] = []
+    rest = list(argv[2:])
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--only" and rest:
+            only.append(rest.pop(0))
+        elif arg.startswith("--only="):
+            only.append(arg.partition("=")[2])
+        elif arg.startswith("-"):
+            return None  # --help and the like: the click CLI answers
+        else:
+            git_args.append(arg)
+    return argv[1], tuple(git_args), tuple(only)
+
+
+def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path) -> int:
+    """Run the guards of hook `name` in this process; the hook's exit code."""
+    stdin = b""
+    if name == "pre-push" and sys.stdin is not None and not sys.stdin.isatty():
+        stdin = sys.stdin.buffer.read()
+    if name == "pre-commit" and os.environ.get("PRE_COMMIT") == "1":
+        from gatekit.integrations.precommit_hazard import find_hidden_changes, hazard_warning
+
+        hidden = find_hidden_changes()
+        if hidden is not None:
+            _err(hazard_warning(hidden))
+    steps = hook_runner.steps_for(name, stdin, git_args=git_args)
+    if only:
+        steps = [step for step in steps if step.name in only]
+    app = HookApp(cwd=cwd)
+
+    def runner(argv: Sequence[str], data: bytes, env: Mapping[str, str]) -> int:
+        guard = GUARDS.get(argv[0])
+        if guard is None:  # a guard without a fast path (verify-push, on pushes only)
+            return hook_runner.run_in_process(argv, data, env)
+        return _guarded(guard, app, argv[1:], data)
+
+    available = {*GUARDS, "verify-push"}
+    results = hook_runner.run_steps(steps, available, stdin=stdin, runner=runner)
+    return hook_runner.hook_exit_code(results)
+
+
+def _guarded(guard: Guard, app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    """One guard's exit code; its failure (even a bug) never takes the other guards down."""
+    from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, GatekitError
+
+    try:
+        return guard(app, args, stdin)
+    except GatekitError as exc:
+        _err(f"gatekit: {exc.message}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("\ngatekit: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_INTERRUPTED
+    except Exception:  # noqa: BLE001 - same contract as cli.main: a bug is exit 3 and a log
+        from gatekit.crash import write_crash_log
+
+        _err(f"gatekit: internal error; the traceback is in {write_crash_log()}")
+        return EXIT_INTERNAL
+
+
+# -- the guards, each what its command does for exactly the argv steps_for() gives it ------------
+
+
+def protect(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    from gatekit.land.protect import check_commit_allowed
+
+    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, app.config.target)
+    notice = outcome.notice()
+    if notice:
+        _err(notice)
+    return 0
+
+
+def clobber(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    from gatekit.guard.clobber_entry import run
+
+    return run({"--staged": "--staged" in args, "--format": "text"}, app.cwd, app.guard_paths)
+
+
+def overlap(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    from gatekit.errors import Refused
+    from gatekit.fleet.overlap import staged_overlap
+
+    found = staged_overlap(app.repo, app.config.target, strict=False)
+    if not found:
+        return 0
+    from gatekit.fleet import render
+
+    _err(render.staged_text(found))
+    if app.config.fleet.overlap == "block":
+        raise Refused('the staged change overlaps other active work (fleet.overlap = "block")')
+    return 0
+
+
+def check(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    """`check --staged ...` (pre-commit) or `check --rev COMMIT ...` (pre-push)."""
+    from gatekit.check.service import CheckRequest, run_check
+    from gatekit.check.verdicts import NotesVerdictCache
+    from gatekit.report.text import TextReporter
+
+    request = CheckRequest(
+        subject="staged" if "--staged" in args else "rev",
+        rev=_value(args, "--rev") or "HEAD",
+        stage=_value(args, "--stage"),
+        affected="--affected" in args,
+    )
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from gatekit.report.github import GitHubReporter
+
+        reporter: Listener = GitHubReporter(color=app.use_color())
+    else:
+        reporter = TextReporter(color=app.use_color())
+    return run_check(app, request, reporter, cache=NotesVerdictCache(app.repo)).exit_code
+
+
+def snapshot(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    from gatekit.guard.snapshots import take_snapshot
+
+    reason = _value(args, "--reason") or "hook"
+    guard = app.config.guard
+    take_snapshot(app.repo, reason, guard.snapshot_keep, guard.snapshot_max_age_days)
+    return 0
+
+
+GUARDS: dict[str, Guard] = {
+    "protect": protect,
+    "clobber": clobber,
+    "overlap": overlap,
+    "check": check,
+    "snapshot": snapshot,
+}
+
+
+def fast_main(argv: list[str]) -> None:
+    """Answer `gatekit hook ...` and exit, or return to let the click CLI answer."""
+    parsed = parse(argv)
+    if parsed is None:
+        return
+    name, git_args, only = parsed
+    sys.exit(run_hook(name, git_args, only, Path.cwd()))
+
+
+def _value(args: Sequence[str], option: str) -> str | None:
+    """The value after option in a guard's argv (steps_for() spells each option out)."""
+    return args[args.index(option) + 1] if option in args[:-1] else None
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
