@@ -111,6 +111,10 @@ def collect_writers(
         if info.name not in checked_out:
             candidates.append(_Candidate(info.name, info.name, None, info.commit))
     candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]
+    # A branch still at the target has changed nothing (a worktree there may be dirty).
+    candidates = [c for c in candidates if c.worktree is not None or c.head != target]
+    if not candidates:
+        return []
     heads = parallel_map(lambda c: _current_head(c, only_paths), candidates)
     # Bases and diffs for every writer in two git processes, not two per writer.
     bases = git.merge_bases(cwd, target, [head for head, _ in heads])

@@ -157,9 +157,9 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
     exist yet (the first commit, a `master` repo) has nothing to overlap with, and passes.
     """
     cwd = str(repo.toplevel)
-    if not strict and git.rev_parse(cwd, f"{target}^{{commit}}") is None:
+    target_commit = git.resolve_commit(cwd, target) if strict else git.rev_parse(cwd, f"{target}^{{commit}}")
+    if target_commit is None:
         return []
-    target_commit = git.resolve_commit(cwd, target)
     head = git.head_commit(cwd)
     staged = git.diff_hunks(cwd, f"{head}^{{tree}}" if head else EMPTY_TREE, git.staged_tree(cwd))
     if not staged:

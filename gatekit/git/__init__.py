@@ -23,7 +23,6 @@ from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path
 from gatekit.git.objects import (
     MergeResult,
     add_all_to_index,
-    stage_paths_to_index,
     cat_blob,
     commit_tree,
     dangling_blobs,
@@ -33,6 +32,7 @@ from gatekit.git.objects import (
     object_type,
     read_blobs,
     replay_commit,
+    stage_paths_to_index,
     staged_tree,
     tree_blobs,
     unreachable_commits,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing, UsageError
+from gatekit.git.memo import remember
 from gatekit.git.runner import git_env, run
 from gatekit.proc import run_captured
 
@@ -52,6 +53,7 @@ def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
     return lines
 
 
+@remember
 def git_path(cwd: Path | str, name: str) -> Path:
     """The per-worktree location of a git-dir file (e.g. logs/HEAD, index.lock)."""
     out = run(cwd, "rev-parse", "--path-format=absolute", "--git-path", name)

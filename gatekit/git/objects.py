@@ -11,11 +11,13 @@ from pathlib import Path
 
 from gatekit.errors import CommandError
 from gatekit.git.location import git_path
+from gatekit.git.memo import remember
 from gatekit.git.revisions import tree_of
 from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
 from gatekit.proc import run_captured
 
 
+@remember
 def staged_tree(cwd: Path | str) -> str:
     """The tree of the index about to be committed, without writing to the index.
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gatekit.errors import UsageError
+from gatekit.git.memo import remember
 from gatekit.git.runner import run, run_rc, text, zsplit
 
 
@@ -46,12 +47,14 @@ def tree_of(cwd: Path | str, rev: str) -> str:
     return oid
 
 
+@remember
 def current_branch(cwd: Path | str) -> str | None:
     """The short name of the checked-out branch, or None in detached HEAD."""
     code, out = run_rc(cwd, "symbolic-ref", "--quiet", "--short", "HEAD")
     return text(out) if code == 0 else None
 
 
+@remember
 def head_commit(cwd: Path | str) -> str | None:
     """HEAD's commit id, or None on an unborn branch."""
     return rev_parse(cwd, "HEAD^{commit}")

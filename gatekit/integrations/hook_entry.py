@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekit.app import App
+from gatekit.git.memo import remembered
 from gatekit.integrations import hook_runner
 
 if TYPE_CHECKING:
@@ -84,7 +85,8 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
         return _guarded(guard, app, argv[1:], data)
 
     available = {*GUARDS, "verify-push"}
-    results = hook_runner.run_steps(steps, available, stdin=stdin, runner=runner)
+    with remembered():  # HEAD, the branch, the staged tree: asked of git once for every guard
+        results = hook_runner.run_steps(steps, available, stdin=stdin, runner=runner)
     return hook_runner.hook_exit_code(results)
 
 
