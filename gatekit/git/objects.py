@@ -117,18 +117,24 @@ def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
     return blobs
 
 
-def worktree_state_commit(worktree: Path | str, head: str | None, message: str) -> str:
+def worktree_state_commit(
+    worktree: Path | str, head: str | None, message: str, paths: Sequence[str] | None = None
+) -> str:
     """A commit of the worktree's tracked and untracked non-ignored files, parented on head.
 
     Built on a copy of the worktree's index (GIT_INDEX_FILE), so the user's index, files and
-    refs are untouched; only new objects are written.
+    refs are untouched; only new objects are written. With paths, only those carry their
+    uncommitted state (the rest is as staged): no walk of the whole worktree.
     """
     source = git_path(worktree, "index")
     with tempfile.TemporaryDirectory(prefix="gatekit-state-") as tmp:
         index = Path(tmp, "index")
         if source.exists():
             shutil.copyfile(source, index)
-        tree = add_all_to_index(worktree, index)
+        if paths is None:
+            tree = add_all_to_index(worktree, index)
+        else:
+            tree = stage_paths_to_index(worktree, index, paths)
     return commit_tree(worktree, tree, [head] if head else [], message)
 
 

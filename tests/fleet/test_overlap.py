@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,57 @@ def test_the_root_commit_does_not_make_every_file_a_magnet(make_repo) -> None:  
     branch_with(repo, "one", {"shared.cfg": numbered_lines(10).replace("line 1\n", "a\n")})
     branch_with(repo, "two", {"shared.cfg": numbered_lines(10).replace("line 9\n", "b\n")})
     assert overlap_json(repo)["magnets"] == []
+
+
+def test_staged_check_asks_other_worktrees_only_about_the_staged_paths(repo: Repo, tmp_path: Path) -> None:
+    """Issue 13: with 30 worktrees the hook ran 30 full `git status` walks per commit."""
+    repo.commit("db", {"app/db.py": DB_PY, **{f"bulk/f{i}.txt": f"{i}\n" for i in range(50)}})
+    for n in range(3):
+        other = repo.worktree_add(tmp_path / f"other{n}", f"other-{n}")
+        other.write(f"bulk/f{n}.txt", "dirty elsewhere\n")
+    busy = repo.worktree_add(tmp_path / "busy", "busy-writer")
+    busy.write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))  # uncommitted, same file
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    trace = tmp_path / "trace"
+
+    result = mine.gatekit("overlap", "--staged", env={"GIT_TRACE": str(trace)})
+
+    assert "save in app/db.py, also changed on busy-writer" in result.stderr
+    statuses = [
+        line for line in trace.read_text().splitlines() if "built-in: git" in line and " status " in line
+    ]
+    assert len(statuses) == 5  # the four other worktrees and the main one
+    assert all(line.endswith("-- ':(literal)app/db.py'") for line in statuses), statuses
+    assert not [line for line in trace.read_text().splitlines() if "built-in: git add" in line]
+
+
+def test_staged_check_trusts_a_clean_answer_until_head_index_or_file_changes(
+    repo: Repo, tmp_path: Path
+) -> None:
+    from gatekit.fleet.clean_cache import FRESH_SECONDS
+
+    repo.commit("db", {"app/db.py": DB_PY})
+    others = [repo.worktree_add(tmp_path / f"other{n}", f"other-{n}") for n in range(3)]
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    time.sleep(FRESH_SECONDS + 0.2)  # stats younger than this are never trusted
+
+    def statuses() -> tuple[list[str], str]:
+        trace = tmp_path / "trace"
+        trace.unlink(missing_ok=True)
+        result = mine.gatekit("overlap", "--staged", env={"GIT_TRACE": str(trace)})
+        assert result.returncode == 0, result.stderr
+        lines = [
+            line for line in trace.read_text().splitlines() if "built-in: git" in line and " status " in line
+        ]
+        return lines, result.stderr
+
+    assert len(statuses()[0]) == 4  # main and the three others, asked once
+    assert statuses() == ([], "")  # nothing changed: no worktree is asked again
+    others[1].write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))
+    asked, warning = statuses()
+    assert len(asked) == 1  # only the worktree whose file changed
+    assert "save in app/db.py, also changed on other-1" in warning
