@@ -57,7 +57,7 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
 @click.pass_obj
 def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
     """Overlapping work across in-flight branches and worktrees."""
-    from gatekit import extras
+    from gatekit import extras, git
     from gatekit.errors import Refused
     from gatekit.fleet import render
     from gatekit.fleet.overlap import overlap_report, staged_overlap
@@ -84,6 +84,8 @@ def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
     report = overlap_report(app.repo, target, app.config.fleet.magnet_days)
     if file_level_note:
         click.echo(file_level_note, err=True)
+    if not git.has_commit_graph(app.repo.common_dir):
+        click.echo("tip: `git commit-graph write --reachable` makes overlap's history walks faster", err=True)
     click.echo(
         render.overlap_json(report)
         if fmt == "json"

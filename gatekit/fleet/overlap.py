@@ -18,6 +18,7 @@ from gatekit.fleet.changes import Writer, collect_writers, parallel_map, shared_
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 MAGNET_MIN = 3  # touched by at least this many branches to count as a magnet
 MAGNET_TOP = 10
+PARSE_MAX_BYTES = 512 * 1024  # larger blobs are compared at file level
 
 
 @dataclass(frozen=True)
@@ -57,16 +58,27 @@ def parsed_language(path: str) -> str | None:
 
 
 class DefinitionIndex:
-    """Maps hunks to definitions, parsing each blob once (writers share most base blobs)."""
+    """Maps hunks to definitions, parsing each blob once (writers share most base blobs).
 
-    def __init__(self, cwd: str, diffs: Iterable[git.FileDiff]) -> None:
+    A blob past max_bytes is not parsed (a generated 1.6 MB TypeScript file cost 2.4 s per
+    version, issue 13): its file is compared at file level, like a language without a grammar.
+    """
+
+    def __init__(self, cwd: str, diffs: Iterable[git.FileDiff], max_bytes: int = PARSE_MAX_BYTES) -> None:
         self.diffs = [d for d in diffs if parsed_language(d.path)]
         self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
+        self.max_bytes = max_bytes
         self._owners: dict[str, list[symbols.Definition | None]] = {}
+
+    def file_level(self, diff: git.FileDiff) -> bool:
+        """Whether this change is compared by file only (no grammar, or a blob too large)."""
+        if parsed_language(diff.path) is None:
+            return True
+        return any(len(self.blobs.get(oid, b"")) > self.max_bytes for oid in (diff.old_oid, diff.new_oid))
 
     def _names(self, oid: str, language: str, ranges: Iterable[tuple[int, int]]) -> set[str]:
         spans = [(start, count) for start, count in ranges if count > 0]
-        if oid not in self.blobs or not spans:
+        if oid not in self.blobs or not spans or len(self.blobs[oid]) > self.max_bytes:
             return set()
         if oid not in self._owners:
             self._owners[oid] = symbols.line_owners(self.blobs[oid], language)
@@ -179,8 +191,9 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
     index = DefinitionIndex(cwd, [*staged, *(d for _, d in theirs)])
     mine = {d.path: index.touched(d) for d in staged}
     found: list[StagedOverlap] = []
+    mine_by_path = {d.path: d for d in staged}
     for writer, diff in theirs:
-        if parsed_language(diff.path) is None:
+        if index.file_level(diff) or index.file_level(mine_by_path[diff.path]):
             found.append(StagedOverlap(diff.path, None, writer.name))
             continue
         for qualname in sorted(mine[diff.path] & index.touched(diff)):

@@ -19,7 +19,15 @@ from gatekit.git.diffs import (
     staged_paths,
     worktree_changed_paths,
 )
-from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path, guard_paths, locate
+from gatekit.git.location import (
+    GuardPaths,
+    RepoPaths,
+    get_repo_paths,
+    git_path,
+    guard_paths,
+    has_commit_graph,
+    locate,
+)
 from gatekit.git.objects import (
     MergeResult,
     add_all_to_index,
@@ -127,6 +135,7 @@ __all__ = [
     "git_env",
     "git_path",
     "guard_paths",
+    "has_commit_graph",
     "has_identity",
     "head_commit",
     "independent_commits",

@@ -75,3 +75,9 @@ def guard_paths(cwd: Path | str = ".") -> GuardPaths:
     """Resolve worktree, git dirs and the per-worktree reflog and lock paths in one git call."""
     lines = locate(cwd, ("logs/HEAD", "logs/refs/stash", "index.lock", "index"))
     return GuardPaths(RepoPaths(*lines[:3]), *lines[3:])
+
+
+def has_commit_graph(common_dir: Path) -> bool:
+    """Whether the repository has a commit-graph file (history walks read it instead of objects)."""
+    info = common_dir / "objects" / "info"
+    return (info / "commit-graph").is_file() or (info / "commit-graphs").is_dir()

@@ -183,9 +183,10 @@ def unmerged_commit_count(cwd: Path | str, head: str, exclude_branch: str | None
 def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]:
     """Paths changed by each first-parent commit of rev since an epoch (a merge vs its 1st parent).
 
-    The window is filtered here rather than with --since, whose approxidate parsing of a bare
-    epoch is unreliable; the walk stops at the first commit older than the window. A root
-    commit (an import of everything) is not a change to any one file and is left out.
+    --max-age takes the raw epoch (--since parses approxidate, unreliable for a bare epoch) and
+    stops git's walk at the window's edge: only the window's history is read, not the whole of
+    it (issue 13: 1.6 s against 0.09 s on cargo). A root commit (an import of everything) is
+    not a change to any one file and is left out.
     """
     out = run(
         cwd,
@@ -194,6 +195,7 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
         "--diff-merges=first-parent",
         "--name-only",
         "-z",
+        f"--max-age={since}",
         "--format=%x01%ct %P",
         rev,
         "--",

@@ -341,3 +341,49 @@ def test_staged_check_trusts_a_clean_answer_until_head_index_or_file_changes(
     asked, warning = statuses()
     assert len(asked) == 1  # only the worktree whose file changed
     assert "save in app/db.py, also changed on other-1" in warning
+
+
+def test_magnets_read_only_the_window_of_history(repo: Repo, tmp_path: Path) -> None:
+    day = 86400
+    for i in range(4):  # 200 days before the tip: outside the 90-day window
+        Repo(repo.path, {**repo.env, "GIT_COMMITTER_DATE": f"{1700000000 - 200 * day + i} +0000"}).commit(
+            f"old {i}", {"old.txt": f"{i}\n"}
+        )
+    for i in range(3):
+        Repo(repo.path, {**repo.env, "GIT_COMMITTER_DATE": f"{1700000000 + i} +0000"}).commit(
+            f"new {i}", {"new.txt": f"{i}\n"}
+        )
+    branch_with(repo, "x", {"new.txt": "x\n"})
+    trace = tmp_path / "trace"
+    result = repo.gatekit("overlap", "--format", "json", env={"GIT_TRACE": str(trace)})
+    magnets = json.loads(result.stdout)["magnets"]
+    assert {"path": "new.txt", "branches": 4} in magnets
+    assert all(m["path"] != "old.txt" for m in magnets)
+    walks = [line for line in trace.read_text().splitlines() if "built-in: git log --first-parent" in line]
+    assert walks and all("--max-age=" in line for line in walks)  # git stops at the window's edge
+
+
+def test_overlap_suggests_a_commit_graph_only_when_there_is_none(repo: Repo) -> None:
+    branch_with(repo, "x", {"a.txt": "x\n"})
+    assert "git commit-graph write" in repo.gatekit("overlap").stderr
+    repo.git("commit-graph", "write", "--reachable")
+    assert "git commit-graph write" not in repo.gatekit("overlap").stderr
+
+
+def test_a_file_past_the_parse_size_cap_is_compared_at_file_level(
+    staged_setup: tuple[Repo, Repo],
+) -> None:
+    from gatekit.fleet.overlap import PARSE_MAX_BYTES
+
+    repo, mine = staged_setup
+    functions = PARSE_MAX_BYTES // 40 + 10
+    big = "".join(f"def func_{i}(x):\n    return x + {i}\n\n\n" for i in range(functions))
+    repo.git("checkout", "-q", "main")
+    repo.commit("generated", {"gen/big.py": big})
+    branch_with(repo, "big-writer", {"gen/big.py": big.replace("return x + 1\n", "return x + 100\n", 1)})
+    mine.git("merge", "-q", "main")
+    mine.write("gen/big.py", big.replace(f"return x + {functions - 1}\n", "return -1\n"))
+    mine.git("add", "gen/big.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert {"path": "gen/big.py", "qualname": None, "writer": "big-writer"} in json.loads(result.stdout)
