@@ -52,7 +52,7 @@ class Sandbox:
         return self.path
 
     def _ensure_worktree(self, commit: str) -> None:
-        if (self.path / ".git").is_file() and git.run_rc(self.path, "rev-parse", "--git-dir")[0] == 0:
+        if self._admin_dir_intact():
             return
         # Creating worktrees is serialized across gatekit processes: two concurrent
         # `git worktree add`s in one repository race on git's worktrees/ bookkeeping.
@@ -72,6 +72,16 @@ class Sandbox:
                 str(self.path),
                 commit,
             )
+
+    def _admin_dir_intact(self) -> bool:
+        """The slot's `.git` file names an admin dir that still has its HEAD (read, not asked of
+        git: this runs on every commit's check)."""
+        try:
+            line = (self.path / ".git").read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return False
+        prefix = "gitdir: "
+        return line.startswith(prefix) and (self.path / line[len(prefix) :] / "HEAD").is_file()
 
     def _clear_stale_locks(self) -> None:
         # We hold the slot's flock, so no other gatekit uses this worktree: a lock file here

@@ -31,6 +31,22 @@ def remembered() -> Iterator[None]:
         _ANSWERS.reset(token)
 
 
+def _key(question: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        question.__qualname__,
+        tuple(str(a) for a in args),
+        tuple(sorted(kwargs.items())),
+        os.environ.get("GIT_INDEX_FILE"),
+    )
+
+
+def tell(question: Callable[..., Any], *args: Any, answer: Any) -> None:
+    """Record an answer learnt another way (e.g. from `git status --branch`) inside remembered()."""
+    answers = _ANSWERS.get()
+    if answers is not None:
+        answers[_key(question, args, {})] = answer
+
+
 def remember(question: F) -> F:
     """Mark a read-only git question whose answer holds for the whole of a hook run."""
 
@@ -39,12 +55,7 @@ def remember(question: F) -> F:
         answers = _ANSWERS.get()
         if answers is None:
             return question(*args, **kwargs)
-        key = (
-            question.__qualname__,
-            tuple(str(a) for a in args),
-            tuple(sorted(kwargs.items())),
-            os.environ.get("GIT_INDEX_FILE"),
-        )
+        key = _key(question, args, kwargs)
         if key not in answers:
             answers[key] = question(*args, **kwargs)
         return answers[key]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gatekit.git import GuardPaths
+    from gatekit.git import GuardPaths, PendingStatus
 
 # GuardConfig.severity's default (tests/guard/test_guard_hook.py holds the two together).
 DEFAULT_SEVERITY = "medium"
@@ -71,12 +71,17 @@ def severity_threshold(root: Path) -> str:
     return load_config(root).guard.severity
 
 
-def run(options: dict[str, str | bool], cwd: Path, paths: GuardPaths | None = None) -> int:
-    """The clobber report for options; paths when the caller (the hook) resolved them already."""
+def run(
+    options: dict[str, str | bool],
+    cwd: Path,
+    paths: GuardPaths | None = None,
+    status: PendingStatus | None = None,
+) -> int:
+    """The clobber report for options; paths and status when the caller (the hook) has them."""
     from gatekit import git
 
     # git walks the worktree while this process asks its other questions and imports the rest.
-    pending = git.PendingStatus(cwd)
+    pending = status or git.PendingStatus(cwd)
     try:
         from gatekit.guard.render import emit_report
         from gatekit.guard.signals import inspect

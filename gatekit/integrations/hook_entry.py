@@ -17,16 +17,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekit.app import App
-from gatekit.git.memo import remembered
+from gatekit.git.memo import remembered, tell
 from gatekit.integrations import hook_runner
 
 if TYPE_CHECKING:
     from gatekit.check.service import Listener
-    from gatekit.git import GuardPaths, RepoPaths
+    from gatekit.git import GuardPaths, PendingStatus, RepoPaths
 
 
 class HookApp(App):
-    """The App of a hook: the first git call resolves the repository and the guard's paths."""
+    """The App of a hook: the first git call resolves the repository and the guards' paths; one
+    `git status --branch`, started at once, serves every guard that needs the worktree's state."""
+
+    pending: PendingStatus | None = None
 
     @cached_property
     def guard_paths(self) -> GuardPaths:
@@ -37,6 +40,27 @@ class HookApp(App):
     @cached_property
     def repo(self) -> RepoPaths:
         return self.guard_paths.repo
+
+    def start_status(self) -> None:
+        """Let git walk the worktree while Python imports the guards."""
+        from gatekit.git import PendingStatus
+
+        self.pending = PendingStatus(self.cwd)
+
+    def share_answers(self) -> None:
+        """Tell the remembered git questions what discovery and the status already answered."""
+        from gatekit import git
+
+        root = self.repo.toplevel
+        tell(git.git_path, root, "index", answer=self.guard_paths.index)
+        if self.pending is not None:
+            state = self.pending.result()
+            tell(git.current_branch, root, answer=state.branch)
+            tell(git.head_commit, root, answer=state.head)
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self.pending.close()
 
 
 Guard = Callable[[HookApp, Sequence[str], bytes], int]
@@ -85,9 +109,20 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
         return _guarded(guard, app, argv[1:], data)
 
     available = {*GUARDS, "verify-push"}
-    with remembered():  # HEAD, the branch, the staged tree: asked of git once for every guard
-        results = hook_runner.run_steps(steps, available, stdin=stdin, runner=runner)
+    if name != "pre-push":
+        app.start_status()
+    try:
+        with remembered():  # HEAD, the branch, the staged tree: asked of git once for every guard
+            _guarded(_share_answers, app, (), b"")
+            results = hook_runner.run_steps(steps, available, stdin=stdin, runner=runner)
+    finally:
+        app.close()
     return hook_runner.hook_exit_code(results)
+
+
+def _share_answers(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    app.share_answers()
+    return 0
 
 
 def _guarded(guard: Guard, app: HookApp, args: Sequence[str], stdin: bytes) -> int:
@@ -127,7 +162,7 @@ def protect(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
 def clobber(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
     from gatekit.guard.clobber_entry import run
 
-    return run({"--staged": "--staged" in args, "--format": "text"}, app.cwd, app.guard_paths)
+    return run({"--staged": "--staged" in args, "--format": "text"}, app.cwd, app.guard_paths, app.pending)
 
 
 def overlap(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
@@ -171,7 +206,8 @@ def snapshot(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
 
     reason = _value(args, "--reason") or "hook"
     guard = app.config.guard
-    take_snapshot(app.repo, reason, guard.snapshot_keep, guard.snapshot_max_age_days)
+    state = app.pending.result() if app.pending is not None else None
+    take_snapshot(app.repo, reason, guard.snapshot_keep, guard.snapshot_max_age_days, state)
     return 0
 
 
