@@ -6,8 +6,8 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["hook"]:
-        # Every git hook is answered without loading click (issue 13: hook latency).
+    if sys.argv[1:2] in (["hook"], ["protect"], ["overlap"], ["snapshot"]):
+        # Every git hook, and the manifest's single guards, without loading click (issue 13).
         from gatekit.integrations.hook_entry import fast_main as hook_main
 
         hook_main(sys.argv[1:])  # exits when it could read the arguments

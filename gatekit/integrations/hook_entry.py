@@ -204,7 +204,7 @@ def check(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
 def snapshot(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
     from gatekit.guard.snapshots import take_snapshot
 
-    reason = _value(args, "--reason") or "hook"
+    reason = _value(args, "--reason") or "manual"
     guard = app.config.guard
     state = app.pending.result() if app.pending is not None else None
     take_snapshot(app.repo, reason, guard.snapshot_keep, guard.snapshot_max_age_days, state)
@@ -220,13 +220,36 @@ GUARDS: dict[str, Guard] = {
 }
 
 
+# The pre-commit manifest's entries that are one guard: answered the same click-free way.
+SINGLE_GUARDS = {
+    ("protect",): "protect",
+    ("overlap", "--staged"): "overlap",
+    ("snapshot", "--quiet"): "snapshot",
+}
+
+
+def run_guard(name: str, args: Sequence[str], cwd: Path) -> int:
+    """Run one guard the way a hook runs it (the manifest's `gatekit overlap --staged`, ...)."""
+    app = HookApp(cwd=cwd)
+    if name == "snapshot":
+        app.start_status()
+    try:
+        with remembered():
+            code = _guarded(_share_answers, app, (), b"")
+            return code or _guarded(GUARDS[name], app, args, b"")
+    finally:
+        app.close()
+
+
 def fast_main(argv: list[str]) -> None:
-    """Answer `gatekit hook ...` and exit, or return to let the click CLI answer."""
+    """Answer `gatekit hook ...` (or a single guard) and exit, or return to let the click CLI answer."""
     parsed = parse(argv)
-    if parsed is None:
-        return
-    name, git_args, only = parsed
-    sys.exit(run_hook(name, git_args, only, Path.cwd()))
+    if parsed is not None:
+        name, git_args, only = parsed
+        sys.exit(run_hook(name, git_args, only, Path.cwd()))
+    single = SINGLE_GUARDS.get(tuple(argv))
+    if single is not None:
+        sys.exit(run_guard(single, argv[1:], Path.cwd()))
 
 
 def _value(args: Sequence[str], option: str) -> str | None:

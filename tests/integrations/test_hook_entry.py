@@ -32,10 +32,10 @@ def work_repo(tmp_path: Path, git_env: dict[str, str]) -> Repo:
     return repo
 
 
-def modules_of_hook(repo: Repo, tmp_path: Path, hook: str) -> set[str]:
-    out = tmp_path / f"modules-{hook}"
+def modules_of(repo: Repo, tmp_path: Path, *argv: str) -> set[str]:
+    out = tmp_path / "modules"
     result = subprocess.run(
-        [sys.executable, "-S", "-c", PROBE, str(out), "hook", hook],
+        [sys.executable, "-S", "-c", PROBE, str(out), *argv],
         cwd=repo.path,
         env=gatekit_env(repo.env),
         capture_output=True,
@@ -45,9 +45,20 @@ def modules_of_hook(repo: Repo, tmp_path: Path, hook: str) -> set[str]:
     return set(out.read_text().split())
 
 
-@pytest.mark.parametrize("hook", ["pre-commit", "post-commit"])
-def test_hook_path_never_imports_click_nor_the_cli(work_repo: Repo, tmp_path: Path, hook: str) -> None:
-    modules = modules_of_hook(work_repo, tmp_path, hook)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("hook", "pre-commit"),
+        ("hook", "post-commit"),
+        ("protect",),  # the pre-commit manifest's single-guard entries
+        ("overlap", "--staged"),
+        ("snapshot", "--quiet"),
+    ],
+)
+def test_hook_path_never_imports_click_nor_the_cli(
+    work_repo: Repo, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    modules = modules_of(work_repo, tmp_path, *argv)
     assert "gatekit.integrations.hook_entry" in modules  # the probe ran the hook
     assert not {
         m for m in modules if m == "click" or m.startswith(("click.", "gatekit.cli", "gatekit.commands"))
