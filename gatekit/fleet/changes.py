@@ -7,19 +7,14 @@ commits, base and head, so every later question (paths, hunks, merge-tree) is as
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from gatekit import git
 from gatekit.fleet.clean_cache import CleanCache, clean_key
 from gatekit.fleet.inventory import list_fleet_worktrees
-
-T = TypeVar("T")
-R = TypeVar("R")
+from gatekit.fleet.threads import Background, parallel_map
 
 
 @dataclass
@@ -35,15 +30,6 @@ class Writer:
     paths: set[str] = field(default_factory=set)
     # Every changed path with its zero-context hunks: one diff-tree call gives paths and hunks.
     diffs: list[git.FileDiff] = field(default_factory=list, repr=False)
-
-
-def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """fn over items on a small thread pool: the work is git subprocesses, not Python."""
-    items = list(items)
-    if len(items) < 2:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2))) as pool:
-        return list(pool.map(fn, items))
 
 
 STATE_MESSAGE = "gatekit: fleet state\n"
@@ -122,10 +108,9 @@ def collect_writers(
     cwd = repo.toplevel
     candidates: list[_Candidate] = []
     checked_out: set[str] = set()
-    with ThreadPoolExecutor(max_workers=1) as side:  # two independent git calls at once
-        branches = side.submit(git.list_branches, cwd)
-        worktrees = list_fleet_worktrees(repo)
-        branch_infos = branches.result()
+    branches = Background(lambda: git.list_branches(cwd))  # two independent git calls at once
+    worktrees = list_fleet_worktrees(repo)
+    branch_infos = branches.result()
     for wt in worktrees:
         entry = wt.entry
         if entry.branch_name:

@@ -8,12 +8,12 @@ import importlib.util
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from gatekit import extras, git
 from gatekit.fleet import symbols
-from gatekit.fleet.changes import Writer, collect_writers, parallel_map, shared_paths
+from gatekit.fleet.changes import Writer, collect_writers, shared_paths
+from gatekit.fleet.threads import Background, parallel_map
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 MAGNET_MIN = 3  # touched by at least this many branches to count as a magnet
@@ -143,12 +143,11 @@ def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> Overla
     files = shared_paths(writers)
     report = OverlapReport(target, writers, files)
     # Parsing is Python work and merge-tree is subprocess work: overlap the two.
-    with ThreadPoolExecutor(max_workers=1) as side:
-        definitions = side.submit(shared_definitions, cwd, writers, files)
-        magnets = side.submit(conflict_magnets, cwd, target_commit, writers, magnet_days)
-        report.conflicts = predicted_conflicts(cwd, writers)
-        report.definitions = definitions.result()
-        report.magnets = magnets.result()
+    definitions = Background(lambda: shared_definitions(cwd, writers, files))
+    magnets = Background(lambda: conflict_magnets(cwd, target_commit, writers, magnet_days))
+    report.conflicts = predicted_conflicts(cwd, writers)
+    report.definitions = definitions.result()
+    report.magnets = magnets.result()
     return report
 
 
