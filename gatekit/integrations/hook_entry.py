@@ -113,7 +113,9 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
         app.start_status()
     try:
         with remembered():  # HEAD, the branch, the staged tree: asked of git once for every guard
-            _guarded(_share_answers, app, (), b"")
+            code = _guarded(_share_answers, app, (), b"")
+            if code:  # not a repository, say: one message, not one per guard
+                return code
             results = hook_runner.run_steps(steps, available, stdin=stdin, runner=runner)
     finally:
         app.close()
