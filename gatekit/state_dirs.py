@@ -11,7 +11,6 @@ from pathlib import Path
 
 STATE_DIR = "gatekit"
 NOTES_REF = "refs/notes/gatekit"
-REF_PREFIX = "refs/gatekit/"
 SNAPSHOT_REF_PREFIX = "refs/gatekit/snapshots/"
 
 
@@ -30,6 +29,11 @@ def locks_dir(common_dir: Path) -> Path:
 
 def logs_dir(common_dir: Path) -> Path:
     return shared_state_dir(common_dir) / "logs"
+
+
+def removed_worktrees_dir(common_dir: Path) -> Path:
+    """Ignored files saved from worktrees removed with --force (git snapshots cannot hold them)."""
+    return shared_state_dir(common_dir) / "removed-worktrees"
 
 
 def worktree_state_dir(git_dir: Path) -> Path:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit import git
@@ -10,8 +13,10 @@ from gatekit.config import FleetConfig
 from gatekit.errors import Refused, UsageError
 from gatekit.fleet.inventory import FleetWorktree, find_worktree, list_fleet_worktrees
 from gatekit.guard.sessions import start_session
-from gatekit.guard.sessions_store import list_sessions, pid_alive
+from gatekit.guard.sessions_store import list_sessions
 from gatekit.guard.snapshots import take_snapshot
+from gatekit.state_dirs import removed_worktrees_dir
+from gatekit.system.processes import is_alive
 
 
 def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
@@ -27,8 +32,7 @@ def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
 
 
 def check_branch_name(cwd: Path, name: str) -> None:
-    code, _ = git.run_rc(cwd, "check-ref-format", "--branch", name)
-    if code != 0 or name.startswith("-"):
+    if not git.is_valid_branch_name(cwd, name):
         raise UsageError(f"{name!r} is not a valid branch name")
 
 
@@ -52,18 +56,12 @@ def add_worktree(
     if path.exists():
         raise UsageError(f"{path} already exists")
     path.parent.mkdir(parents=True, exist_ok=True)
-    git.run(repo.toplevel, "worktree", "add", "-q", "-b", name, "--", str(path), start_commit)
+    git.add_worktree(repo.toplevel, path, name, start_commit)
     if session:
         # The guard's own session start, so the new session has a baseline to compare with;
         # it belongs to the process that asked for the worktree (our parent).
         start_session(path, session, claims=(), pid=None)
     return Added(path, name, start_commit, session)
-
-
-@dataclass
-class RemovalCheck:
-    worktree: FleetWorktree
-    reasons: list[str] = field(default_factory=list)
 
 
 def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:
@@ -73,11 +71,14 @@ def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:
         dirty = git.status(wt.path, untracked="all")
         if dirty:
             reasons.append(f"it has {len(dirty)} uncommitted change(s), e.g. {dirty[0].path!r}")
+        ignored = git.ignored_files(wt.path)
+        if ignored:
+            reasons.append(f"it has {len(ignored)} ignored file(s) no snapshot can hold, e.g. {ignored[0]!r}")
     if wt.entry.head:
         unique = git.unmerged_commit_count(repo.toplevel, wt.entry.head, wt.entry.branch_name)
         if unique:
             reasons.append(f"{unique} commit(s) on it are on no other branch and no remote")
-    live = [s.name for s in list_sessions(wt.git_dir) if pid_alive(s.pid)] if wt.git_dir else []
+    live = [s.name for s in list_sessions(wt.git_dir) if is_alive(s.pid)] if wt.git_dir else []
     if live:
         reasons.append(f"live session(s): {', '.join(live)}")
     if wt.entry.locked is not None:
@@ -90,6 +91,7 @@ class Removed:
     path: Path
     branch: str | None
     snapshot: str | None
+    ignored_saved_in: Path | None = None  # where its ignored files were copied (--force)
 
 
 def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
@@ -109,12 +111,29 @@ def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
             f"not removing {wt.path}: " + "; ".join(reasons) + " (use --force to snapshot and remove)"
         )
     ref = None
+    kept = None
     if force and wt.exists:
         saved = take_snapshot(git.get_repo_paths(wt.path), "worktree remove --force")
         # None: the work is already in the newest snapshot (or there is none beyond HEAD).
         ref = saved.ref if saved is not None else None
-    args = ["worktree", "remove", "--force"]
-    if wt.entry.locked is not None:
-        args.append("--force")  # git wants it twice for a locked worktree
-    git.run(repo.toplevel, *args, "--", str(wt.path))
-    return Removed(wt.path, wt.entry.branch_name, ref)
+        kept = _save_ignored_files(repo, wt)
+    git.remove_worktree(repo.toplevel, wt.path, locked=wt.entry.locked is not None)
+    return Removed(wt.path, wt.entry.branch_name, ref, kept)
+
+
+def _save_ignored_files(repo: git.RepoPaths, wt: FleetWorktree) -> Path | None:
+    """Copy the worktree's ignored files (with their modes) to a gatekit-owned directory."""
+    ignored = git.ignored_files(wt.path)
+    if not ignored:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = removed_worktrees_dir(repo.common_dir) / f"{wt.path.name}-{stamp}-{os.getpid()}"
+    for path in ignored:
+        source = wt.path / path
+        destination = target / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), destination)
+        elif source.is_file():
+            shutil.copy2(source, destination)
+    return target

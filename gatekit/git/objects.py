@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatekit.errors import CommandError
+from gatekit.git.index import temporary_index
 from gatekit.git.location import git_path
 from gatekit.git.memo import remember
 from gatekit.git.revisions import tree_of
 from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 
 @remember
@@ -27,12 +25,8 @@ def staged_tree(cwd: Path | str) -> str:
     """
     index = os.environ.get("GIT_INDEX_FILE")
     source = Path(cwd, index) if index else git_path(cwd, "index")
-    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
-        copy = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, copy)
-        out = run(cwd, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)}))
-    return text(out)
+    with temporary_index(cwd, source) as copy:
+        return copy.write_tree()
 
 
 def commit_tree(
@@ -57,6 +51,10 @@ class MergeResult:
         return not self.conflicts
 
 
+# How an in-memory merge is named where a command is shown (the conflict "gate" of check --merge).
+MERGE_TREE_COMMAND = ("git", "merge-tree")
+
+
 def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
     """Merge two commits without touching any worktree, index or ref (git >= 2.38)."""
     result = run_captured(
@@ -66,8 +64,10 @@ def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
         check=False,
     )
     if result.returncode not in (0, 1):
-        raise CommandError(
-            ("git", "merge-tree", "--write-tree", ours, theirs), result.returncode, result.stderr
+        from gatekit.git.failures import raise_explained
+
+        raise_explained(
+            cwd, ("git", "merge-tree", "--write-tree", ours, theirs), result.returncode, result.stderr
         )
     parts = zsplit(result.stdout)
     tree, conflicts = parts[0], parts[1:]
@@ -89,12 +89,8 @@ def replay_commit(cwd: Path | str, commit: str, parent: str, onto: str) -> Merge
 
 def index_tree(worktree: Path | str) -> str:
     """The tree recorded in a worktree's own index, computed on a copy (the index is not touched)."""
-    source = git_path(worktree, "index")
-    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
-        copy = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, copy)
-        return text(run(worktree, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)})))
+    with temporary_index(worktree, git_path(worktree, "index")) as copy:
+        return copy.write_tree()
 
 
 def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
@@ -117,25 +113,22 @@ def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
     return blobs
 
 
-def worktree_state_commit(
-    worktree: Path | str, head: str | None, message: str, paths: Sequence[str] | None = None
-) -> str:
-    """A commit of the worktree's tracked and untracked non-ignored files, parented on head.
+def worktree_state_tree(worktree: Path | str, paths: Sequence[str] | None = None) -> str:
+    """The tree of the worktree's tracked and untracked non-ignored files as they are now.
 
     Built on a copy of the worktree's index (GIT_INDEX_FILE), so the user's index, files and
     refs are untouched; only new objects are written. With paths, only those carry their
     uncommitted state (the rest is as staged): no walk of the whole worktree.
     """
-    source = git_path(worktree, "index")
-    with tempfile.TemporaryDirectory(prefix="gatekit-state-") as tmp:
-        index = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, index)
-        if paths is None:
-            tree = add_all_to_index(worktree, index)
-        else:
-            tree = stage_paths_to_index(worktree, index, paths)
-    return commit_tree(worktree, tree, [head] if head else [], message)
+    with temporary_index(worktree, git_path(worktree, "index")) as index:
+        return index.add_all() if paths is None else index.stage_paths(paths)
+
+
+def worktree_state_commit(
+    worktree: Path | str, head: str | None, message: str, paths: Sequence[str] | None = None
+) -> str:
+    """A commit of worktree_state_tree (of paths, when given), parented on head (no ref moves)."""
+    return commit_tree(worktree, worktree_state_tree(worktree, paths), [head] if head else [], message)
 
 
 def dangling_commits(cwd: Path | str) -> list[str]:
@@ -179,30 +172,6 @@ def unreachable_commits(cwd: Path | str, candidates: Sequence[str]) -> list[str]
     )
     lost = set(text(out).split())
     return [c for c in candidates if c in lost]
-
-
-def add_all_to_index(cwd: Path | str, index_file: Path) -> str:
-    """Stage every tracked change and untracked, non-ignored file into index_file; its tree.
-
-    Only the given index file is written (plus objects): the user's own index is never read
-    for writing, because GIT_INDEX_FILE points git at the copy.
-    """
-    env = git_env({"GIT_INDEX_FILE": str(index_file)})
-    run(cwd, "add", "-A", "--", ":/", env=env)
-    return text(run(cwd, "write-tree", env=env))
-
-
-def stage_paths_to_index(cwd: Path | str, index_file: Path, paths: Sequence[str]) -> str:
-    """Stage exactly paths (as they are in the worktree, or their deletion) into index_file; its tree.
-
-    What `add -A` does for those paths, without walking the rest of the worktree: the snapshot
-    after a commit stages the few dirty paths `git status` named, not every file again (issue 13).
-    """
-    env = git_env({"GIT_INDEX_FILE": str(index_file)})
-    if paths:
-        data = b"".join(os.fsencode(path) + b"\0" for path in paths)
-        run(cwd, "update-index", "--add", "--remove", "-z", "--stdin", input=data, env=env)
-    return text(run(cwd, "write-tree", env=env))
 
 
 def cat_blob(cwd: Path | str, oid: str) -> bytes:

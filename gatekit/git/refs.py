@@ -10,7 +10,7 @@ from pathlib import Path
 from gatekit.errors import CommandError
 from gatekit.git.revisions import rev_parse
 from gatekit.git.runner import NULL_OID, git_env, run, run_rc
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 
 def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: str) -> bool:

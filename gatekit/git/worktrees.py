@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing
+from gatekit.git.location import locate
 from gatekit.git.runner import git_env, run
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured, start_captured
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,40 @@ def list_worktrees(cwd: Path | str) -> list[Worktree]:
                 )
             )
         fields = {}
-    return worktrees
+    return _main_worktree_located(cwd, worktrees)
+
+
+def _main_worktree_located(cwd: Path | str, worktrees: list[Worktree]) -> list[Worktree]:
+    """git 2.39 lists a --separate-git-dir repository's main worktree at its git dir.
+
+    From inside that worktree its real place is known (the toplevel); from a linked worktree it
+    is not, and the entry is treated like a bare repository's: no files to look at.
+    """
+    if not worktrees or worktrees[0].bare:
+        return worktrees
+    main = worktrees[0]
+    if not (main.path / "HEAD").is_file() or not (main.path / "objects").is_dir():
+        return worktrees  # an ordinary worktree directory, not a git dir
+    toplevel, git_dir, common_dir = locate(cwd)
+    if git_dir.resolve() == common_dir.resolve():
+        return [replace(main, path=toplevel), *worktrees[1:]]
+    return [replace(main, bare=True), *worktrees[1:]]
+
+
+def ignored_files(worktree: Path | str) -> list[str]:
+    """Ignored files present in a worktree (.env, local notes); wholly ignored directories (build
+    outputs such as target/ or node_modules/) are left out: they are rebuilt, not written."""
+    out = run(
+        worktree,
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+        "--no-empty-directory",
+    )
+    return [path for path in os.fsdecode(out).split("\0") if path and not path.endswith("/")]
 
 
 def worktree_dirty_paths(worktree: Path | str) -> list[str]:
@@ -141,12 +174,15 @@ def read_tree_update(worktree: Path | str, old: str, new: str, *, dry_run: bool 
     return result.returncode == 0, result.stderr.decode("utf-8", "replace").strip()
 
 
-def checkout_tree_into(cwd: Path | str, tree: str, directory: Path) -> None:
-    """Write the files of tree into directory through a throwaway index (no worktree touched)."""
-    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
-        env = git_env({"GIT_INDEX_FILE": str(Path(tmp, "index"))})
-        run(cwd, "read-tree", tree, env=env)
-        run(cwd, "checkout-index", "-a", "-f", f"--prefix={directory}{os.sep}", env=env)
+def add_worktree(cwd: Path | str, path: Path, branch: str, start: str) -> None:
+    """A new branch at start, checked out in a new linked worktree at path."""
+    run(cwd, "worktree", "add", "-q", "-b", branch, "--", str(path), start)
+
+
+def remove_worktree(cwd: Path | str, path: Path, *, locked: bool) -> None:
+    """Remove a linked worktree and its files, changes and all (the caller saved them)."""
+    force = ["--force", "--force"] if locked else ["--force"]  # git wants it twice when locked
+    run(cwd, "worktree", "remove", *force, "--", str(path))
 
 
 @dataclass(frozen=True)
@@ -180,17 +216,8 @@ class PendingStatus:
     relative to the worktree root, so any directory inside the worktree will do as cwd."""
 
     def __init__(self, cwd: Path | str) -> None:
-        import subprocess
-
         try:
-            self._proc = subprocess.Popen(
-                _BRANCH_STATUS,
-                cwd=cwd,
-                env=git_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self._proc = start_captured(_BRANCH_STATUS, cwd, git_env())
         except FileNotFoundError as exc:
             raise ToolMissing("git") from exc
         self._result: BranchStatus | None = None

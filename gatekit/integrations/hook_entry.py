@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekit.app import App
+from gatekit.errors import EXIT_USAGE
 from gatekit.git.memo import remembered, tell
 from gatekit.integrations import hook_runner
 
@@ -88,6 +89,12 @@ def parse(argv: Sequence[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]] |
 
 def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path) -> int:
     """Run the guards of hook `name` in this process; the hook's exit code."""
+    for source, names in (("--only", only), (hook_runner.SKIP_VAR, hook_runner.skipped(os.environ))):
+        unknown = hook_runner.unknown_guard_names(names)
+        if unknown:
+            known = ", ".join(hook_runner.guard_names())
+            _err(f"gatekit: {source} names no guard: {', '.join(unknown)} (guards: {known})")
+            return EXIT_USAGE
     stdin = b""
     if name == "pre-push" and sys.stdin is not None and not sys.stdin.isatty():
         stdin = sys.stdin.buffer.read()
@@ -108,7 +115,6 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
             return hook_runner.run_in_process(argv, data, env)
         return _guarded(guard, app, argv[1:], data)
 
-    available = {*GUARDS, "verify-push"}
     if name != "pre-push":
         app.start_status()
     try:
@@ -116,7 +122,7 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
             code = _guarded(_share_answers, app, (), b"")
             if code:  # not a repository, say: one message, not one per guard
                 return code
-            results = hook_runner.run_steps(steps, available, stdin=stdin, runner=runner)
+            results = hook_runner.run_steps(steps, stdin=stdin, runner=runner)
     finally:
         app.close()
     return hook_runner.hook_exit_code(results)
@@ -129,23 +135,9 @@ def _share_answers(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
 
 def _guarded(guard: Guard, app: HookApp, args: Sequence[str], stdin: bytes) -> int:
     """One guard's exit code; its failure (even a bug) never takes the other guards down."""
-    from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, GatekitError
+    from gatekit.exits import exit_code_of
 
-    try:
-        return guard(app, args, stdin)
-    except GatekitError as exc:
-        _err(f"gatekit: {exc.message}")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        _err("\ngatekit: interrupted")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_INTERRUPTED
-    except Exception:  # noqa: BLE001 - same contract as cli.main: a bug is exit 3 and a log
-        from gatekit.crash import write_crash_log
-
-        _err(f"gatekit: internal error; the traceback is in {write_crash_log()}")
-        return EXIT_INTERNAL
+    return exit_code_of(lambda: guard(app, args, stdin), _err)
 
 
 # -- the guards, each what its command does for exactly the argv steps_for() gives it ------------
