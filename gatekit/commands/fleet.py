@@ -57,21 +57,35 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
 @click.pass_obj
 def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
     """Overlapping work across in-flight branches and worktrees."""
+    from gatekit import extras, git
     from gatekit.errors import Refused
     from gatekit.fleet import render
     from gatekit.fleet.overlap import overlap_report, staged_overlap
 
     target = onto or app.target
+    # Without tree-sitter, overlap still compares files; say once how to get definitions.
+    file_level_note = (
+        None
+        if extras.has("overlap")
+        else f"note: definitions are compared only with the `overlap` extra ({extras.install_hint('overlap')}); "
+        "comparing files"
+    )
     if staged:
         found = staged_overlap(app.repo, target, strict=onto is not None)
         if fmt == "json":
             click.echo(render.to_json(found))
         elif found:
             click.echo(render.staged_text(found), err=True)
+        if found and file_level_note:
+            click.echo(file_level_note, err=True)
         if found and app.config.fleet.overlap == "block":
             raise Refused('the staged change overlaps other active work (fleet.overlap = "block")')
         return
     report = overlap_report(app.repo, target, app.config.fleet.magnet_days)
+    if file_level_note:
+        click.echo(file_level_note, err=True)
+    if not git.has_commit_graph(app.repo.common_dir):
+        click.echo("tip: `git commit-graph write --reachable` makes overlap's history walks faster", err=True)
     click.echo(
         render.overlap_json(report)
         if fmt == "json"

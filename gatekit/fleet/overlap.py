@@ -3,19 +3,22 @@ conflict magnets; and the staged-change check behind the `gatekit-overlap` hook.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from gatekit import git
+from gatekit import extras, git
 from gatekit.fleet import symbols
-from gatekit.fleet.changes import Writer, collect_writers, parallel_map, shared_paths
+from gatekit.fleet.changes import Writer, collect_writers, shared_paths
+from gatekit.fleet.threads import Background, parallel_map
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 MAGNET_MIN = 3  # touched by at least this many branches to count as a magnet
 MAGNET_TOP = 10
+PARSE_MAX_BYTES = 512 * 1024  # larger blobs are compared at file level
 
 
 @dataclass(frozen=True)
@@ -42,17 +45,40 @@ class OverlapReport:
     magnets: list[tuple[str, int]] = field(default_factory=list)
 
 
-class DefinitionIndex:
-    """Maps hunks to definitions, parsing each blob once (writers share most base blobs)."""
+@functools.cache
+def _grammar_installed(language: str) -> bool:
+    module = symbols.GRAMMARS[language].module
+    return extras.has("overlap") and importlib.util.find_spec(module) is not None
 
-    def __init__(self, cwd: str, diffs: Iterable[git.FileDiff]) -> None:
-        self.diffs = [d for d in diffs if symbols.language_of(d.path)]
+
+def parsed_language(path: str) -> str | None:
+    """The language path is parsed as, or None: compared at file level (no grammar installed)."""
+    language = symbols.language_of(path)
+    return language if language is not None and _grammar_installed(language) else None
+
+
+class DefinitionIndex:
+    """Maps hunks to definitions, parsing each blob once (writers share most base blobs).
+
+    A blob past max_bytes is not parsed (a generated 1.6 MB TypeScript file cost 2.4 s per
+    version, issue 13): its file is compared at file level, like a language without a grammar.
+    """
+
+    def __init__(self, cwd: str, diffs: Iterable[git.FileDiff], max_bytes: int = PARSE_MAX_BYTES) -> None:
+        self.diffs = [d for d in diffs if parsed_language(d.path)]
         self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
+        self.max_bytes = max_bytes
         self._owners: dict[str, list[symbols.Definition | None]] = {}
+
+    def file_level(self, diff: git.FileDiff) -> bool:
+        """Whether this change is compared by file only (no grammar, or a blob too large)."""
+        if parsed_language(diff.path) is None:
+            return True
+        return any(len(self.blobs.get(oid, b"")) > self.max_bytes for oid in (diff.old_oid, diff.new_oid))
 
     def _names(self, oid: str, language: str, ranges: Iterable[tuple[int, int]]) -> set[str]:
         spans = [(start, count) for start, count in ranges if count > 0]
-        if oid not in self.blobs or not spans:
+        if oid not in self.blobs or not spans or len(self.blobs[oid]) > self.max_bytes:
             return set()
         if oid not in self._owners:
             self._owners[oid] = symbols.line_owners(self.blobs[oid], language)
@@ -60,7 +86,7 @@ class DefinitionIndex:
 
     def touched(self, diff: git.FileDiff) -> set[str]:
         """Qualified names of the definitions one file's change touches (old and new side)."""
-        language = symbols.language_of(diff.path)
+        language = parsed_language(diff.path)
         if language is None:
             return set()
         old = self._names(diff.old_oid, language, ((h[0], h[1]) for h in diff.hunks))
@@ -71,7 +97,7 @@ def shared_definitions(
     cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]
 ) -> list[SharedDefinition]:
     """Definitions changed by more than one writer, in files changed by more than one."""
-    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)]
+    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and parsed_language(d.path)]
     index = DefinitionIndex(cwd, (d for _, d in relevant))
     owners: dict[tuple[str, str], list[str]] = {}
     for writer, diff in relevant:
@@ -117,12 +143,11 @@ def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> Overla
     files = shared_paths(writers)
     report = OverlapReport(target, writers, files)
     # Parsing is Python work and merge-tree is subprocess work: overlap the two.
-    with ThreadPoolExecutor(max_workers=1) as side:
-        definitions = side.submit(shared_definitions, cwd, writers, files)
-        magnets = side.submit(conflict_magnets, cwd, target_commit, writers, magnet_days)
-        report.conflicts = predicted_conflicts(cwd, writers)
-        report.definitions = definitions.result()
-        report.magnets = magnets.result()
+    definitions = Background(lambda: shared_definitions(cwd, writers, files))
+    magnets = Background(lambda: conflict_magnets(cwd, target_commit, writers, magnet_days))
+    report.conflicts = predicted_conflicts(cwd, writers)
+    report.definitions = definitions.result()
+    report.magnets = magnets.result()
     return report
 
 
@@ -143,9 +168,9 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
     exist yet (the first commit, a `master` repo) has nothing to overlap with, and passes.
     """
     cwd = str(repo.toplevel)
-    if not strict and git.rev_parse(cwd, f"{target}^{{commit}}") is None:
+    target_commit = git.resolve_commit(cwd, target) if strict else git.rev_parse(cwd, f"{target}^{{commit}}")
+    if target_commit is None:
         return []
-    target_commit = git.resolve_commit(cwd, target)
     head = git.head_commit(cwd)
     staged = git.diff_hunks(cwd, f"{head}^{{tree}}" if head else EMPTY_TREE, git.staged_tree(cwd))
     if not staged:
@@ -165,8 +190,9 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
     index = DefinitionIndex(cwd, [*staged, *(d for _, d in theirs)])
     mine = {d.path: index.touched(d) for d in staged}
     found: list[StagedOverlap] = []
+    mine_by_path = {d.path: d for d in staged}
     for writer, diff in theirs:
-        if symbols.language_of(diff.path) is None:
+        if index.file_level(diff) or index.file_level(mine_by_path[diff.path]):
             found.append(StagedOverlap(diff.path, None, writer.name))
             continue
         for qualname in sorted(mine[diff.path] & index.touched(diff)):

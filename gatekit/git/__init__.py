@@ -21,7 +21,15 @@ from gatekit.git.diffs import (
     worktree_changed_paths,
 )
 from gatekit.git.index import Index, temporary_index
-from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path, guard_paths, locate
+from gatekit.git.location import (
+    GuardPaths,
+    RepoPaths,
+    get_repo_paths,
+    git_path,
+    guard_paths,
+    has_commit_graph,
+    locate,
+)
 from gatekit.git.objects import (
     MERGE_TREE_COMMAND,
     MergeResult,
@@ -145,6 +153,7 @@ __all__ = [
     "git_env",
     "git_path",
     "guard_paths",
+    "has_commit_graph",
     "has_identity",
     "head_commit",
     "independent_commits",

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from gatekit.git.index import temporary_index
 from gatekit.git.location import git_path
+from gatekit.git.memo import remember
 from gatekit.git.revisions import tree_of
 from gatekit.git.runner import git_env, is_null_oid, run, run_rc, text, zsplit
 from gatekit.system.processes import run_captured
 
 
+@remember
 def staged_tree(cwd: Path | str) -> str:
     """The tree of the index about to be committed, without writing to the index.
 
@@ -111,19 +113,22 @@ def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
     return blobs
 
 
-def worktree_state_tree(worktree: Path | str) -> str:
+def worktree_state_tree(worktree: Path | str, paths: Sequence[str] | None = None) -> str:
     """The tree of the worktree's tracked and untracked non-ignored files as they are now.
 
     Built on a copy of the worktree's index (GIT_INDEX_FILE), so the user's index, files and
-    refs are untouched; only new objects are written.
+    refs are untouched; only new objects are written. With paths, only those carry their
+    uncommitted state (the rest is as staged): no walk of the whole worktree.
     """
     with temporary_index(worktree, git_path(worktree, "index")) as index:
-        return index.add_all()
+        return index.add_all() if paths is None else index.stage_paths(paths)
 
 
-def worktree_state_commit(worktree: Path | str, head: str | None, message: str) -> str:
-    """A commit of worktree_state_tree, parented on head (no ref moves)."""
-    return commit_tree(worktree, worktree_state_tree(worktree), [head] if head else [], message)
+def worktree_state_commit(
+    worktree: Path | str, head: str | None, message: str, paths: Sequence[str] | None = None
+) -> str:
+    """A commit of worktree_state_tree (of paths, when given), parented on head (no ref moves)."""
+    return commit_tree(worktree, worktree_state_tree(worktree, paths), [head] if head else [], message)
 
 
 def dangling_commits(cwd: Path | str) -> list[str]:

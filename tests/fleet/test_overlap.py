@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,103 @@ def test_the_root_commit_does_not_make_every_file_a_magnet(make_repo) -> None:  
     branch_with(repo, "one", {"shared.cfg": numbered_lines(10).replace("line 1\n", "a\n")})
     branch_with(repo, "two", {"shared.cfg": numbered_lines(10).replace("line 9\n", "b\n")})
     assert overlap_json(repo)["magnets"] == []
+
+
+def test_staged_check_asks_other_worktrees_only_about_the_staged_paths(repo: Repo, tmp_path: Path) -> None:
+    """Issue 13: with 30 worktrees the hook ran 30 full `git status` walks per commit."""
+    repo.commit("db", {"app/db.py": DB_PY, **{f"bulk/f{i}.txt": f"{i}\n" for i in range(50)}})
+    for n in range(3):
+        other = repo.worktree_add(tmp_path / f"other{n}", f"other-{n}")
+        other.write(f"bulk/f{n}.txt", "dirty elsewhere\n")
+    busy = repo.worktree_add(tmp_path / "busy", "busy-writer")
+    busy.write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))  # uncommitted, same file
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    trace = tmp_path / "trace"
+
+    result = mine.gatekit("overlap", "--staged", env={"GIT_TRACE": str(trace)})
+
+    assert "save in app/db.py, also changed on busy-writer" in result.stderr
+    statuses = [
+        line for line in trace.read_text().splitlines() if "built-in: git" in line and " status " in line
+    ]
+    assert len(statuses) == 5  # the four other worktrees and the main one
+    assert all(line.endswith("-- ':(literal)app/db.py'") for line in statuses), statuses
+    assert not [line for line in trace.read_text().splitlines() if "built-in: git add" in line]
+
+
+def test_staged_check_trusts_a_clean_answer_until_head_index_or_file_changes(
+    repo: Repo, tmp_path: Path
+) -> None:
+    from gatekit.fleet.clean_cache import FRESH_SECONDS
+
+    repo.commit("db", {"app/db.py": DB_PY})
+    others = [repo.worktree_add(tmp_path / f"other{n}", f"other-{n}") for n in range(3)]
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    time.sleep(FRESH_SECONDS + 0.2)  # stats younger than this are never trusted
+
+    def statuses() -> tuple[list[str], str]:
+        trace = tmp_path / "trace"
+        trace.unlink(missing_ok=True)
+        result = mine.gatekit("overlap", "--staged", env={"GIT_TRACE": str(trace)})
+        assert result.returncode == 0, result.stderr
+        lines = [
+            line for line in trace.read_text().splitlines() if "built-in: git" in line and " status " in line
+        ]
+        return lines, result.stderr
+
+    assert len(statuses()[0]) == 4  # main and the three others, asked once
+    assert statuses() == ([], "")  # nothing changed: no worktree is asked again
+    others[1].write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))
+    asked, warning = statuses()
+    assert len(asked) == 1  # only the worktree whose file changed
+    assert "save in app/db.py, also changed on other-1" in warning
+
+
+def test_magnets_read_only_the_window_of_history(repo: Repo, tmp_path: Path) -> None:
+    day = 86400
+    for i in range(4):  # 200 days before the tip: outside the 90-day window
+        Repo(repo.path, {**repo.env, "GIT_COMMITTER_DATE": f"{1700000000 - 200 * day + i} +0000"}).commit(
+            f"old {i}", {"old.txt": f"{i}\n"}
+        )
+    for i in range(3):
+        Repo(repo.path, {**repo.env, "GIT_COMMITTER_DATE": f"{1700000000 + i} +0000"}).commit(
+            f"new {i}", {"new.txt": f"{i}\n"}
+        )
+    branch_with(repo, "x", {"new.txt": "x\n"})
+    trace = tmp_path / "trace"
+    result = repo.gatekit("overlap", "--format", "json", env={"GIT_TRACE": str(trace)})
+    magnets = json.loads(result.stdout)["magnets"]
+    assert {"path": "new.txt", "branches": 4} in magnets
+    assert all(m["path"] != "old.txt" for m in magnets)
+    walks = [line for line in trace.read_text().splitlines() if "built-in: git log --first-parent" in line]
+    assert walks and all("--max-age=" in line for line in walks)  # git stops at the window's edge
+
+
+def test_overlap_suggests_a_commit_graph_only_when_there_is_none(repo: Repo) -> None:
+    branch_with(repo, "x", {"a.txt": "x\n"})
+    assert "git commit-graph write" in repo.gatekit("overlap").stderr
+    repo.git("commit-graph", "write", "--reachable")
+    assert "git commit-graph write" not in repo.gatekit("overlap").stderr
+
+
+def test_a_file_past_the_parse_size_cap_is_compared_at_file_level(
+    staged_setup: tuple[Repo, Repo],
+) -> None:
+    from gatekit.fleet.overlap import PARSE_MAX_BYTES
+
+    repo, mine = staged_setup
+    functions = PARSE_MAX_BYTES // 40 + 10
+    big = "".join(f"def func_{i}(x):\n    return x + {i}\n\n\n" for i in range(functions))
+    repo.git("checkout", "-q", "main")
+    repo.commit("generated", {"gen/big.py": big})
+    branch_with(repo, "big-writer", {"gen/big.py": big.replace("return x + 1\n", "return x + 100\n", 1)})
+    mine.git("merge", "-q", "main")
+    mine.write("gen/big.py", big.replace(f"return x + {functions - 1}\n", "return -1\n"))
+    mine.git("add", "gen/big.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert {"path": "gen/big.py", "qualname": None, "writer": "big-writer"} in json.loads(result.stdout)
