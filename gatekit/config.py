@@ -148,7 +148,19 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if found is None:
         return Config()
     path, is_pyproject = found
-    document = _read_toml(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from exc
+    return config_from_bytes(raw, source=str(path), shown=_shown_path(path, root), is_pyproject=is_pyproject)
+
+
+def config_from_bytes(raw: bytes, *, source: str, shown: str, is_pyproject: bool) -> Config:
+    """The configuration in one file's content (a file on disk, or a blob of a commit's tree).
+
+    source names the file in errors; shown is the repository-relative path gates cite as origin.
+    """
+    document = _parse_toml(raw, source)
     if is_pyproject:
         tool = document.get("tool", {})
         table = tool.get("gatekit") if isinstance(tool, dict) else None
@@ -157,8 +169,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         prefix = "tool.gatekit"
     else:
         table, prefix = document, ""
-    config = parse_config(table, source=str(path), prefix=prefix)
-    shown = _shown_path(path, root)
+    config = parse_config(table, source=source, prefix=prefix)
     return dataclasses.replace(
         config, gates=tuple(dataclasses.replace(g, origin=shown) for g in config.gates)
     )
@@ -208,17 +219,13 @@ def _shell_script(raw: str | list[str]) -> tuple[str, ...]:
 # -- the generic table -> dataclass walker ----------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from exc
+def _parse_toml(raw: bytes, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), "", f"is not UTF-8 text (byte {exc.start})") from exc
+        raise ConfigError(source, "", f"is not UTF-8 text (byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "", f"invalid TOML: {exc}") from exc
+        raise ConfigError(source, "", f"invalid TOML: {exc}") from exc
 
 
 def _build(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:

@@ -70,6 +70,7 @@ class CheckRequest:
     only: tuple[str, ...] = ()
     fresh: bool = False
     heartbeat: float | None = None
+    subject_config: bool = False  # the gate list comes from the subject's tree, not the worktree
 
 
 @dataclass
@@ -112,6 +113,24 @@ class CheckOutcome:
         return f"{len(bad)} of {len(self.results)} gate(s) did not pass: {names}"
 
 
+def config_in_tree(root: Path, tree: str) -> Config:
+    """The configuration a tree carries (what its checkout would load), defaults when none.
+
+    A merge request pipeline runs in the MR branch's checkout; the merge result's gate list is
+    the one that will apply on the target, so that is the one to verify with.
+    """
+    from gatekit.config import CONFIG_FILES, config_from_bytes
+
+    names = [*CONFIG_FILES, "pyproject.toml"]
+    blobs = git.tree_blobs(root, tree, names)
+    for name in names:
+        if name in blobs:
+            raw = git.cat_blob(root, blobs[name][1])
+            source = f"{name} (in tree {tree[:12]})"
+            return config_from_bytes(raw, source=source, shown=name, is_pyproject=name == "pyproject.toml")
+    return Config()
+
+
 def default_subject_kind() -> str:
     """Inside a commit hook the index is the subject; otherwise HEAD."""
     if os.environ.get("PRE_COMMIT_TO_REF"):
@@ -145,6 +164,8 @@ def run_check(
         subject = resolve_subject(root, request)
     except MergeConflict as conflict:
         return _conflict_outcome(conflict, request, listener, started, config)
+    if request.subject_config and subject.tree is not None:
+        config = config_in_tree(root, subject.tree)
     with _signals_interrupt():
         if subject.tree is None:
             return _run_in(app, config, request, subject, root, "in place", listener, None, started)

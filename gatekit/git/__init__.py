@@ -50,6 +50,7 @@ from gatekit.git.refs import (
     update_ref,
     update_refs,
 )
+from gatekit.git.remotes import fetch, has_remote, is_shallow
 from gatekit.git.revisions import (
     ahead_behind,
     branch_exists,
@@ -120,16 +121,19 @@ __all__ = [
     "diff_hunks",
     "diff_hunks_many",
     "first_parent_paths",
+    "fetch",
     "for_each_ref",
     "get_repo_paths",
     "git_env",
     "git_path",
     "guard_paths",
     "has_identity",
+    "has_remote",
     "head_commit",
     "independent_commits",
     "index_tree",
     "is_ancestor",
+    "is_shallow",
     "is_valid_branch_name",
     "list_branches",
     "list_worktrees",
