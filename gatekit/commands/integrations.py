@@ -132,9 +132,12 @@ def init(app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | 
         if not dry_run and initialize.write_new(file):
             click.echo(f"wrote {relative} ({file.what})")
             continue
-        reason = "would write" if dry_run and not file.path.exists() else "exists, not changed; add this"
-        click.echo(f"{relative}: {reason}:\n")
-        click.echo(_indent(file.snippet or file.content))
+        if dry_run and not file.path.exists():
+            click.echo(f"{relative}: would write:\n")
+            click.echo(_indent(file.content))  # exactly what init writes
+        else:
+            click.echo(f"{relative}: exists, not changed; add this:\n")
+            click.echo(_indent(file.snippet or file.content))
     if ci == "auto" and chosen is None:
         click.echo(
             "no CI include: remote.origin.url names neither GitLab nor GitHub (use --ci gitlab|github)"
