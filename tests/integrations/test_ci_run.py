@@ -287,3 +287,13 @@ def test_args_carry_a_gate_name_with_spaces(tmp_path: Path, git_env: dict[str, s
     assert result.returncode == 0, result.stdout + result.stderr
     lines = repo.gatekit("ci", "--args", "--gate\nunit tests\n", env=env)
     assert lines.returncode == 0, lines.stdout + lines.stderr
+
+
+def test_check_merge_into_a_branch_name_never_takes_a_tag_of_that_name(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    repo = python_project(tmp_path / "repo", git_env)
+    break_by_merge(repo)
+    repo.git("tag", "main", "main~1")  # git's own lookup of "main" prefers this tag
+    result = repo.gatekit("check", "--rev", "feature", "--merge-into", "main")
+    assert result.returncode == 1, result.stdout + result.stderr
