@@ -237,9 +237,16 @@ def test_shellcheck_accepts_the_hooks_and_the_composite_run_steps(tmp_path: Path
             # ${{ }} expressions are substituted before the shell runs; stand in a word for each.
             script.write_text("#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"]))
             scripts.append(script)
+    _, body = gitlab_documents()
+    gitlab_script = tmp_path / "gitlab-script.sh"
+    # GitLab runs the items one after another in one shell (sh in the default image).
+    gitlab_script.write_text(
+        "#!/bin/sh\n" + "\n".join(body[".$[[ inputs.job_prefix ]]gatekit"]["script"]) + "\n"
+    )
+    scripts.append(gitlab_script)
     result = run([shellcheck, *map(str, scripts)], cwd=REPO_ROOT, env=None)  # type: ignore[arg-type]
     assert result.returncode == 0, result.stdout
-    assert len(scripts) >= 7
+    assert len(scripts) >= 8
 
 
 # -- the examples in the README and docs --------------------------------------------------------
