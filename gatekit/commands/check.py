@@ -104,11 +104,11 @@ def check(
         heartbeat=heartbeat,
         subject_config=subject_config,
     )
-    # The working tree in place has no tree id to key verdicts by: no cache to load.
-    cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)
     from gatekit.report.files import reports_even_on_error, write_reports
 
     with reports_even_on_error(junit, codequality):
+        # The working tree in place has no tree id to key verdicts by: no cache to load.
+        cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)
         outcome = run_check(app, request, _reporter(app, fmt), cache=cache)
     write_reports(outcome, junit, codequality)
     click.get_current_context().exit(outcome.exit_code)

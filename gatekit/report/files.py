@@ -80,7 +80,9 @@ def reports_even_on_error(junit: Path | None, codequality: Path | None) -> Itera
     try:
         yield
     except GatekitError as error:
-        write_error_reports(error.message, junit, codequality)
+        # Best effort: a report that cannot be written must not hide the error it reports.
+        with contextlib.suppress(OSError):
+            write_error_reports(error.message, junit, codequality)
         raise
 
 
