@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 import gatekit
@@ -315,3 +317,37 @@ def test_zizmor_finds_nothing_in_the_templates_and_the_docs_examples(tmp_path: P
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings" in result.stdout + result.stderr
+
+
+def _install_scripts() -> dict[str, str]:
+    """The install step of each template, as the shell runs it."""
+    _, body = gitlab_documents()
+    gitlab = body[".$[[ inputs.job_prefix ]]gatekit"]["script"][1]
+    steps = yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+    action = next(step["run"] for step in steps if step.get("name") == "Install gatekit")
+    workflow_steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["gatekit"]["steps"]
+    workflow = next(step["run"] for step in workflow_steps if step.get("name") == "Install gatekit")
+    return {"gitlab": gitlab, "action": action, "workflow": workflow}
+
+
+@pytest.mark.slow  # a venv per template
+@pytest.mark.parametrize("template", ["gitlab", "action", "workflow"])
+def test_requirements_input_installs_only_what_matches_its_hashes(template: str, tmp_path: Path) -> None:
+    wheel = tmp_path / "git_gatekit-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"not the wheel that was reviewed")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"git-gatekit @ {wheel.as_uri()} --hash=sha256:{'0' * 64}\n")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "RUNNER_TEMP": str(tmp_path),
+        "GATEKIT_VENV": str(tmp_path / "venv"),
+        "GATEKIT_REQUIREMENTS": str(requirements),
+        "GATEKIT_PIP_SPEC": "must-not-be-used",
+        "GATEKIT_VERSION": "",
+        "PIP_NO_INDEX": "1",
+    }
+    result = run(["bash", "-c", _install_scripts()[template]], cwd=tmp_path, env=env)
+    assert result.returncode != 0
+    assert "DO NOT MATCH THE HASHES" in result.stdout, result.stdout
+    assert "must-not-be-used" not in result.stdout
