@@ -19,10 +19,11 @@ from gatekit.git.diffs import (
     staged_paths,
     worktree_changed_paths,
 )
+from gatekit.git.index import Index, temporary_index
 from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path, guard_paths, locate
 from gatekit.git.objects import (
+    MERGE_TREE_COMMAND,
     MergeResult,
-    add_all_to_index,
     cat_blob,
     commit_tree,
     dangling_blobs,
@@ -36,6 +37,7 @@ from gatekit.git.objects import (
     tree_blobs,
     unreachable_commits,
     worktree_state_commit,
+    worktree_state_tree,
 )
 from gatekit.git.refs import (
     BranchInfo,
@@ -50,7 +52,7 @@ from gatekit.git.refs import (
     update_ref,
     update_refs,
 )
-from gatekit.git.remotes import fetch, has_remote, is_shallow
+from gatekit.git.remote import config_value, fetch, has_remote, is_shallow
 from gatekit.git.revisions import (
     ahead_behind,
     branch_exists,
@@ -75,19 +77,20 @@ from gatekit.git.revisions import (
     tree_of,
     unmerged_commit_count,
 )
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, without_repo_vars, zsplit
+from gatekit.git.runner import NULL_OID, git_env, is_null_oid, run, run_rc, text, without_repo_vars, zsplit
 from gatekit.git.worktrees import (
     BranchStatus,
     PendingStatus,
     StatusEntry,
     Worktree,
+    add_worktree,
     branch_status,
-    checkout_tree_into,
     ignored_files,
     list_worktrees,
     parse_branch_status,
     parse_status_v2,
     read_tree_update,
+    remove_worktree,
     status,
     worktree_dirty_paths,
 )
@@ -97,20 +100,23 @@ __all__ = [
     "BranchStatus",
     "FileDiff",
     "GuardPaths",
+    "Index",
+    "MERGE_TREE_COMMAND",
     "MergeResult",
     "NULL_OID",
+    "is_null_oid",
     "PendingStatus",
     "RepoPaths",
     "StatusEntry",
     "Worktree",
-    "add_all_to_index",
+    "add_worktree",
     "ahead_behind",
     "branch_exists",
     "branch_status",
     "cat_blob",
     "changed_paths",
-    "checkout_tree_into",
     "commit_date",
+    "config_value",
     "commit_meta",
     "commit_parents",
     "commit_subject",
@@ -154,6 +160,7 @@ __all__ = [
     "ref_dates",
     "ref_lock_paths",
     "reflog_entries_raw",
+    "remove_worktree",
     "replay_commit",
     "resolve_commit",
     "rev_list",
@@ -164,6 +171,7 @@ __all__ = [
     "staged_tree",
     "stash_entries",
     "status",
+    "temporary_index",
     "text",
     "tree_blobs",
     "tree_of",
@@ -176,5 +184,6 @@ __all__ = [
     "ignored_files",
     "worktree_dirty_paths",
     "worktree_state_commit",
+    "worktree_state_tree",
     "zsplit",
 ]

@@ -7,13 +7,14 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatekit.check.gates import GateStatus
 from gatekit.errors import GatekitError
 from gatekit.report.github import tail_lines
+from gatekit.system.files import atomic_write
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome
@@ -40,23 +41,10 @@ def report_path_problem(path: Path) -> str | None:
     return None
 
 
-def _write_atomically(path: Path, data: str) -> None:
-    """Write via a temp file and rename, so a killed run never leaves half a report.
-
-    The report is an artifact other users and processes read: it gets the mode a plain `open`
-    would give it (0666 less the umask), not mkstemp's private 0600.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def _write_report(path: Path, data: str) -> None:
+    """Atomically, with the mode a plain `open` would give (0666 less the umask): the report is
+    an artifact other users and processes read, not a private file."""
+    atomic_write(path, data, mode=0o666 & ~_umask())
 
 
 def _umask() -> int:
@@ -93,10 +81,10 @@ def write_error_reports(message: str, junit: Path | None, codequality: Path | No
     if junit is not None:
         case = TestCase("gatekit", classname="gatekit")
         case.add_error_info(message=message)
-        _write_atomically(junit, to_xml_report_string([TestSuite("gatekit", [case])], encoding="utf-8"))
+        _write_report(junit, to_xml_report_string([TestSuite("gatekit", [case])], encoding="utf-8"))
     if codequality is not None:
         issue = _issue("gatekit", f"gatekit could not verify this pipeline: {message}", "blocker", ".")
-        _write_atomically(codequality, json.dumps([issue], indent=2) + "\n")
+        _write_report(codequality, json.dumps([issue], indent=2) + "\n")
 
 
 def write_junit(outcome: CheckOutcome, path: Path) -> None:
@@ -111,18 +99,18 @@ def write_junit(outcome: CheckOutcome, path: Path) -> None:
             elapsed_sec=round(result.duration, 3),
             stdout=tail_lines(result.output_text, JUNIT_TAIL_LINES),
         )
-        if result.status in ("failed", "timed out"):
+        if result.status in (GateStatus.FAILED, GateStatus.TIMED_OUT):
             case.add_failure_info(
                 message=f"{result.status}: {result.message}",
                 output=tail_lines(result.output_text, JUNIT_TAIL_LINES),
             )
-        elif result.status == "error":
+        elif result.status == GateStatus.ERROR:
             case.add_error_info(message=result.message)
-        elif result.status == "skipped":
+        elif result.status == GateStatus.SKIPPED:
             case.add_skipped_info(message=result.message)
         cases.append(case)
     suite = TestSuite(f"gatekit: {outcome.subject.description}", cases)
-    _write_atomically(path, to_xml_report_string([suite], encoding="utf-8"))
+    _write_report(path, to_xml_report_string([suite], encoding="utf-8"))
 
 
 def write_codequality(outcome: CheckOutcome, path: Path) -> None:
@@ -137,9 +125,9 @@ def write_codequality(outcome: CheckOutcome, path: Path) -> None:
         if result.ok:
             continue
         description = f"gatekit gate `{result.gate.name}` {result.status}: {result.message}"
-        severity = "blocker" if result.status != "error" else "major"
+        severity = "blocker" if result.status != GateStatus.ERROR else "major"
         issues.append(_issue(result.gate.name, description, severity, gate_location(result.gate.origin)))
-    _write_atomically(path, json.dumps(issues, indent=2) + "\n")
+    _write_report(path, json.dumps(issues, indent=2) + "\n")
 
 
 def _issue(gate: str, description: str, severity: str, location: str) -> dict[str, object]:
