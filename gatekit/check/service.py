@@ -71,6 +71,7 @@ class CheckRequest:
     fresh: bool = False
     heartbeat: float | None = None
     report_uncommitted: bool = False  # say which uncommitted files the subject leaves out
+    subject_config: bool = False  # the gate list comes from the subject's tree, not the worktree
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,17 @@ class CheckOutcome:
         return f"{len(bad)} of {len(self.results)} gate(s) did not pass: {names}"
 
 
+def config_in_tree(root: Path, tree: str) -> Config:
+    """The configuration a tree carries (what its checkout would load), defaults when none.
+
+    A merge request pipeline runs in the MR branch's checkout; the merge result's gate list is
+    the one that will apply on the target, so that is the one to verify with.
+    """
+    from gatekit.check.committed_config import committed_config
+
+    return committed_config(root, tree, "the merge result")
+
+
 def default_subject_kind() -> str:
     """Inside a commit hook the index is the subject; otherwise HEAD."""
     if os.environ.get("PRE_COMMIT_TO_REF"):
@@ -179,6 +191,8 @@ def run_check(
         subject = resolve_subject(root, request)
     except MergeConflict as conflict:
         return _conflict_outcome(conflict, request, listener, started, config or app.config)
+    if request.subject_config and subject.tree is not None:
+        config = config_in_tree(root, subject.tree)
     if config is None:
         config = _config_for(app, request, subject)
     notes = _uncommitted_notes(root, subject) if request.report_uncommitted else []

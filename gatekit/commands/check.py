@@ -50,6 +50,11 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 )
 @click.option("--fresh", is_flag=True, help="Delete the sandbox's untracked build outputs first.")
 @click.option("--no-cache", is_flag=True, help="Run every gate even if this tree already passed it.")
+@click.option(
+    "--subject-config",
+    is_flag=True,
+    help="Read gatekit's config from the subject's tree (a merge result's own gates), not the worktree.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @junit_option
 @codequality_option
@@ -68,6 +73,7 @@ def check(
     heartbeat: float | None,
     fresh: bool,
     no_cache: bool,
+    subject_config: bool,
     fmt: str,
     junit: Path | None,
     codequality: Path | None,
@@ -97,17 +103,15 @@ def check(
         fresh=fresh,
         heartbeat=heartbeat,
         report_uncommitted=True,
+        subject_config=subject_config,
     )
-    # The working tree in place has no tree id to key verdicts by: no cache to load.
-    cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)
-    outcome = run_check(app, request, _reporter(app, fmt), cache=cache)
-    if junit is not None or codequality is not None:
-        from gatekit.report.files import write_codequality, write_junit
+    from gatekit.report.files import reports_even_on_error, write_reports
 
-        if junit is not None:
-            write_junit(outcome, junit)
-        if codequality is not None:
-            write_codequality(outcome, codequality)
+    with reports_even_on_error(junit, codequality):
+        # The working tree in place has no tree id to key verdicts by: no cache to load.
+        cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)
+        outcome = run_check(app, request, _reporter(app, fmt), cache=cache)
+    write_reports(outcome, junit, codequality)
     click.get_current_context().exit(outcome.exit_code)
 
 

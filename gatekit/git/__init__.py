@@ -62,7 +62,7 @@ from gatekit.git.refs import (
     update_ref,
     update_refs,
 )
-from gatekit.git.remote import config_value, fetch, is_shallow
+from gatekit.git.remote import config_value, fetch, has_remote, is_shallow
 from gatekit.git.revisions import (
     ahead_behind,
     branch_exists,
@@ -155,6 +155,7 @@ __all__ = [
     "guard_paths",
     "has_commit_graph",
     "has_identity",
+    "has_remote",
     "head_commit",
     "independent_commits",
     "index_tree",

@@ -19,7 +19,6 @@ from gatekit.config import Gate, find_config_file
 HOOK_REPO_URL = "https://github.com/gatekit-dev/gatekit"
 GITLAB_PROJECT = "gatekit-dev/gatekit"
 GITHUB_REPO = "gatekit-dev/gatekit"
-PIP_SPEC = "git-gatekit"
 DEFAULT_REV = f"v{__version__}"
 
 
@@ -94,18 +93,19 @@ def precommit_snippet(repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, wit
     )
 
 
-def gitlab_snippet(project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC) -> str:
+def gitlab_snippet(project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV) -> str:
+    # No pip_spec: the template installs its own version (git-gatekit==<rev's version>).
     return (
         "include:\n"
         f"  - project: {project}\n"
         f"    ref: {rev}\n"
-        "    file: /ci-templates/gitlab/gatekit.yml\n"
+        "    file: /templates/gatekit.yml\n"
         "    inputs:\n"
-        f"      pip_spec: {pip_spec}\n"
+        "      args: []   # more arguments for `gatekit check`, one item each\n"
     )
 
 
-def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC) -> str:
+def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV) -> str:
     return (
         "name: gatekit\n"
         "on:\n"
@@ -119,7 +119,7 @@ def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV, pip_spec: str
         "  gatekit:\n"
         f"    uses: {repo}/.github/workflows/gatekit.yml@{rev}\n"
         "    with:\n"
-        f"      pip-spec: {pip_spec}\n"
+        '      args: ""   # more arguments for `gatekit check`, one per line\n'
     )
 
 
