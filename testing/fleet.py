@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
+from gatekit.git.diffs import parse_hunk
+
 
 def numbered_lines(count: int, prefix: str = "line") -> str:
     """count distinct lines, so edits far apart merge cleanly and edits on one line conflict."""
     return "".join(f"{prefix} {i}\n" for i in range(1, count + 1))
+
+
+def zero_context_hunks(old: str, new: str, scratch: Path) -> list[tuple[int, int, int, int]]:
+    """The -U0 hunks git finds between two versions of a file: (old start, count, new start, count)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "old").write_text(old)
+    (scratch / "new").write_text(new)
+    result = subprocess.run(
+        ["git", "diff", "--no-index", "--no-ext-diff", "--no-color", "-U0", "old", "new"],
+        cwd=scratch,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return [parse_hunk(line) for line in result.stdout.split(b"\n") if line.startswith(b"@@ -")]

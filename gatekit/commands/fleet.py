@@ -65,7 +65,7 @@ def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
     if staged:
         found = staged_overlap(app.repo, target, strict=onto is not None)
         if fmt == "json":
-            click.echo(render.to_json(found))
+            click.echo(render.staged_json(target, found))
         elif found:
             click.echo(render.staged_text(found), err=True)
         if found and app.config.fleet.overlap == "block":

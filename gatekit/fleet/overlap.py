@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from gatekit import git
 from gatekit.fleet import symbols
-from gatekit.fleet.changes import Writer, collect_writers, parallel_map, shared_paths
+from gatekit.fleet.changes import STATE_MESSAGE, Writer, collect_writers, parallel_map, shared_paths
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 MAGNET_MIN = 3  # touched by at least this many branches to count as a magnet
@@ -50,21 +50,20 @@ class DefinitionIndex:
         self.blobs = git.read_blobs(cwd, [oid for d in self.diffs for oid in (d.old_oid, d.new_oid)])
         self._owners: dict[str, list[symbols.Definition | None]] = {}
 
-    def _names(self, oid: str, language: str, ranges: Iterable[tuple[int, int]]) -> set[str]:
-        spans = [(start, count) for start, count in ranges if count > 0]
-        if oid not in self.blobs or not spans:
-            return set()
+    def _owners_of(self, oid: str, language: str) -> list[symbols.Definition | None]:
+        if oid not in self.blobs:
+            return []
         if oid not in self._owners:
             self._owners[oid] = symbols.line_owners(self.blobs[oid], language)
-        return symbols.names_in(self._owners[oid], spans)
+        return self._owners[oid]
 
     def touched(self, diff: git.FileDiff) -> set[str]:
         """Qualified names of the definitions one file's change touches (old and new side)."""
         language = symbols.language_of(diff.path)
         if language is None:
             return set()
-        old = self._names(diff.old_oid, language, ((h[0], h[1]) for h in diff.hunks))
-        return old | self._names(diff.new_oid, language, ((h[2], h[3]) for h in diff.hunks))
+        old = self._owners_of(diff.old_oid, language)
+        return symbols.changed_names(old, self._owners_of(diff.new_oid, language), diff.hunks)
 
 
 def shared_definitions(
@@ -132,8 +131,9 @@ def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> Overla
 @dataclass(frozen=True)
 class StagedOverlap:
     path: str
-    qualname: str | None  # None: file level (a language without a grammar)
+    qualname: str | None  # None: file level (a language without a grammar, or a conflict)
     writer: str
+    conflict: bool = False  # git merge-tree says the staged change and the writer's conflict here
 
 
 def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> list[StagedOverlap]:
@@ -147,7 +147,8 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
         return []
     target_commit = git.resolve_commit(cwd, target)
     head = git.head_commit(cwd)
-    staged = git.diff_hunks(cwd, f"{head}^{{tree}}" if head else EMPTY_TREE, git.staged_tree(cwd))
+    staged_tree = git.staged_tree(cwd)
+    staged = git.diff_hunks(cwd, f"{head}^{{tree}}" if head else EMPTY_TREE, staged_tree)
     if not staged:
         return []
     mine_paths = {d.path for d in staged}
@@ -171,4 +172,25 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
             continue
         for qualname in sorted(mine[diff.path] & index.touched(diff)):
             found.append(StagedOverlap(diff.path, qualname, writer.name))
-    return found
+    return found + _staged_conflicts(cwd, head, staged_tree, others, mine_paths, found)
+
+
+def _staged_conflicts(
+    cwd: str,
+    head: str | None,
+    tree: str,
+    others: Sequence[Writer],
+    mine_paths: set[str],
+    named: Sequence[StagedOverlap],
+) -> list[StagedOverlap]:
+    """Paths where merge-tree says the staged change conflicts with a writer although no
+    definition names the overlap (a loose comment, a blank-line edit): never stay silent."""
+    seen = {(o.path, o.writer) for o in named}
+    staged_commit = git.commit_tree(cwd, tree, [head] if head else [], STATE_MESSAGE)
+    results = parallel_map(lambda w: git.merge_tree(cwd, staged_commit, w.head), others)
+    return [
+        StagedOverlap(path, None, writer.name, conflict=True)
+        for writer, result in zip(others, results)
+        for path in result.conflicts
+        if path in mine_paths and (path, writer.name) not in seen
+    ]

@@ -12,6 +12,8 @@ from typing import Any
 from gatekit.fleet.overlap import OverlapReport, StagedOverlap
 from gatekit.fleet.status import Row
 
+JSON_VERSION = 1  # bumped when a field changes meaning or goes away (docs/fleet.md)
+
 
 def age(seconds: float | None) -> str:
     if seconds is None:
@@ -126,9 +128,18 @@ def overlap_text(report: OverlapReport, magnet_days: int) -> str:
     return "\n".join(out)
 
 
+def staged_json(target: str, found: Sequence[StagedOverlap]) -> str:
+    return to_json({"version": JSON_VERSION, "target": target, "staged": True, "overlaps": found})
+
+
 def staged_text(found: Sequence[StagedOverlap]) -> str:
     lines = []
     for item in found:
+        if item.conflict:
+            lines.append(
+                f"gatekit overlap: the staged change conflicts with {item.writer} in {item.path} (git merge-tree)"
+            )
+            continue
         what = f"{item.qualname} in {item.path}" if item.qualname else f"{item.path} (file level)"
         lines.append(f"gatekit overlap: the staged change touches {what}, also changed on {item.writer}")
     return "\n".join(lines)

@@ -50,7 +50,7 @@ class FileDiff:
 _HUNK_PREFIX = b"@@ -"
 
 
-def _parse_hunk(line: bytes) -> tuple[int, int, int, int]:
+def parse_hunk(line: bytes) -> tuple[int, int, int, int]:
     old, new = line[4:].split(b" @@", 1)[0].split(b" +")
 
     def side(spec: bytes) -> tuple[int, int]:
@@ -133,7 +133,7 @@ def _parse_diff(out: bytes, pos: int, pair: tuple[str, str]) -> tuple[list[FileD
         if not section.strip(b"\0\n"):
             continue
         lines = section.split(b"\n")
-        hunks.append([_parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
+        hunks.append([parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
     if len(hunks) != len(records):  # a git whose output we do not understand: say so plainly
         raise CommandError(("git", "diff-tree", "-p", *pair), 0, "unexpected patch layout")
     return [FileDiff(p, s, o, n, tuple(h)) for (p, s, o, n), h in zip(records, hunks)], end

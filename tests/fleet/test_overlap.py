@@ -249,7 +249,56 @@ def test_staged_change_to_file_without_grammar_warns_at_file_level(
     mine.git("add", "settings.ini")
     result = mine.gatekit("overlap", "--staged", "--format", "json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == [{"path": "settings.ini", "qualname": None, "writer": "other-writer"}]
+    found = json.loads(result.stdout)
+    assert (found["version"], found["staged"]) == (1, True)
+    assert [(o["path"], o["qualname"], o["writer"]) for o in found["overlaps"]] == [
+        ("settings.ini", None, "other-writer")
+    ]
+
+
+LINTS_PY = """import re
+
+# Lints by name.
+LINTS = {
+    "unused": 1,
+    "shadow": 2,
+}
+
+# A loose note about the table above.
+
+def lint(name):
+    return LINTS[name]
+"""
+
+
+def test_staged_same_line_edit_of_a_module_level_dict_is_named(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("lints", {"app/lints.py": LINTS_PY})
+    branch_with(repo, "other-writer", {"app/lints.py": LINTS_PY.replace('"shadow": 2', '"shadow": 3')})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/lints.py", LINTS_PY.replace('"shadow": 2', '"shadow": 4'))
+    mine.git("add", "app/lints.py")
+    result = mine.gatekit("overlap", "--staged")
+    assert result.returncode == 0
+    assert "touches LINTS in app/lints.py, also changed on other-writer" in result.stderr
+
+
+def test_staged_same_line_edit_outside_any_definition_reports_the_conflict(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.commit("lints", {"app/lints.py": LINTS_PY})
+    note = "# A loose note about the table above."
+    branch_with(repo, "other-writer", {"app/lints.py": LINTS_PY.replace(note, "# Theirs.")})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/lints.py", LINTS_PY.replace(note, "# Mine."))
+    mine.git("add", "app/lints.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["writer"], o["conflict"]) for o in overlaps] == [
+        ("app/lints.py", "other-writer", True)
+    ]
+    text = mine.gatekit("overlap", "--staged").stderr
+    assert "the staged change conflicts with other-writer in app/lints.py (git merge-tree)" in text
 
 
 def test_staged_change_warns_about_uncommitted_work_in_another_worktree(repo: Repo, tmp_path: Path) -> None:
