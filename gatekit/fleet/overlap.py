@@ -32,6 +32,12 @@ class PredictedConflict:
     paths: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class TargetConflict:
+    writer: str
+    paths: tuple[str, ...]
+
+
 @dataclass
 class OverlapReport:
     target: str
@@ -39,6 +45,7 @@ class OverlapReport:
     files: dict[str, list[str]] = field(default_factory=dict)
     definitions: list[SharedDefinition] = field(default_factory=list)
     conflicts: list[PredictedConflict] = field(default_factory=list)
+    target_conflicts: list[TargetConflict] = field(default_factory=list)
     magnets: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -83,15 +90,63 @@ def shared_definitions(
     ]
 
 
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+@dataclass(frozen=True)
+class _Footprint:
+    """Where a writer's change reaches, for deciding which pairs merge-tree must look at."""
+
+    paths: frozenset[str]
+    folders: frozenset[str]  # every directory above a changed path
+    emptied: frozenset[str]  # directories above a deleted (or renamed-away) file
+    filled: frozenset[str]  # directories a file was added to
+
+    @classmethod
+    def of(cls, writer: Writer) -> _Footprint:
+        by_status = {s: [d.path for d in writer.diffs if d.status == s] for s in ("A", "D")}
+        return cls(
+            frozenset(writer.paths),
+            frozenset(a for p in writer.paths for a in _ancestors(p)),
+            frozenset(a for p in by_status["D"] for a in _ancestors(p)),
+            frozenset(p.rpartition("/")[0] for p in by_status["A"] if "/" in p),
+        )
+
+
+def may_conflict(a: _Footprint, b: _Footprint) -> bool:
+    """Could merging a and b conflict? A shared path; a file where the other has a directory;
+    or a directory one side empties (a rename) while the other adds a file to it (git's
+    directory-rename detection moves that file and reports it). Every other pair merges cleanly."""
+    return bool(
+        a.paths & b.paths
+        or a.folders & b.paths
+        or b.folders & a.paths
+        or a.emptied & b.filled
+        or b.emptied & a.filled
+    )
+
+
 def predicted_conflicts(cwd: str, writers: Sequence[Writer]) -> list[PredictedConflict]:
-    """merge-tree on every pair whose changed paths overlap (other pairs cannot conflict)."""
-    pairs = [(a, b) for a, b in itertools.combinations(writers, 2) if a.paths & b.paths]
+    """merge-tree on every pair whose changes may conflict (other pairs cannot)."""
+    prints = {id(w): _Footprint.of(w) for w in writers}
+    pairs = [
+        (a, b) for a, b in itertools.combinations(writers, 2) if may_conflict(prints[id(a)], prints[id(b)])
+    ]
     results = parallel_map(lambda pair: git.merge_tree(cwd, pair[0].head, pair[1].head), pairs)
     return [
         PredictedConflict(a.name, b.name, result.conflicts)
         for (a, b), result in zip(pairs, results)
         if not result.clean
     ]
+
+
+def target_conflicts(cwd: str, target: str, writers: Sequence[Writer]) -> list[TargetConflict]:
+    """merge-tree of each writer with the target's tip (a writer based on the tip cannot conflict)."""
+    behind = [w for w in writers if w.base != target]
+    results = parallel_map(lambda w: git.merge_tree(cwd, target, w.head), behind)
+    return [TargetConflict(w.name, r.conflicts) for w, r in zip(behind, results) if not r.clean]
 
 
 def conflict_magnets(cwd: str, target: str, writers: Sequence[Writer], days: int) -> list[tuple[str, int]]:
@@ -120,6 +175,7 @@ def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> Overla
         definitions = side.submit(shared_definitions, cwd, writers, files)
         magnets = side.submit(conflict_magnets, cwd, target_commit, writers, magnet_days)
         report.conflicts = predicted_conflicts(cwd, writers)
+        report.target_conflicts = target_conflicts(cwd, target_commit, writers)
         report.definitions = definitions.result()
         report.magnets = magnets.result()
     return report

@@ -104,6 +104,7 @@ def overlap_json(report: OverlapReport) -> str:
             "files": [{"path": p, "writers": names} for p, names in report.files.items()],
             "definitions": report.definitions,
             "conflicts": report.conflicts,
+            "target_conflicts": report.target_conflicts,
             "magnets": [{"path": p, "branches": n} for p, n in report.magnets],
         }
     )
@@ -120,6 +121,12 @@ def overlap_text(report: OverlapReport, magnet_days: int) -> str:
     if report.conflicts:
         out.append("\nPredicted conflicts (git merge-tree):")
         out += [f"  {c.ours} + {c.theirs}: {', '.join(c.paths)}" for c in report.conflicts]
+    if report.target_conflicts:
+        out.append(f"\nConflicts with {report.target} (git merge-tree):")
+        out += [
+            f"  {c.writer} + {report.target} (the target's tip): {', '.join(c.paths)}"
+            for c in report.target_conflicts
+        ]
     if report.magnets:
         out.append(f"\nConflict magnets (last {magnet_days} days):")
         out += [f"  {p}  {n} branches" for p, n in report.magnets]
