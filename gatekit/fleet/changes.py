@@ -34,6 +34,8 @@ class Writer:
     paths: set[str] = field(default_factory=set)
     # Every changed path with its zero-context hunks: one diff-tree call gives paths and hunks.
     diffs: list[git.FileDiff] = field(default_factory=list, repr=False)
+    # Other names of the same change (a backup branch, a detached worktree at this tip).
+    aliases: list[str] = field(default_factory=list)
 
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:

@@ -3,6 +3,7 @@ conflict magnets; and the staged-change check behind the `gatekit-overlap` hook.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -164,10 +165,39 @@ def conflict_magnets(cwd: str, target: str, writers: Sequence[Writer], days: int
     return ranked[:MAGNET_TOP]
 
 
+def _precedence(writer: Writer) -> tuple[bool, bool]:
+    """Which name a change goes by: a branch checked out in a worktree, then a branch, then a
+    detached worktree."""
+    return (writer.branch is None, writer.worktree is None)
+
+
+def one_writer_per_change(cwd: str, writers: Sequence[Writer]) -> list[Writer]:
+    """Writers at the same commit, or whose changes are the same patch (`git patch-id`), are
+    one writer with several names: a backup branch or a detached worktree at a branch tip is not
+    a second writer overlapping the first on every definition."""
+    heads = {w.head for w in writers}
+    same_head = len(heads) < len(writers)
+    ids = git.patch_ids(cwd, [(w.base, w.head) for w in writers]) if len(writers) > 1 else {}
+    groups: dict[str, list[Writer]] = {}
+    for writer in writers:
+        groups.setdefault(ids.get(writer.head, writer.head), []).append(writer)
+    if not same_head and len(groups) == len(writers):
+        return list(writers)
+    merged = []
+    for members in groups.values():
+        ranked = sorted(members, key=_precedence)
+        first = ranked[0]
+        worktree = first.worktree or next((m.worktree for m in ranked if m.worktree), None)
+        aliases = [m.name for m in ranked[1:]]
+        merged.append(dataclasses.replace(first, worktree=worktree, aliases=[*first.aliases, *aliases]))
+    order = {id(w): i for i, w in enumerate(writers)}
+    return sorted(merged, key=lambda w: min(order[id(m)] for m in groups[ids.get(w.head, w.head)]))
+
+
 def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> OverlapReport:
     cwd = str(repo.toplevel)
     target_commit = git.resolve_commit(cwd, target)
-    writers = collect_writers(repo, target_commit)
+    writers = one_writer_per_change(cwd, collect_writers(repo, target_commit))
     files = shared_paths(writers)
     report = OverlapReport(target, writers, files)
     # Parsing is Python work and merge-tree is subprocess work: overlap the two.
@@ -215,7 +245,7 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
         exclude_branch=git.current_branch(cwd),
         only_paths=mine_paths,
     )
-    others = [w for w in others if w.paths & mine_paths]
+    others = one_writer_per_change(cwd, [w for w in others if w.paths & mine_paths])
     if not others:
         return []
     theirs = [(w, d) for w in others for d in w.diffs if d.path in mine_paths]

@@ -94,6 +94,7 @@ def overlap_json(report: OverlapReport) -> str:
             "writers": [
                 {
                     "name": w.name,
+                    "aliases": w.aliases,
                     "branch": w.branch,
                     "worktree": w.worktree,
                     "dirty": w.dirty,

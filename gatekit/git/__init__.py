@@ -16,6 +16,7 @@ from gatekit.git.diffs import (
     diff_hunks,
     diff_hunks_many,
     numstat,
+    patch_ids,
     staged_paths,
     worktree_changed_paths,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "notes_show",
     "notes_write",
     "numstat",
+    "patch_ids",
     "object_type",
     "parse_branch_status",
     "parse_status_v2",

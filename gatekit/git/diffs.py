@@ -172,3 +172,23 @@ def numstat(cwd: Path | str, base: str, head: str) -> list[tuple[str, int, int]]
         minus = int(deleted) if deleted != b"-" else 0
         rows.append((os.fsdecode(path), plus, minus))
     return rows
+
+
+def patch_ids(cwd: Path | str, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """head -> the stable patch id of base..head, for many (base, head) pairs in two processes.
+
+    Equal ids mean the same change, whatever the commits (a rebased copy, a cherry-pick).
+    A pair with an empty diff has no id.
+    """
+    wanted = list(dict.fromkeys(pairs))
+    if not wanted:
+        return {}
+    payload = "".join(f"{head} {base}\n" for base, head in wanted).encode()
+    patches = run(
+        cwd, "diff-tree", "--stdin", "-p", "--no-ext-diff", "--no-textconv", "--no-color", input=payload
+    )
+    found: dict[str, str] = {}
+    for line in run(cwd, "patch-id", "--stable", input=patches).decode().splitlines():
+        patch_id, _, head = line.partition(" ")
+        found[head] = patch_id
+    return found
