@@ -147,13 +147,15 @@ def plan_lint(files: tuple[Path, ...], fmt: str) -> None:
     from gatekit.fleet import render
     from gatekit.fleet.planlint import HIGH, lint
 
-    advisories = lint(list(files))
+    result = lint(list(files))
+    advisories = result.advisories
     if fmt == "json":
-        click.echo(render.to_json(advisories))
+        click.echo(render.plan_lint_json(result))
     else:
         for a in advisories:
             click.echo(f"{a.path}: {a.severity}: {a.message}")
         if not advisories:
-            click.echo(f"{len(files)} plan file(s): no advisories")
+            count = result.plan_files
+            click.echo(f"{count} plan file{'' if count == 1 else 's'}: no advisories")
     if any(a.severity == HIGH for a in advisories):
         raise click.exceptions.Exit(1)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.fleet.overlap import OverlapReport, StagedOverlap
+from gatekit.fleet.planlint import LintResult
 from gatekit.fleet.status import Row
 
 JSON_VERSION = 1  # bumped when a field changes meaning or goes away (docs/fleet.md)
@@ -134,6 +135,12 @@ def overlap_text(report: OverlapReport, magnet_days: int) -> str:
     if len(out) == 1:
         out.append("no overlapping work")
     return "\n".join(out)
+
+
+def plan_lint_json(result: LintResult) -> str:
+    return to_json(
+        {"version": JSON_VERSION, "plan_files": result.plan_files, "advisories": result.advisories}
+    )
 
 
 def staged_json(target: str, found: Sequence[StagedOverlap]) -> str:
