@@ -123,9 +123,10 @@ def doctor(app: Any, fmt: str) -> None:
     from gatekit.fleet import render
     from gatekit.fleet.doctor import diagnose
 
-    findings = diagnose(app.repo)
+    diagnosis = diagnose(app.repo)
+    findings = diagnosis.findings
     if fmt == "json":
-        click.echo(render.to_json(findings))
+        click.echo(render.doctor_json(diagnosis))
     elif not findings:
         click.echo("no problems found")
     for f in findings if fmt == "text" else []:

@@ -7,10 +7,12 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from gatekit.fleet.doctor import Diagnosis
+    from gatekit.fleet.planlint import LintResult
 from gatekit.fleet.overlap import OverlapReport, StagedOverlap
-from gatekit.fleet.planlint import LintResult
 from gatekit.fleet.status import Row
 
 JSON_VERSION = 1  # bumped when a field changes meaning or goes away (docs/fleet.md)
@@ -135,6 +137,12 @@ def overlap_text(report: OverlapReport, magnet_days: int) -> str:
     if len(out) == 1:
         out.append("no overlapping work")
     return "\n".join(out)
+
+
+def doctor_json(diagnosis: Diagnosis) -> str:
+    return to_json(
+        {"version": JSON_VERSION, "findings": diagnosis.findings, "lost_work": diagnosis.lost_work}
+    )
 
 
 def plan_lint_json(result: LintResult) -> str:

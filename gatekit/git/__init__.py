@@ -22,19 +22,25 @@ from gatekit.git.diffs import (
 )
 from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path, guard_paths, locate
 from gatekit.git.objects import (
+    CommitHeader,
     MergeResult,
     add_all_to_index,
     cat_blob,
+    commit_headers,
     commit_tree,
+    committer_email,
     dangling_blobs,
     dangling_commits,
     index_tree,
     merge_tree,
+    noted_objects,
     object_type,
     read_blobs,
+    reflog_only_commits,
     replay_commit,
     staged_tree,
     tree_blobs,
+    unreachable_commit_tips,
     unreachable_commits,
     worktree_state_commit,
 )
@@ -92,6 +98,12 @@ from gatekit.git.worktrees import (
 )
 
 __all__ = [
+    "unreachable_commit_tips",
+    "reflog_only_commits",
+    "noted_objects",
+    "committer_email",
+    "commit_headers",
+    "CommitHeader",
     "BranchInfo",
     "BranchStatus",
     "FileDiff",
