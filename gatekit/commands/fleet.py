@@ -26,9 +26,12 @@ FORMAT = click.option(
     metavar="SECONDS",
     help="Refresh in place.",
 )
+@click.option("--wide", is_flag=True, help="Do not cut branch names and paths to fit the terminal.")
 @FORMAT
 @click.pass_obj
-def status(app: Any, all_branches: bool, target: str | None, watch: float | None, fmt: str) -> None:
+def status(
+    app: Any, all_branches: bool, target: str | None, watch: float | None, wide: bool, fmt: str
+) -> None:
     """One table over every worktree of the repository."""
     import sys
     import time
@@ -40,8 +43,13 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
     if target is not None:
         git.resolve_commit(app.repo.toplevel, target)  # a typo is a usage error, not a "-" column
     while True:
-        rows = collect_status(app.repo, target or app.config.target, all_branches)
-        text = render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
+        report = collect_status(app.repo, target or app.config.target, all_branches)
+        width = None if wide else render.terminal_width()
+        text = (
+            render.status_json(report)
+            if fmt == "json"
+            else render.status_text(report.rows, app.repo.toplevel, width)
+        )
         if watch is None:
             click.echo(text)
             return

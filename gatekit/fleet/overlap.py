@@ -42,6 +42,7 @@ class TargetConflict:
 @dataclass
 class OverlapReport:
     target: str
+    target_commit: str
     writers: list[Writer]
     files: dict[str, list[str]] = field(default_factory=dict)
     definitions: list[SharedDefinition] = field(default_factory=list)
@@ -199,7 +200,7 @@ def overlap_report(repo: git.RepoPaths, target: str, magnet_days: int) -> Overla
     target_commit = git.resolve_commit(cwd, target)
     writers = one_writer_per_change(cwd, collect_writers(repo, target_commit))
     files = shared_paths(writers)
-    report = OverlapReport(target, writers, files)
+    report = OverlapReport(target, target_commit, writers, files)
     # Parsing is Python work and merge-tree is subprocess work: overlap the two.
     with ThreadPoolExecutor(max_workers=1) as side:
         definitions = side.submit(shared_definitions, cwd, writers, files)

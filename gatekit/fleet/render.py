@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from gatekit.fleet.doctor import Diagnosis
     from gatekit.fleet.planlint import LintResult
 from gatekit.fleet.overlap import OverlapReport, StagedOverlap
-from gatekit.fleet.status import Row
+from gatekit.fleet.status import Row, StatusReport
 
 JSON_VERSION = 1  # bumped when a field changes meaning or goes away (docs/fleet.md)
 
@@ -27,10 +28,58 @@ def age(seconds: float | None) -> str:
     return f"{int(seconds)}s"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+ELLIPSIS = "…"
+MIN_SHRUNK = 10  # a truncated column keeps at least this many characters
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int | None = None,
+    shrinkable: Mapping[int, str] | None = None,
+) -> str:
+    """Rows under headers in aligned columns. With width, the shrinkable columns (index ->
+    "end" or "start", the side that gives way) are cut, widest first, with an ellipsis until
+    the table fits."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [headers, *rows]]
+    shrinkable = shrinkable or {}
+    if width is not None:
+        widths = _fit(widths, width, shrinkable, headers)
+    cut = [
+        [_cut(cell, w, shrinkable.get(i, "end")) for i, (cell, w) in enumerate(zip(r, widths))] for r in rows
+    ]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [headers, *cut]]
     return "\n".join(lines)
+
+
+def _fit(widths: list[int], width: int, shrinkable: Mapping[int, str], headers: Sequence[str]) -> list[int]:
+    widths = list(widths)
+    floor = {i: max(MIN_SHRUNK, len(headers[i])) for i in shrinkable}
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        candidates = [i for i in shrinkable if widths[i] > floor[i]]
+        if not candidates:
+            break  # as narrow as it goes: the terminal is narrower than the fixed columns
+        widest = max(candidates, key=lambda i: widths[i])
+        excess = sum(widths) + 2 * (len(widths) - 1) - width
+        widths[widest] = max(floor[widest], widths[widest] - excess)
+    return widths
+
+
+def _cut(cell: str, width: int, side: str) -> str:
+    if len(cell) <= width:
+        return cell
+    return cell[: width - 1] + ELLIPSIS if side == "end" else ELLIPSIS + cell[len(cell) - width + 1 :]
+
+
+def terminal_width() -> int | None:
+    """The width the table must fit: $COLUMNS, else the terminal's; None when piped."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _display_path(path: str | None, base: Path) -> str:
@@ -44,7 +93,19 @@ def _display_path(path: str | None, base: Path) -> str:
     return shown.encode("unicode_escape").decode() if any(c in shown for c in "\n\t") else shown
 
 
-def status_text(rows: Sequence[Row], base: Path) -> str:
+def status_json(report: StatusReport) -> str:
+    return to_json(
+        {
+            "version": JSON_VERSION,
+            "target": report.target,
+            "target_commit": report.target_commit,
+            "rows": report.rows,
+        }
+    )
+
+
+def status_text(rows: Sequence[Row], base: Path, width: int | None = None) -> str:
+    """The status table; with width, worktree paths and branch names are cut to fit it."""
     headers = (
         "WORKTREE",
         "BRANCH",
@@ -59,7 +120,7 @@ def status_text(rows: Sequence[Row], base: Path) -> str:
     body = []
     for row in rows:
         ab = "-" if row.ahead is None else f"+{row.ahead} -{row.behind}"
-        sessions = str(row.sessions) + (f" ({', '.join(row.claims)})" if row.claims else "")
+        sessions = str(len(row.sessions)) + (f" ({', '.join(row.claims)})" if row.claims else "")
         flags = ",".join(row.flags) + (f" error: {row.error}" if row.error else "")
         body.append(
             (
@@ -74,7 +135,7 @@ def status_text(rows: Sequence[Row], base: Path) -> str:
                 flags or "-",
             )
         )
-    return table(headers, body)
+    return table(headers, body, width, {0: "start", 1: "end", 7: "end"})
 
 
 def to_json(value: Any) -> str:
@@ -93,13 +154,18 @@ def to_json(value: Any) -> str:
 def overlap_json(report: OverlapReport) -> str:
     return to_json(
         {
+            "version": JSON_VERSION,
             "target": report.target,
+            "target_commit": report.target_commit,
             "writers": [
                 {
                     "name": w.name,
                     "aliases": w.aliases,
                     "branch": w.branch,
                     "worktree": w.worktree,
+                    "commit": w.commit,
+                    "base": w.base,
+                    "head": w.head,
                     "dirty": w.dirty,
                     "paths": sorted(w.paths),
                 }

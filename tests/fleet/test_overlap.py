@@ -335,3 +335,18 @@ def test_the_root_commit_does_not_make_every_file_a_magnet(make_repo) -> None:  
     branch_with(repo, "one", {"shared.cfg": numbered_lines(10).replace("line 1\n", "a\n")})
     branch_with(repo, "two", {"shared.cfg": numbered_lines(10).replace("line 9\n", "b\n")})
     assert overlap_json(repo)["magnets"] == []
+
+
+def test_overlap_json_is_versioned_and_names_each_writers_commits(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    head = branch_with(repo, "feature", {"app/db.py": DB_PY.replace("return 2", "return 3")})
+    busy = repo.worktree_add(tmp_path / "busy", "busy")
+    busy.write("app/db.py", DB_PY.replace("return 1", "return 100"))
+    report = overlap_json(repo)
+    assert (report["version"], report["target"], report["target_commit"]) == (1, "main", repo.rev("main"))
+    writers = {w["name"]: w for w in report["writers"]}
+    assert (writers["feature"]["head"], writers["feature"]["base"]) == (head, repo.rev("main"))
+    assert writers["feature"]["commit"] == head
+    # uncommitted work is captured as a state commit on top of the worktree's HEAD
+    assert writers["busy"]["commit"] == repo.rev("busy") and writers["busy"]["head"] != repo.rev("busy")
+    assert writers["busy"]["dirty"] is True
