@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from gatekit.git.diffs import parse_hunk
+from testing.repo import Repo
 
 
 def numbered_lines(count: int, prefix: str = "line") -> str:
@@ -26,3 +27,23 @@ def zero_context_hunks(old: str, new: str, scratch: Path) -> list[tuple[int, int
     )
     assert result.returncode in (0, 1), result.stderr
     return [parse_hunk(line) for line in result.stdout.split(b"\n") if line.startswith(b"@@ -")]
+
+
+def real_merge_conflicts(origin: Repo, scratch: Path, ours: str, theirs: str) -> set[str] | None:
+    """Merge for real in a clone: None when clean, else the paths git names in its CONFLICT lines
+    (a file/directory clash leaves no unmerged index entry under the original name)."""
+    if not scratch.exists():
+        origin.git("clone", "-q", "--no-local", str(origin.path), str(scratch))
+    clone = Repo(scratch, origin.env)
+    clone.git("fetch", "-q", "origin")
+    clone.git("checkout", "-q", "--detach", f"origin/{ours}")
+    result = subprocess.run(
+        ["git", "merge", "--no-edit", "-q", f"origin/{theirs}"],
+        cwd=scratch,
+        env=origin.env,
+        capture_output=True,
+    )
+    conflicted = set(clone.git("diff", "--name-only", "-z", "--diff-filter=U").split("\0")) - {""}
+    clone.git("reset", "-q", "--hard")
+    clone.git("merge", "--abort", check=False)
+    return None if result.returncode == 0 else conflicted

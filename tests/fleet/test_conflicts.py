@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
 from pathlib import Path
 
-from testing.fleet import numbered_lines
+from testing.fleet import numbered_lines, real_merge_conflicts
 from testing.landing import branch_with
 from testing.repo import Repo
 
@@ -16,26 +15,6 @@ def overlap_json(repo: Repo) -> dict:
     result = repo.gatekit("overlap", "--format", "json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
-
-
-def real_merge_conflicts(origin: Repo, scratch: Path, ours: str, theirs: str) -> set[str] | None:
-    """Merge for real in a clone: None when clean, else the paths git names in its CONFLICT lines
-    (a file/directory clash leaves no unmerged index entry under the original name)."""
-    if not scratch.exists():
-        origin.git("clone", "-q", "--no-local", str(origin.path), str(scratch))
-    clone = Repo(scratch, origin.env)
-    clone.git("fetch", "-q", "origin")
-    clone.git("checkout", "-q", "--detach", f"origin/{ours}")
-    result = subprocess.run(
-        ["git", "merge", "--no-edit", "-q", f"origin/{theirs}"],
-        cwd=scratch,
-        env=origin.env,
-        capture_output=True,
-    )
-    conflicted = set(clone.git("diff", "--name-only", "-z", "--diff-filter=U").split("\0")) - {""}
-    clone.git("reset", "-q", "--hard")
-    clone.git("merge", "--abort", check=False)
-    return None if result.returncode == 0 else conflicted
 
 
 def predicted_pairs(report: dict) -> set[frozenset[str]]:
