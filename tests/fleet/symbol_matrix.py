@@ -361,6 +361,37 @@ double scale(double x) {
 }  // namespace geo
 """
 
+KOTLIN = """package shop
+
+import kotlin.math.max
+
+const val LIMIT = 100
+
+/** An account. */
+@Serializable
+class Account(val owner: String) {
+    var balance: Int = 0
+
+    // Adds money.
+    fun deposit(amount: Int) {
+        balance += amount
+    }
+
+    fun deposit(amount: Long) {
+        balance += amount.toInt()
+    }
+
+    companion object {
+        const val FEE = 2
+    }
+}
+
+enum class Kind {
+    CHECKING,
+    SAVINGS
+}
+"""
+
 
 def _cases(language: str, base: str, rows: list[tuple]) -> list[Case]:
     return [
@@ -988,6 +1019,54 @@ CASES: list[Case] = [
                 ("int sides;", "long sides;"),
                 ["geo::Shape"],
                 ["geo::Shape::sides"],
+            ),
+        ],
+    ),
+    *_cases(
+        "kotlin",
+        KOTLIN,
+        [
+            (
+                "overloads",
+                ("balance += amount\n", "balance += amount * 2\n"),
+                ("balance += amount.toInt()", "balance += amount.toInt() + 1"),
+                ["Account.deposit(Int)"],
+                ["Account.deposit(Long)"],
+            ),
+            (
+                "comment-vs-body",
+                ("// Adds money.", "// Adds money to the balance."),
+                ("balance += amount\n", "balance = balance + amount\n"),
+                ["Account.deposit(Int)"],
+                ["Account.deposit(Int)"],
+            ),
+            (
+                "kdoc-and-annotation",
+                ("/** An account. */", "/** A bank account. */"),
+                ("@Serializable", "@Serializable(with = AccountSerializer::class)"),
+                ["Account"],
+                ["Account"],
+            ),
+            (
+                "properties",
+                ("var balance: Int = 0", "var balance: Long = 0"),
+                ("val owner: String", "val owner: String?"),
+                ["Account.balance"],
+                ["Account.owner"],
+            ),
+            (
+                "companion-vs-top-level-const",
+                ("const val FEE = 2", "const val FEE = 3"),
+                ("const val LIMIT = 100", "const val LIMIT = 200"),
+                ["Account.Companion.FEE"],
+                ["LIMIT"],
+            ),
+            (
+                "enum-entries",
+                ("    CHECKING,", "    CHECKING,\n    BUSINESS,"),
+                ("    SAVINGS", "    SAVINGS,\n    LOAN"),
+                ["Kind.BUSINESS"],
+                ["Kind.SAVINGS", "Kind.LOAN"],
             ),
         ],
     ),

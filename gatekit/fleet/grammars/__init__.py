@@ -20,6 +20,7 @@ from gatekit.fleet.grammars.base import (
 )
 from gatekit.fleet.grammars.c import CPP, C
 from gatekit.fleet.grammars.js import JAVASCRIPT, TSX, TYPESCRIPT
+from gatekit.fleet.grammars.kotlin import KOTLIN
 
 __all__ = ["EXTENSIONS", "GRAMMARS", "Grammar", "Name", "Node", "text_name"]
 
@@ -227,6 +228,7 @@ GRAMMARS: dict[str, Grammar] = {
     "ruby": RUBY,
     "c": C,
     "cpp": CPP,
+    "kotlin": KOTLIN,
 }
 
 EXTENSIONS = {
@@ -252,4 +254,6 @@ EXTENSIONS = {
     ".hh": "cpp",
     ".hpp": "cpp",
     ".hxx": "cpp",
+    ".kt": "kotlin",
+    ".kts": "kotlin",
 }
