@@ -29,6 +29,7 @@ from gatekit.git.objects import (
     commit_headers,
     commit_tree,
     committer_email,
+    copy_index,
     dangling_blobs,
     dangling_commits,
     index_tree,
@@ -98,6 +99,7 @@ from gatekit.git.worktrees import (
 )
 
 __all__ = [
+    "copy_index",
     "unreachable_commit_tips",
     "reflog_only_commits",
     "noted_objects",

@@ -16,6 +16,17 @@ from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
 from gatekit.proc import run_captured
 
 
+def copy_index(source: Path, copy: Path) -> None:
+    """Copy an index file to build a tree from without touching it, keeping its mtime.
+
+    git trusts a file whose stat data matches its index entry unless the entry is as new as the
+    index file itself ("racily clean"), when it re-reads the content. A fresh mtime on the copy
+    would hide an edit of the same size made in the index's last second.
+    """
+    if source.exists():
+        shutil.copy2(source, copy)
+
+
 def staged_tree(cwd: Path | str) -> str:
     """The tree of the index about to be committed, without writing to the index.
 
@@ -27,8 +38,7 @@ def staged_tree(cwd: Path | str) -> str:
     source = Path(cwd, index) if index else git_path(cwd, "index")
     with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
         copy = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, copy)
+        copy_index(source, copy)
         out = run(cwd, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)}))
     return text(out)
 
@@ -90,8 +100,7 @@ def index_tree(worktree: Path | str) -> str:
     source = git_path(worktree, "index")
     with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
         copy = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, copy)
+        copy_index(source, copy)
         return text(run(worktree, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)})))
 
 
@@ -124,8 +133,7 @@ def worktree_state_commit(worktree: Path | str, head: str | None, message: str) 
     source = git_path(worktree, "index")
     with tempfile.TemporaryDirectory(prefix="gatekit-state-") as tmp:
         index = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, index)
+        copy_index(source, index)
         tree = add_all_to_index(worktree, index)
     return commit_tree(worktree, tree, [head] if head else [], message)
 

@@ -7,7 +7,6 @@ one (or HEAD's) is not made. Old ones are pruned by count and age from [guard] c
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -79,9 +78,7 @@ def take_snapshot(
     head = git.head_commit(root)
     with tempfile.TemporaryDirectory(prefix="gatekit-snapshot-") as tmp:
         index = Path(tmp, "index")
-        real = git.git_path(root, "index")
-        if real.exists():
-            shutil.copyfile(real, index)
+        git.copy_index(git.git_path(root, "index"), index)
         tree = git.add_all_to_index(root, index)
     existing = list_snapshots(repo)
     if (existing and existing[-1].tree == tree) or (head and tree == git.tree_of(root, head)):

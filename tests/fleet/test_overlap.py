@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import json
 import subprocess
 from pathlib import Path
@@ -350,3 +351,20 @@ def test_overlap_json_is_versioned_and_names_each_writers_commits(repo: Repo, tm
     # uncommitted work is captured as a state commit on top of the worktree's HEAD
     assert writers["busy"]["commit"] == repo.rev("busy") and writers["busy"]["head"] != repo.rev("busy")
     assert writers["busy"]["dirty"] is True
+
+
+def test_a_racily_clean_edit_in_a_worktree_is_still_seen(repo: Repo, tmp_path: Path) -> None:
+    """An edit of the same size within the index's own timestamp: git re-reads such a file
+    (racy-git). A copy of the index made to build the state commit must keep that protection."""
+    repo.commit("db", {"app/db.py": DB_PY})
+    busy = repo.worktree_add(tmp_path / "busy", "busy")
+    busy.git("config", "core.trustctime", "false")
+    path = busy.path / "app" / "db.py"
+    before = path.stat()
+    busy.write("app/db.py", DB_PY.replace("return 1", "return 0"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    index = Path(busy.git("rev-parse", "--path-format=absolute", "--git-path", "index").strip())
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert busy.git("--no-optional-locks", "status", "--porcelain").strip() == "M app/db.py"
+    writers = {w["name"]: w for w in overlap_json(repo)["writers"]}
+    assert writers["busy"]["dirty"] is True and writers["busy"]["paths"] == ["app/db.py"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,19 @@ def test_snapshot_keeps_nasty_names(repo: Repo, name: str) -> None:
     assert repo.gatekit("snapshot").returncode == 0
     files = repo.git("ls-tree", "-r", "--name-only", "-z", snapshot_refs(repo)[0]).split("\0")
     assert name in files
+
+
+def test_snapshot_keeps_a_racily_clean_edit(repo: Repo) -> None:
+    """A same-size edit within the index's own timestamp is content git must re-read: the
+    snapshot's copy of the index keeps that protection (its mtime), or the edit is not saved."""
+    repo.commit("base", {"notes.txt": "version 1\n"})
+    repo.git("config", "core.trustctime", "false")
+    path = repo.path / "notes.txt"
+    before = path.stat()
+    repo.write("notes.txt", "version 2\n")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.utime(repo.path / ".git" / "index", ns=(before.st_atime_ns, before.st_mtime_ns))
+    result = repo.gatekit("snapshot", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    snap = json.loads(result.stdout)
+    assert repo.git("show", f"{snap['commit']}:notes.txt") == "version 2\n"
