@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import itertools
-import os
 import json
+import os
 import subprocess
 from pathlib import Path
 
