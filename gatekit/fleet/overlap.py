@@ -75,11 +75,35 @@ class DefinitionIndex:
         return symbols.changed_names(old, self._owners_of(diff.new_oid, language), diff.hunks)
 
 
+def rename_aware(cwd: str, writers: Sequence[Writer]) -> dict[int, list[git.FileDiff]]:
+    """Each writer's diffs with a renamed file as one change under its old path (the path the
+    other writers know it by): a move plus an edit of one function touches that function, not
+    every definition of the file."""
+    moving = [w for w in writers if {"A", "D"} <= {d.status for d in w.diffs}]
+    found = {id(w): list(w.diffs) for w in writers}
+    moves = git.renames(cwd, [(w.base, w.head) for w in moving]) if moving else {}
+    for writer in moving:
+        renamed = moves.get((writer.base, writer.head), {})
+        if not renamed:
+            continue
+        by_path = {d.path: d for d in writer.diffs}
+        kept = [d for d in writer.diffs if d.path not in renamed and d.path not in renamed.values()]
+        for old, new in renamed.items():
+            if old in by_path and new in by_path:
+                before, after = by_path[old].old_oid, by_path[new].new_oid
+                kept.append(git.FileDiff(old, "R", before, after, git.blob_hunks(cwd, before, after)))
+        found[id(writer)] = kept
+    return found
+
+
 def shared_definitions(
     cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]
 ) -> list[SharedDefinition]:
     """Definitions changed by more than one writer, in files changed by more than one."""
-    relevant = [(w, d) for w in writers for d in w.diffs if d.path in files and symbols.language_of(d.path)]
+    diffs = rename_aware(cwd, writers)
+    relevant = [
+        (w, d) for w in writers for d in diffs[id(w)] if d.path in files and symbols.language_of(d.path)
+    ]
     index = DefinitionIndex(cwd, (d for _, d in relevant))
     owners: dict[tuple[str, str], list[str]] = {}
     for writer, diff in relevant:

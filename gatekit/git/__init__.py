@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from gatekit.git.diffs import (
     FileDiff,
+    blob_hunks,
     changed_paths,
     diff_hunks,
     diff_hunks_many,
     numstat,
     patch_ids,
+    renames,
     staged_paths,
     worktree_changed_paths,
 )
@@ -99,6 +101,8 @@ from gatekit.git.worktrees import (
 )
 
 __all__ = [
+    "blob_hunks",
+    "renames",
     "copy_index",
     "unreachable_commit_tips",
     "reflog_only_commits",

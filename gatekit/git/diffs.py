@@ -192,3 +192,38 @@ def patch_ids(cwd: Path | str, pairs: Sequence[tuple[str, str]]) -> dict[str, st
         patch_id, _, head = line.partition(" ")
         found[head] = patch_id
     return found
+
+
+def renames(cwd: Path | str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, str]]:
+    """{(base, head): {old path: new path}} of the files git's rename detection pairs up, for
+    many commit pairs with one `git diff-tree --stdin -M`."""
+    wanted = list(dict.fromkeys(pairs))
+    found: dict[tuple[str, str], dict[str, str]] = {pair: {} for pair in wanted}
+    if not wanted:
+        return found
+    payload = "".join(f"{head} {base}\n" for base, head in wanted).encode()
+    out = run(cwd, "diff-tree", "--stdin", "-r", "-M", "--name-status", "-z", "--no-ext-diff", input=payload)
+    fields = out.split(b"\0")
+    by_head = {head: (base, head) for base, head in wanted}
+    current: dict[str, str] | None = None
+    index = 0
+    while index < len(fields):
+        item = fields[index].strip(b"\n")
+        if item in (b"", b"\n"):
+            index += 1
+        elif len(item) in (40, 64) and item.decode(errors="replace") in by_head:
+            current = found[by_head[item.decode()]]
+            index += 1
+        elif item[:1] in (b"R", b"C"):
+            if item[:1] == b"R" and current is not None:
+                current[os.fsdecode(fields[index + 1])] = os.fsdecode(fields[index + 2])
+            index += 3
+        else:
+            index += 2
+    return found
+
+
+def blob_hunks(cwd: Path | str, old: str, new: str) -> tuple[tuple[int, int, int, int], ...]:
+    """The -U0 hunks between two blobs."""
+    out = run(cwd, "diff", "-U0", "--no-ext-diff", "--no-textconv", "--no-color", old, new)
+    return tuple(parse_hunk(line) for line in out.split(b"\n") if line.startswith(_HUNK_PREFIX))

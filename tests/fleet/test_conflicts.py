@@ -84,3 +84,18 @@ def test_every_pair_git_would_report_is_predicted(repo: Repo, tmp_path: Path) ->
     }
     assert predicted_pairs(report) == actual
     assert len(actual) == 3
+
+
+def test_a_renamed_file_is_compared_by_its_definitions_not_as_a_deletion(repo: Repo, tmp_path: Path) -> None:
+    from tests.fleet.test_overlap import DB_PY
+
+    repo.commit("db", {"lib/db.py": DB_PY})
+    moved = DB_PY.replace("validate(record)", "validate(record, strict=True)")
+    branch_with(repo, "move-and-edit-save", {"lib/db.py": None, "src/db.py": moved})
+    branch_with(repo, "edit-load", {"lib/db.py": DB_PY.replace("return 2", "return 20")})
+    branch_with(repo, "edit-save", {"lib/db.py": DB_PY.replace("flush()", "flush(sync=True)")})
+    report = overlap_json(repo)
+    shared = [(d["path"], d["qualname"], d["writers"]) for d in report["definitions"]]
+    assert shared == [("lib/db.py", "save", ["edit-save", "move-and-edit-save"])]
+    assert real_merge_conflicts(repo, tmp_path / "scratch", "move-and-edit-save", "edit-load") is None
+    assert predicted_pairs(report) == set()
