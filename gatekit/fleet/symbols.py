@@ -83,10 +83,7 @@ def _first_row(node: Node, wrappers: frozenset[str], attached: frozenset[str]) -
     `decorated_definition`, a one-spec Go `const`) and the comments, attributes and decorators
     directly above it on lines of their own."""
     outer = node
-    while outer.parent is not None and outer.parent.type in wrappers:
-        lead = next((c for c in outer.parent.named_children if c.type not in attached), None)
-        if lead is None or lead.id != outer.id:
-            break
+    while outer.parent is not None and outer.parent.type in wrappers and _leads(outer, attached):
         outer = outer.parent
     row = outer.start_point[0]
     previous = outer.prev_named_sibling
@@ -97,6 +94,14 @@ def _first_row(node: Node, wrappers: frozenset[str], attached: frozenset[str]) -
         row = previous.start_point[0]
         previous = before
     return row
+
+
+def _leads(node: Node, attached: frozenset[str]) -> bool:
+    """Is node the first named child of its parent, but for comments and attributes?"""
+    previous = node.prev_named_sibling
+    while previous is not None and previous.type in attached:
+        previous = previous.prev_named_sibling
+    return previous is None
 
 
 def _candidates(language: str, root: Node) -> list[tuple[Node, Name]]:
