@@ -141,6 +141,8 @@ def doctor(app: Any, fmt: str) -> None:
         click.echo("no problems found")
     for f in findings if fmt == "text" else []:
         click.echo(f"{f.kind}: {f.subject}: {f.problem}\n    fix: {f.fix}")
+    if fmt == "text" and (note := render.unreachable_note(diagnosis.lost_work)):
+        click.echo(note)
     if findings:
         raise click.exceptions.Exit(1)
 

@@ -211,6 +211,20 @@ def doctor_json(diagnosis: Diagnosis) -> str:
     )
 
 
+def unreachable_note(lost_work: Mapping[str, int]) -> str:
+    """One line on the unreachable commits that are not lost work, or "" when there are none."""
+    parts = [
+        f"{lost_work[kind]} {what}"
+        for kind, what in (
+            ("reflog", "still in a reflog (see `gatekit rescue`)"),
+            ("fetched", "fetched and dropped (someone else's)"),
+            ("gatekit", "gatekit's own throwaway"),
+        )
+        if lost_work.get(kind)
+    ]
+    return f"unreachable commits that are not lost work: {'; '.join(parts)}" if parts else ""
+
+
 def plan_lint_json(result: LintResult) -> str:
     return to_json(
         {"version": JSON_VERSION, "plan_files": result.plan_files, "advisories": result.advisories}

@@ -64,6 +64,12 @@ def test_fetched_and_dropped_pull_refs_are_not_lost_work(tmp_path: Path, git_env
     assert report["findings"] == []
     assert report["lost_work"]["fetched"] == 3
     assert lost_in_rescue(clone) == set()
+    text = clone.gatekit("doctor")
+    assert text.returncode == 0
+    assert text.stdout.splitlines() == [
+        "no problems found",
+        "unreachable commits that are not lost work: 3 fetched and dropped (someone else's)",
+    ]
 
 
 def test_a_lost_commit_whose_subject_starts_with_gatekit_is_reported_by_both(repo: Repo) -> None:
