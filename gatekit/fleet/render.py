@@ -15,17 +15,9 @@ if TYPE_CHECKING:
     from gatekit.fleet.planlint import LintResult
 from gatekit.fleet.overlap import OverlapReport, StagedOverlap
 from gatekit.fleet.status import Row, StatusReport
+from gatekit.system.durations import format_age
 
 JSON_VERSION = 1  # bumped when a field changes meaning or goes away (docs/fleet.md)
-
-
-def age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s"
 
 
 ELLIPSIS = "…"
@@ -128,9 +120,9 @@ def status_text(rows: Sequence[Row], base: Path, width: int | None = None) -> st
                 row.branch or "(detached)",
                 ab,
                 "-" if row.dirty is None else str(row.dirty),
-                age(row.oldest_change_age),
+                format_age(row.oldest_change_age),
                 row.upstream,
-                age(row.snapshot_age),
+                format_age(row.snapshot_age),
                 sessions,
                 flags or "-",
             )

@@ -22,16 +22,16 @@ from gatekit.git.diffs import (
     staged_paths,
     worktree_changed_paths,
 )
+from gatekit.git.index import Index, temporary_index
 from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path, guard_paths, locate
 from gatekit.git.objects import (
+    MERGE_TREE_COMMAND,
     CommitHeader,
     MergeResult,
-    add_all_to_index,
     cat_blob,
     commit_headers,
     commit_tree,
     committer_email,
-    copy_index,
     dangling_blobs,
     dangling_commits,
     index_tree,
@@ -46,6 +46,7 @@ from gatekit.git.objects import (
     unreachable_commit_tips,
     unreachable_commits,
     worktree_state_commit,
+    worktree_state_tree,
 )
 from gatekit.git.refs import (
     BranchInfo,
@@ -60,6 +61,7 @@ from gatekit.git.refs import (
     update_ref,
     update_refs,
 )
+from gatekit.git.remote import config_value, fetch, is_shallow
 from gatekit.git.revisions import (
     ahead_behind,
     branch_exists,
@@ -84,19 +86,20 @@ from gatekit.git.revisions import (
     tree_of,
     unmerged_commit_count,
 )
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, without_repo_vars, zsplit
+from gatekit.git.runner import NULL_OID, git_env, is_null_oid, run, run_rc, text, without_repo_vars, zsplit
 from gatekit.git.worktrees import (
     BranchStatus,
     PendingStatus,
     StatusEntry,
     Worktree,
+    add_worktree,
     branch_status,
-    checkout_tree_into,
     ignored_files,
     list_worktrees,
     parse_branch_status,
     parse_status_v2,
     read_tree_update,
+    remove_worktree,
     status,
     worktree_dirty_paths,
 )
@@ -104,7 +107,6 @@ from gatekit.git.worktrees import (
 __all__ = [
     "blob_hunks",
     "renames",
-    "copy_index",
     "unreachable_commit_tips",
     "reflog_only_commits",
     "noted_objects",
@@ -115,20 +117,23 @@ __all__ = [
     "BranchStatus",
     "FileDiff",
     "GuardPaths",
+    "Index",
+    "MERGE_TREE_COMMAND",
     "MergeResult",
     "NULL_OID",
+    "is_null_oid",
     "PendingStatus",
     "RepoPaths",
     "StatusEntry",
     "Worktree",
-    "add_all_to_index",
+    "add_worktree",
     "ahead_behind",
     "branch_exists",
     "branch_status",
     "cat_blob",
     "changed_paths",
-    "checkout_tree_into",
     "commit_date",
+    "config_value",
     "commit_meta",
     "commit_parents",
     "commit_subject",
@@ -140,6 +145,7 @@ __all__ = [
     "diff_hunks",
     "diff_hunks_many",
     "first_parent_paths",
+    "fetch",
     "for_each_ref",
     "get_repo_paths",
     "git_env",
@@ -150,6 +156,7 @@ __all__ = [
     "independent_commits",
     "index_tree",
     "is_ancestor",
+    "is_shallow",
     "is_valid_branch_name",
     "list_branches",
     "list_worktrees",
@@ -170,6 +177,7 @@ __all__ = [
     "ref_dates",
     "ref_lock_paths",
     "reflog_entries_raw",
+    "remove_worktree",
     "replay_commit",
     "resolve_commit",
     "rev_list",
@@ -180,6 +188,7 @@ __all__ = [
     "staged_tree",
     "stash_entries",
     "status",
+    "temporary_index",
     "text",
     "tree_blobs",
     "tree_of",
@@ -192,5 +201,6 @@ __all__ = [
     "ignored_files",
     "worktree_dirty_paths",
     "worktree_state_commit",
+    "worktree_state_tree",
     "zsplit",
 ]
