@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -75,11 +75,19 @@ class DefinitionIndex:
         return symbols.changed_names(old, self._owners_of(diff.new_oid, language), diff.hunks)
 
 
-def rename_aware(cwd: str, writers: Sequence[Writer]) -> dict[int, list[git.FileDiff]]:
+def rename_aware(
+    cwd: str, writers: Sequence[Writer], shared: Collection[str]
+) -> dict[int, list[git.FileDiff]]:
     """Each writer's diffs with a renamed file as one change under its old path (the path the
     other writers know it by): a move plus an edit of one function touches that function, not
-    every definition of the file."""
-    moving = [w for w in writers if {"A", "D"} <= {d.status for d in w.diffs}]
+    every definition of the file. Only files another writer changed too are diffed again (a
+    branch that moves a thousand files costs nothing more)."""
+    moving = [
+        w
+        for w in writers
+        if any(d.status == "A" for d in w.diffs)
+        and any(d.status == "D" and d.path in shared for d in w.diffs)
+    ]
     found = {id(w): list(w.diffs) for w in writers}
     moves = git.renames(cwd, [(w.base, w.head) for w in moving]) if moving else {}
     for writer in moving:
@@ -89,7 +97,7 @@ def rename_aware(cwd: str, writers: Sequence[Writer]) -> dict[int, list[git.File
         by_path = {d.path: d for d in writer.diffs}
         kept = [d for d in writer.diffs if d.path not in renamed and d.path not in renamed.values()]
         for old, new in renamed.items():
-            if old in by_path and new in by_path:
+            if old in by_path and new in by_path and old in shared and symbols.language_of(old):
                 before, after = by_path[old].old_oid, by_path[new].new_oid
                 kept.append(git.FileDiff(old, "R", before, after, git.blob_hunks(cwd, before, after)))
         found[id(writer)] = kept
@@ -100,7 +108,7 @@ def shared_definitions(
     cwd: str, writers: Sequence[Writer], files: dict[str, list[str]]
 ) -> list[SharedDefinition]:
     """Definitions changed by more than one writer, in files changed by more than one."""
-    diffs = rename_aware(cwd, writers)
+    diffs = rename_aware(cwd, writers, files)
     relevant = [
         (w, d) for w in writers for d in diffs[id(w)] if d.path in files and symbols.language_of(d.path)
     ]
