@@ -281,7 +281,8 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
     others = one_writer_per_change(cwd, [w for w in others if w.paths & mine_paths])
     if not others:
         return []
-    theirs = [(w, d) for w in others for d in w.diffs if d.path in mine_paths]
+    diffs = rename_aware(cwd, others, mine_paths)
+    theirs = [(w, d) for w in others for d in diffs[id(w)] if d.path in mine_paths]
     index = DefinitionIndex(cwd, [*staged, *(d for _, d in theirs)])
     mine = {d.path: index.touched(d) for d in staged}
     found: list[StagedOverlap] = []

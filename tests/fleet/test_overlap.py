@@ -368,3 +368,20 @@ def test_a_racily_clean_edit_in_a_worktree_is_still_seen(repo: Repo, tmp_path: P
     assert busy.git("--no-optional-locks", "status", "--porcelain").strip() == "M app/db.py"
     writers = {w["name"]: w for w in overlap_json(repo)["writers"]}
     assert writers["busy"]["dirty"] is True and writers["busy"]["paths"] == ["app/db.py"]
+
+
+def test_staged_edit_of_a_file_another_writer_moved_names_only_what_both_changed(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.commit("db", {"lib/db.py": DB_PY})
+    moved = DB_PY.replace("flush()", "flush(sync=True)")
+    branch_with(repo, "move-db", {"lib/db.py": None, "src/db.py": moved})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write(
+        "lib/db.py", DB_PY.replace("return 2", "return 20").replace("validate(record)", "check(record)")
+    )
+    mine.git("add", "lib/db.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["qualname"], o["writer"]) for o in overlaps] == [("lib/db.py", "save", "move-db")]
