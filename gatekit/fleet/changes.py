@@ -30,6 +30,10 @@ class Writer:
     paths: set[str] = field(default_factory=set)
     # Every changed path with its zero-context hunks: one diff-tree call gives paths and hunks.
     diffs: list[git.FileDiff] = field(default_factory=list, repr=False)
+    # Other names of the same change (a backup branch, a detached worktree at this tip).
+    aliases: list[str] = field(default_factory=list)
+    # The branch's or worktree's own commit; head differs when uncommitted work was captured.
+    commit: str = ""
 
 
 STATE_MESSAGE = "gatekit: fleet state\n"
@@ -145,7 +149,11 @@ def collect_writers(
         base, changes = pairs[head][0], diffs[pairs[head]]
         where = str(candidate.worktree) if candidate.worktree is not None else None
         paths = {d.path for d in changes}
-        writers.append(Writer(candidate.name, candidate.branch, where, base, head, dirty, paths, changes))
+        writers.append(
+            Writer(
+                candidate.name, candidate.branch, where, base, head, dirty, paths, changes, [], candidate.head
+            )
+        )
     return writers
 
 

@@ -201,3 +201,55 @@ def dangling_blobs(cwd: Path | str) -> list[str]:
         if len(parts) == 3 and parts[0] == "dangling" and parts[1] == "blob":
             blobs.append(parts[2])
     return blobs
+
+
+def unreachable_commit_tips(cwd: Path | str) -> list[str]:
+    """Commits no ref reaches and no other such commit has as an ancestor (reflogs not counted)."""
+    code, out = run_rc(cwd, "fsck", "--connectivity-only", "--no-progress", "--dangling", "--no-reflogs")
+    lines = os.fsdecode(out).splitlines()
+    return [line.split()[2] for line in lines if line.startswith("dangling commit ")]
+
+
+def reflog_only_commits(cwd: Path | str) -> set[str]:
+    """Commits some reflog (of any ref, any worktree's HEAD) reaches but no ref does."""
+    code, out = run_rc(cwd, "rev-list", "--reflog", "--not", "--all")
+    return set(text(out).split()) if code == 0 else set()
+
+
+@dataclass(frozen=True)
+class CommitHeader:
+    oid: str
+    tree: str
+    subject: str
+    committer_email: str
+    committer_time: int
+
+
+def commit_headers(cwd: Path | str, oids: Sequence[str]) -> dict[str, CommitHeader]:
+    """Tree, subject and committer of many commits from one `git cat-file --batch`."""
+    found: dict[str, CommitHeader] = {}
+    for oid, raw in read_blobs(cwd, oids).items():
+        head, _, message = raw.partition(b"\n\n")
+        fields = dict(line.split(b" ", 1) for line in head.split(b"\n") if b" " in line)
+        committer = fields.get(b"committer", b"").decode("utf-8", "replace")
+        email = committer[committer.find("<") + 1 : committer.rfind(">")] if "<" in committer else ""
+        stamp = committer.rsplit(" ", 2)[-2] if committer.count(" ") >= 2 else "0"
+        subject = message.split(b"\n", 1)[0].decode("utf-8", "replace")
+        tree = fields.get(b"tree", b"").decode()
+        found[oid] = CommitHeader(oid, tree, subject, email, int(stamp) if stamp.isdigit() else 0)
+    return found
+
+
+def committer_email(cwd: Path | str) -> str | None:
+    """The email this repository's new commits are committed with (None: no identity)."""
+    code, out = run_rc(cwd, "var", "GIT_COMMITTER_IDENT")
+    ident = text(out) if code == 0 else ""
+    return ident[ident.find("<") + 1 : ident.rfind(">")] if "<" in ident else None
+
+
+def noted_objects(cwd: Path | str, notes_ref: str) -> set[str]:
+    """The objects that carry a note under notes_ref."""
+    code, out = run_rc(cwd, "notes", f"--ref={notes_ref}", "list")
+    return (
+        {line.split()[1] for line in text(out).splitlines() if len(line.split()) == 2} if code == 0 else set()
+    )

@@ -17,6 +17,7 @@ from gatekit import git
 from gatekit.errors import Refused, UsageError
 from gatekit.guard import sessions_store as store
 from gatekit.guard.content import blob_id
+from gatekit.guard.lost import lost_commits
 from gatekit.guard.observe import observe
 from gatekit.guard.snapshots import find_snapshot, list_snapshots, take_snapshot
 from gatekit.system.files import atomic_write
@@ -36,6 +37,8 @@ class Recoverable:
     paths: tuple[str, ...]
     diffstat: tuple[tuple[str, int, int], ...]  # (path, lines added, lines deleted)
     note: str = ""
+    commit: str | None = None  # the full id of a snapshot, commit or stash entry
+    lost: bool = False  # no ref or reflog reaches it: `git gc` will delete it (doctor reports it)
 
 
 def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) -> list[Recoverable]:
@@ -45,7 +48,9 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
     items: list[Recoverable] = []
     for snap in list(reversed(list_snapshots(repo, all_worktrees)))[:limit]:
         stat = _commit_stat(root, snap.commit)
-        items.append(Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, snap.reason))
+        items.append(
+            Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, snap.reason, snap.commit)
+        )
     origin = {}
     for entry in obs.head_log:
         for oid in (entry.old, entry.new):
@@ -62,14 +67,37 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
                 _paths(stat),
                 stat,
                 origin[oid].message,
+                oid,
             )
         )
+    items += _lost_commits(root, {i.commit for i in items}, limit)
     for entry in list(reversed(obs.stash_log))[:limit]:
         selector = entry.selector("stash", len(obs.stash_log))
         stat = _stash_stat(root, entry.new)
-        items.append(Recoverable(selector, "stash", entry.time, _paths(stat), stat, entry.message))
+        items.append(Recoverable(selector, "stash", entry.time, _paths(stat), stat, entry.message, entry.new))
     items += _blobs(obs.paths.repo, root, obs.dirty_paths, limit)
     return items
+
+
+def _lost_commits(root: Path, listed: set[str | None], limit: int) -> list[Recoverable]:
+    """The user's commits no ref or reflog reaches: what `doctor` reports as orphaned."""
+    found = []
+    for lost in [c for c in lost_commits(root) if c.kind == "lost" and c.commit not in listed][:limit]:
+        stat = _commit_stat(root, lost.commit)
+        note = f"{lost.subject} (no ref or reflog reaches it: `git gc` will delete it)"
+        found.append(
+            Recoverable(
+                f"commit:{lost.commit[:12]}",
+                "orphaned-commit",
+                lost.time,
+                _paths(stat),
+                stat,
+                note,
+                lost.commit,
+                True,
+            )
+        )
+    return found
 
 
 def _paths(stat: Sequence[tuple[str, int, int]]) -> tuple[str, ...]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -250,7 +251,56 @@ def test_staged_change_to_file_without_grammar_warns_at_file_level(
     mine.git("add", "settings.ini")
     result = mine.gatekit("overlap", "--staged", "--format", "json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == [{"path": "settings.ini", "qualname": None, "writer": "other-writer"}]
+    found = json.loads(result.stdout)
+    assert (found["version"], found["staged"]) == (1, True)
+    assert [(o["path"], o["qualname"], o["writer"]) for o in found["overlaps"]] == [
+        ("settings.ini", None, "other-writer")
+    ]
+
+
+LINTS_PY = """import re
+
+# Lints by name.
+LINTS = {
+    "unused": 1,
+    "shadow": 2,
+}
+
+# A loose note about the table above.
+
+def lint(name):
+    return LINTS[name]
+"""
+
+
+def test_staged_same_line_edit_of_a_module_level_dict_is_named(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("lints", {"app/lints.py": LINTS_PY})
+    branch_with(repo, "other-writer", {"app/lints.py": LINTS_PY.replace('"shadow": 2', '"shadow": 3')})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/lints.py", LINTS_PY.replace('"shadow": 2', '"shadow": 4'))
+    mine.git("add", "app/lints.py")
+    result = mine.gatekit("overlap", "--staged")
+    assert result.returncode == 0
+    assert "touches LINTS in app/lints.py, also changed on other-writer" in result.stderr
+
+
+def test_staged_same_line_edit_outside_any_definition_reports_the_conflict(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.commit("lints", {"app/lints.py": LINTS_PY})
+    note = "# A loose note about the table above."
+    branch_with(repo, "other-writer", {"app/lints.py": LINTS_PY.replace(note, "# Theirs.")})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/lints.py", LINTS_PY.replace(note, "# Mine."))
+    mine.git("add", "app/lints.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["writer"], o["conflict"]) for o in overlaps] == [
+        ("app/lints.py", "other-writer", True)
+    ]
+    text = mine.gatekit("overlap", "--staged").stderr
+    assert "the staged change conflicts with other-writer in app/lints.py (git merge-tree)" in text
 
 
 def test_staged_change_warns_about_uncommitted_work_in_another_worktree(repo: Repo, tmp_path: Path) -> None:
@@ -386,4 +436,54 @@ def test_a_file_past_the_parse_size_cap_is_compared_at_file_level(
     mine.git("add", "gen/big.py")
     result = mine.gatekit("overlap", "--staged", "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert {"path": "gen/big.py", "qualname": None, "writer": "big-writer"} in json.loads(result.stdout)
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["qualname"], o["writer"]) for o in overlaps] == [("gen/big.py", None, "big-writer")]
+
+
+def test_overlap_json_is_versioned_and_names_each_writers_commits(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    head = branch_with(repo, "feature", {"app/db.py": DB_PY.replace("return 2", "return 3")})
+    busy = repo.worktree_add(tmp_path / "busy", "busy")
+    busy.write("app/db.py", DB_PY.replace("return 1", "return 100"))
+    report = overlap_json(repo)
+    assert (report["version"], report["target"], report["target_commit"]) == (1, "main", repo.rev("main"))
+    writers = {w["name"]: w for w in report["writers"]}
+    assert (writers["feature"]["head"], writers["feature"]["base"]) == (head, repo.rev("main"))
+    assert writers["feature"]["commit"] == head
+    # uncommitted work is captured as a state commit on top of the worktree's HEAD
+    assert writers["busy"]["commit"] == repo.rev("busy") and writers["busy"]["head"] != repo.rev("busy")
+    assert writers["busy"]["dirty"] is True
+
+
+def test_a_racily_clean_edit_in_a_worktree_is_still_seen(repo: Repo, tmp_path: Path) -> None:
+    """An edit of the same size within the index's own timestamp: git re-reads such a file
+    (racy-git). A copy of the index made to build the state commit must keep that protection."""
+    repo.commit("db", {"app/db.py": DB_PY})
+    busy = repo.worktree_add(tmp_path / "busy", "busy")
+    busy.git("config", "core.trustctime", "false")
+    path = busy.path / "app" / "db.py"
+    before = path.stat()
+    busy.write("app/db.py", DB_PY.replace("return 1", "return 0"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    index = Path(busy.git("rev-parse", "--path-format=absolute", "--git-path", "index").strip())
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert busy.git("--no-optional-locks", "status", "--porcelain").strip() == "M app/db.py"
+    writers = {w["name"]: w for w in overlap_json(repo)["writers"]}
+    assert writers["busy"]["dirty"] is True and writers["busy"]["paths"] == ["app/db.py"]
+
+
+def test_staged_edit_of_a_file_another_writer_moved_names_only_what_both_changed(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.commit("db", {"lib/db.py": DB_PY})
+    moved = DB_PY.replace("flush()", "flush(sync=True)")
+    branch_with(repo, "move-db", {"lib/db.py": None, "src/db.py": moved})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write(
+        "lib/db.py", DB_PY.replace("return 2", "return 20").replace("validate(record)", "check(record)")
+    )
+    mine.git("add", "lib/db.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["qualname"], o["writer"]) for o in overlaps] == [("lib/db.py", "save", "move-db")]

@@ -11,7 +11,7 @@ def test_status_and_doctor_do_not_list_gatekit_sandboxes(repo: Repo) -> None:
     assert repo.gatekit("check").returncode == 0  # creates sandbox slot-0, a repository of its own
     assert "slot-0" not in repo.git("worktree", "list")
     status = json.loads(repo.gatekit("status", "--format", "json").stdout)
-    rows = status["worktrees"] if isinstance(status, dict) else status
+    rows = status["rows"]
     assert len(rows) == 1
     doctor = repo.gatekit("doctor")
     assert "slot-0" not in doctor.stdout
