@@ -28,19 +28,46 @@ COMPILER = {
 }
 
 
+CORE = """import { URI } from "vscode-uri";
+
+export function greet(name: string): string {
+  return `hi ${name}`;
+}
+
+export function locate(path: string) {
+  return { uri: URI.file(path) };
+}
+"""
+# `located` has an inferred type from vscode-uri, which this file does not import: declaration
+# emit must name the package through the symlink app/node_modules/vscode-uri (known to tsc from
+# other.ts), and tsc ignores symlinks under `/.git` -> TS2742 "cannot be named without a
+# reference to '.pnpm/vscode-uri@3.1.0/...'" (what volar.js's clean main got in the old sandbox).
+APP = """import { greet, locate } from "core";
+
+export const message: string = greet("app");
+export const located = locate("/app");
+"""
+OTHER = 'import { URI } from "vscode-uri";\n\nexport const home = URI.file("/home");\n'
+
+
 def workspace_files() -> dict[str, str]:
-    def package(name: str, deps: dict[str, str], refs: list[str], source: str) -> dict[str, str]:
-        manifest = {"name": name, "version": "1.0.0", "main": "dist/index.js", "types": "dist/index.d.ts"}
-        if deps:
-            manifest["dependencies"] = deps  # type: ignore[assignment]
+    def package(name: str, deps: dict[str, str], refs: list[str], sources: dict[str, str]) -> dict[str, str]:
+        manifest: dict[str, object] = {
+            "name": name,
+            "version": "1.0.0",
+            "main": "dist/index.js",
+            "types": "dist/index.d.ts",
+            "dependencies": deps,
+        }
         tsconfig: dict[str, object] = {"compilerOptions": COMPILER, "include": ["src"]}
         if refs:
             tsconfig["references"] = [{"path": ref} for ref in refs]
-        return {
+        files = {
             f"packages/{name}/package.json": json.dumps(manifest, indent=2),
             f"packages/{name}/tsconfig.json": json.dumps(tsconfig, indent=2),
-            f"packages/{name}/src/index.ts": source,
         }
+        files.update({f"packages/{name}/src/{file}": text for file, text in sources.items()})
+        return files
 
     root = {
         "name": "root",
@@ -55,14 +82,12 @@ def workspace_files() -> dict[str, str]:
             {"files": [], "references": [{"path": "packages/core"}, {"path": "packages/app"}]}
         ),
         ".gitignore": "node_modules/\ndist/\n*.tsbuildinfo\n",
-        **package(
-            "core", {}, [], "export function greet(name: string): string {\n  return `hi ${name}`;\n}\n"
-        ),
+        **package("core", {"vscode-uri": "3.1.0"}, [], {"index.ts": CORE}),
         **package(
             "app",
-            {"core": "workspace:*"},
+            {"core": "workspace:*", "vscode-uri": "3.1.0"},
             ["../core"],
-            'import { greet } from "core";\n\nexport const message: string = greet("app");\n',
+            {"index.ts": APP, "other.ts": OTHER},
         ),
     }
 
