@@ -6,6 +6,7 @@ that runs `gatekit protect` never pays for the modules of `gatekit land`.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -80,8 +81,29 @@ _register_commands()
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run one command line; its exit code (0/1/2/3/130/141), never an exception."""
-    return exit_code_of(lambda: _run_click(argv), _to_stderr)
+    """Run one command line; its exit code (0/1/2/3/130/141), never an exception.
+
+    With --format json an error is also a JSON document on stdout, so a script reading it
+    gets an answer it can parse instead of nothing.
+    """
+    errors: list[str] = []
+
+    def err(line: str) -> None:
+        errors.append(line.strip())
+        _to_stderr(line)
+
+    code = exit_code_of(lambda: _run_click(argv, errors), err)
+    if errors and _wants_json(sys.argv[1:] if argv is None else argv):
+        click.echo(
+            json.dumps({"version": 1, "status": "error", "exit_code": code, "error": " ".join(errors)})
+        )
+    return code
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return any(
+        a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(argv, [*argv[1:], ""])
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(argv))
 
 
-def _run_click(argv: list[str] | None) -> int:
+def _run_click(argv: list[str] | None, errors: list[str]) -> int:
     """Click's own outcomes as exit codes; everything else is exit_code_of's to map."""
     try:
         code = cli.main(args=argv, prog_name="gatekit", standalone_mode=False)
@@ -106,6 +128,7 @@ def _run_click(argv: list[str] | None) -> int:
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
+        errors.append(exc.format_message())
         return EXIT_USAGE
     return code if isinstance(code, int) else 0
 

@@ -175,8 +175,7 @@ def session_end(app: App, session: str | None) -> None:
     """Forget the session (its snapshots stay)."""
     from gatekit.guard import actions
 
-    record = actions.end(app.cwd, session)
-    click.echo(f"session {record.name} ended")
+    click.echo(actions.end(app.cwd, session))
 
 
 @session.command("list")

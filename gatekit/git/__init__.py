@@ -85,7 +85,7 @@ from gatekit.git.revisions import (
     tree_of,
     unmerged_commit_count,
 )
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, without_repo_vars, zsplit
+from gatekit.git.runner import NULL_OID, git_env, is_null_oid, run, run_rc, text, without_repo_vars, zsplit
 from gatekit.git.worktrees import (
     BranchStatus,
     PendingStatus,
@@ -112,6 +112,7 @@ __all__ = [
     "MERGE_TREE_COMMAND",
     "MergeResult",
     "NULL_OID",
+    "is_null_oid",
     "PendingStatus",
     "RepoPaths",
     "StatusEntry",

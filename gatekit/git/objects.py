@@ -11,7 +11,7 @@ from gatekit.git.index import temporary_index
 from gatekit.git.location import git_path
 from gatekit.git.memo import remember
 from gatekit.git.revisions import tree_of
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
+from gatekit.git.runner import git_env, is_null_oid, run, run_rc, text, zsplit
 from gatekit.system.processes import run_captured
 
 
@@ -95,7 +95,7 @@ def index_tree(worktree: Path | str) -> str:
 
 def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
     """The contents of many blobs with one `git cat-file --batch` process."""
-    wanted = list(dict.fromkeys(oid for oid in oids if oid != NULL_OID))
+    wanted = list(dict.fromkeys(oid for oid in oids if not is_null_oid(oid)))
     if not wanted:
         return {}
     out = run(cwd, "cat-file", "--batch", input="".join(f"{oid}\n" for oid in wanted).encode())

@@ -49,7 +49,7 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
     origin = {}
     for entry in obs.head_log:
         for oid in (entry.old, entry.new):
-            if oid != git.NULL_OID:
+            if not git.is_null_oid(oid):
                 origin[oid] = entry
     lost = git.unreachable_commits(root, [o for o in origin if o != obs.status.head])
     for oid in sorted(lost, key=lambda o: -origin[o].index)[:limit]:

@@ -69,7 +69,7 @@ def resolve_session(git_dir: Path, name: str | None) -> store.SessionRecord | No
 
 
 def load_anonymous(git_dir: Path) -> store.SessionRecord | None:
-    return store.load_record(checkpoint_file(git_dir))
+    return store.readable_or_none(checkpoint_file(git_dir))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatekit.errors import UsageError
 from gatekit.state_dirs import sessions_dir
 from gatekit.system.files import atomic_write
 
@@ -137,20 +138,41 @@ def load_session(git_dir: Path, name: str) -> SessionRecord | None:
     return load_record(session_path(git_dir, name))
 
 
+class CorruptRecord(UsageError):
+    """A session record that exists but cannot be read: named, with the way to clear it."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        name = path.stem
+        super().__init__(
+            f"the session record {path} is corrupt ({why}); `gatekit session end --session {name}` "
+            "removes it (its snapshots stay)"
+        )
+        self.path = path
+
+
 def load_record(path: Path) -> SessionRecord | None:
+    """The record at path; None when there is none; CorruptRecord when it cannot be read."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
-        return None  # a corrupt record is reported by `gatekit doctor`, never fatal here
+    except (OSError, ValueError) as exc:
+        raise CorruptRecord(path, str(exc)) from exc
     if not isinstance(raw, dict):
-        return None
+        raise CorruptRecord(path, "not a JSON object")
     known = {k: raw[k] for k in SessionRecord.__dataclass_fields__ if k in raw}
     try:
         known["data"] = SessionState.from_json(raw.get("data", {}))
         return SessionRecord(**known)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as exc:
+        raise CorruptRecord(path, f"unreadable fields: {exc}") from exc
+
+
+def readable_or_none(path: Path) -> SessionRecord | None:
+    """load_record for listings: a corrupt record is skipped (doctor names it), never fatal."""
+    try:
+        return load_record(path)
+    except CorruptRecord:
         return None
 
 
@@ -159,7 +181,7 @@ def list_sessions(git_dir: Path) -> list[SessionRecord]:
     directory = sessions_dir(git_dir)
     if not directory.is_dir():
         return []
-    records = [load_session(git_dir, p.stem) for p in sorted(directory.glob("*.json"))]
+    records = [readable_or_none(p) for p in sorted(directory.glob("*.json"))]
     return sorted((r for r in records if r is not None), key=lambda r: r.started)
 
 

@@ -200,7 +200,7 @@ def _orphaned_commits(obs: Observation, window: Window, explained: list[ReflogEn
     origin: dict[str, ReflogEntry] = {}
     for entry in entries:
         for oid in (entry.old, entry.new):
-            if oid != git.NULL_OID and oid != obs.status.head:
+            if not git.is_null_oid(oid) and oid != obs.status.head:
                 origin.setdefault(oid, entry)
     signals = []
     for oid in git.unreachable_commits(obs.root, list(origin)):

@@ -154,3 +154,23 @@ def test_session_record_keeps_its_on_disk_format_and_reads_older_records(repo: R
     assert record.data.ledger == {"a.txt": LedgerEntry(None, "1" * 40, None)}
     assert [d.op for d in record.data.declared] == ["stash"] and record.data.checkpoints == 0
     assert record.data.explained.head == [] and record.data.start is not None
+
+
+def test_a_corrupt_session_record_is_named_with_the_fix_and_can_be_ended(repo: Repo) -> None:
+    assert repo.gatekit("session", "start", "--name", "s1").returncode == 0
+    record = repo.path / ".git" / "gatekit" / "sessions" / "s1.json"
+    record.write_text('{"name": "s1", "pid": ')  # torn by a full disk, an editor, anything
+
+    used = repo.gatekit("session", "checkpoint", env={"GATEKIT_SESSION": "s1"})
+    assert used.returncode == 2, used.stderr
+    assert "corrupt" in used.stderr and str(record) in used.stderr
+    assert "gatekit session end --session s1" in used.stderr
+    assert "no session named" not in used.stderr
+
+    listed = repo.gatekit("session", "list")
+    assert listed.returncode == 0, listed.stderr  # one bad record does not hide the others
+
+    ended = repo.gatekit("session", "end", "--session", "s1")
+    assert ended.returncode == 0, ended.stderr
+    assert "corrupt" in ended.stdout + ended.stderr
+    assert not record.exists()
