@@ -113,3 +113,29 @@ def test_installed_hook_still_refuses_a_commit_on_a_protected_branch(work_repo: 
     )
     assert result.returncode != 0
     assert "main" in result.stderr
+
+
+def test_post_commit_in_a_clean_worktree_starts_no_python_and_a_dirty_one_is_snapshotted(
+    work_repo: Repo, tmp_path: Path
+) -> None:
+    log = tmp_path / "pythons"
+    recorder = tmp_path / "python"
+    recorder.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {sys.executable} "$@"\n')
+    recorder.chmod(0o755)
+    env = {**gatekit_env(work_repo.env), "GATEKIT_PYTHON": str(recorder)}
+    assert work_repo.gatekit("install-hooks").returncode == 0
+
+    def commit(message: str) -> None:
+        result = subprocess.run(
+            ["git", "commit", "-q", "-m", message], cwd=work_repo.path, env=env, capture_output=True
+        )
+        assert result.returncode == 0, result.stderr
+
+    commit("clean after")  # the staged change; nothing else is dirty
+    assert "post-commit" not in log.read_text()
+    work_repo.write("b.txt", "b\n")
+    work_repo.git("add", "b.txt")
+    work_repo.write("notes.txt", "uncommitted\n")
+    commit("dirty after")
+    assert "hook post-commit" in log.read_text()
+    assert work_repo.git("for-each-ref", "refs/gatekit/snapshots/").strip()

@@ -23,6 +23,16 @@ else
     fi
 fi
 
+# After a commit, checkout or merge the only guard is the snapshot of uncommitted work: in a clean
+# worktree (the usual case after a commit) there is nothing to save, said without starting Python.
+case "$hook" in
+post-commit | post-checkout | post-merge)
+    if [ -z "$(git --no-optional-locks status --porcelain --untracked-files=all 2>/dev/null | head -c 1)" ]; then
+        exit 0
+    fi
+    ;;
+esac
+
 # GATEKIT_PYTHON wins, then the interpreter that installed this hook (while it exists; no
 # import probe, which would cost a Python start per commit), then gatekit on PATH.
 run_gatekit() {
