@@ -85,7 +85,6 @@ from gatekit.git.worktrees import (
     list_worktrees,
     parse_branch_status,
     parse_status_v2,
-    read_tree_update,
     status,
     worktree_dirty_paths,
 )
@@ -145,7 +144,6 @@ __all__ = [
     "parse_branch_status",
     "parse_status_v2",
     "read_blobs",
-    "read_tree_update",
     "ref_dates",
     "ref_lock_paths",
     "reflog_entries_raw",

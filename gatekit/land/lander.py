@@ -22,9 +22,9 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.app import App
-from gatekit.errors import CommandError, Refused, UsageError
+from gatekit.errors import Refused, UsageError
 from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, integrate
-from gatekit.land.swap_journal import SwapJournal, target_worktree
+from gatekit.land.swap_journal import CheckoutSwap, SwapJournal, reached, target_worktree
 from gatekit.land.verify import Verifier, failure_summary
 
 MAX_ATTEMPTS = 5  # the target moved under us this many times in a row: give up, loudly
@@ -119,27 +119,12 @@ def _land_locked(
         report.culprits, report.conflicts = outcome.culprits, outcome.conflicts
         if outcome.tip == old:
             return report  # nothing to move
-        if worktree is not None:
-            ok, message = git.read_tree_update(worktree, old, outcome.tip, dry_run=True)
-            if not ok:
-                raise Refused(
-                    f"{request.onto} is checked out in {worktree} and updating it would overwrite "
-                    f"files there ({message}); nothing was landed"
-                )
+        reached("verified")
         reflog = f"gatekit land: {', '.join(c.name for c in outcome.landed)}"
-        journal = SwapJournal(app.repo.common_dir)
-        journal.write(worktree, target_ref, old, outcome.tip)
-        try:
-            swapped = git.update_ref(root, target_ref, outcome.tip, old, reflog)
-        except CommandError as exc:
-            journal.clear()
-            raise _ref_locked(app, target_ref, exc) from exc
-        if swapped:
-            if worktree is not None:
-                _carry_worktree(report, worktree, old, outcome.tip)
-            journal.clear()
+        swap = CheckoutSwap(app.repo.common_dir, worktree, target_ref, old, outcome.tip, reflog, notify)
+        if swap.run():
+            report.worktree_updated = worktree
             return report
-        journal.clear()
         notify(f"{request.onto} moved while verifying (was {old[:12]}); integrating and verifying again")
     raise Refused(f"{request.onto} kept moving during {MAX_ATTEMPTS} attempts; nothing was landed")
 
@@ -263,28 +248,3 @@ def _refuse_dirty_target_worktree(root: Path, target_ref: str) -> Path | None:
             f"Commit or move these changes first:\n{shown}"
         )
     return worktree
-
-
-def _carry_worktree(report: LandReport, worktree: Path, old: str, new: str) -> None:
-    ok, message = git.read_tree_update(worktree, old, new)
-    if ok:
-        report.worktree_updated = worktree
-    else:
-        # The branch already moved; the files did not follow (someone edited them in the
-        # meantime). Tell the user exactly how to catch up without losing those edits.
-        report.worktree_warning = (
-            f"{worktree} still has the files of {old[:12]} ({message}); after saving your edits, run "
-            f"`git -C {worktree} read-tree -m -u {old} {new}`"
-        )
-
-
-def _ref_locked(app: App, target_ref: str, exc: CommandError) -> Refused:
-    """The swap failed though the target did not move: name the lock and the way out."""
-    locks = [lock for lock in git.ref_lock_paths(app.repo.common_dir, target_ref) if lock.exists()]
-    if not locks:
-        return Refused(f"could not move {target_ref}: {exc.stderr or exc.message}; nothing was landed")
-    return Refused(
-        f"{target_ref} is locked by {' and '.join(map(str, locks))}, so nothing was landed. Another git "
-        f"process is updating it, or one was killed while doing so; if no git process is running in "
-        f"this repository, remove {'that file' if len(locks) == 1 else 'those files'} and land again"
-    )

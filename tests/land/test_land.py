@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from testing.gitlocks import kill_git_holding_index_lock, kill_git_holding_ref_lock
+from testing.gitlocks import kill_git_holding_ref_lock
 from testing.landing import (
     APP,
     LIB,
@@ -267,47 +266,6 @@ def test_land_without_gates_is_a_usage_error(tmp_path: Path, git_env: dict[str, 
     assert result.returncode == 2
     assert "no gates" in result.stderr
     assert repo.rev("main") == old
-
-
-def _killed_between_swap_and_carry(app: Repo) -> Path:
-    """The state a SIGKILL between the compare-and-swap and the checkout update leaves behind:
-    main moved (first landed), the worktree's index and files are still the old commit's, and
-    the swap journal is there. Returns the journal."""
-    branch_with(app, "first", {"first.py": "A = 1\n"})
-    branch_with(app, "second", {"second.py": "B = 1\n"})
-    old = app.rev("main")
-    assert app.gatekit("land", "first").returncode == 0
-    app.git("read-tree", "-u", "--reset", old)
-    journal = app.path / ".git" / "gatekit" / "locks" / "land-swap.json"
-    journal.write_text(
-        json.dumps({"worktree": str(app.path), "ref": "refs/heads/main", "old": old, "new": app.rev("main")})
-    )
-    return journal
-
-
-def _assert_second_landed_and_checkout_clean(app: Repo, result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "finished updating the checkout" in result.stderr
-    assert app.git("status", "--porcelain").strip() == ""
-    assert (app.path / "first.py").exists() and (app.path / "second.py").exists()
-
-
-def test_checkout_left_behind_by_a_killed_land_is_finished_by_the_next_land(app: Repo) -> None:
-    journal = _killed_between_swap_and_carry(app)
-    assert app.git("status", "--porcelain").strip() != ""  # looks dirty
-    _assert_second_landed_and_checkout_clean(app, app.gatekit("land", "second"))
-    assert not journal.exists()
-
-
-def test_an_index_lock_left_by_a_land_killed_mid_carry_is_removed_and_the_carry_finished(app: Repo) -> None:
-    # Killed in the carry's read-tree: its index.lock is still there too (a real git, killed
-    # while holding it).
-    journal = _killed_between_swap_and_carry(app)
-    lock = kill_git_holding_index_lock(app)
-    result = app.gatekit("land", "second")
-    _assert_second_landed_and_checkout_clean(app, result)
-    assert f"removed {lock}" in result.stderr
-    assert not lock.exists() and not journal.exists()
 
 
 def test_land_refuses_when_no_gate_runs_at_the_land_stage(tmp_path: Path, git_env: dict[str, str]) -> None:
