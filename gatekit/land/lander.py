@@ -85,8 +85,6 @@ def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandR
     candidates = _resolve(root, request.branches, request.onto)
     if request.dry_run:
         return _dry_run(app, request, target_ref, candidates)
-    if not SwapJournal(app.repo.common_dir).path.exists():
-        _refuse_dirty_target_worktree(root, target_ref)  # early, before waiting in the queue
     from gatekit.land.queue import LandQueue
 
     names = ", ".join(c.name for c in candidates)
@@ -112,7 +110,7 @@ def _land_locked(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report.attempts = attempt
         old = _target_commit(root, target_ref)
-        worktree = _refuse_dirty_target_worktree(root, target_ref)
+        worktree = target_worktree(root, target_ref)
         outcome = _bisect(app, old, candidates, request, verifier, memo, notify)
         report.old, report.new = old, outcome.tip
         report.landed, report.already = outcome.landed, outcome.already
@@ -233,18 +231,3 @@ def _resolve(root: Path, branches: tuple[str, ...], onto: str) -> list[Candidate
             raise UsageError(f"{name!r} names no branch or commit in this repository")
         seen[name] = Candidate(name, commit)
     return list(seen.values())
-
-
-def _refuse_dirty_target_worktree(root: Path, target_ref: str) -> Path | None:
-    worktree = target_worktree(root, target_ref)
-    if worktree is None:
-        return None
-    dirty = git.worktree_dirty_paths(worktree)
-    if dirty:
-        shown = "\n".join(f"  {p}" for p in dirty[:20]) + ("\n  ..." if len(dirty) > 20 else "")
-        raise Refused(
-            f"{target_ref[len('refs/heads/') :]} is checked out in {worktree} with uncommitted changes; "
-            f"landing would leave them behind a moved branch, so nothing was landed. "
-            f"Commit or move these changes first:\n{shown}"
-        )
-    return worktree

@@ -182,18 +182,18 @@ class CheckoutSwap:
         worktree = lock.worktree
         if git.rev_parse(worktree, self.ref) != self.old or git.current_branch(worktree) != _short(self.ref):
             return None
-        dirty = git.worktree_dirty_paths(worktree)
-        if dirty:
+        try:
+            plan = plan_carry(worktree, lock.indexes, self.old, self.new)
+        except CommandError as exc:  # a staged change to a path the land changes
             raise Refused(
-                f"{_short(self.ref)} is checked out in {worktree} with uncommitted changes; landing would "
-                f"leave them behind a moved branch, so nothing was landed. Commit or move these changes "
-                f"first:\n{_list(dirty, sep=chr(10) + '  ', head='  ')}"
-            )
-        plan = plan_carry(worktree, lock.indexes, self.old, self.new)
+                f"{_short(self.ref)} is checked out in {worktree} with staged changes to files this land "
+                f"changes; nothing was landed ({exc.message})"
+            ) from exc
         if plan.blocked:
             raise Refused(
-                f"{_short(self.ref)} is checked out in {worktree} and updating it would overwrite files "
-                f"there ({_list(plan.kept)}); nothing was landed"
+                f"{_short(self.ref)} is checked out in {worktree} with uncommitted changes to files this "
+                f"land changes, which it would overwrite: {_list(plan.kept)}; nothing was landed. Commit "
+                "or move them first"
             )
         return plan
 

@@ -329,3 +329,16 @@ def test_a_ref_lock_land_does_not_own_refuses_naming_it_and_is_left_alone(app: R
     lock.unlink()
     head_lock.unlink()
     assert app.gatekit("land", "first").returncode == 0
+
+
+def test_an_edit_to_a_file_the_land_does_not_change_is_carried_along(app: Repo) -> None:
+    branch_with(app, "feature", {"extra.py": "X = 1\n"})
+    app.write("lib.py", "def helper():\n    return 'my unsaved edit'\n")
+    app.write("app.py", (app.path / "app.py").read_text() + "# staged note\n")
+    app.git("add", "app.py")
+    result = app.gatekit("land", "feature")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (app.path / "extra.py").read_text() == "X = 1\n"
+    assert "my unsaved edit" in (app.path / "lib.py").read_text()
+    status = app.git("status", "--porcelain").splitlines()
+    assert sorted(status) == sorted(["M  app.py", " M lib.py"])
