@@ -117,12 +117,20 @@ def worktree_remove(app: Any, name: str, force: bool) -> None:
 
 @click.command()
 @FORMAT
+@click.option(
+    "--fix",
+    "apply_fix",
+    is_flag=True,
+    help="Finish an interrupted land and catch up checkouts behind their branch.",
+)
 @click.pass_obj
-def doctor(app: Any, fmt: str) -> None:
+def doctor(app: Any, fmt: str, apply_fix: bool) -> None:
     """Repository health: each finding with the command that fixes it. Exit 1 on findings."""
     from gatekit.fleet import render
-    from gatekit.fleet.doctor import diagnose
+    from gatekit.fleet.doctor import diagnose, fix
 
+    if apply_fix:
+        fix(app.repo, lambda message: click.echo(f"gatekit: {message}", err=True))
     findings = diagnose(app.repo)
     if fmt == "json":
         click.echo(render.to_json(findings))

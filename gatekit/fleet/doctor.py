@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,13 +184,68 @@ def hook_gaps(worktrees: list[FleetWorktree]) -> list[Finding]:
     return found
 
 
+def checkouts_behind(worktrees: list[FleetWorktree]) -> list[Finding]:
+    """Checkouts whose index still holds an earlier value of their branch (see git.behind_commit)."""
+    found = []
+    for wt in worktrees:
+        branch = wt.entry.branch
+        if not wt.exists or wt.entry.bare or not branch:
+            continue
+        held = git.behind_commit(wt.path, branch)
+        if held is not None:
+            found.append(
+                Finding(
+                    "checkout-behind",
+                    str(wt.path),
+                    f"{wt.entry.branch_name} moved but the checkout still holds {held[:12]}; a `commit -a` "
+                    "here would revert what the branch gained",
+                    "gatekit doctor --fix",
+                )
+            )
+    return found
+
+
+def interrupted_land(repo: git.RepoPaths) -> list[Finding]:
+    from gatekit.land.swap_journal import SwapJournal
+
+    entry = SwapJournal(repo.common_dir).load()
+    if entry is None:
+        return []
+    return [
+        Finding(
+            "interrupted-land",
+            entry.ref,
+            f"a land moving {entry.ref} to {entry.new[:12]} was killed at phase {entry.phase!r}"
+            + (f"; it holds {entry.index_lock}" if entry.index_lock else ""),
+            "gatekit doctor --fix   (or the next gatekit land)",
+        )
+    ]
+
+
+def fix(repo: git.RepoPaths, notify: Callable[[str], None]) -> None:
+    """Finish or roll back an interrupted land, then bring every checkout behind its branch up to date."""
+    from gatekit.land.queue import LandQueue
+    from gatekit.land.swap_journal import SwapJournal, catch_up_checkout
+
+    with LandQueue(repo.common_dir).hold("doctor --fix", notify, timeout=60):
+        SwapJournal(repo.common_dir).finish_interrupted(notify)
+        for wt in list_fleet_worktrees(repo):
+            branch = wt.entry.branch
+            if wt.exists and not wt.entry.bare and branch:
+                held = git.behind_commit(wt.path, branch)
+                if held is not None:
+                    catch_up_checkout(repo.common_dir, wt.path, branch, held, notify)
+
+
 def diagnose(repo: git.RepoPaths) -> list[Finding]:
     """Every finding for the repository, in a stable order."""
     now = time.time()
     worktrees = list_fleet_worktrees(repo)
     cwd = repo.toplevel
     return (
-        stale_locks(worktrees, now)
+        interrupted_land(repo)
+        + stale_locks(worktrees, now)
+        + checkouts_behind(worktrees)
         + worktree_problems(worktrees)
         + dead_sessions(worktrees)
         + hook_gaps(worktrees)

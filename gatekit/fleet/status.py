@@ -128,6 +128,8 @@ def _worktree_row(
     try:
         entries = git.status(wt.path)
         row.dirty = len(entries)
+        if entry.branch and any(e.staged for e in entries) and git.behind_commit(wt.path, entry.branch):
+            flags.append("behind-ref")  # a commit here would revert what its branch gained
         mtime = oldest_mtime(wt.path, [e.path for e in entries])
         row.oldest_change_age = max(0.0, now - mtime) if mtime is not None else None
         if target and entry.head:

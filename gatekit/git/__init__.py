@@ -10,6 +10,7 @@ One module per git concern; everything is re-exported here, so callers write
 
 from __future__ import annotations
 
+from gatekit.git.carry import behind_commit
 from gatekit.git.diffs import (
     FileDiff,
     changed_paths,
@@ -101,6 +102,7 @@ __all__ = [
     "StatusEntry",
     "Worktree",
     "add_all_to_index",
+    "behind_commit",
     "ahead_behind",
     "branch_exists",
     "branch_status",

@@ -18,7 +18,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatekit.git.runner import git_env, run, zsplit
+from gatekit.git.objects import index_tree
+from gatekit.git.runner import git_env, run, run_rc, zsplit
 
 
 @dataclass(frozen=True)
@@ -133,3 +134,19 @@ def _remove_file(worktree: Path, path: str) -> None:
         except OSError:
             return
         parent = parent.parent
+
+
+def behind_commit(worktree: Path, ref: str, depth: int = 20) -> str | None:
+    """The earlier value of ref whose tree the checkout's index still holds, if the tip's is not.
+
+    That is a checkout left behind by its branch moving (a land killed mid-swap, `update-ref`,
+    `fetch . x:main`): a `commit -a` there would revert whatever the branch gained since.
+    """
+    code, out = run_rc(worktree, "log", "--walk-reflogs", f"--max-count={depth}", "--format=%H %T", ref, "--")
+    earlier = [line.split() for line in out.decode().splitlines() if len(line.split()) == 2]
+    if code != 0 or not earlier:
+        return None
+    index = index_tree(worktree)
+    if index == earlier[0][1]:
+        return None
+    return next((commit for commit, tree in earlier[1:] if tree == index), None)

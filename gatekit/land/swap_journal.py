@@ -356,3 +356,24 @@ def _ref_locked(common_dir: Path, target_ref: str, exc: CommandError) -> Refused
         f"process is updating it, or one was killed while doing so; if no git process is running in "
         f"this repository, remove {'that file' if len(locks) == 1 else 'those files'} and land again"
     )
+
+
+def catch_up_checkout(common_dir: Path, worktree: Path, ref: str, held: str, notify: Notify) -> None:
+    """Carry a checkout left behind by its branch (index still at held) to the branch's tip.
+
+    The same journaled, locked and idempotent carry as a land's, so a kill here is recovered too.
+    """
+    tip = git.rev_parse(worktree, ref)
+    if tip is None:
+        return
+    journal = SwapJournal(common_dir)
+    lock = IndexLock.acquire(worktree, journal, SwapEntry(ref, held, tip, str(worktree)))
+    try:
+        lock.entry = journal.record(replace(lock.entry, phase="swapped"))
+        kept = carry_checkout(worktree, held, tip, lock, journal)
+    finally:
+        lock.release()
+        journal.clear()
+    notify(f"brought the checkout in {worktree} from {held[:12]} up to {_short(ref)} ({tip[:12]})")
+    if kept:
+        notify(f"left {len(kept)} file(s) edited there alone: {_list(kept)}")

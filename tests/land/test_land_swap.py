@@ -187,3 +187,18 @@ def test_eight_concurrent_landers_and_a_person_committing_lose_nothing(app: Repo
     _assert_landed_and_clean(app, *(f"{n}.py" for n in names))
     subjects = app.git("log", "--format=%s", "main").splitlines()
     assert sum(s.startswith("person ") for s in subjects) == commits
+
+
+def test_a_checkout_behind_its_own_branch_is_flagged_by_status_doctor_and_clobber(app: Repo) -> None:
+    # The branch moves without its checkout (update-ref, `fetch . x:main`, a killed land).
+    ahead = branch_with(app, "ahead", {"extra.py": "X = 1\n"})
+    app.git("update-ref", "refs/heads/main", ahead)
+    status = app.gatekit("status")
+    assert "behind-ref" in status.stdout, status.stdout + status.stderr
+    doctor = app.gatekit("doctor")
+    assert doctor.returncode == 1 and "checkout-behind" in doctor.stdout, doctor.stdout
+    clobber = app.gatekit("clobber")
+    assert "behind-ref" in clobber.stdout + clobber.stderr, clobber.stdout + clobber.stderr
+    fixed = app.gatekit("doctor", "--fix")
+    assert "brought the checkout" in fixed.stderr, fixed.stdout + fixed.stderr
+    _assert_landed_and_clean(app, "extra.py")
