@@ -103,6 +103,8 @@ class GuardConfig:
 @dataclass(frozen=True)
 class LandConfig:
     strategy: str = field(default="merge", metadata={"convert": _choice(("merge", "rebase", "squash"))})
+    retries: int = 1  # a failing tree is verified this many more times before land concludes
+    quarantine: tuple[str, ...] = ()  # gates known flaky: run and reported, never blocking
 
 
 @dataclass(frozen=True)

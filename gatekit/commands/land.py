@@ -120,6 +120,8 @@ def land(
         dry_run=dry_run,
         use_cache=not no_cache,
         queue_timeout=queue_timeout,
+        retries=app.config.land.retries,
+        quarantine=app.config.land.quarantine,
     )
     report = run_land(app, request, _notice)
     _render_land(report)
@@ -138,7 +140,17 @@ def _render_land(report: LandReport) -> None:
         for path in conflict.paths:
             click.echo(f"  {path}")
     for culprit in report.culprits:
-        click.echo(f"refused: {culprit.candidate.name} breaks the build: {culprit.summary}")
+        context = f" ({culprit.context})" if culprit.context else ""
+        click.echo(f"refused: {culprit.candidate.name} breaks the build{context}: {culprit.summary}")
+    for candidate in report.blocked:
+        click.echo(
+            f"not landed: {candidate.name}: {report.target} itself already fails, and with "
+            f"{candidate.name} it still fails; it is not to blame. {report.target} fails: {report.target_failure}"
+        )
+    for line in report.flaky:
+        click.echo(line)
+    for line in report.quarantined:
+        click.echo(line)
     if report.dry_run:
         if report.new and report.new != report.old:
             click.echo(

@@ -24,8 +24,9 @@ from gatekit import git
 from gatekit.app import App
 from gatekit.errors import Refused, UsageError
 from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, integrate
+from gatekit.land.judge import Judge, Judgement
 from gatekit.land.swap_journal import CheckoutSwap, SwapJournal, reached, target_worktree
-from gatekit.land.verify import Verifier, failure_summary
+from gatekit.land.verify import Verifier
 
 MAX_ATTEMPTS = 5  # the target moved under us this many times in a row: give up, loudly
 
@@ -38,12 +39,15 @@ class LandRequest:
     dry_run: bool = False
     use_cache: bool = True
     queue_timeout: float | None = None
+    retries: int = 1
+    quarantine: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Culprit:
     candidate: Candidate
     summary: str  # the failing gate(s) and their output
+    context: str = ""  # what it was verified on top of ("fails together with b2; alone it passes")
 
 
 @dataclass
@@ -61,10 +65,14 @@ class LandReport:
     checks: int = 0
     dry_run: bool = False
     attempts: int = 0
+    blocked: list[Candidate] = field(default_factory=list)
+    target_failure: str = ""  # how the target itself fails, when it does
+    flaky: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.culprits and not self.conflicts
+        return not self.culprits and not self.conflicts and not self.blocked
 
 
 @dataclass
@@ -74,6 +82,7 @@ class _Bisection:
     already: list[Candidate] = field(default_factory=list)
     culprits: list[Culprit] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    blocked: list[Candidate] = field(default_factory=list)  # not landed: the target itself fails
 
 
 def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandReport:
@@ -88,10 +97,12 @@ def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandR
     from gatekit.land.queue import LandQueue
 
     names = ", ".join(c.name for c in candidates)
-    verifier = Verifier(app, "land", notify, use_cache=request.use_cache)
+    verifier = Verifier(app, "land", notify, use_cache=request.use_cache, fail_fast=not request.quarantine)
+    judge = Judge(verifier, notify, request.retries, request.quarantine)
     with LandQueue(app.repo.common_dir).hold(f"{names} onto {request.onto}", notify, request.queue_timeout):
-        report = _land_locked(app, request, target_ref, candidates, verifier, notify)
+        report = _land_locked(app, request, target_ref, candidates, judge, notify)
     report.gate_runs, report.checks = verifier.gate_runs, verifier.checks
+    report.flaky, report.quarantined = judge.flaky, judge.quarantined
     return report
 
 
@@ -100,21 +111,23 @@ def _land_locked(
     request: LandRequest,
     target_ref: str,
     candidates: list[Candidate],
-    verifier: Verifier,
+    judge: Judge,
     notify: Callable[[str], None],
 ) -> LandReport:
     root = app.repo.toplevel
-    memo: dict[str, tuple[bool, str]] = {}  # tree -> (passed, failure summary), for this run
     report = LandReport(target=request.onto)
     SwapJournal(app.repo.common_dir).finish_interrupted(notify)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report.attempts = attempt
         old = _target_commit(root, target_ref)
         worktree = target_worktree(root, target_ref)
-        outcome = _bisect(app, old, candidates, request, verifier, memo, notify)
+        outcome = _bisect(app, old, candidates, request, judge, old)
         report.old, report.new = old, outcome.tip
         report.landed, report.already = outcome.landed, outcome.already
         report.culprits, report.conflicts = outcome.culprits, outcome.conflicts
+        report.blocked = outcome.blocked
+        if outcome.blocked:
+            report.target_failure = judge.judge(old, f"{request.onto} itself").summary
         if outcome.tip == old:
             return report  # nothing to move
         reached("verified")
@@ -132,15 +145,17 @@ def _bisect(
     base: str,
     candidates: list[Candidate],
     request: LandRequest,
-    verifier: Verifier,
-    memo: dict[str, tuple[bool, str]],
-    notify: Callable[[str], None],
+    judge: Judge,
+    origin: str,
+    trail: tuple[str, ...] = (),
 ) -> _Bisection:
     """Land as many candidates as verify on base, in order; bisect a failing batch.
 
     Integration is sequential, so base+left+right has the same tree whether built at once or
     as (base+left)+right: after a failing batch whose left half passes, the right half on the
-    new base is a memo hit, which is what makes bisection cheaper than one-by-one landing.
+    new base is a judged tree already, which is what makes bisection cheaper than one-by-one
+    landing. origin is the target's commit and trail what landed on it to make base, for the
+    refusal's context.
     """
     root = app.repo.toplevel
     result = integrate(root, base, candidates, request.strategy, request.onto)
@@ -148,34 +163,61 @@ def _bisect(
     if not result.included:
         outcome.conflicts = list(result.conflicts)
         return outcome
-    tree = git.tree_of(root, result.tip)
     label = "+".join(c.name for c in result.included) + f" onto {request.onto}"
-    if tree not in memo:
-        checked = verifier.verify(result.tip, label)
-        memo[tree] = (checked.passed, "" if checked.passed else failure_summary(checked))
-    else:
-        notify(f"{label}: tree {tree[:12]} already {'passed' if memo[tree][0] else 'failed'} in this run")
-    passed, summary = memo[tree]
-    if passed:
+    judgement = judge.judge(result.tip, label)
+    if judgement.passed:
         outcome.tip = result.tip
         outcome.landed = list(result.included)
         outcome.conflicts = list(result.conflicts)
         return outcome
     pending = [c for c in candidates if c not in result.already]
     if len(result.included) == 1:
-        outcome.culprits = [Culprit(result.included[0], summary)]
         outcome.conflicts = list(result.conflicts)
+        _blame(app, origin, result.included[0], judgement, request, judge, trail, outcome)
         return outcome
     middle = len(pending) // 2
-    left = _bisect(app, base, pending[:middle], request, verifier, memo, notify)
-    right = _bisect(app, left.tip, pending[middle:], request, verifier, memo, notify)
+    left = _bisect(app, base, pending[:middle], request, judge, origin, trail)
+    trail_right = trail + tuple(c.name for c in left.landed)
+    right = _bisect(app, left.tip, pending[middle:], request, judge, origin, trail_right)
     return _Bisection(
         tip=right.tip,
         landed=left.landed + right.landed,
         already=outcome.already + left.already + right.already,
         culprits=left.culprits + right.culprits,
         conflicts=left.conflicts + right.conflicts,
+        blocked=left.blocked + right.blocked,
     )
+
+
+def _blame(
+    app: App,
+    origin: str,
+    candidate: Candidate,
+    judgement: Judgement,
+    request: LandRequest,
+    judge: Judge,
+    trail: tuple[str, ...],
+    outcome: _Bisection,
+) -> None:
+    """A lone candidate failed (reproduced) on origin+trail: refuse it, saying what it was verified on.
+
+    When it was verified on the target itself (no trail) and fails the gates too, the branch is not to blame: it is
+    not landed (nothing moves to a failing tree) and not refused either (issue 11).
+    """
+    target = request.onto
+    if not trail:
+        if not judge.judge(origin, f"{target} itself").passed:
+            outcome.blocked.append(candidate)
+            return
+        outcome.culprits.append(
+            Culprit(candidate, judgement.summary, f"verified on {target} ({origin[:12]})")
+        )
+        return
+    alone = integrate(app.repo.toplevel, origin, [candidate], request.strategy, target)
+    context = f"verified on {target}+{'+'.join(trail)}"
+    if alone.included and judge.judge(alone.tip, f"{candidate.name} alone onto {target}").passed:
+        context = f"fails together with {', '.join(trail)}; alone on {target} it passes ({context})"
+    outcome.culprits.append(Culprit(candidate, judgement.summary, context))
 
 
 def _dry_run(app: App, request: LandRequest, target_ref: str, candidates: list[Candidate]) -> LandReport:

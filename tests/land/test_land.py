@@ -37,7 +37,10 @@ def test_semantic_conflict_lands_a_and_refuses_b_naming_the_gate(app: Repo, tmp_
     result = app.gatekit("land", "A", "B", "--onto", "main")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "landed: A" in result.stdout
-    assert "refused: B breaks the build: gate 'app' failed" in result.stdout
+    assert (
+        "refused: B breaks the build (fails together with A; alone on main it passes (verified on main+A)): "
+        "gate 'app' failed" in result.stdout
+    )
     assert "ImportError" in result.stdout  # the gate's own output names the problem
     assert "landed: B" not in result.stdout
     # main moved to a merge of A only; every first-parent commit builds.

@@ -1,0 +1,75 @@
+"""Judging a candidate tree for land: retries, flaky results and quarantined gates (issue 12).
+
+A failing tree is verified again (`[land] retries`, default 1) before anything is concluded from
+it, and only a failure that reproduces is remembered: bisection then never refuses a branch on a
+single (possibly flaky) failure of a batch it was part of. A result that flips between runs is
+reported as flaky with both runs (the verdict cache keeps both in the tree's note). A gate named
+in `[land] quarantine` still runs and is reported, but its failure does not block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from gatekit import git
+from gatekit.check.service import CheckOutcome
+from gatekit.land.verify import Verifier, failure_summary
+
+
+@dataclass(frozen=True)
+class Judgement:
+    passed: bool
+    summary: str = ""  # the blocking failure(s) and their output, when not passed
+
+
+@dataclass
+class Judge:
+    verifier: Verifier
+    notify: Callable[[str], None]
+    retries: int = 1
+    quarantine: tuple[str, ...] = ()
+    flaky: list[str] = field(default_factory=list)  # one line per flip: label, gate, both runs
+    quarantined: list[str] = field(default_factory=list)
+    _memo: dict[str, Judgement] = field(default_factory=dict)  # tree -> reproduced judgement
+
+    def judge(self, commit: str, label: str) -> Judgement:
+        """Does commit's tree pass? A failure is only concluded once it reproduced."""
+        tree = git.tree_of(self.verifier.app.repo.toplevel, commit)
+        known = self._memo.get(tree)
+        if known is not None:
+            self.notify(
+                f"{label}: tree {tree[:12]} already {'passed' if known.passed else 'failed'} in this run"
+            )
+            return known
+        runs = [self._run(commit, label)]
+        while not runs[-1].passed and len(runs) <= self.retries:
+            self.notify(f"{label}: failed; verifying the same tree again before concluding anything")
+            runs.append(self._run(commit, f"{label} (run {len(runs) + 1})"))
+        if runs[-1].passed and len(runs) > 1:
+            self._report_flaky(label, runs)
+        self._memo[tree] = runs[-1]
+        return runs[-1]
+
+    def _run(self, commit: str, label: str) -> Judgement:
+        outcome = self.verifier.verify(commit, label)
+        blocking = [r for r in outcome.results if not r.ok and r.gate.name not in self.quarantine]
+        for result in outcome.results:
+            if not result.ok and result.gate.name in self.quarantine:
+                line = f"{label}: quarantined gate {result.gate.name!r} {result.status} (not blocking)"
+                self.quarantined.append(line)
+                self.notify(line)
+        if not blocking:
+            return Judgement(True)
+        return Judgement(False, failure_summary(_only(outcome, self.quarantine)))
+
+    def _report_flaky(self, label: str, runs: list[Judgement]) -> None:
+        first = runs[0].summary.splitlines()[0] if runs[0].summary else "failed"
+        line = f"flaky: {label}: run 1: {first}; run {len(runs)}: passed"
+        self.flaky.append(line)
+        self.notify(line)
+
+
+def _only(outcome: CheckOutcome, quarantine: tuple[str, ...]) -> CheckOutcome:
+    """The outcome without the quarantined gates' failures (for the refusal's summary)."""
+    return replace(outcome, results=[r for r in outcome.results if r.ok or r.gate.name not in quarantine])
