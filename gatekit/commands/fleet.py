@@ -40,7 +40,7 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
     if target is not None:
         git.resolve_commit(app.repo.toplevel, target)  # a typo is a usage error, not a "-" column
     while True:
-        rows = collect_status(app.repo, target or app.config.target, all_branches)
+        rows = collect_status(app.repo, target or app.config.target, all_branches, app.config.protected)
         text = render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
         if watch is None:
             click.echo(text)
@@ -131,7 +131,7 @@ def doctor(app: Any, fmt: str, apply_fix: bool) -> None:
 
     if apply_fix:
         fix(app.repo, lambda message: click.echo(f"gatekit: {message}", err=True))
-    findings = diagnose(app.repo)
+    findings = diagnose(app.repo, app.config.protected)
     if fmt == "json":
         click.echo(render.to_json(findings))
     elif not findings:

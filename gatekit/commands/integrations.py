@@ -11,7 +11,8 @@ import click
 from gatekit.app import App
 from gatekit.commands.options import codequality_option, junit_option
 
-_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
+_HOOKS = ("pre-commit", "pre-merge-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
+_OPTIONAL_HOOKS = ("reference-transaction",)  # only with --hook: it runs on every ref update
 
 
 @click.command("install-hooks")
@@ -20,8 +21,8 @@ _HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge"
     "--hook",
     "hooks",
     multiple=True,
-    type=click.Choice(_HOOKS),
-    help="Only this git hook (repeatable; default: all of them).",
+    type=click.Choice(_HOOKS + _OPTIONAL_HOOKS),
+    help="Only this git hook (repeatable; default: all but reference-transaction).",
 )
 @click.pass_obj
 def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
@@ -59,7 +60,7 @@ def _explain(action: str) -> str:
 
 
 @click.command("hook", context_settings={"ignore_unknown_options": True})
-@click.argument("name", type=click.Choice(_HOOKS))
+@click.argument("name", type=click.Choice(_HOOKS + _OPTIONAL_HOOKS))
 @click.argument("git_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable).")
 @click.pass_obj
@@ -70,7 +71,7 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
     from gatekit.integrations.precommit_hazard import find_hidden_changes, hazard_warning
 
     stdin = b""
-    if name == "pre-push" and not sys.stdin.isatty():
+    if name in ("pre-push", "reference-transaction") and not sys.stdin.isatty():
         stdin = sys.stdin.buffer.read()
     if name == "pre-commit":
         hidden = find_hidden_changes()

@@ -19,16 +19,33 @@ def _notice(message: str) -> None:
 
 
 @click.command()
+@click.option(
+    "--transaction",
+    metavar="STATE",
+    help="Run as the reference-transaction hook: warn when a protected branch moves to an unverified commit.",
+)
+@click.option(
+    "--merge", is_flag=True, help="Run as the pre-merge-commit hook (names the merge in the refusal)."
+)
 @click.pass_obj
-def protect(app: App) -> None:
-    """Refuse a commit on a protected branch or in detached HEAD (a pre-commit hook).
+def protect(app: App, transaction: str | None, merge: bool) -> None:
+    """Refuse a commit or merge on a protected branch or in detached HEAD (pre-commit, pre-merge-commit).
 
     Protected branches are the `protected` globs of the config (default main and master). The
     way in is `gatekit land`. Escape hatch, reported when used: GATEKIT_ALLOW_PROTECTED=1.
     """
     from gatekit.land.protect import check_commit_allowed
 
-    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, app.config.target)
+    if transaction is not None:
+        if transaction == "committed":
+            from gatekit.land.audit import transaction_warnings
+
+            lines = sys.stdin.read().splitlines()
+            for warning in transaction_warnings(app.repo, app.config.protected, lines):
+                click.echo(f"gatekit: {warning}", err=True)
+        return
+
+    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, app.config.target, merge)
     notice = outcome.notice()
     if notice:
         click.echo(notice, err=True)

@@ -4,6 +4,7 @@ fixes it."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import time
 from collections.abc import Callable
@@ -125,6 +126,8 @@ def orphaned_commits(cwd: Path) -> list[Finding]:
         subject = git.commit_subject(cwd, oid)
         if subject.startswith("gatekit"):
             continue  # gatekit's own throwaway state commits (overlap), not lost work
+        if _land_leftover(cwd, subject):
+            continue
         found.append(
             Finding(
                 "orphaned-commit",
@@ -134,6 +137,19 @@ def orphaned_commits(cwd: Path) -> list[Finding]:
             )
         )
     return found
+
+
+# The subjects of land's integration commits (land/integrate.py); one that was never landed (a
+# failed batch, a bisection half) is dangling, but its work is on the branches it names.
+_LAND_SUBJECT = re.compile(r"^(?:Merge branch(?:es)?|Squashed branch) (.+) into \S+$")
+
+
+def _land_leftover(cwd: Path, subject: str) -> bool:
+    match = _LAND_SUBJECT.match(subject)
+    if match is None:
+        return False
+    names = re.findall(r"'([^']+)'", match.group(1))
+    return bool(names) and all(git.branch_exists(cwd, name) for name in names)
 
 
 def old_stashes(cwd: Path, now: float) -> list[Finding]:
@@ -237,7 +253,29 @@ def fix(repo: git.RepoPaths, notify: Callable[[str], None]) -> None:
                     catch_up_checkout(repo.common_dir, wt.path, branch, held, notify)
 
 
-def diagnose(repo: git.RepoPaths) -> list[Finding]:
+def unverified_protected(repo: git.RepoPaths, protected: tuple[str, ...]) -> list[Finding]:
+    """Protected branches whose tip no gate verified, with each commit since the last verified one."""
+    from gatekit.land.audit import audit_protected
+
+    found = []
+    for audit in audit_protected(repo, protected):
+        shown = "\n".join(f"      {u.commit[:12]}  {u.how}" for u in audit.unverified[:20])
+        more = f"\n      ... and {len(audit.unverified) - 20} more" if len(audit.unverified) > 20 else ""
+        found.append(
+            Finding(
+                "unverified-protected",
+                audit.branch,
+                f"protected branch {audit.branch!r} is at {audit.tip[:12]}, which no gate verified; "
+                f"{len(audit.unverified)} first-parent commit(s) since the last verified one "
+                f"({audit.last_verified[:12]}), newest first, and how each got there:\n{shown}{more}",
+                f"gatekit check --rev {audit.branch}   (then bring changes in with `gatekit land`, or "
+                f"`git -C {_q(repo.toplevel)} reset --keep {audit.last_verified[:12]}` to go back)",
+            )
+        )
+    return found
+
+
+def diagnose(repo: git.RepoPaths, protected: tuple[str, ...] = ()) -> list[Finding]:
     """Every finding for the repository, in a stable order."""
     now = time.time()
     worktrees = list_fleet_worktrees(repo)
@@ -246,6 +284,7 @@ def diagnose(repo: git.RepoPaths) -> list[Finding]:
         interrupted_land(repo)
         + stale_locks(worktrees, now)
         + checkouts_behind(worktrees)
+        + unverified_protected(repo, protected)
         + worktree_problems(worktrees)
         + dead_sessions(worktrees)
         + hook_gaps(worktrees)

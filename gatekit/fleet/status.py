@@ -155,8 +155,13 @@ def snapshot_times(cwd: Path) -> dict[str, int]:
     return newest
 
 
-def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False) -> list[Row]:
-    """The status rows of every worktree (and, with all_branches, every other local branch)."""
+def collect_status(
+    repo: git.RepoPaths, target: str, all_branches: bool = False, protected: tuple[str, ...] = ()
+) -> list[Row]:
+    """The status rows of every worktree (and, with all_branches, every other local branch).
+
+    A protected branch whose tip no gate verified is flagged "unverified" (see land/audit.py).
+    """
     now = time.time()
     cwd = repo.toplevel
     workers = max(2, min(8, os.cpu_count() or 2))
@@ -176,4 +181,11 @@ def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False)
             checked_out = {wt.entry.branch_name for wt in worktrees}
             others = [b for name, b in sorted(branches.items()) if name not in checked_out]
             rows += list(pool.map(lambda b: _branch_row(b, target_commit, cwd), others))
+    if protected:
+        from gatekit.land.audit import audit_protected
+
+        unverified = {audit.branch for audit in audit_protected(repo, protected)}
+        for row in rows:
+            if row.branch in unverified:
+                row.flags.append("unverified")
     return rows

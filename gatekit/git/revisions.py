@@ -204,3 +204,13 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
         if parents:
             changes.append(zsplit(names.lstrip(b"\n")))
     return changes
+
+
+def first_parent_trees(cwd: Path | str, rev: str, limit: int) -> list[tuple[str, str]]:
+    """(commit, tree) along rev's first-parent history, newest first, at most limit."""
+    code, out = run_rc(cwd, "log", "--first-parent", f"--max-count={limit}", "--format=%H %T", rev, "--")
+    if code != 0:
+        return []
+    return [
+        (parts[0], parts[1]) for parts in (line.split() for line in text(out).splitlines()) if len(parts) == 2
+    ]

@@ -43,7 +43,9 @@ class ProtectOutcome:
         return f"gatekit: {ALLOW_ENV} is set: allowing a commit on {where} (bypassing `gatekit land`)"
 
 
-def check_commit_allowed(cwd: Path, patterns: Iterable[str], target: str) -> ProtectOutcome:
+def check_commit_allowed(
+    cwd: Path, patterns: Iterable[str], target: str, merge: bool = False
+) -> ProtectOutcome:
     """Refuse a commit on a protected branch or in detached HEAD, unless the hatch is open."""
     patterns = tuple(patterns)
     branch = git.current_branch(cwd)
@@ -60,8 +62,9 @@ def check_commit_allowed(cwd: Path, patterns: Iterable[str], target: str) -> Pro
         return ProtectOutcome(branch, False, False)
     if escape_hatch_open():
         return ProtectOutcome(branch, True, True)
+    action = "merge into" if merge else "commit directly on"
     raise Refused(
-        f"refusing to commit directly on protected branch {branch!r} "
+        f"refusing to {action} protected branch {branch!r} "
         f"(protected = {list(patterns)}).\n"
         f"  The way in is the merge queue: `git switch -c my-change`, commit there, then "
         f"`gatekit land my-change --onto {branch}`.\n"

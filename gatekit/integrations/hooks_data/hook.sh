@@ -8,8 +8,8 @@ gatekit_python=@PYTHON@
 # A hook that was here before gatekit was installed keeps running, first.
 chained="$(dirname -- "$0")/$hook.gatekit-chained"
 
-if [ "$hook" = pre-push ]; then
-    # pre-push reads the pushed refs on stdin; both the chained hook and gatekit need them.
+if [ "$hook" = pre-push ] || [ "$hook" = reference-transaction ]; then
+    # pre-push and reference-transaction read refs on stdin; the chained hook and gatekit both need them.
     input="$(cat)"
     if [ -x "$chained" ]; then
         printf '%s\n' "$input" | "$chained" "$@" || exit $?
@@ -18,6 +18,11 @@ else
     if [ -x "$chained" ]; then
         "$chained" "$@" || exit $?
     fi
+fi
+
+# reference-transaction runs three times per ref update; gatekit only looks at committed ones.
+if [ "$hook" = reference-transaction ] && [ "${1:-}" != committed ]; then
+    exit 0
 fi
 
 # GATEKIT_PYTHON wins, then the interpreter that installed this hook (while it exists; no
@@ -36,7 +41,7 @@ run_gatekit() {
     fi
 }
 
-if [ "$hook" = pre-push ]; then
+if [ "$hook" = pre-push ] || [ "$hook" = reference-transaction ]; then
     printf '%s\n' "$input" | run_gatekit hook "$hook" "$@"
 else
     run_gatekit hook "$hook" "$@"
