@@ -33,12 +33,15 @@ def _q(path: Path | str) -> str:
     return shlex.quote(str(path))
 
 
-def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
+def stale_locks(worktrees: list[FleetWorktree], now: float, journaled: str | None = None) -> list[Finding]:
+    """Old index.locks; one an interrupted land journaled is left to its own finding (doctor --fix)."""
     found = []
     for wt in worktrees:
         if wt.git_dir is None:
             continue
         lock = wt.git_dir / "index.lock"
+        if journaled is not None and str(lock) == journaled:
+            continue
         try:
             age = now - lock.stat().st_mtime
         except OSError:
@@ -238,6 +241,13 @@ def interrupted_land(repo: git.RepoPaths) -> list[Finding]:
     ]
 
 
+def _journaled_index_lock(repo: git.RepoPaths) -> str | None:
+    from gatekit.land.swap_journal import SwapJournal
+
+    entry = SwapJournal(repo.common_dir).load()
+    return entry.index_lock if entry is not None else None
+
+
 def fix(repo: git.RepoPaths, notify: Callable[[str], None]) -> None:
     """Finish or roll back an interrupted land, then bring every checkout behind its branch up to date."""
     from gatekit.land.queue import LandQueue
@@ -282,7 +292,7 @@ def diagnose(repo: git.RepoPaths, protected: tuple[str, ...] = ()) -> list[Findi
     cwd = repo.toplevel
     return (
         interrupted_land(repo)
-        + stale_locks(worktrees, now)
+        + stale_locks(worktrees, now, _journaled_index_lock(repo))
         + checkouts_behind(worktrees)
         + unverified_protected(repo, protected)
         + worktree_problems(worktrees)

@@ -23,9 +23,10 @@ from pathlib import Path
 from gatekit import git
 from gatekit.app import App
 from gatekit.errors import Refused, UsageError
+from gatekit.faults import reached
 from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, integrate
 from gatekit.land.judge import Judge, Judgement
-from gatekit.land.swap_journal import CheckoutSwap, SwapJournal, reached, target_worktree
+from gatekit.land.swap_journal import CheckoutSwap, SwapJournal, target_worktree
 from gatekit.land.verify import Verifier
 
 MAX_ATTEMPTS = 5  # the target moved under us this many times in a row: give up, loudly

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -32,24 +31,12 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.errors import CommandError, Refused
+from gatekit.faults import reached
 from gatekit.git.carry import CarryIndexes, CarryPlan, apply_carry, plan_carry
 from gatekit.state_dirs import locks_dir
 
 Notify = Callable[[str], None]
 INDEX_LOCK_WAIT_SECONDS = 10.0  # a commit in progress holds index.lock for about this long at most
-TEST_KILL_ENV = "GATEKIT_TEST_KILL_AT"  # tests: SIGKILL our process group when a phase is reached
-TEST_PAUSE_ENV = "GATEKIT_TEST_PAUSE_AT"  # tests: "PHASE:DIR", wait for DIR/resume at PHASE
-
-
-def reached(phase: str) -> None:
-    """A fault-injection point for tests (kill or pause at a named phase); nothing otherwise."""
-    if os.environ.get(TEST_KILL_ENV) == phase:
-        os.killpg(os.getpgrp(), signal.SIGKILL)
-    wanted, _, directory = os.environ.get(TEST_PAUSE_ENV, "").partition(":")
-    if wanted == phase and directory:
-        Path(directory, "reached").write_text(phase)
-        while not Path(directory, "resume").exists():
-            time.sleep(0.02)
 
 
 def target_worktree(root: Path, target_ref: str) -> Path | None:

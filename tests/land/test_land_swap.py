@@ -202,3 +202,19 @@ def test_a_checkout_behind_its_own_branch_is_flagged_by_status_doctor_and_clobbe
     fixed = app.gatekit("doctor", "--fix")
     assert "brought the checkout" in fixed.stderr, fixed.stdout + fixed.stderr
     _assert_landed_and_clean(app, "extra.py")
+
+
+def test_a_land_killed_writing_a_verdict_leaves_no_lock_that_stops_the_next_verdict(app: Repo) -> None:
+    from testing.gitlocks import kill_git_holding_ref_lock
+
+    branch_with(app, "feature", {"extra.py": "X = 1\n"})
+    _kill_at(app, "notes-writing", "feature")
+    # The kill lands inside the notes writer's git: its ref lock stays, seconds old.
+    lock = kill_git_holding_ref_lock(app, "refs/notes/gatekit", app.rev("main"))
+    result = app.gatekit("land", "feature")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"removed {lock}, left by a verdict writer" in result.stderr
+    assert not lock.exists()
+    tree = app.git("rev-parse", "main^{tree}").strip()
+    assert "passed" in app.git("notes", "--ref=gatekit", "show", tree)
+    _assert_landed_and_clean(app, "extra.py")
