@@ -1,8 +1,10 @@
 """Judging a candidate tree for land: retries, flaky results and quarantined gates (issue 12).
 
 A failing tree is verified again (`[land] retries`, default 1) before anything is concluded from
-it, and only a failure that reproduces is remembered: bisection then never refuses a branch on a
-single (possibly flaky) failure of a batch it was part of. A result that flips between runs is
+it -- the whole batch before bisecting, and a lone branch before refusing it -- and only a failure
+that reproduces is remembered: bisection never refuses a branch on a single (possibly flaky)
+failure of a batch it was part of. Inside a bisection whose batch failed for real, a half's
+single failure steers the search without being retried (the lone branch it leads to is). A result that flips between runs is
 reported as flaky with both runs (the verdict cache keeps both in the tree's note). A gate named
 in `[land] quarantine` still runs and is reported, but its failure does not block.
 """
@@ -31,10 +33,16 @@ class Judge:
     quarantine: tuple[str, ...] = ()
     flaky: list[str] = field(default_factory=list)  # one line per flip: label, gate, both runs
     quarantined: list[str] = field(default_factory=list)
-    _memo: dict[str, Judgement] = field(default_factory=dict)  # tree -> reproduced judgement
+    _memo: dict[str, Judgement] = field(default_factory=dict)  # tree -> pass, or reproduced failure
+    _failures: dict[str, list[Judgement]] = field(default_factory=dict)  # tree -> failures so far
 
-    def judge(self, commit: str, label: str) -> Judgement:
-        """Does commit's tree pass? A failure is only concluded once it reproduced."""
+    def judge(self, commit: str, label: str, conclusive: bool = True) -> Judgement:
+        """Does commit's tree pass? A failure is concluded only once it reproduced.
+
+        conclusive=False (a batch inside a bisection already known to fail for real) accepts a
+        single failure to steer the bisection, without remembering it as reproduced: a branch
+        is refused only on a conclusive judgement of a tree that contains it.
+        """
         tree = git.tree_of(self.verifier.app.repo.toplevel, commit)
         known = self._memo.get(tree)
         if known is not None:
@@ -42,14 +50,21 @@ class Judge:
                 f"{label}: tree {tree[:12]} already {'passed' if known.passed else 'failed'} in this run"
             )
             return known
-        runs = [self._run(commit, label)]
-        while not runs[-1].passed and len(runs) <= self.retries:
+        while True:
+            failures = self._failures.get(tree, [])
+            judgement = self._run(commit, label if not failures else f"{label} (run {len(failures) + 1})")
+            if judgement.passed:
+                if failures:
+                    self._report_flaky(label, failures[0], len(failures) + 1)
+                self._memo[tree] = judgement
+                return judgement
+            failures = self._failures[tree] = [*failures, judgement]
+            if len(failures) > self.retries:
+                self._memo[tree] = judgement  # reproduced
+                return judgement
+            if not conclusive:
+                return judgement
             self.notify(f"{label}: failed; verifying the same tree again before concluding anything")
-            runs.append(self._run(commit, f"{label} (run {len(runs) + 1})"))
-        if runs[-1].passed and len(runs) > 1:
-            self._report_flaky(label, runs)
-        self._memo[tree] = runs[-1]
-        return runs[-1]
 
     def _run(self, commit: str, label: str) -> Judgement:
         outcome = self.verifier.verify(commit, label)
@@ -63,9 +78,9 @@ class Judge:
             return Judgement(True)
         return Judgement(False, failure_summary(_only(outcome, self.quarantine)))
 
-    def _report_flaky(self, label: str, runs: list[Judgement]) -> None:
-        first = runs[0].summary.splitlines()[0] if runs[0].summary else "failed"
-        line = f"flaky: {label}: run 1: {first}; run {len(runs)}: passed"
+    def _report_flaky(self, label: str, first_failure: Judgement, passing_run: int) -> None:
+        first = first_failure.summary.splitlines()[0] if first_failure.summary else "failed"
+        line = f"flaky: {label}: run 1: {first}; run {passing_run}: passed"
         self.flaky.append(line)
         self.notify(line)
 

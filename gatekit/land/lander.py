@@ -149,6 +149,7 @@ def _bisect(
     judge: Judge,
     origin: str,
     trail: tuple[str, ...] = (),
+    half: bool = False,
 ) -> _Bisection:
     """Land as many candidates as verify on base, in order; bisect a failing batch.
 
@@ -165,7 +166,10 @@ def _bisect(
         outcome.conflicts = list(result.conflicts)
         return outcome
     label = "+".join(c.name for c in result.included) + f" onto {request.onto}"
-    judgement = judge.judge(result.tip, label)
+    # Conclusive for the whole batch (re-run before bisecting) and for a lone branch (re-run
+    # before refusing it); a half inside a bisection steers the search on one run.
+    conclusive = not half or len(result.included) == 1
+    judgement = judge.judge(result.tip, label, conclusive)
     if judgement.passed:
         outcome.tip = result.tip
         outcome.landed = list(result.included)
@@ -177,9 +181,9 @@ def _bisect(
         _blame(app, origin, result.included[0], judgement, request, judge, trail, outcome)
         return outcome
     middle = len(pending) // 2
-    left = _bisect(app, base, pending[:middle], request, judge, origin, trail)
+    left = _bisect(app, base, pending[:middle], request, judge, origin, trail, True)
     trail_right = trail + tuple(c.name for c in left.landed)
-    right = _bisect(app, left.tip, pending[middle:], request, judge, origin, trail_right)
+    right = _bisect(app, left.tip, pending[middle:], request, judge, origin, trail_right, True)
     return _Bisection(
         tip=right.tip,
         landed=left.landed + right.landed,
@@ -216,7 +220,11 @@ def _blame(
         return
     alone = integrate(app.repo.toplevel, origin, [candidate], request.strategy, target)
     context = f"verified on {target}+{'+'.join(trail)}"
-    if alone.included and judge.judge(alone.tip, f"{candidate.name} alone onto {target}").passed:
+    # One run, not a conclusion: it only words the refusal, which stands either way.
+    if (
+        alone.included
+        and judge.judge(alone.tip, f"{candidate.name} alone onto {target}", conclusive=False).passed
+    ):
         context = f"fails together with {', '.join(trail)}; alone on {target} it passes ({context})"
     outcome.culprits.append(Culprit(candidate, judgement.summary, context))
 
