@@ -24,7 +24,7 @@ from gatekit import git
 from gatekit.app import App
 from gatekit.errors import Refused, UsageError
 from gatekit.faults import reached
-from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, integrate
+from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, Integration, integrate
 from gatekit.land.judge import Judge, Judgement
 from gatekit.land.swap_journal import CheckoutSwap, SwapJournal, target_worktree
 from gatekit.land.verify import Verifier
@@ -166,19 +166,24 @@ def _bisect(
         outcome.conflicts = list(result.conflicts)
         return outcome
     label = "+".join(c.name for c in result.included) + f" onto {request.onto}"
-    # Conclusive for the whole batch (re-run before bisecting) and for a lone branch (re-run
-    # before refusing it); a half inside a bisection steers the search on one run.
-    conclusive = not half or len(result.included) == 1
+    lone = len(result.included) == 1
+    # The whole batch is re-run before it is bisected, a lone branch on the target itself before
+    # it is refused; a half inside a bisection steers the search on one run, and a lone branch on
+    # top of others is reproduced by _judge_on_top (alone, or its tree again).
+    conclusive = not half or (lone and not trail)
     judgement = judge.judge(result.tip, label, conclusive)
+    if not judgement.passed and lone and trail:
+        judgement = _judge_on_top(app, origin, result, label, judgement, request, judge, trail, outcome)
     if judgement.passed:
         outcome.tip = result.tip
         outcome.landed = list(result.included)
         outcome.conflicts = list(result.conflicts)
         return outcome
     pending = [c for c in candidates if c not in result.already]
-    if len(result.included) == 1:
+    if lone:
         outcome.conflicts = list(result.conflicts)
-        _blame(app, origin, result.included[0], judgement, request, judge, trail, outcome)
+        if not trail:
+            _blame(origin, result.included[0], judgement, request, judge, outcome)
         return outcome
     middle = len(pending) // 2
     left = _bisect(app, base, pending[:middle], request, judge, origin, trail, True)
@@ -194,39 +199,61 @@ def _bisect(
     )
 
 
-def _blame(
+def _judge_on_top(
     app: App,
+    origin: str,
+    result: Integration,
+    label: str,
+    first: Judgement,
+    request: LandRequest,
+    judge: Judge,
+    trail: tuple[str, ...],
+    outcome: _Bisection,
+) -> Judgement:
+    """A lone branch failed once on top of what landed before it (origin+trail): reproduce it.
+
+    First the branch alone on the target: failing there too, it failed on two trees that both
+    contain it, which is the reproduction -- refused. Passing alone, its tree on top of the
+    others is verified again: failing again, it is a semantic conflict ("fails together with");
+    passing, the first failure was flaky and it lands.
+    """
+    candidate, target = result.included[0], request.onto
+    on_top = f"verified on {target}+{'+'.join(trail)}"
+    alone = integrate(app.repo.toplevel, origin, [candidate], request.strategy, target)
+    alone_passed = False
+    if alone.included:
+        solo = judge.judge(alone.tip, f"{candidate.name} alone onto {target}", conclusive=False)
+        if not solo.passed:
+            outcome.culprits.append(
+                Culprit(candidate, first.summary, f"fails alone on {target} too; {on_top}")
+            )
+            return first
+        alone_passed = True
+    again = judge.judge(result.tip, label, conclusive=True)
+    if not again.passed:
+        context = f"fails together with {', '.join(trail)}; alone on {target} it passes ({on_top})"
+        outcome.culprits.append(Culprit(candidate, again.summary, context if alone_passed else on_top))
+    return again
+
+
+def _blame(
     origin: str,
     candidate: Candidate,
     judgement: Judgement,
     request: LandRequest,
     judge: Judge,
-    trail: tuple[str, ...],
     outcome: _Bisection,
 ) -> None:
-    """A lone candidate failed (reproduced) on origin+trail: refuse it, saying what it was verified on.
+    """A lone branch failed (reproduced) on the target itself: refuse it, unless the target fails too.
 
-    When it was verified on the target itself (no trail) and fails the gates too, the branch is not to blame: it is
-    not landed (nothing moves to a failing tree) and not refused either (issue 11).
+    When the target itself fails the gates, the branch is not to blame: it is not landed (nothing
+    moves to a failing tree) and not refused either (issue 11).
     """
     target = request.onto
-    if not trail:
-        if not judge.judge(origin, f"{target} itself").passed:
-            outcome.blocked.append(candidate)
-            return
-        outcome.culprits.append(
-            Culprit(candidate, judgement.summary, f"verified on {target} ({origin[:12]})")
-        )
+    if not judge.judge(origin, f"{target} itself").passed:
+        outcome.blocked.append(candidate)
         return
-    alone = integrate(app.repo.toplevel, origin, [candidate], request.strategy, target)
-    context = f"verified on {target}+{'+'.join(trail)}"
-    # One run, not a conclusion: it only words the refusal, which stands either way.
-    if (
-        alone.included
-        and judge.judge(alone.tip, f"{candidate.name} alone onto {target}", conclusive=False).passed
-    ):
-        context = f"fails together with {', '.join(trail)}; alone on {target} it passes ({context})"
-    outcome.culprits.append(Culprit(candidate, judgement.summary, context))
+    outcome.culprits.append(Culprit(candidate, judgement.summary, f"verified on {target} ({origin[:12]})"))
 
 
 def _dry_run(app: App, request: LandRequest, target_ref: str, candidates: list[Candidate]) -> LandReport:
