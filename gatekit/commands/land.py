@@ -124,8 +124,10 @@ def land(
 
     Waits its turn in the queue, integrates the branches in memory, verifies the result in a
     sandbox, then moves the target with a compare-and-swap. A failing batch is bisected: the
-    culprits are refused with the failing gate's output and the rest land. Branches are never
-    modified; a clean worktree with the target checked out is brought up to date.
+    culprits are refused with the failing gate's output and the rest land; a failure is re-run
+    before anything is concluded (`[land] retries`, `quarantine`). Branches are never modified;
+    the checkout of the target moves with it, under its own index.lock (edits to files the land
+    does not change are kept).
     """
     from gatekit.land.lander import LandRequest
     from gatekit.land.lander import land as run_land

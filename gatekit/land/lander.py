@@ -5,13 +5,14 @@ queue → integrate → verify → compare-and-swap the target ref.
 - The queue (locks.LandQueue) lets one lander work at a time, first come first served.
 - Integration builds merge (or rebased, or squashed) commits in memory: no worktree, index or
   branch is touched, and the branches being landed are only read.
-- The result is verified in a sandbox by the check service. With several branches, a failing
-  batch is bisected: the culprits are refused (with the gate and its output), the rest land.
-- The target moves with `git update-ref NEW OLD`, so it only ever points at a verified commit:
-  if gatekit is killed at any moment before that call the target is untouched, and the call
-  itself is atomic. If the target moved meanwhile, everything is integrated and verified again.
-- A worktree that has the target checked out is carried along when clean; when dirty, land is
-  refused before anything moves.
+- The result is verified in a sandbox by the check service, through a Judge (judge.py) that
+  re-runs a failure before concluding anything and reports flaky gates. With several branches, a
+  failing batch is bisected: the culprits are refused (with the gate, its output and what they
+  were verified on top of), the rest land. When the target itself fails, no branch is blamed.
+- The target and the checkout that has it checked out move as one step under that checkout's
+  index.lock (swap_journal.py): a commit there cannot interleave, and a kill at any phase is
+  finished or rolled back by the next land. If the target moved meanwhile, everything is
+  integrated and verified again.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ class SwapJournal:
         if entry is None:
             return
         self._remove_dead_ref_locks(entry, notify)
-        if entry.worktree is not None and not _recover_checkout(entry, notify):
+        if entry.worktree is not None and not _recover_checkout(self, entry, notify):
             raise Refused(
                 f"a land killed while moving {entry.ref} could not be finished yet; nothing was landed"
             )
@@ -253,7 +253,7 @@ def carry_checkout(
     return plan.kept
 
 
-def _recover_checkout(entry: SwapEntry, notify: Notify) -> bool:
+def _recover_checkout(journal: SwapJournal, entry: SwapEntry, notify: Notify) -> bool:
     """Finish (the ref holds NEW) or roll back (it does not) a dead lander's swap; False: not yet."""
     worktree = Path(str(entry.worktree))
     lock_path = Path(entry.index_lock) if entry.index_lock else None
@@ -264,7 +264,7 @@ def _recover_checkout(entry: SwapEntry, notify: Notify) -> bool:
     ours = _inode(lock_path) == entry.lock_ino
     ref_now = git.rev_parse(worktree, entry.ref)
     if ref_now == entry.new and entry.phase not in ("locking", "locked"):
-        return _finish_carry(worktree, entry, lock_path, ours, notify)
+        return _finish_carry(journal, worktree, entry, lock_path, ours, notify)
     if ours:
         lock_path.unlink(missing_ok=True)
         CarryIndexes.beside(lock_path.with_name("index")).remove_scratch()
@@ -272,10 +272,15 @@ def _recover_checkout(entry: SwapEntry, notify: Notify) -> bool:
     return True
 
 
-def _finish_carry(worktree: Path, entry: SwapEntry, lock_path: Path, ours: bool, notify: Notify) -> bool:
+def _finish_carry(
+    journal: SwapJournal, worktree: Path, entry: SwapEntry, lock_path: Path, ours: bool, notify: Notify
+) -> bool:
     if not ours:
         try:
-            os.close(os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            fd = os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            # Journaled as ours, so a kill during this recovery is recovered the same way.
+            entry = journal.record(replace(entry, lock_ino=os.fstat(fd).st_ino))
+            os.close(fd)
         except FileExistsError:
             notify(
                 f"the checkout in {worktree} was left behind by a killed land, and another git process "
