@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from gatekit import git
-from gatekit.errors import CommandError, Refused
+from gatekit.errors import CommandError, GatekitError, Refused
 from gatekit.faults import reached
 from gatekit.git.carry import CarryIndexes, CarryPlan, apply_carry, plan_carry
 from gatekit.state_dirs import locks_dir
@@ -151,7 +151,14 @@ class CheckoutSwap:
                 return False
             swapped = True
             journal.record(replace(lock.entry, phase="swapped"))
-            kept = carry_checkout(self.worktree, self.old, self.new, lock, journal)
+            try:
+                kept = carry_checkout(self.worktree, self.old, self.new, lock, journal)
+            except GatekitError as exc:
+                raise Refused(
+                    f"{_short(self.ref)} moved to {self.new[:12]} but its checkout in {self.worktree} could "
+                    f"not follow ({exc.message}); {lock.path} stays held so that no commit there reverts the "
+                    "land: fix the cause, then run `gatekit doctor --fix`"
+                ) from exc
             finished = True
         finally:
             if finished or not swapped:
