@@ -1,4 +1,4 @@
-"""`gatekit land`: the local merge queue (issue 4).
+"""`gatekit land`: the local merge queue (docs/land.md).
 
 queue → integrate → verify → compare-and-swap the target ref.
 
@@ -23,9 +23,10 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.app import App
+from gatekit.config import STRATEGIES
 from gatekit.errors import Refused, UsageError
 from gatekit.faults import reached
-from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, Integration, integrate
+from gatekit.land.integrate import Candidate, Conflict, Integration, integrate
 from gatekit.land.judge import Judge, Judgement
 from gatekit.land.swap_journal import CheckoutSwap, SwapJournal, target_worktree
 from gatekit.land.verify import Verifier

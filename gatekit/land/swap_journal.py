@@ -34,6 +34,7 @@ from gatekit.errors import CommandError, GatekitError, Refused
 from gatekit.faults import reached
 from gatekit.git.carry import CarryIndexes, CarryPlan, apply_carry, plan_carry
 from gatekit.state_dirs import locks_dir
+from gatekit.system.files import atomic_write
 
 Notify = Callable[[str], None]
 INDEX_LOCK_WAIT_SECONDS = 10.0  # a commit in progress holds index.lock for about this long at most
@@ -73,10 +74,7 @@ class SwapJournal:
 
     def record(self, entry: SwapEntry) -> SwapEntry:
         entry = replace(entry, pid=os.getpid(), written=time.time())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(entry)))
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps(asdict(entry)))
         reached(entry.phase)
         return entry
 
