@@ -205,6 +205,10 @@ class GuardConfig:
 @dataclass(frozen=True)
 class LandConfig:
     strategy: str = field(default="merge", metadata={"convert": _choice(STRATEGIES)})
+    # a failing tree is verified this many more times before land concludes anything
+    retries: int = field(default=1, metadata={"range": (0, 10)})
+    # gates known to be flaky: they run and are reported, but never block a land
+    quarantine: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

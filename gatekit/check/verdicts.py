@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gatekit import git
@@ -45,6 +46,7 @@ from gatekit.check.gates import GateStatus
 from gatekit.check.toolchain_versions import ToolchainProbe
 from gatekit.config import Gate, VerdictsConfig
 from gatekit.errors import CommandError, GatekitError
+from gatekit.faults import reached
 from gatekit.git import RepoPaths
 from gatekit.state_dirs import NOTES_REF, locks_dir, shared_state_dir
 from gatekit.system.files import flocked
@@ -255,13 +257,36 @@ class VerdictStore:
         return flips
 
     def _write(self, tree: str, content: str) -> None:
+        """Write the note (called under notes.lock), journaled so a killed writer's lock is provably dead."""
         env = None if git.has_identity(self.repo.toplevel) else _FALLBACK_IDENTITY
+        journal = locks_dir(self.repo.common_dir) / "notes-writer.json"
+        self._remove_lock_of_dead_writer(journal)
+        journal.write_text(json.dumps({"pid": os.getpid(), "written": time.time()}))
+        reached("notes-writing")
         try:
             git.notes_write(self.repo.toplevel, self.notes_ref, tree, content, env=env)
         except CommandError:
             if not self._remove_dead_ref_lock():
                 raise
             git.notes_write(self.repo.toplevel, self.notes_ref, tree, content, env=env)
+        journal.unlink(missing_ok=True)
+
+    def _remove_lock_of_dead_writer(self, journal: Path) -> None:
+        """A writer's journal still there means it died writing (we hold notes.lock, which it held):
+        a `<notes ref>.lock` made since it started is its git's, and goes (issue 12)."""
+        try:
+            entry = json.loads(journal.read_text())
+            written, pid = float(entry["written"]), int(entry["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        lock = git.ref_lock_paths(self.repo.common_dir, self.notes_ref)[0]
+        try:
+            made = lock.stat().st_mtime
+        except OSError:
+            return
+        if made >= written - 1:
+            lock.unlink(missing_ok=True)
+            _to_stderr(f"removed {lock}, left by a verdict writer (pid {pid}) that was killed while writing")
 
     def _remove_dead_ref_lock(self) -> bool:
         """Remove `<notes ref>.lock` when a killed writer left it (called under our lock).

@@ -43,7 +43,7 @@ def status(
     if target is not None:
         git.resolve_commit(app.repo.toplevel, target)  # a typo is a usage error, not a "-" column
     while True:
-        report = collect_status(app.repo, target or app.target, all_branches)
+        report = collect_status(app.repo, target or app.target, all_branches, app.config.protected)
         width = None if wide else render.terminal_width()
         text = (
             render.status_json(report)
@@ -141,13 +141,21 @@ def worktree_remove(app: Any, name: str, force: bool) -> None:
 
 @click.command()
 @FORMAT
+@click.option(
+    "--fix",
+    "apply_fix",
+    is_flag=True,
+    help="Finish an interrupted land and catch up checkouts behind their branch.",
+)
 @click.pass_obj
-def doctor(app: Any, fmt: str) -> None:
+def doctor(app: Any, fmt: str, apply_fix: bool) -> None:
     """Repository health: each finding with the command that fixes it. Exit 1 on findings."""
     from gatekit.fleet import render
-    from gatekit.fleet.doctor import diagnose
+    from gatekit.fleet.doctor import diagnose, fix
 
-    diagnosis = diagnose(app.repo)
+    if apply_fix:
+        fix(app.repo, lambda message: click.echo(f"gatekit: {message}", err=True))
+    diagnosis = diagnose(app.repo, app.config.protected)
     findings = diagnosis.findings
     if fmt == "json":
         click.echo(render.doctor_json(diagnosis))

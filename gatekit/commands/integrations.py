@@ -10,7 +10,7 @@ import click
 
 from gatekit.app import App
 from gatekit.commands.options import codequality_option, junit_option
-from gatekit.integrations.hook_runner import GIT_HOOKS
+from gatekit.integrations.hook_runner import GIT_HOOKS, OPTIONAL_HOOKS
 
 
 @click.command("install-hooks")
@@ -19,8 +19,8 @@ from gatekit.integrations.hook_runner import GIT_HOOKS
     "--hook",
     "hooks",
     multiple=True,
-    type=click.Choice(GIT_HOOKS),
-    help="Only this git hook (repeatable; default: all of them).",
+    type=click.Choice(GIT_HOOKS + OPTIONAL_HOOKS),
+    help="Only this git hook (repeatable; default: all but reference-transaction).",
 )
 @click.pass_obj
 def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
@@ -58,7 +58,7 @@ def _explain(action: str) -> str:
 
 
 @click.command("hook", context_settings={"ignore_unknown_options": True})
-@click.argument("name", type=click.Choice(GIT_HOOKS))
+@click.argument("name", type=click.Choice(GIT_HOOKS + OPTIONAL_HOOKS))
 @click.argument("git_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable).")
 @click.pass_obj
@@ -74,7 +74,7 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
                 f"{source} names no guard: {', '.join(unknown)} (guards: {', '.join(hook_runner.guard_names())})"
             )
     stdin = b""
-    if name == "pre-push" and not sys.stdin.isatty():
+    if name in ("pre-push", "reference-transaction") and not sys.stdin.isatty():
         stdin = sys.stdin.buffer.read()
     if name == "pre-commit":
         hidden = find_hidden_changes()

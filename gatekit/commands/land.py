@@ -20,16 +20,33 @@ def _notice(message: str) -> None:
 
 
 @click.command()
+@click.option(
+    "--transaction",
+    metavar="STATE",
+    help="Run as the reference-transaction hook: warn when a protected branch moves to an unverified commit.",
+)
+@click.option(
+    "--merge", is_flag=True, help="Run as the pre-merge-commit hook (names the merge in the refusal)."
+)
 @click.pass_obj
-def protect(app: App) -> None:
-    """Refuse a commit on a protected branch or in detached HEAD (a pre-commit hook).
+def protect(app: App, transaction: str | None, merge: bool) -> None:
+    """Refuse a commit or merge on a protected branch or in detached HEAD (pre-commit, pre-merge-commit).
 
     Protected branches are the `protected` globs of the config (default main and master). The
     way in is `gatekit land`. Escape hatch, reported when used: GATEKIT_ALLOW_PROTECTED=1.
     """
     from gatekit.land.protect import check_commit_allowed
 
-    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, lambda: app.target)
+    if transaction is not None:
+        if transaction == "committed":
+            from gatekit.land.audit import transaction_warnings
+
+            lines = sys.stdin.read().splitlines()
+            for warning in transaction_warnings(app.repo, app.config.protected, lines):
+                click.echo(f"gatekit: {warning}", err=True)
+        return
+
+    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, lambda: app.target, merge)
     notice = outcome.notice()
     if notice:
         click.echo(notice, err=True)
@@ -108,8 +125,10 @@ def land(
 
     Waits its turn in the queue, integrates the branches in memory, verifies the result in a
     sandbox, then moves the target with a compare-and-swap. A failing batch is bisected: the
-    culprits are refused with the failing gate's output and the rest land. Branches are never
-    modified; a clean worktree with the target checked out is brought up to date.
+    culprits are refused with the failing gate's output and the rest land; a failure is re-run
+    before anything is concluded (`[land] retries`, `quarantine`). Branches are never modified;
+    the checkout of the target moves with it, under its own index.lock (edits to files the land
+    does not change are kept).
     """
     from gatekit.land.lander import LandRequest
     from gatekit.land.lander import land as run_land
@@ -121,6 +140,8 @@ def land(
         dry_run=dry_run,
         use_cache=not no_cache,
         queue_timeout=queue_timeout,
+        retries=app.config.land.retries,
+        quarantine=app.config.land.quarantine,
     )
     report = run_land(app, request, _notice)
     _render_land(report)
@@ -139,7 +160,17 @@ def _render_land(report: LandReport) -> None:
         for path in conflict.paths:
             click.echo(f"  {path}")
     for culprit in report.culprits:
-        click.echo(f"refused: {culprit.candidate.name} breaks the build: {culprit.summary}")
+        context = f" ({culprit.context})" if culprit.context else ""
+        click.echo(f"refused: {culprit.candidate.name} breaks the build{context}: {culprit.summary}")
+    for candidate in report.blocked:
+        click.echo(
+            f"not landed: {candidate.name}: {report.target} itself already fails, and with "
+            f"{candidate.name} it still fails; it is not to blame. {report.target} fails: {report.target_failure}"
+        )
+    for line in report.flaky:
+        click.echo(line)
+    for line in report.quarantined:
+        click.echo(line)
     if report.dry_run:
         if report.new and report.new != report.old:
             click.echo(

@@ -4,8 +4,10 @@ fixes it."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +41,15 @@ def _q(path: Path | str) -> str:
     return shlex.quote(str(path))
 
 
-def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
+def stale_locks(worktrees: list[FleetWorktree], now: float, journaled: str | None = None) -> list[Finding]:
+    """Old index.locks; one an interrupted land journaled is left to its own finding (doctor --fix)."""
     found = []
     for wt in worktrees:
         if wt.git_dir is None:
             continue
         lock = wt.git_dir / "index.lock"
+        if journaled is not None and str(lock) == journaled:
+            continue
         age = stale_index_lock_age(wt.path, wt.git_dir, now)
         if age is not None:
             found.append(
@@ -123,8 +128,9 @@ def dead_sessions(worktrees: list[FleetWorktree]) -> list[Finding]:
     return found
 
 
-def orphaned_commits(commits: list[LostCommit]) -> list[Finding]:
-    """The user's commits that no ref or reflog reaches (the same ones `rescue` lists as lost)."""
+def orphaned_commits(commits: list[LostCommit], cwd: Path) -> list[Finding]:
+    """The user's commits that no ref or reflog reaches (the same ones `rescue` lists as lost),
+    less land's never-landed integration commits whose branches still hold their work."""
     return [
         Finding(
             "orphaned-commit",
@@ -134,8 +140,21 @@ def orphaned_commits(commits: list[LostCommit]) -> list[Finding]:
             c.commit,
         )
         for c in commits
-        if c.kind == "lost"
+        if c.kind == "lost" and not _land_leftover(cwd, c.subject)
     ]
+
+
+# The subjects of land's integration commits (land/integrate.py); one that was never landed (a
+# failed batch, a bisection half) is dangling, but its work is on the branches it names.
+_LAND_SUBJECT = re.compile(r"^(?:Merge branch(?:es)?|Squashed branch) (.+) into \S+$")
+
+
+def _land_leftover(cwd: Path, subject: str) -> bool:
+    match = _LAND_SUBJECT.match(subject)
+    if match is None:
+        return False
+    names = re.findall(r"'([^']+)'", match.group(1))
+    return bool(names) and all(git.branch_exists(cwd, name) for name in names)
 
 
 def old_stashes(cwd: Path, now: float) -> list[Finding]:
@@ -186,18 +205,103 @@ def hook_gaps(worktrees: list[FleetWorktree]) -> list[Finding]:
     return found
 
 
-def diagnose(repo: git.RepoPaths) -> Diagnosis:
+def checkouts_behind(worktrees: list[FleetWorktree]) -> list[Finding]:
+    """Checkouts whose index still holds an earlier value of their branch (see git.behind_commit)."""
+    found = []
+    for wt in worktrees:
+        branch = wt.entry.branch
+        if not wt.exists or wt.entry.bare or not branch:
+            continue
+        held = git.behind_commit(wt.path, branch)
+        if held is not None:
+            found.append(
+                Finding(
+                    "checkout-behind",
+                    str(wt.path),
+                    f"{wt.entry.branch_name} moved but the checkout still holds {held[:12]}; a `commit -a` "
+                    "here would revert what the branch gained",
+                    "gatekit doctor --fix",
+                )
+            )
+    return found
+
+
+def interrupted_land(repo: git.RepoPaths) -> list[Finding]:
+    from gatekit.land.swap_journal import SwapJournal
+
+    entry = SwapJournal(repo.common_dir).load()
+    if entry is None:
+        return []
+    return [
+        Finding(
+            "interrupted-land",
+            entry.ref,
+            f"a land moving {entry.ref} to {entry.new[:12]} was killed at phase {entry.phase!r}"
+            + (f"; it holds {entry.index_lock}" if entry.index_lock else ""),
+            "gatekit doctor --fix   (or the next gatekit land)",
+        )
+    ]
+
+
+def _journaled_index_lock(repo: git.RepoPaths) -> str | None:
+    from gatekit.land.swap_journal import SwapJournal
+
+    entry = SwapJournal(repo.common_dir).load()
+    return entry.index_lock if entry is not None else None
+
+
+def fix(repo: git.RepoPaths, notify: Callable[[str], None]) -> None:
+    """Finish or roll back an interrupted land, then bring every checkout behind its branch up to date."""
+    from gatekit.land.queue import LandQueue
+    from gatekit.land.swap_journal import SwapJournal, catch_up_checkout
+
+    with LandQueue(repo.common_dir).hold("doctor --fix", notify, timeout=60):
+        SwapJournal(repo.common_dir).finish_interrupted(notify)
+        for wt in list_fleet_worktrees(repo):
+            branch = wt.entry.branch
+            if wt.exists and not wt.entry.bare and branch:
+                held = git.behind_commit(wt.path, branch)
+                if held is not None:
+                    catch_up_checkout(repo.common_dir, wt.path, branch, held, notify)
+
+
+def unverified_protected(repo: git.RepoPaths, protected: tuple[str, ...]) -> list[Finding]:
+    """Protected branches whose tip no gate verified, with each commit since the last verified one."""
+    from gatekit.land.audit import audit_protected
+
+    found = []
+    for audit in audit_protected(repo, protected):
+        shown = "\n".join(f"      {u.commit[:12]}  {u.how}" for u in audit.unverified[:20])
+        more = f"\n      ... and {len(audit.unverified) - 20} more" if len(audit.unverified) > 20 else ""
+        found.append(
+            Finding(
+                "unverified-protected",
+                audit.branch,
+                f"protected branch {audit.branch!r} is at {audit.tip[:12]}, which no gate verified; "
+                f"{len(audit.unverified)} first-parent commit(s) since the last verified one "
+                f"({audit.last_verified[:12]}), newest first, and how each got there:\n{shown}{more}",
+                f"gatekit check --rev {audit.branch}   (then bring changes in with `gatekit land`, or "
+                f"`git -C {_q(repo.toplevel)} reset --keep {audit.last_verified[:12]}` to go back)",
+            )
+        )
+    return found
+
+
+def diagnose(repo: git.RepoPaths, protected: tuple[str, ...] = ()) -> Diagnosis:
     """Every finding for the repository, in a stable order, and the lost commits by class."""
     now = time.time()
     worktrees = list_fleet_worktrees(repo)
     cwd = repo.toplevel
     commits = lost_commits(cwd)
     findings = (
-        stale_locks(worktrees, now)
+        interrupted_land(repo)
+        + stale_locks(worktrees, now, _journaled_index_lock(repo))
+        + checkouts_behind(worktrees)
+        + unverified_protected(repo, protected)
         + worktree_problems(worktrees)
         + dead_sessions(worktrees)
         + hook_gaps(worktrees)
         + old_stashes(cwd, now)
-        + orphaned_commits(commits)
+        + orphaned_commits(commits, cwd)
     )
     return Diagnosis(findings, counts(commits))

@@ -163,6 +163,8 @@ def _worktree_row(
     try:
         entries = git.status(wt.path)
         row.dirty = len(entries)
+        if entry.branch and any(e.staged for e in entries) and git.behind_commit(wt.path, entry.branch):
+            flags.append("behind-ref")  # a commit here would revert what its branch gained
         mtime = oldest_mtime(wt.path, [e.path for e in entries])
         row.oldest_change_age = max(0.0, now - mtime) if mtime is not None else None
         if target and entry.head:
@@ -189,8 +191,13 @@ def snapshot_times(cwd: Path) -> dict[str, int]:
     return newest
 
 
-def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False) -> StatusReport:
-    """The status rows of every worktree (and, with all_branches, every other local branch)."""
+def collect_status(
+    repo: git.RepoPaths, target: str, all_branches: bool = False, protected: tuple[str, ...] = ()
+) -> StatusReport:
+    """The status rows of every worktree (and, with all_branches, every other local branch).
+
+    A protected branch whose tip no gate verified is flagged "unverified" (see land/audit.py).
+    """
     now = time.time()
     cwd = repo.toplevel
     workers = max(2, min(8, os.cpu_count() or 2))
@@ -210,4 +217,11 @@ def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False)
             checked_out = {wt.entry.branch_name for wt in worktrees}
             others = [b for name, b in sorted(branches.items()) if name not in checked_out]
             rows += list(pool.map(lambda b: _branch_row(b, target_commit, cwd), others))
+    if protected:
+        from gatekit.land.audit import audit_protected
+
+        unverified = {audit.branch for audit in audit_protected(repo, protected)}
+        for row in rows:
+            if row.branch in unverified:
+                row.flags.append("unverified")
     return StatusReport(target, target_commit, rows)

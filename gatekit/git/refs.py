@@ -133,3 +133,24 @@ def update_refs(cwd: Path | str, commands: Sequence[str]) -> None:
     if commands:
         payload = b"".join(c.encode() + b"\0" for c in commands)
         run(cwd, "update-ref", "--stdin", "-z", input=payload)
+
+
+def notes_objects(cwd: Path | str, notes_ref: str) -> set[str]:
+    """The objects that have a note under notes_ref (one `git notes list`)."""
+    code, out = run_rc(cwd, "notes", f"--ref={notes_ref}", "list")
+    if code != 0:
+        return set()
+    return {line.split()[1] for line in os.fsdecode(out).splitlines() if len(line.split()) == 2}
+
+
+def reflog_moves(cwd: Path | str, ref: str) -> list[tuple[str, str]]:
+    """(new value, message) of every entry of ref's reflog, newest first."""
+    code, out = run_rc(cwd, "log", "--walk-reflogs", "-z", "--format=%H %gs", ref, "--")
+    if code != 0:
+        return []
+    moves = []
+    for record in os.fsdecode(out).split("\0"):
+        commit, _, message = record.partition(" ")
+        if commit:
+            moves.append((commit, message))
+    return moves

@@ -238,3 +238,13 @@ def default_branch(cwd: Path | str) -> str | None:
         if name and not name.startswith("-") and exists(name):
             return name
     return None
+
+
+def first_parent_trees(cwd: Path | str, rev: str, limit: int) -> list[tuple[str, str]]:
+    """(commit, tree) along rev's first-parent history, newest first, at most limit."""
+    code, out = run_rc(cwd, "log", "--first-parent", f"--max-count={limit}", "--format=%H %T", rev, "--")
+    if code != 0:
+        return []
+    return [
+        (parts[0], parts[1]) for parts in (line.split() for line in text(out).splitlines()) if len(parts) == 2
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.location import locate
 from gatekit.git.runner import git_env, run
-from gatekit.system.processes import run_captured, start_captured
+from gatekit.system.processes import start_captured
 
 
 @dataclass(frozen=True)
@@ -159,19 +159,6 @@ def ignored_files(worktree: Path | str) -> list[str]:
 def worktree_dirty_paths(worktree: Path | str) -> list[str]:
     """Tracked paths of a worktree with staged or unstaged changes (untracked files ignored)."""
     return [entry.path for entry in status(worktree, untracked="no")]
-
-
-def read_tree_update(worktree: Path | str, old: str, new: str, *, dry_run: bool = False) -> tuple[bool, str]:
-    """Carry a worktree's index and files from tree old to tree new (a two-way merge).
-
-    Refuses, like `git merge --ff-only`, to overwrite local changes or untracked files in the
-    way. Returns (ok, git's message).
-    """
-    args = ["read-tree", "-m", "-u"]
-    if dry_run:
-        args.append("-n")
-    result = run_captured(("git", *args, old, new), worktree, env=git_env(), check=False)
-    return result.returncode == 0, result.stderr.decode("utf-8", "replace").strip()
 
 
 def add_worktree(cwd: Path | str, path: Path, branch: str, start: str) -> None:

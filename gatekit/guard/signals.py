@@ -69,6 +69,7 @@ def inspect(
         *worktree_signals.foreign_files(obs, me, record, rivals),
         *worktree_signals.reverted_edits(obs, me, bool(explained) or _declared_any(me)),
         *worktree_signals.stale_lock(obs),
+        *worktree_signals.behind_ref(obs),
         *_orphaned_commits(obs, window, explained),
     ]
     if staged:

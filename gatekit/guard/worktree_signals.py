@@ -150,6 +150,26 @@ def staged_foreign(
 # -- index.lock -------------------------------------------------------------------------------
 
 
+def behind_ref(obs: Observation) -> list[Signal]:
+    """The checkout's index still holds an earlier value of its branch (the branch moved alone)."""
+    branch = obs.status.branch
+    if not branch or not any(e.staged for e in obs.status.entries):
+        return []
+    earlier = git.behind_commit(obs.root, f"refs/heads/{branch}")
+    if earlier is None:
+        return []
+    return [
+        Signal(
+            "behind-ref",
+            "high",
+            f"{branch} moved to {(obs.status.head or '')[:12]} but this checkout still holds {earlier[:12]}: "
+            "a `commit -a` here would revert what the branch gained",
+            f"gatekit doctor --fix   (or: git -C {_quote(str(obs.root))} read-tree -m -u {earlier} HEAD)",
+            evidence={"branch": branch, "held": earlier, "tip": obs.status.head},
+        )
+    ]
+
+
 def stale_lock(obs: Observation) -> list[Signal]:
     lock = obs.paths.index_lock
     age = stale_index_lock_age(obs.root, obs.paths.repo.git_dir, obs.time, lock)

@@ -69,7 +69,8 @@ Guard = Callable[[HookApp, Sequence[str], bytes], int]
 
 def parse(argv: Sequence[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
     """(hook, git args, --only guards) of `hook NAME [ARGS] [--only GUARD]...`, or None."""
-    if len(argv) < 2 or argv[0] != "hook" or argv[1] not in hook_runner.GIT_HOOKS:
+    hooks = hook_runner.GIT_HOOKS + hook_runner.OPTIONAL_HOOKS
+    if len(argv) < 2 or argv[0] != "hook" or argv[1] not in hooks:
         return None
     git_args: list[str] = []
     only: list[str] = []
@@ -96,7 +97,7 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
             _err(f"gatekit: {source} names no guard: {', '.join(unknown)} (guards: {known})")
             return EXIT_USAGE
     stdin = b""
-    if name == "pre-push" and sys.stdin is not None and not sys.stdin.isatty():
+    if name in ("pre-push", "reference-transaction") and sys.stdin is not None and not sys.stdin.isatty():
         stdin = sys.stdin.buffer.read()
     if name == "pre-commit" and os.environ.get("PRE_COMMIT") == "1":
         from gatekit.integrations.precommit_hazard import find_hidden_changes, hazard_warning
@@ -146,7 +147,17 @@ def _guarded(guard: Guard, app: HookApp, args: Sequence[str], stdin: bytes) -> i
 def protect(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
     from gatekit.land.protect import check_commit_allowed
 
-    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, lambda: app.target)
+    if "--transaction" in args:
+        # reference-transaction: warn when a protected branch moved to an unverified commit.
+        if _value(args, "--transaction") == "committed":
+            from gatekit.land.audit import transaction_warnings
+
+            lines = os.fsdecode(stdin).splitlines()
+            for warning in transaction_warnings(app.repo, app.config.protected, lines):
+                _err(f"gatekit: {warning}")
+        return 0
+    merge = "--merge" in args
+    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, lambda: app.target, merge)
     notice = outcome.notice()
     if notice:
         _err(notice)

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from gatekit.git.pushes import parse_pre_push
 from gatekit.system.processes import run_attached
 
-GIT_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
+GIT_HOOKS = ("pre-commit", "pre-merge-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
+# Installed only when asked for (`install-hooks --hook reference-transaction`): git runs it for
+# every ref update, so it costs a Python start each time.
+OPTIONAL_HOOKS = ("reference-transaction",)
 SKIP_VAR = "GATEKIT_SKIP"
 
 
@@ -59,6 +62,16 @@ def steps_for(
             Step("overlap", ("overlap", "--staged")),
             Step("check", ("check", "--staged", "--stage", "pre-commit", "--affected")),
         ]
+    if hook == "pre-merge-commit":
+        # `git merge` on a protected branch: refused before the merge result is built.
+        return [
+            Step("protect", ("protect", "--merge")),
+            Step("check", ("check", "--staged", "--stage", "pre-commit", "--affected")),
+        ]
+    if hook == "reference-transaction":
+        # git ignores this hook's exit code once the transaction is committed: it only warns.
+        state = git_args[0] if git_args else ""
+        return [Step("protect", ("protect", "--transaction", state), blocking=False, stdin=True)]
     if hook == "pre-push":
         steps = [Step("verify-push", ("verify-push", *git_args[:2]), stdin=True)]
         for commit in pushed_commits(stdin, env):

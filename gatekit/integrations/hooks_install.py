@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.errors import Refused, UsageError
-from gatekit.integrations.hook_runner import GIT_HOOKS
+from gatekit.integrations.hook_runner import GIT_HOOKS, OPTIONAL_HOOKS
 from gatekit.system.files import atomic_write
 
 MARKER = "# gatekit-managed hook:"
@@ -42,8 +42,8 @@ def hooks_dir(cwd: Path) -> Path:
 def render_hook(hook: str, python: str = "", path: Sequence[str] = ()) -> str:
     """The script for one git hook; python is the interpreter baked in as a fallback ("" = none),
     path its module path (sys.path), which lets the hook start it without site (-S)."""
-    if hook not in GIT_HOOKS:
-        raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS)}")
+    if hook not in GIT_HOOKS + OPTIONAL_HOOKS:
+        raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS + OPTIONAL_HOOKS)}")
     template = (
         resources.files("gatekit.integrations").joinpath("hooks_data/hook.sh").read_text(encoding="utf-8")
     )
@@ -138,7 +138,7 @@ def export(directory: Path) -> list[Path]:
     """Write the hooks (no baked-in interpreter) to directory, e.g. this repository's hooks/."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for hook in GIT_HOOKS:
+    for hook in GIT_HOOKS + OPTIONAL_HOOKS:
         _write_executable(directory / hook, render_hook(hook))
         written.append(directory / hook)
     return written

@@ -74,11 +74,11 @@ def precommit_snippet(repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, wit
     body = (
         f"  - repo: {repo_url}\n"
         f"    rev: {rev}\n"
-        "    hooks:\n"
-        "      - id: gatekit-check\n"
-        "      - id: gatekit-check-push\n"
+        "    hooks:  # cheap refusals first, the build last\n"
         "      - id: gatekit-protect\n"
         "      - id: gatekit-clobber\n"
+        "      - id: gatekit-check\n"
+        "      - id: gatekit-check-push\n"
         "      - id: gatekit-snapshot\n"
     )
     if not with_header:
@@ -88,7 +88,7 @@ def precommit_snippet(repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, wit
         "# changes (`git checkout -- .`) while hooks run: see docs/integrations.md, or use\n"
         "# `gatekit install-hooks`, which never stashes.\n"
         "default_install_hook_types:\n"
-        "  [pre-commit, pre-push, post-commit, post-checkout, post-merge]\n"
+        "  [pre-commit, pre-merge-commit, pre-push, post-commit, post-checkout, post-merge]\n"
         "repos:\n" + body
     )
 

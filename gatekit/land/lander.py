@@ -5,13 +5,14 @@ queue → integrate → verify → compare-and-swap the target ref.
 - The queue (locks.LandQueue) lets one lander work at a time, first come first served.
 - Integration builds merge (or rebased, or squashed) commits in memory: no worktree, index or
   branch is touched, and the branches being landed are only read.
-- The result is verified in a sandbox by the check service. With several branches, a failing
-  batch is bisected: the culprits are refused (with the gate and its output), the rest land.
-- The target moves with `git update-ref NEW OLD`, so it only ever points at a verified commit:
-  if gatekit is killed at any moment before that call the target is untouched, and the call
-  itself is atomic. If the target moved meanwhile, everything is integrated and verified again.
-- A worktree that has the target checked out is carried along when clean; when dirty, land is
-  refused before anything moves.
+- The result is verified in a sandbox by the check service, through a Judge (judge.py) that
+  re-runs a failure before concluding anything and reports flaky gates. With several branches, a
+  failing batch is bisected: the culprits are refused (with the gate, its output and what they
+  were verified on top of), the rest land. When the target itself fails, no branch is blamed.
+- The target and the checkout that has it checked out move as one step under that checkout's
+  index.lock (swap_journal.py): a commit there cannot interleave, and a kill at any phase is
+  finished or rolled back by the next land. If the target moved meanwhile, everything is
+  integrated and verified again.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from gatekit import git
 from gatekit.app import App
 from gatekit.check.committed_config import committed_config
 from gatekit.config import STRATEGIES
-from gatekit.errors import CommandError, Refused, UsageError
-from gatekit.land.integrate import Candidate, Conflict, integrate
-from gatekit.land.swap_journal import SwapJournal, target_worktree
-from gatekit.land.verify import Verifier, failure_summary
+from gatekit.errors import Refused, UsageError
+from gatekit.faults import reached
+from gatekit.land.integrate import Candidate, Conflict, Integration, integrate
+from gatekit.land.judge import Judge, Judgement
+from gatekit.land.swap_journal import CheckoutSwap, SwapJournal, target_worktree
+from gatekit.land.verify import Verifier
 
 MAX_ATTEMPTS = 5  # the target moved under us this many times in a row: give up, loudly
 
@@ -40,12 +43,15 @@ class LandRequest:
     dry_run: bool = False
     use_cache: bool = True
     queue_timeout: float | None = None
+    retries: int = 1
+    quarantine: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Culprit:
     candidate: Candidate
     summary: str  # the failing gate(s) and their output
+    context: str = ""  # what it was verified on top of ("fails together with b2; alone it passes")
 
 
 @dataclass
@@ -63,10 +69,14 @@ class LandReport:
     checks: int = 0
     dry_run: bool = False
     attempts: int = 0
+    blocked: list[Candidate] = field(default_factory=list)
+    target_failure: str = ""  # how the target itself fails, when it does
+    flaky: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.culprits and not self.conflicts
+        return not self.culprits and not self.conflicts and not self.blocked
 
 
 @dataclass
@@ -76,6 +86,7 @@ class _Bisection:
     already: list[Candidate] = field(default_factory=list)
     culprits: list[Culprit] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    blocked: list[Candidate] = field(default_factory=list)  # not landed: the target itself fails
 
 
 def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandReport:
@@ -87,15 +98,15 @@ def land(app: App, request: LandRequest, notify: Callable[[str], None]) -> LandR
     candidates = _resolve(root, request.branches, request.onto)
     if request.dry_run:
         return _dry_run(app, request, target_ref, candidates)
-    if not SwapJournal(app.repo.common_dir).path.exists():
-        _refuse_dirty_target_worktree(root, target_ref)  # early, before waiting in the queue
     from gatekit.land.queue import LandQueue
 
     names = ", ".join(c.name for c in candidates)
-    verifier = Verifier(app, "land", notify, use_cache=request.use_cache)
+    verifier = Verifier(app, "land", notify, use_cache=request.use_cache, fail_fast=not request.quarantine)
+    judge = Judge(verifier, notify, request.retries, request.quarantine)
     with LandQueue(app.repo.common_dir).hold(f"{names} onto {request.onto}", notify, request.queue_timeout):
-        report = _land_locked(app, request, target_ref, candidates, verifier, notify)
+        report = _land_locked(app, request, target_ref, candidates, judge, notify)
     report.gate_runs, report.checks = verifier.gate_runs, verifier.checks
+    report.flaky, report.quarantined = judge.flaky, judge.quarantined
     return report
 
 
@@ -104,11 +115,10 @@ def _land_locked(
     request: LandRequest,
     target_ref: str,
     candidates: list[Candidate],
-    verifier: Verifier,
+    judge: Judge,
     notify: Callable[[str], None],
 ) -> LandReport:
     root = app.repo.toplevel
-    memo: dict[str, tuple[bool, str]] = {}  # tree -> (passed, failure summary), for this run
     report = LandReport(target=request.onto)
     SwapJournal(app.repo.common_dir).finish_interrupted(notify)
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -116,36 +126,24 @@ def _land_locked(
         old = _target_commit(root, target_ref)
         # The target's committed configuration decides, not the lander's working tree nor the
         # branches: a branch cannot weaken the gate it is judged by.
-        verifier.target_config = committed_config(root, old, request.onto)
-        memo.clear()  # verdicts of this run were judged by the previous target's configuration
-        worktree = _refuse_dirty_target_worktree(root, target_ref)
-        outcome = _bisect(app, old, candidates, request, verifier, memo, notify)
+        judge.verifier.target_config = committed_config(root, old, request.onto)
+        judge.forget()  # judgements of this run were made under the previous target's configuration
+        worktree = target_worktree(root, target_ref)
+        outcome = _bisect(app, old, candidates, request, judge, old)
         report.old, report.new = old, outcome.tip
         report.landed, report.already = outcome.landed, outcome.already
         report.culprits, report.conflicts = outcome.culprits, outcome.conflicts
+        report.blocked = outcome.blocked
+        if outcome.blocked:
+            report.target_failure = judge.judge(old, f"{request.onto} itself").summary
         if outcome.tip == old:
             return report  # nothing to move
-        if worktree is not None:
-            ok, message = git.read_tree_update(worktree, old, outcome.tip, dry_run=True)
-            if not ok:
-                raise Refused(
-                    f"{request.onto} is checked out in {worktree} and updating it would overwrite "
-                    f"files there ({message}); nothing was landed"
-                )
+        reached("verified")
         reflog = f"gatekit land: {', '.join(c.name for c in outcome.landed)}"
-        journal = SwapJournal(app.repo.common_dir)
-        journal.write(worktree, target_ref, old, outcome.tip)
-        try:
-            swapped = git.update_ref(root, target_ref, outcome.tip, old, reflog)
-        except CommandError as exc:
-            journal.clear()
-            raise _ref_locked(app, target_ref, exc) from exc
-        if swapped:
-            if worktree is not None:
-                _carry_worktree(report, worktree, old, outcome.tip)
-            journal.clear()
+        swap = CheckoutSwap(app.repo.common_dir, worktree, target_ref, old, outcome.tip, reflog, notify)
+        if swap.run():
+            report.worktree_updated = worktree
             return report
-        journal.clear()
         notify(f"{request.onto} moved while verifying (was {old[:12]}); integrating and verifying again")
     raise Refused(f"{request.onto} kept moving during {MAX_ATTEMPTS} attempts; nothing was landed")
 
@@ -155,15 +153,18 @@ def _bisect(
     base: str,
     candidates: list[Candidate],
     request: LandRequest,
-    verifier: Verifier,
-    memo: dict[str, tuple[bool, str]],
-    notify: Callable[[str], None],
+    judge: Judge,
+    origin: str,
+    trail: tuple[str, ...] = (),
+    half: bool = False,
 ) -> _Bisection:
     """Land as many candidates as verify on base, in order; bisect a failing batch.
 
     Integration is sequential, so base+left+right has the same tree whether built at once or
     as (base+left)+right: after a failing batch whose left half passes, the right half on the
-    new base is a memo hit, which is what makes bisection cheaper than one-by-one landing.
+    new base is a judged tree already, which is what makes bisection cheaper than one-by-one
+    landing. origin is the target's commit and trail what landed on it to make base, for the
+    refusal's context.
     """
     root = app.repo.toplevel
     result = integrate(root, base, candidates, request.strategy, request.onto)
@@ -171,36 +172,95 @@ def _bisect(
     if not result.included:
         outcome.conflicts = list(result.conflicts)
         return outcome
-    tree = git.tree_of(root, result.tip)
     label = "+".join(c.name for c in result.included) + f" onto {request.onto}"
-    config = verifier.target_config
-    assert config is not None, "_land_locked sets the target's configuration first"
-    if tree not in memo:
-        checked = verifier.verify(result.tip, label, config)
-        memo[tree] = (checked.passed, "" if checked.passed else failure_summary(checked))
-    else:
-        notify(f"{label}: tree {tree[:12]} already {'passed' if memo[tree][0] else 'failed'} in this run")
-    passed, summary = memo[tree]
-    if passed:
+    lone = len(result.included) == 1
+    # The whole batch is re-run before it is bisected, a lone branch on the target itself before
+    # it is refused; a half inside a bisection steers the search on one run, and a lone branch on
+    # top of others is reproduced by _judge_on_top (alone, or its tree again).
+    conclusive = not half or (lone and not trail)
+    judgement = judge.judge(result.tip, label, conclusive)
+    if not judgement.passed and lone and trail:
+        judgement = _judge_on_top(app, origin, result, label, judgement, request, judge, trail, outcome)
+    if judgement.passed:
         outcome.tip = result.tip
         outcome.landed = list(result.included)
         outcome.conflicts = list(result.conflicts)
         return outcome
     pending = [c for c in candidates if c not in result.already]
-    if len(result.included) == 1:
-        outcome.culprits = [Culprit(result.included[0], summary)]
+    if lone:
         outcome.conflicts = list(result.conflicts)
+        if not trail:
+            _blame(origin, result.included[0], judgement, request, judge, outcome)
         return outcome
     middle = len(pending) // 2
-    left = _bisect(app, base, pending[:middle], request, verifier, memo, notify)
-    right = _bisect(app, left.tip, pending[middle:], request, verifier, memo, notify)
+    left = _bisect(app, base, pending[:middle], request, judge, origin, trail, True)
+    trail_right = trail + tuple(c.name for c in left.landed)
+    right = _bisect(app, left.tip, pending[middle:], request, judge, origin, trail_right, True)
     return _Bisection(
         tip=right.tip,
         landed=left.landed + right.landed,
         already=outcome.already + left.already + right.already,
         culprits=left.culprits + right.culprits,
         conflicts=left.conflicts + right.conflicts,
+        blocked=left.blocked + right.blocked,
     )
+
+
+def _judge_on_top(
+    app: App,
+    origin: str,
+    result: Integration,
+    label: str,
+    first: Judgement,
+    request: LandRequest,
+    judge: Judge,
+    trail: tuple[str, ...],
+    outcome: _Bisection,
+) -> Judgement:
+    """A lone branch failed once on top of what landed before it (origin+trail): reproduce it.
+
+    First the branch alone on the target: failing there too, it failed on two trees that both
+    contain it, which is the reproduction -- refused. Passing alone, its tree on top of the
+    others is verified again: failing again, it is a semantic conflict ("fails together with");
+    passing, the first failure was flaky and it lands.
+    """
+    candidate, target = result.included[0], request.onto
+    on_top = f"verified on {target}+{'+'.join(trail)}"
+    alone = integrate(app.repo.toplevel, origin, [candidate], request.strategy, target)
+    alone_passed = False
+    if alone.included:
+        solo = judge.judge(alone.tip, f"{candidate.name} alone onto {target}", conclusive=False)
+        if not solo.passed:
+            outcome.culprits.append(
+                Culprit(candidate, first.summary, f"fails alone on {target} too; {on_top}")
+            )
+            return first
+        alone_passed = True
+    again = judge.judge(result.tip, label, conclusive=True)
+    if not again.passed:
+        context = f"fails together with {', '.join(trail)}; alone on {target} it passes ({on_top})"
+        outcome.culprits.append(Culprit(candidate, again.summary, context if alone_passed else on_top))
+    return again
+
+
+def _blame(
+    origin: str,
+    candidate: Candidate,
+    judgement: Judgement,
+    request: LandRequest,
+    judge: Judge,
+    outcome: _Bisection,
+) -> None:
+    """A lone branch failed (reproduced) on the target itself: refuse it, unless the target fails too.
+
+    When the target itself fails the gates, the branch is not to blame: it is not landed (nothing
+    moves to a failing tree) and not refused either (issue 11).
+    """
+    target = request.onto
+    if not judge.judge(origin, f"{target} itself").passed:
+        outcome.blocked.append(candidate)
+        return
+    outcome.culprits.append(Culprit(candidate, judgement.summary, f"verified on {target} ({origin[:12]})"))
 
 
 def _dry_run(app: App, request: LandRequest, target_ref: str, candidates: list[Candidate]) -> LandReport:
@@ -256,43 +316,3 @@ def _resolve(root: Path, branches: tuple[str, ...], onto: str) -> list[Candidate
             raise UsageError(f"{name!r} names no branch or commit in this repository")
         seen[name] = Candidate(name, commit)
     return list(seen.values())
-
-
-def _refuse_dirty_target_worktree(root: Path, target_ref: str) -> Path | None:
-    worktree = target_worktree(root, target_ref)
-    if worktree is None:
-        return None
-    dirty = git.worktree_dirty_paths(worktree)
-    if dirty:
-        shown = "\n".join(f"  {p}" for p in dirty[:20]) + ("\n  ..." if len(dirty) > 20 else "")
-        raise Refused(
-            f"{target_ref[len('refs/heads/') :]} is checked out in {worktree} with uncommitted changes; "
-            f"landing would leave them behind a moved branch, so nothing was landed. "
-            f"Commit or move these changes first:\n{shown}"
-        )
-    return worktree
-
-
-def _carry_worktree(report: LandReport, worktree: Path, old: str, new: str) -> None:
-    ok, message = git.read_tree_update(worktree, old, new)
-    if ok:
-        report.worktree_updated = worktree
-    else:
-        # The branch already moved; the files did not follow (someone edited them in the
-        # meantime). Tell the user exactly how to catch up without losing those edits.
-        report.worktree_warning = (
-            f"{worktree} still has the files of {old[:12]} ({message}); after saving your edits, run "
-            f"`git -C {worktree} read-tree -m -u {old} {new}`"
-        )
-
-
-def _ref_locked(app: App, target_ref: str, exc: CommandError) -> Refused:
-    """The swap failed though the target did not move: name the lock and the way out."""
-    locks = [lock for lock in git.ref_lock_paths(app.repo.common_dir, target_ref) if lock.exists()]
-    if not locks:
-        return Refused(f"could not move {target_ref}: {exc.stderr or exc.message}; nothing was landed")
-    return Refused(
-        f"{target_ref} is locked by {' and '.join(map(str, locks))}, so nothing was landed. Another git "
-        f"process is updating it, or one was killed while doing so; if no git process is running in "
-        f"this repository, remove {'that file' if len(locks) == 1 else 'those files'} and land again"
-    )

@@ -43,8 +43,11 @@ class ProtectOutcome:
         return f"gatekit: {ALLOW_ENV} is set: allowing a commit on {where} (bypassing `gatekit land`)"
 
 
-def check_commit_allowed(cwd: Path, patterns: Iterable[str], target: Callable[[], str]) -> ProtectOutcome:
-    """Refuse a commit on a protected branch or in detached HEAD, unless the hatch is open.
+def check_commit_allowed(
+    cwd: Path, patterns: Iterable[str], target: Callable[[], str], merge: bool = False
+) -> ProtectOutcome:
+    """Refuse a commit (merge: a merge commit) on a protected branch or in detached HEAD, unless
+    the hatch is open.
 
     target is asked only for the refusal message: finding the default branch costs git calls
     that the commit hook's usual path (an unprotected branch) should not pay.
@@ -64,8 +67,9 @@ def check_commit_allowed(cwd: Path, patterns: Iterable[str], target: Callable[[]
         return ProtectOutcome(branch, False, False)
     if escape_hatch_open():
         return ProtectOutcome(branch, True, True)
+    action = "merge into" if merge else "commit directly on"
     raise Refused(
-        f"refusing to commit directly on protected branch {branch!r} "
+        f"refusing to {action} protected branch {branch!r} "
         f"(protected = {list(patterns)}).\n"
         f"  The way in is the merge queue: `git switch -c my-change`, commit there, then "
         f"`gatekit land my-change --onto {branch}`.\n"

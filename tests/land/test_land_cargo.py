@@ -31,7 +31,8 @@ def test_cargo_semantic_conflict_lands_a_refuses_b_and_main_builds(
     result = repo.gatekit("land", "A", "B", "--onto", "main")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "landed: A" in result.stdout
-    assert "refused: B breaks the build: gate 'cargo build' failed" in result.stdout
+    assert "refused: B breaks the build (fails together with A; alone on main it passes" in result.stdout
+    assert "gate 'cargo build' failed" in result.stdout
     assert "cannot find function `helper`" in result.stdout
     # Every first-parent commit of main builds: check each one (verdicts make the landed one free).
     for commit in first_parent_commits(repo):

@@ -11,8 +11,8 @@ gatekit_path=@PATH@
 # A hook that was here before gatekit was installed keeps running, first.
 chained="$(dirname -- "$0")/$hook.gatekit-chained"
 
-if [ "$hook" = pre-push ]; then
-    # pre-push reads the pushed refs on stdin; both the chained hook and gatekit need them.
+if [ "$hook" = pre-push ] || [ "$hook" = reference-transaction ]; then
+    # pre-push and reference-transaction read refs on stdin; the chained hook and gatekit both need them.
     input="$(cat)"
     if [ -x "$chained" ]; then
         printf '%s\n' "$input" | "$chained" "$@" || exit $?
@@ -23,6 +23,10 @@ else
     fi
 fi
 
+# reference-transaction runs three times per ref update; gatekit only looks at committed ones.
+if [ "$hook" = reference-transaction ] && [ "${1:-}" != committed ]; then
+    exit 0
+fi
 # After a commit, checkout or merge the only guard is the snapshot of uncommitted work: in a clean
 # worktree (the usual case after a commit) there is nothing to save, said without starting Python.
 case "$hook" in
@@ -60,7 +64,7 @@ main()' "$gatekit_path" "$@"
     fi
 }
 
-if [ "$hook" = pre-push ]; then
+if [ "$hook" = pre-push ] || [ "$hook" = reference-transaction ]; then
     printf '%s\n' "$input" | run_gatekit hook "$hook" "$@"
 else
     run_gatekit hook "$hook" "$@"
