@@ -21,10 +21,8 @@ stopped when the gate ends. Everything here writes only inside the pool.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,7 +35,15 @@ from gatekit.config import SandboxConfig
 from gatekit.errors import GatekitError, UsageError
 from gatekit.git import RepoPaths
 from gatekit.state_dirs import SANDBOX_DIR_VAR, legacy_sandboxes_dir, sandboxes_dir
-from gatekit.system.processes import marked_processes, now_ticks, process_start_ticks, stop_processes
+from gatekit.system.files import atomic_write, flocked, try_flock
+from gatekit.system.processes import (
+    live_group_members,
+    marked_processes,
+    now_ticks,
+    process_start_ticks,
+    stop_group,
+    stop_processes,
+)
 
 MARKER_VAR = "GATEKIT_SANDBOX"
 NEVER = 2**63  # a start time no process has
@@ -100,9 +106,7 @@ class Sandbox:
         started = process_start_ticks(group)
         # A gate that is already over has no start to read: "now" still spares older processes.
         self.gate_started_ticks = started if started is not None else now_ticks()
-        tmp = self.gate_record.with_suffix(".gate.tmp")
-        tmp.write_text(f"{group} {started or 0}\n")
-        os.replace(tmp, self.gate_record)
+        atomic_write(self.gate_record, f"{group} {started or 0}\n")
 
     def stop_strays(self, since_ticks: int | None = None) -> list[str]:
         """Stop what a gate left running (a `setsid` daemon, a double fork): processes that carry
@@ -121,7 +125,7 @@ class Sandbox:
             group, ticks = 0, NEVER  # unreadable: trust only the marker, not working directories
         try:
             if group > 1 and _is_that_group(group, ticks):
-                _stop_group(group)
+                stop_group(group, STOP_GRACE_SECONDS)
                 notify(
                     f"stopped a gate (process group {group}) still running in sandbox slot {self.slot}; "
                     f"the gatekit run that started it had been killed"
@@ -148,58 +152,7 @@ def _is_that_group(group: int, ticks: int) -> bool:
     leader = process_start_ticks(group)
     if leader is not None and leader != ticks:
         return False  # the pid now belongs to another process: our group is long gone
-    return bool(_live_members(group))
-
-
-def _live_members(group: int) -> list[int]:
-    """Processes of the group that are not zombies (a zombie waits for its reaper, not for us)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # exited while we looked
-        if len(fields) > 2 and fields[2] == str(group) and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
-
-
-def _stop_group(group: int) -> None:
-    """SIGTERM the group, then SIGKILL what is left after a grace period."""
-    for sig, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 1.0)):
-        try:
-            os.killpg(group, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            if not _live_members(group):
-                return
-            time.sleep(0.05)
-
-
-@contextmanager
-def _shared(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _try_lock(path: Path) -> int | None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())
-    return fd
+    return bool(live_group_members(group))
 
 
 @contextmanager
@@ -217,7 +170,10 @@ def acquire_sandbox(
     prune_abandoned(base.parent, keep=base)
     _retire_legacy_sandboxes(repo)
     # The shared lock: prune_abandoned never deletes a pool in use.
-    with _shared(base / "use.lock"), _free_slot(repo, base, config.slots, notify, timeout) as sandbox:
+    with (
+        flocked(base / "use.lock", shared=True),
+        _free_slot(repo, base, config.slots, notify, timeout) as sandbox,
+    ):
         yield sandbox
 
 
@@ -250,7 +206,7 @@ def _free_slot(
     next_notice = 0.0
     while True:
         for slot in range(slots):
-            fd = _try_lock(base / f"slot-{slot}.lock")
+            fd = try_flock(base / f"slot-{slot}.lock", holder_note=True)
             if fd is not None:
                 try:
                     sandbox = Sandbox(repo, base / f"slot-{slot}", slot)
@@ -283,9 +239,7 @@ def _record_owner(base: Path, repo: RepoPaths) -> None:
             return
     except OSError:
         pass
-    tmp = owner.with_name(f"{OWNER_FILE}.{os.getpid()}.tmp")
-    tmp.write_bytes(common)
-    os.replace(tmp, owner)
+    atomic_write(owner, common)
 
 
 def prune_abandoned(root: Path, *, keep: Path) -> list[Path]:
@@ -301,15 +255,14 @@ def prune_abandoned(root: Path, *, keep: Path) -> list[Path]:
         if (owner / "objects").is_dir():
             continue
         try:
-            fd = os.open(pool / "use.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            fd = try_flock(pool / "use.lock")
         except OSError:
             continue  # another run is deleting it right now
+        if fd is None:
+            continue  # in use
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             shutil.rmtree(pool, ignore_errors=True)  # under the lock: no run can start using it
             removed.append(pool)
-        except BlockingIOError:
-            continue
         finally:
             os.close(fd)
     return removed
@@ -323,7 +276,7 @@ def _retire_legacy_sandboxes(repo: RepoPaths) -> None:
     held = []
     try:
         for lock in legacy.glob("slot-*.lock"):
-            fd = _try_lock(lock)
+            fd = try_flock(lock)
             if fd is None:
                 return  # an older gatekit is using them right now
             held.append(fd)

@@ -30,7 +30,6 @@ POLICY_KEYS = (
 )
 ISOLATING = {"worktree", "sequential"}
 HIGH = "HIGH"
-MEDIUM = "MEDIUM"
 _STRATEGY_HEADING = re.compile(r"^#{1,6}\s*parallel(?:i[sz]ation)?[\s_-]*strategy\b.*$", re.I | re.M)
 _HEADING = re.compile(r"^#{1,6}\s", re.M)
 

@@ -14,20 +14,22 @@ from pathlib import Path
 
 
 @contextmanager
-def flocked(path: Path) -> Iterator[None]:
-    """Hold an exclusive flock on path (created if missing) for the block, waiting for it."""
+def flocked(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold a flock on path (created if missing) for the block, waiting for it: exclusive, or
+    shared with other shared holders (readers of a pool that a pruner must not delete)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing drops the flock
 
 
-def try_flock(path: Path) -> int | None:
+def try_flock(path: Path, *, holder_note: bool = False) -> int | None:
     """An fd holding an exclusive flock on path (created if missing), or None when another
-    process holds it. Closing the fd drops the lock."""
+    process holds it. Closing the fd drops the lock. holder_note writes our pid into the file,
+    for a person wondering who holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -35,6 +37,9 @@ def try_flock(path: Path) -> int | None:
     except BlockingIOError:
         os.close(fd)
         return None
+    if holder_note:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
     return fd
 
 
