@@ -18,7 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatekit.git.objects import index_tree
+from gatekit.git.objects import staged_tree
 from gatekit.git.runner import git_env, run, run_rc, zsplit
 
 
@@ -146,7 +146,9 @@ def behind_commit(worktree: Path, ref: str, depth: int = 20) -> str | None:
     earlier = [line.split() for line in out.decode().splitlines() if len(line.split()) == 2]
     if code != 0 or not earlier:
         return None
-    index = index_tree(worktree)
+    # The staged tree: the worktree's index, or inside a commit hook the index being committed
+    # (what a `commit -a` would record); asked once per hook run, shared with the other guards.
+    index = staged_tree(worktree)
     if index == earlier[0][1]:
         return None
     return next((commit for commit, tree in earlier[1:] if tree == index), None)
