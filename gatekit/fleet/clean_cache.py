@@ -75,6 +75,9 @@ class CleanCache:
         """Write the cache if it changed (atomically; a failure only costs the next run time)."""
         if not self._changed:
             return
+        # Not system.files.atomic_write: its fsync costs the commit hook milliseconds, and a cache
+        # lost to a power cut only costs the next run a `git status`. The rename still keeps a
+        # killed writer from leaving half a file.
         try:
             self._file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self._file.with_name(f"{self._file.name}.{os.getpid()}.tmp")
