@@ -98,6 +98,10 @@ class GuardConfig:
     snapshot_keep: int = 50
     snapshot_max_age_days: float = 30.0
     settle_seconds: float = 2.0
+    # What the guard does with a destructive git command over another writer's work (issue 10).
+    destructive: str = field(
+        default="deny", metadata={"convert": _choice(("deny", "snapshot-and-allow", "warn"))}
+    )
 
 
 @dataclass(frozen=True)
