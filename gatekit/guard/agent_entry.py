@@ -156,7 +156,6 @@ def find_worktree(start: str) -> tuple[str, str] | None:
 
 
 def stop(host: str, raw: str):  # type: ignore[no-untyped-def]
-    import json
     import subprocess
 
     from gatekit.guard.hosts import answer_stop, parse_payload
@@ -167,7 +166,8 @@ def stop(host: str, raw: str):  # type: ignore[no-untyped-def]
         return answer_stop(host, None)
     root, git_dir = found
     counter = os.path.join(git_dir, "gatekit", f"stop-{host}-{_safe(call.session or 'anon')}.json")
-    blocks = _read_count(counter) if call.stop_hook_active else 0
+    # Cursor sends no stop_hook_active: its consecutive blocks are counted until the gates pass.
+    blocks = _read_count(counter) if (call.stop_hook_active or host == "cursor") else 0
     if blocks >= STOP_CAP:
         _write_count(counter, 0)
         return answer_stop(host, None)
@@ -190,7 +190,6 @@ def stop(host: str, raw: str):  # type: ignore[no-untyped-def]
     reason = (
         f"gatekit: the gates fail on this worktree (attempt {blocks + 1} of {STOP_CAP}); fix them:\n{tail}"
     )
-    del json
     return answer_stop(host, reason)
 
 

@@ -153,6 +153,20 @@ def losses_of(target: _Target, risk: Risk) -> tuple[list[Loss], Risk]:
     return losses, risk
 
 
+def _files_in(paths: Sequence[str], limit: int = 5000) -> list[str]:
+    """Directories `git clean -d` would remove, as the files in them (ownership is per file)."""
+    files: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path) or os.path.islink(path):
+            files.append(path)
+            continue
+        for folder, _, names in os.walk(path):
+            files += [os.path.join(folder, name) for name in names]
+            if len(files) > limit:
+                return files
+    return files
+
+
 def _pathspecs(risk: Risk) -> list[str]:
     """The command's pathspecs; a word the shell would still expand ($f, `...`) means everything."""
     if any("$" in p or "`" in p for p in risk.pathspecs):
