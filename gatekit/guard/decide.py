@@ -324,6 +324,7 @@ def _doomed_commits(target: _Target, risk: Risk) -> list[tuple[str, str]]:
 
 
 def _journal(target: _Target, caller: Caller, decision: Decision) -> None:
+    from gatekit.git import guarding
     from gatekit.guard import journal
     from gatekit.state_dirs import worktree_id
 
@@ -342,5 +343,6 @@ def _journal(target: _Target, caller: Caller, decision: Decision) -> None:
         owners=sorted({x.owner for x in decision.losses if x.owner}),
         snapshot=decision.snapshot,
         kept=decision.kept,
+        head=guarding.ref_target(target.root, target.pinned, "HEAD"),
     )
     journal.append(journal.journal_file(target.common_dir), record)

@@ -74,7 +74,26 @@ def inspect(
     ]
     if staged:
         signals += worktree_signals.staged_foreign(obs, record, rivals)
+    signals = _with_journal(obs, signals, record, me)
     return Report(signals, record.name if record else None, window.description)
+
+
+def _with_journal(
+    obs: Observation, signals: list[Signal], record: SessionRecord | None, me: SessionRecord | None
+) -> list[Signal]:
+    """Attribute reflog signals from the guard's journal, and add the losses its snapshots show."""
+    from gatekit.guard import journal_signals
+    from gatekit.guard.owners import Caller
+
+    asker = Caller.from_env("clobber")
+    if record is not None:
+        asker = Caller(record.name, asker.host, asker.host_session, "clobber")
+    since = (me.data.get("baseline") or {}).get("time") if me is not None else None
+    records = journal_signals.records_for(obs, since)
+    if not records:
+        return [journal_signals.mark_silent(s) for s in signals]
+    attributed = journal_signals.attribute(signals, obs, records, asker.labels)
+    return attributed + journal_signals.lost_work(obs, records, asker.labels)
 
 
 # -- reflog: resets, checkouts, HEAD moves ----------------------------------------------------
