@@ -139,9 +139,8 @@ def losses_of(target: _Target, risk: Risk) -> tuple[list[Loss], Risk]:
         return _worktree_losses(os.path.join(cmd.cwd, risk.worktree)), risk
     if risk.clean_flags is not None:
         found = guarding.clean_dry_run(cmd.cwd, target.pinned, risk.clean_flags, _pathspecs(risk))
-        return [
-            _loss(target, os.path.relpath(os.path.join(cmd.cwd, p), target.root), "untracked") for p in found
-        ], risk
+        full = _files_in([os.path.join(cmd.cwd, p) for p in found])
+        return [_loss(target, os.path.relpath(p, target.root), "untracked") for p in full], risk
     if not risk.kinds:
         return [], risk
     entries = guarding.status_under(cmd.cwd, target.pinned, _pathspecs(risk), "ignored" in risk.kinds)
@@ -301,7 +300,7 @@ def _act(target: _Target, risk: Risk, decision: Decision) -> None:
 
     repo = git.RepoPaths(target.root, target.git_dir, target.common_dir)
     if decision.losses:
-        ignored = [x.path for x in decision.losses if x.kind == "ignored"]
+        ignored = [x.path for x in decision.losses if x.kind in ("ignored", "untracked")]
         snap = preserve.snapshot_before(repo, f"before git {risk.op}", ignored)
         decision.snapshot = snap.id
     commits = _doomed_commits(target, risk)
