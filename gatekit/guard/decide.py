@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gatekit.guard.gitargv import GitCommand, parse_git_argv
+from gatekit.guard.gitargv import DESTRUCTIVE_SUBCOMMANDS, GitCommand, parse_git_argv
 from gatekit.guard.owners import Caller
 from gatekit.guard.risk import Risk, classify
 
@@ -93,21 +93,33 @@ def decide(
     """Decide on `git argv` run in cwd; with act, snapshot/keep what it needs and journal it."""
     cmd = parse_git_argv(argv, cwd, env)
     risk = classify(cmd)
-    if risk is None:
+    if risk is None and not (act and cmd.subcommand in DESTRUCTIVE_SUBCOMMANDS):
         return Decision(ALLOW, argv=tuple(argv))
     from gatekit.git import guarding
 
     pinned = {k: v for k, v in (("GIT_DIR", cmd.git_dir), ("GIT_WORK_TREE", cmd.work_tree)) if v}
     located = guarding.locate_target(cmd.cwd, pinned)
     if located is None:
-        return Decision(ALLOW, risk.op, reason="not in a git worktree", argv=tuple(argv))
+        return Decision(ALLOW, risk.op if risk else None, reason="not in a git worktree", argv=tuple(argv))
     target = _Target(cmd, pinned, *located)
+    if risk is None:
+        # Nothing to lose, but the journal still says who switched, reset --soft or rebased,
+        # so `clobber` can tell the writer's own history moves from another's (issue 10).
+        decision = Decision(ALLOW, _op_name(cmd), str(target.root), argv=tuple(argv))
+        _journal(target, caller, decision)
+        return decision
     decision = _judge(target, risk, caller, mode or guard_mode(target.root))
     decision.argv = tuple(argv)
     if act:
         _act(target, risk, decision)
         _journal(target, caller, decision)
     return decision
+
+
+def _op_name(cmd: GitCommand) -> str:
+    words = [cmd.subcommand or ""]
+    words += [a for a in cmd.args[:3] if a.startswith("-") and a != "--"][:1]
+    return " ".join(words)
 
 
 def guard_mode(root: Path) -> str:

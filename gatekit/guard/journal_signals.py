@@ -20,6 +20,7 @@ from gatekit.guard.content import blob_ids
 from gatekit.guard.evidence import Signal, iso, quote
 from gatekit.guard.observe import Observation
 from gatekit.guard.owners import host_label, session_label
+from gatekit.guard.reflog import ReflogEntry
 
 DEFAULT_HORIZON = 86400.0  # without a checkpoint, the journal of the last day is read
 SILENT = "no journal record: the command bypassed the guard (no git shim or agent hook ran it)"
@@ -34,6 +35,13 @@ def records_for(obs: Observation, since: float | None) -> list[dict[str, Any]]:
         for r in journal.read(journal.journal_file(obs.paths.repo.common_dir))
         if r.get("worktree") == root and float(r.get("t") or 0) >= cutoff
     ]
+
+
+def is_own(record: dict[str, Any], asker: frozenset[str], alone: bool) -> bool:
+    """Did the asker run it? alone: nobody is identified in the worktree, asker included, so an
+    unidentified command is the one writer's own."""
+    by = author(record)
+    return bool(by & asker) or (alone and not by and not asker)
 
 
 def author(record: dict[str, Any]) -> set[str]:
@@ -96,7 +104,11 @@ def _vanished(obs: Observation, snap_id: str, paths: list[str]) -> list[str]:
 
 
 def attribute(
-    signals: Sequence[Signal], obs: Observation, records: Sequence[dict[str, Any]], asker: frozenset[str]
+    signals: Sequence[Signal],
+    obs: Observation,
+    records: Sequence[dict[str, Any]],
+    asker: frozenset[str],
+    alone: bool,
 ) -> list[Signal]:
     """Name who ran each reset/stash the reflog shows; drop the asker's own."""
     used: set[int] = set()
@@ -111,7 +123,7 @@ def attribute(
             continue
         used.add(index)
         record = records[index]
-        if author(record) & asker:
+        if is_own(record, asker, alone):
             continue
         out.append(
             replace(
@@ -123,6 +135,87 @@ def attribute(
     return out
 
 
+# Reflog messages of operations that write history but never discard uncommitted work.
+_REWRITES = ("commit", "rebase", "pull", "cherry-pick", "merge", "revert", "am")
+
+
+def is_rewrite(message: str) -> bool:
+    words = message.split(":", 1)[0].split()
+    return bool(words) and words[0] in _REWRITES
+
+
+def explain_own_history(
+    signals: Sequence[Signal],
+    obs: Observation,
+    entries: Sequence[ReflogEntry],
+    records: Sequence[dict[str, Any]],
+    asker: frozenset[str],
+    alone: bool,
+) -> list[Signal]:
+    """Drop (or lower) the signals a single writer's own ordinary work raises.
+
+    Amend, rebase, pull --rebase, cherry-pick, merge and revert rewrite or extend history but
+    discard no uncommitted byte; a branch switch or reset the asker ran itself (its journal
+    record says so) is its own; an edit whose content was committed, or that the asker's own
+    journaled command restored, is not "reverted" by anyone else.
+    """
+    own = [r for r in records if is_own(r, asker, alone) and r.get("decision") != "deny"]
+    own_heads = {r.get("head") for r in own if str(r.get("op") or "").startswith(("reset", "stash"))}
+    own_switch = any(str(r.get("op") or "").split(" ")[0] in ("checkout", "switch") for r in own)
+    own_paths = {p for r in own for p in r.get("paths") or ()}
+    out = []
+    for signal in signals:
+        kind, evidence = signal.kind, signal.evidence
+        if kind == "head-moved" and "was_branch" in evidence:
+            if own_switch:
+                continue
+            if evidence.get("was_head") == evidence.get("head"):
+                # `switch -c`: a new branch at the same commit; no work went anywhere.
+                signal = replace(signal, severity="low")
+        if (
+            kind == "head-moved"
+            and "was_branch" not in evidence
+            and _only_rewrites(entries, own_heads, own_switch)
+        ):
+            continue
+        if kind == "orphaned-commit" and _orphaned_by_rewrite(
+            str(evidence.get("commit")), entries, own_heads
+        ):
+            signal = replace(
+                signal, severity="low", summary=signal.summary + " (history rewritten; the reflog keeps it)"
+            )
+        if kind == "unexplained-reset" and evidence.get("old") in own_heads:
+            continue
+        if kind == "reverted-edit" and (
+            set(signal.paths) <= own_paths
+            or all(_committed(obs, entries, p, evidence.get("after_edit")) for p in signal.paths)
+        ):
+            continue
+        out.append(signal)
+    return out
+
+
+def _only_rewrites(entries: Sequence[ReflogEntry], own_heads: set[Any], own_switch: bool) -> bool:
+    return all(
+        is_rewrite(e.message) or (e.is_checkout and own_switch) or (e.is_reset and e.old in own_heads)
+        for e in entries
+    )
+
+
+def _orphaned_by_rewrite(oid: str, entries: Sequence[ReflogEntry], own_heads: set[Any]) -> bool:
+    leaving = [e for e in entries if e.old == oid and e.new != oid]
+    if not leaving:
+        return False
+    last = leaving[-1]
+    return is_rewrite(last.message) or (last.is_reset and oid in own_heads)
+
+
+def _committed(obs: Observation, entries: Sequence[ReflogEntry], path: str, blob: Any) -> bool:
+    """Was this content of path committed in the window (then no wipe can lose it)?"""
+    commits = list(dict.fromkeys(e.new for e in entries if is_rewrite(e.message)))[-20:]
+    return any(git.tree_blobs(obs.root, c, [path]).get(path, ("", None))[1] == blob for c in commits)
+
+
 def mark_silent(signal: Signal) -> Signal:
     if signal.kind not in ("unexplained-reset", "stash-push"):
         return signal
@@ -131,7 +224,9 @@ def mark_silent(signal: Signal) -> Signal:
 
 def _match(signal: Signal, records: Sequence[dict[str, Any]], used: set[int], obs: Observation) -> int | None:
     """The newest unused record of the same operation that started from the same HEAD."""
-    want = "reset" if signal.kind == "unexplained-reset" else "stash"
+    want: tuple[str, ...] = ("reset",) if signal.kind == "unexplained-reset" else ("stash",)
+    if signal.kind == "unexplained-reset" and signal.evidence.get("old") == signal.evidence.get("new"):
+        want = ("reset", "stash")  # `git stash` resets to HEAD after saving the work
     head_before = signal.evidence.get("old") if want == "reset" else _stash_parent(obs, signal)
     for index in range(len(records) - 1, -1, -1):
         record = records[index]

@@ -74,12 +74,16 @@ def inspect(
     ]
     if staged:
         signals += worktree_signals.staged_foreign(obs, record, rivals)
-    signals = _with_journal(obs, signals, record, me)
+    signals = _with_journal(obs, signals, record, me, window)
     return Report(signals, record.name if record else None, window.description)
 
 
 def _with_journal(
-    obs: Observation, signals: list[Signal], record: SessionRecord | None, me: SessionRecord | None
+    obs: Observation,
+    signals: list[Signal],
+    record: SessionRecord | None,
+    me: SessionRecord | None,
+    window: Window,
 ) -> list[Signal]:
     """Attribute reflog signals from the guard's journal, and add the losses its snapshots show."""
     from gatekit.guard import journal_signals
@@ -90,9 +94,12 @@ def _with_journal(
         asker = Caller(record.name, asker.host, asker.host_session, "clobber")
     since = (me.data.get("baseline") or {}).get("time") if me is not None else None
     records = journal_signals.records_for(obs, since)
+    entries = list(obs.head_log[window.head_from :])
+    alone = not asker.labels and not others(obs.paths.repo.git_dir, None)
+    signals = journal_signals.explain_own_history(signals, obs, entries, records, asker.labels, alone)
     if not records:
         return [journal_signals.mark_silent(s) for s in signals]
-    attributed = journal_signals.attribute(signals, obs, records, asker.labels)
+    attributed = journal_signals.attribute(signals, obs, records, asker.labels, alone)
     return attributed + journal_signals.lost_work(obs, records, asker.labels)
 
 
