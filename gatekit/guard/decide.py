@@ -18,6 +18,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gatekit.guard.gitargv import DESTRUCTIVE_SUBCOMMANDS, GitCommand, parse_git_argv
 from gatekit.guard.owners import Caller
@@ -80,6 +81,10 @@ class _Target:
     root: Path
     git_dir: Path
     common_dir: Path
+    pending: Any = None  # a full `git status` running in the background
+    dirty: list[str] | None = None  # every dirty path, when one full status was taken
+    head: str | None = None
+    head_known: bool = False
 
 
 def decide(
@@ -95,13 +100,16 @@ def decide(
     risk = classify(cmd)
     if risk is None and not (act and cmd.subcommand in DESTRUCTIVE_SUBCOMMANDS):
         return Decision(ALLOW, argv=tuple(argv))
-    from gatekit.git import guarding
 
     pinned = {k: v for k, v in (("GIT_DIR", cmd.git_dir), ("GIT_WORK_TREE", cmd.work_tree)) if v}
-    located = guarding.locate_target(cmd.cwd, pinned)
+    located = _locate(cmd, pinned)
     if located is None:
         return Decision(ALLOW, risk.op if risk else None, reason="not in a git worktree", argv=tuple(argv))
     target = _Target(cmd, pinned, *located)
+    if risk is not None and risk.kinds:
+        from gatekit.git import guarding
+
+        target.pending = guarding.PendingGuardStatus(target.root, pinned, "ignored" in risk.kinds)
     if risk is None:
         # Nothing to lose, but the journal still says who switched, reset --soft or rebased,
         # so `clobber` can tell the writer's own history moves from another's (issue 10).
@@ -114,6 +122,27 @@ def decide(
         _act(target, risk, decision)
         _journal(target, caller, decision)
     return decision
+
+
+def _locate(cmd: GitCommand, pinned: dict[str, str]) -> tuple[Path, Path, Path] | None:
+    """The worktree, by walking up to `.git` when nothing pins it (no git call), else git's answer."""
+    from gatekit.git import guarding
+
+    if not pinned and not os.environ.get("GIT_CEILING_DIRECTORIES"):
+        from gatekit.guard.agent_entry import find_worktree
+
+        found = find_worktree(cmd.cwd)
+        if found is not None:
+            root, git_dir = found
+            common = Path(git_dir)
+            try:
+                text = (common / "commondir").read_text(encoding="utf-8").strip()
+                common = Path(os.path.normpath(os.path.join(git_dir, text)))
+            except OSError:
+                pass
+            if (Path(git_dir) / "HEAD").is_file():
+                return Path(root), Path(git_dir), common
+    return guarding.locate_target(cmd.cwd, pinned)
 
 
 def _op_name(cmd: GitCommand) -> str:
@@ -155,13 +184,58 @@ def losses_of(target: _Target, risk: Risk) -> tuple[list[Loss], Risk]:
         return [_loss(target, os.path.relpath(p, target.root), "untracked") for p in full], risk
     if not risk.kinds:
         return [], risk
-    entries = guarding.status_under(cmd.cwd, target.pinned, _pathspecs(risk), "ignored" in risk.kinds)
+    entries = _entries_under(target, risk)
     losses = []
     for entry in entries:
         kind = _kind_lost(entry.xy, risk.kinds)
         if kind:
             losses.append(_loss(target, entry.path, kind))
     return losses, risk
+
+
+def _entries_under(target: _Target, risk: Risk) -> list[Any]:
+    """Dirty entries under the command's pathspecs: one full status, matched here when the
+    pathspecs are plain paths (the full list also answers who else has dirty work)."""
+    from gatekit.git import guarding
+
+    specs = _pathspecs(risk)
+    if target.pending is not None:
+        entries, head = target.pending.result()
+    else:
+        entries, head = guarding.status_under(str(target.root), target.pinned, [], "ignored" in risk.kinds)
+    target.dirty = [e.path for e in entries]
+    target.head, target.head_known = head, True
+    prefixes = _plain_prefixes(target, specs)
+    if prefixes is None:
+        entries, _ = guarding.status_under(target.cmd.cwd, target.pinned, specs, "ignored" in risk.kinds)
+        return entries
+    return [e for e in entries if any(_under(e.path, p) for p in prefixes)]
+
+
+def _plain_prefixes(target: _Target, specs: Sequence[str]) -> list[str] | None:
+    """Repository-relative path prefixes for plain pathspecs; None when one needs git (globs, magic)."""
+    if not specs:
+        return [""]
+    base = os.path.relpath(target.cmd.cwd, target.root)
+    prefixes = []
+    for spec in specs:
+        if spec == ":/":
+            prefixes.append("")
+            continue
+        if spec.startswith(":(top,literal)"):
+            prefixes.append(spec[len(":(top,literal)") :])
+            continue
+        if spec.startswith(":") or any(c in spec for c in "*?[\\"):
+            return None
+        full = os.path.normpath(os.path.join(base, spec))
+        if full.startswith(".."):
+            return None
+        prefixes.append("" if full == "." else full)
+    return prefixes
+
+
+def _under(path: str, prefix: str) -> bool:
+    return not prefix or path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 def _files_in(paths: Sequence[str], limit: int = 5000) -> list[str]:
@@ -253,10 +327,13 @@ def _judge(target: _Target, risk: Risk, caller: Caller, mode: str) -> Decision:
 
 
 def _dirty_among(target: _Target, paths: list[str]) -> set[str]:
+    if target.dirty is not None:
+        return set(paths) & set(target.dirty)
     from gatekit.git import guarding
 
     specs = [":(top,literal)" + p for p in paths]
-    return {e.path for e in guarding.status_under(str(target.root), target.pinned, specs)}
+    entries, _ = guarding.status_under(str(target.root), target.pinned, specs)
+    return {e.path for e in entries}
 
 
 def _inside(cwd: str, worktree: str) -> bool:
@@ -354,6 +431,6 @@ def _journal(target: _Target, caller: Caller, decision: Decision) -> None:
         owners=sorted({x.owner for x in decision.losses if x.owner}),
         snapshot=decision.snapshot,
         kept=decision.kept,
-        head=guarding.ref_target(target.root, target.pinned, "HEAD"),
+        head=target.head if target.head_known else guarding.ref_target(target.root, target.pinned, "HEAD"),
     )
     journal.append(journal.journal_file(target.common_dir), record)
