@@ -111,7 +111,8 @@ def attribute(
     alone: bool,
 ) -> list[Signal]:
     """Name who ran each reset/stash the reflog shows; drop the asker's own."""
-    used: set[int] = set()
+    # One `git stash` explains both its stash entry and the reset it does internally.
+    used: set[tuple[int, str]] = set()
     out = []
     for signal in signals:
         if signal.kind not in ("unexplained-reset", "stash-push"):
@@ -121,7 +122,7 @@ def attribute(
         if index is None:
             out.append(mark_silent(signal))
             continue
-        used.add(index)
+        used.add((index, signal.kind))
         record = records[index]
         if is_own(record, asker, alone):
             continue
@@ -222,7 +223,9 @@ def mark_silent(signal: Signal) -> Signal:
     return replace(signal, evidence={**signal.evidence, "journal": SILENT})
 
 
-def _match(signal: Signal, records: Sequence[dict[str, Any]], used: set[int], obs: Observation) -> int | None:
+def _match(
+    signal: Signal, records: Sequence[dict[str, Any]], used: set[tuple[int, str]], obs: Observation
+) -> int | None:
     """The newest unused record of the same operation that started from the same HEAD."""
     want: tuple[str, ...] = ("reset",) if signal.kind == "unexplained-reset" else ("stash",)
     if signal.kind == "unexplained-reset" and signal.evidence.get("old") == signal.evidence.get("new"):
@@ -231,7 +234,7 @@ def _match(signal: Signal, records: Sequence[dict[str, Any]], used: set[int], ob
     for index in range(len(records) - 1, -1, -1):
         record = records[index]
         op = str(record.get("op") or "")
-        if index in used or not op.startswith(want) or record.get("decision") == "deny":
+        if (index, signal.kind) in used or not op.startswith(want) or record.get("decision") == "deny":
             continue
         if head_before is None or record.get("head") in (None, head_before):
             return index
