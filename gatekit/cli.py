@@ -13,7 +13,7 @@ import click
 
 from gatekit import __version__
 from gatekit.app import App
-from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GatekitError
+from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_READER_GONE, EXIT_USAGE, GatekitError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -92,6 +92,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except SystemExit:
+        # click turns a closed stdout into exit 1 ("failed") after wrapping the streams; the
+        # reader going away is not a failure of anything gatekit checked.
+        if "PacifyFlushWrapper" in type(sys.stdout).__name__:
+            _reader_gone()
+        raise
     except click.exceptions.Abort:
         click.echo("gatekit: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -102,11 +108,33 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("\ngatekit: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
-        from gatekit.crash import write_crash_log
+        _reader_gone()
+    except OSError as exc:
+        from gatekit.errors import from_os_error
 
-        path = write_crash_log()
-        click.echo(f"gatekit: internal error; the traceback is in {path}", err=True)
-        sys.exit(EXIT_INTERNAL)
+        translated = from_os_error(exc)
+        if translated is None:
+            _crash()
+        else:
+            click.echo(f"gatekit: {translated.message}", err=True)
+            sys.exit(translated.exit_code)
+    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
+        _crash()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _reader_gone() -> None:
+    """The reader of our output went away (`gatekit status | head`): quiet, like any Unix
+    filter killed by SIGPIPE (128 + 13)."""
+    from gatekit.report.stream import silence_stdout
+
+    silence_stdout()
+    sys.exit(EXIT_READER_GONE)
+
+
+def _crash() -> None:
+    from gatekit.crash import write_crash_log
+
+    path = write_crash_log()
+    click.echo(f"gatekit: internal error; the traceback is in {path}", err=True)
+    sys.exit(EXIT_INTERNAL)

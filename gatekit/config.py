@@ -8,7 +8,11 @@ expected; an unknown key names the nearest valid one.
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
+import posixpath
 import shlex
+import stat
 import sys
 import typing
 from collections.abc import Mapping
@@ -26,9 +30,14 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 CONFIG_FILES = ("gatekit.toml", ".gatekit.toml")
 STAGES = ("pre-commit", "pre-push", "ci", "land")
 SEVERITIES = ("low", "medium", "high")
+# A week: longer than any build, short enough for every timer and clock computation.
+MAX_SECONDS = 7 * 86_400.0
 
 
 def _split_command(value: Any, key_path: str, source: str) -> tuple[str, ...]:
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            _no_nul(item, key_path, source)
     if isinstance(value, str):
         try:
             argv = shlex.split(value)
@@ -46,6 +55,12 @@ def _split_command(value: Any, key_path: str, source: str) -> tuple[str, ...]:
 def _stages(value: Any, key_path: str, source: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(source, key_path, f"expected a list of stage names, got {_describe(value)}")
+    if not value:
+        raise ConfigError(
+            source,
+            key_path,
+            f"expected at least one stage (a gate with none never runs): {', '.join(STAGES)}",
+        )
     for item in value:
         if item not in STAGES:
             raise ConfigError(
@@ -54,6 +69,77 @@ def _stages(value: Any, key_path: str, source: str) -> tuple[str, ...]:
                 f"unknown stage {item!r}{_nearest(item, STAGES)}; stages are {', '.join(STAGES)}",
             )
     return tuple(value)
+
+
+def _name(value: Any, key_path: str, source: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(source, key_path, f"expected a non-empty name, got {_describe(value)}")
+    _no_nul(value, key_path, source)
+    return value
+
+
+def _relative_dir(value: Any, key_path: str, source: str) -> str:
+    """A directory inside the subject's tree: never absolute, never above it, never in .git."""
+    if not isinstance(value, str):
+        raise ConfigError(source, key_path, f"expected a string, got {_describe(value)}")
+    _no_nul(value, key_path, source)
+    normal = posixpath.normpath(value.replace("\\", "/"))
+    first = normal.split("/", 1)[0]
+    if posixpath.isabs(normal) or first == ".." or first == ".git":
+        raise ConfigError(
+            source,
+            key_path,
+            f"expected a directory inside the repository (like 'crates/core'), got {value!r}",
+        )
+    return value
+
+
+def _environment(value: Any, key_path: str, source: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, key_path, f"expected a table of strings, got {_describe(value)}")
+    for key, item in value.items():
+        if not key or "=" in key or "\0" in key:
+            raise ConfigError(
+                source, key_path, f"{key!r} is not an environment variable name (empty, or has '=' or NUL)"
+            )
+        if not isinstance(item, str):
+            raise ConfigError(source, f"{key_path}.{key}", f"expected a string, got {_describe(item)}")
+        _no_nul(item, f"{key_path}.{key}", source)
+    return dict(value)
+
+
+def _ref_name(value: Any, key_path: str, source: str) -> str:
+    """A branch name git would accept (the rules of git check-ref-format, without a git call)."""
+    if not isinstance(value, str):
+        raise ConfigError(source, key_path, f"expected a branch name, got {_describe(value)}")
+    _no_nul(value, key_path, source)
+    bad = (
+        not value
+        or value.startswith(("-", "/", "."))
+        or value.endswith(("/", ".", ".lock"))
+        or any(part in value for part in ("..", "//", "@{", "/."))
+        or any(ch in value for ch in " ~^:?*[\\")
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+        or value == "@"
+    )
+    if bad:
+        raise ConfigError(source, key_path, f"expected a branch name, got {value!r}")
+    return value
+
+
+def _globs(value: Any, key_path: str, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(source, key_path, f"expected an array of branch globs, got {_describe(value)}")
+    for index, item in enumerate(value):
+        _no_nul(item, f"{key_path}[{index}]", source)
+        if not item.strip():
+            raise ConfigError(source, f"{key_path}[{index}]", "expected a branch glob, got an empty string")
+    return tuple(value)
+
+
+def _no_nul(value: str, key_path: str, source: str) -> None:
+    if "\0" in value:
+        raise ConfigError(source, key_path, "contains a NUL character, which no command or path can hold")
 
 
 def _choice(choices: tuple[str, ...]) -> Any:
@@ -69,12 +155,12 @@ def _choice(choices: tuple[str, ...]) -> Any:
 class Gate:
     """A named command that must pass."""
 
-    name: str
+    name: str = field(metadata={"convert": _name})
     run: tuple[str, ...] = field(metadata={"convert": _split_command})
     shell: bool = False
-    cwd: str = "."
-    timeout: Optional[float] = None
-    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str = field(default=".", metadata={"convert": _relative_dir})
+    timeout: Optional[float] = field(default=None, metadata={"range": (0.0, MAX_SECONDS)})
+    env: Mapping[str, str] = field(default_factory=dict, metadata={"convert": _environment})
     stages: tuple[str, ...] = field(default=STAGES, metadata={"convert": _stages})
     # Not configurable: where the gate came from ("gatekit.toml", "detected: cargo (Cargo.toml)").
     origin: str = field(default="", metadata={"internal": True})
@@ -89,15 +175,17 @@ class Gate:
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    slots: int = 4  # most concurrent sandboxes per repository; more runs wait, and say so
+    slots: int = field(
+        default=4, metadata={"range": (1, 64)}
+    )  # most concurrent sandboxes per repository; more runs wait, and say so
 
 
 @dataclass(frozen=True)
 class GuardConfig:
     severity: str = field(default="medium", metadata={"convert": _choice(SEVERITIES)})
-    snapshot_keep: int = 50
-    snapshot_max_age_days: float = 30.0
-    settle_seconds: float = 2.0
+    snapshot_keep: int = field(default=50, metadata={"range": (1, 1_000_000)})
+    snapshot_max_age_days: float = field(default=30.0, metadata={"range": (0.0, 36_500.0)})
+    settle_seconds: float = field(default=2.0, metadata={"range": (0.0, 3600.0), "zero_ok": True})
     # What the guard does with a destructive git command over another writer's work (issue 10).
     destructive: str = field(
         default="deny", metadata={"convert": _choice(("deny", "snapshot-and-allow", "warn"))}
@@ -113,15 +201,15 @@ class LandConfig:
 class FleetConfig:
     worktree_dir: str = "../{repo}-worktrees"
     overlap: str = field(default="warn", metadata={"convert": _choice(("warn", "block"))})
-    magnet_days: int = 90
+    magnet_days: int = field(default=90, metadata={"range": (1, 36_500)})
 
 
 @dataclass(frozen=True)
 class Config:
     gates: tuple[Gate, ...] = ()
-    target: str = "main"
-    protected: tuple[str, ...] = ("main", "master")
-    heartbeat: float = 30.0
+    target: str = field(default="main", metadata={"convert": _ref_name})
+    protected: tuple[str, ...] = field(default=("main", "master"), metadata={"convert": _globs})
+    heartbeat: float = field(default=30.0, metadata={"range": (0.0, 86_400.0)})
     fail_fast: bool = False
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
@@ -133,19 +221,42 @@ class Config:
 def find_config_file(root: Path) -> tuple[Path, bool] | None:
     """(path, is_pyproject) of the config that applies at root, or None."""
     for name in CONFIG_FILES:
-        if (root / name).is_file():
+        if _is_config_file(root / name):
             return root / name, False
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    if _is_config_file(pyproject):
         return pyproject, True
     return None
+
+
+def _is_config_file(path: Path) -> bool:
+    """True for a regular file (or a link to one); a config name held by anything else is an error.
+
+    A directory, FIFO or dangling link named gatekit.toml would otherwise read as "no config",
+    and every gate the user wrote would silently stop running.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ConfigError(
+                str(path), "", "is a dangling symlink; point it at a config file or remove it"
+            ) from None
+        return False
+    except OSError as exc:
+        raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from exc
+    if stat.S_ISREG(mode):
+        return True
+    kind = "is a directory" if stat.S_ISDIR(mode) else "is not a regular file"
+    raise ConfigError(str(path), "", f"{kind}; a config must be a TOML file")
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
     """The configuration for the repository rooted at root (defaults when there is none)."""
     if explicit is not None:
-        if not explicit.is_file():
+        if not os.path.lexists(explicit):
             raise ConfigError(str(explicit), "", "no such config file")
+        _is_config_file(explicit)
         found: tuple[Path, bool] | None = (explicit, explicit.name == "pyproject.toml")
     else:
         found = find_config_file(root)
@@ -187,20 +298,12 @@ def parse_config(table: Any, *, source: str, prefix: str = "") -> Config:
                 source, _join(prefix, f"gates[{index}].name"), f"duplicate gate name {gate.name!r}"
             )
         names.add(gate.name)
-        if gate.timeout is not None and gate.timeout <= 0:
-            raise ConfigError(
-                source, _join(prefix, f"gates[{index}].timeout"), "expected a positive number of seconds"
-            )
     gates = tuple(
         dataclasses.replace(
             gate, origin=source, run=_shell_script(table["gates"][i]["run"]) if gate.shell else gate.run
         )
         for i, gate in enumerate(config.gates)
     )
-    if config.heartbeat <= 0:
-        raise ConfigError(source, _join(prefix, "heartbeat"), "expected a positive number of seconds")
-    if config.sandbox.slots < 1:
-        raise ConfigError(source, _join(prefix, "sandbox.slots"), "expected at least 1")
     return dataclasses.replace(config, gates=gates, source=source)
 
 
@@ -223,6 +326,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", f"is not UTF-8 text (byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(str(path), "", "arrays or tables are nested too deeply to be a config") from exc
 
 
 def _build(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
@@ -244,7 +349,18 @@ def _build(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
         values[name] = (
             convert(value, key_path, source) if convert else _convert(hints[name], value, key_path, source)
         )
+        if "range" in spec.metadata and values[name] is not None:
+            _check_range(values[name], spec.metadata, key_path, source)
     return cls(**values)
+
+
+def _check_range(value: float, metadata: Mapping[str, Any], key_path: str, source: str) -> None:
+    """Numbers are finite and within the documented range; zero only where it means something."""
+    low, high = metadata["range"]
+    exclusive = low == 0 and not metadata.get("zero_ok")
+    if (value <= low if exclusive else value < low) or value > high:
+        wanted = f"a positive number up to {high:g}" if exclusive else f"a number from {low:g} to {high:g}"
+        raise ConfigError(source, key_path, f"expected {wanted}, got {value!r}")
 
 
 def _convert(hint: Any, value: Any, key_path: str, source: str) -> Any:
@@ -280,10 +396,13 @@ def _convert(hint: Any, value: Any, key_path: str, source: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(source, key_path, f"expected a number, got {_describe(value)}")
+        if not math.isfinite(value):
+            raise ConfigError(source, key_path, f"expected a finite number, got {value!r}")
         return float(value)
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(source, key_path, f"expected a string, got {_describe(value)}")
+        _no_nul(value, key_path, source)
         return value
     raise TypeError(f"config.py cannot convert to {hint!r}")  # a bug in this module, not in the file
 

@@ -10,6 +10,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_READER_GONE = 141  # stdout's reader closed the pipe (128 + SIGPIPE), as a shell reports it
 
 
 class GatekitError(Exception):
@@ -48,6 +49,23 @@ class Refused(GatekitError):
     exit_code = EXIT_FAILED
 
 
+# Failures of the machine, not of the input, that a command's stderr reveals: the sentence that
+# leads the message, so the user reads the cause before git's own lines.
+_MACHINE_CAUSES = (
+    (
+        "Read-only file system",
+        "the repository is on a read-only file system; gatekit needs to write its state",
+    ),
+    ("No space left on device", "the disk is full; free some space and run it again"),
+    ("Disk quota exceeded", "the disk quota is exhausted; free some space and run it again"),
+)
+
+
+def machine_cause(text: str) -> str | None:
+    """The one-sentence cause when text (an error message) shows a read-only or full disk."""
+    return next((sentence for marker, sentence in _MACHINE_CAUSES if marker in text), None)
+
+
 class CommandError(GatekitError):
     """A command gatekit ran failed: names the command, its exit code and its stderr."""
 
@@ -57,10 +75,22 @@ class CommandError(GatekitError):
         detail = stderr.strip()
         command = " ".join(argv)
         text = f"`{command}` failed with exit code {returncode}"
+        cause = machine_cause(detail)
+        if cause:
+            text = f"{cause} ({text})"
         super().__init__(f"{text}: {detail}" if detail else text)
         self.argv = tuple(argv)
         self.returncode = returncode
         self.stderr = detail
+
+
+def from_os_error(exc: OSError) -> GatekitError | None:
+    """The clear sentence for an OSError that is the machine's state (read-only, full), or None."""
+    cause = machine_cause(exc.strerror or "")
+    if cause is None:
+        return None
+    where = f" ({exc.filename})" if exc.filename else ""
+    return GatekitError(f"{cause}{where}")
 
 
 class ToolMissing(GatekitError):

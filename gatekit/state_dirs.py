@@ -32,6 +32,11 @@ def logs_dir(common_dir: Path) -> Path:
     return shared_state_dir(common_dir) / "logs"
 
 
+def removed_worktrees_dir(common_dir: Path) -> Path:
+    """Ignored files saved from worktrees removed with --force (git snapshots cannot hold them)."""
+    return shared_state_dir(common_dir) / "removed-worktrees"
+
+
 def worktree_state_dir(git_dir: Path) -> Path:
     """gatekit's directory under one worktree's own git dir (sessions, checkpoints)."""
     return git_dir / STATE_DIR

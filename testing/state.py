@@ -38,6 +38,8 @@ def capture_state(worktree: Path, env: dict[str, str]) -> RepoState:
                 continue
             if full.is_symlink():
                 files[rel] = "link:" + os.readlink(full)
+            elif not full.is_file():  # a FIFO or socket: reading it would block
+                files[rel] = f"special:{full.stat().st_mode:o}"
             else:
                 files[rel] = hashlib.sha256(full.read_bytes()).hexdigest()
     index_file = git_dir / "index"

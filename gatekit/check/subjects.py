@@ -79,4 +79,4 @@ def merge_subject(root: Path, rev: str, target: str) -> Subject:
 
 
 def worktree_subject(root: Path) -> Subject:
-    return Subject(WORKTREE, None, git.head_commit(root), "the working tree in place", git.head_commit(root))
+    return Subject(WORKTREE, None, git.head_commit(root), "the working tree", git.head_commit(root))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -13,22 +14,18 @@ from gatekit.config import STAGES
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is not None and value <= 0:
-        raise click.BadParameter("must be a positive number of seconds")
+    if value is not None and not (math.isfinite(value) and 0 < value <= 86_400):
+        raise click.BadParameter("must be a number of seconds above 0 and at most 86400")
     return value
 
 
 @click.command()
-@click.option(
-    "--staged", "subject", flag_value="staged", help="Verify the index (default inside a commit hook)."
-)
+@click.option("--staged", is_flag=True, help="Verify the index (default inside a commit hook).")
 @click.option("--rev", default=None, metavar="REV", help="Verify this commit (default HEAD).")
 @click.option(
     "--merge-into", metavar="BRANCH", default=None, help="Verify the result of merging REV into BRANCH."
 )
-@click.option(
-    "--worktree", "subject", flag_value="worktree", help="Verify the working tree in place (fast local loop)."
-)
+@click.option("--worktree", is_flag=True, help="Verify the working tree in place (fast local loop).")
 @click.option(
     "--stage", type=click.Choice(STAGES), default=None, help="Run only the gates configured for this stage."
 )
@@ -59,7 +56,8 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.pass_obj
 def check(
     app: App,
-    subject: str | None,
+    staged: bool,
+    worktree: bool,
     rev: str | None,
     merge_into: str | None,
     stage: str | None,
@@ -81,8 +79,14 @@ def check(
     """
     from gatekit.check.service import CheckRequest, default_subject_kind, run_check
 
+    _refuse_unwritable_reports(junit=junit, codequality=codequality)
+    if base is not None and not affected:
+        raise click.UsageError("--base only applies with --affected")
+    chosen = [name for name, on in (("staged", staged), ("worktree", worktree)) if on]
+    if len(chosen) == 2:
+        raise click.UsageError("--worktree and --staged name two different subjects: choose one")
     request = CheckRequest(
-        subject=_subject_kind(subject, rev, merge_into, stage, default_subject_kind),
+        subject=_subject_kind(chosen[0] if chosen else None, rev, merge_into, stage, default_subject_kind),
         rev=rev or os.environ.get("PRE_COMMIT_TO_REF") or "HEAD",
         merge_into=merge_into,
         stage=stage or ("ci" if os.environ.get("CI") == "true" else None),
@@ -106,11 +110,25 @@ def check(
     click.get_current_context().exit(outcome.exit_code)
 
 
+def _refuse_unwritable_reports(**paths: Path | None) -> None:
+    from gatekit.report.files import report_path_problem
+
+    for option, path in paths.items():
+        problem = report_path_problem(path) if path is not None else None
+        if problem:
+            raise click.UsageError(f"--{option} {path}: {problem}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") if os.environ.get("GITHUB_ACTIONS") == "true" else None
+    problem = report_path_problem(Path(summary)) if summary else None
+    if problem:
+        raise click.UsageError(f"GITHUB_STEP_SUMMARY={summary}: {problem}")
+
+
 def _subject_kind(
     subject: str | None, rev: str | None, merge_into: str | None, stage: str | None, default: object
 ) -> str:
     if subject is not None and (rev is not None or merge_into is not None):
-        raise click.UsageError(f"--{subject} cannot be combined with --rev or --merge-into")
+        other = "--merge-into" if merge_into is not None else "--rev"
+        raise click.UsageError(f"{other} and --{subject} name two different subjects: choose one")
     if merge_into is not None:
         return "merge"
     if subject is not None:

@@ -110,6 +110,8 @@ def worktree_remove(app: Any, name: str, force: bool) -> None:
     removed = remove_worktree(app.repo, name, force)
     if removed.snapshot:
         click.echo(f"snapshot of its state saved as {removed.snapshot}")
+    if removed.ignored_saved_in:
+        click.echo(f"its ignored files (no snapshot holds them) were copied to {removed.ignored_saved_in}")
     click.echo(
         f"removed worktree {removed.path}" + (f" (branch {removed.branch} kept)" if removed.branch else "")
     )

@@ -69,6 +69,12 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
     from gatekit.integrations import hook_runner
     from gatekit.integrations.precommit_hazard import find_hidden_changes, hazard_warning
 
+    for source, names in (("--only", only), (hook_runner.SKIP_VAR, hook_runner.skipped(os.environ))):
+        unknown = hook_runner.unknown_guard_names(names)
+        if unknown:
+            raise click.UsageError(
+                f"{source} names no guard: {', '.join(unknown)} (guards: {', '.join(hook_runner.guard_names())})"
+            )
     stdin = b""
     if name == "pre-push" and not sys.stdin.isatty():
         stdin = sys.stdin.buffer.read()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from gatekit.fleet.inventory import FleetWorktree, find_worktree, list_fleet_wor
 from gatekit.guard.sessions import start_session
 from gatekit.guard.sessions_store import list_sessions, pid_alive
 from gatekit.guard.snapshots import take_snapshot
+from gatekit.state_dirs import removed_worktrees_dir
 
 
 def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
@@ -73,6 +77,9 @@ def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:
         dirty = git.status(wt.path, untracked="all")
         if dirty:
             reasons.append(f"it has {len(dirty)} uncommitted change(s), e.g. {dirty[0].path!r}")
+        ignored = git.ignored_files(wt.path)
+        if ignored:
+            reasons.append(f"it has {len(ignored)} ignored file(s) no snapshot can hold, e.g. {ignored[0]!r}")
     if wt.entry.head:
         unique = git.unmerged_commit_count(repo.toplevel, wt.entry.head, wt.entry.branch_name)
         if unique:
@@ -90,6 +97,7 @@ class Removed:
     path: Path
     branch: str | None
     snapshot: str | None
+    ignored_saved_in: Path | None = None  # where its ignored files were copied (--force)
 
 
 def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
@@ -109,12 +117,32 @@ def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
             f"not removing {wt.path}: " + "; ".join(reasons) + " (use --force to snapshot and remove)"
         )
     ref = None
+    kept = None
     if force and wt.exists:
         saved = take_snapshot(git.get_repo_paths(wt.path), "worktree remove --force")
         # None: the work is already in the newest snapshot (or there is none beyond HEAD).
         ref = saved.ref if saved is not None else None
+        kept = _save_ignored_files(repo, wt)
     args = ["worktree", "remove", "--force"]
     if wt.entry.locked is not None:
         args.append("--force")  # git wants it twice for a locked worktree
     git.run(repo.toplevel, *args, "--", str(wt.path))
-    return Removed(wt.path, wt.entry.branch_name, ref)
+    return Removed(wt.path, wt.entry.branch_name, ref, kept)
+
+
+def _save_ignored_files(repo: git.RepoPaths, wt: FleetWorktree) -> Path | None:
+    """Copy the worktree's ignored files (with their modes) to a gatekit-owned directory."""
+    ignored = git.ignored_files(wt.path)
+    if not ignored:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = removed_worktrees_dir(repo.common_dir) / f"{wt.path.name}-{stamp}-{os.getpid()}"
+    for path in ignored:
+        source = wt.path / path
+        destination = target / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), destination)
+        elif source.is_file():
+            shutil.copy2(source, destination)
+    return target

@@ -47,9 +47,23 @@ def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
             f"(git said: {exc.stderr or 'nothing'})"
         ) from exc
     lines = [Path(line) for line in os.fsdecode(out).splitlines()]
+    if len(lines) != 3 + len(git_paths) and b"\n" in out.rstrip(b"\n"):
+        # A path holding a newline splits into extra lines, and rev-parse has no -z: ask for
+        # each path on its own (only such repositories pay for the extra calls).
+        lines = [_one_path(cwd, arg) for arg in _path_questions(git_paths)]
     if len(lines) != 3 + len(git_paths):
         raise UsageError(f"{cwd.resolve()} is not inside a git working tree")
     return lines
+
+
+def _path_questions(git_paths: Sequence[str]) -> list[tuple[str, ...]]:
+    questions: list[tuple[str, ...]] = [("--show-toplevel",), ("--git-dir",), ("--git-common-dir",)]
+    return questions + [("--git-path", name) for name in git_paths]
+
+
+def _one_path(cwd: Path, question: tuple[str, ...]) -> Path:
+    out = run_captured(("git", "rev-parse", "--path-format=absolute", *question), cwd, env=git_env()).stdout
+    return Path(os.fsdecode(out[:-1] if out.endswith(b"\n") else out))
 
 
 def git_path(cwd: Path | str, name: str) -> Path:

@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatekit.errors import CommandError
 from gatekit.git.location import git_path
 from gatekit.git.revisions import tree_of
 from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
@@ -64,8 +63,10 @@ def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
         check=False,
     )
     if result.returncode not in (0, 1):
-        raise CommandError(
-            ("git", "merge-tree", "--write-tree", ours, theirs), result.returncode, result.stderr
+        from gatekit.git.failures import raise_explained
+
+        raise_explained(
+            cwd, ("git", "merge-tree", "--write-tree", ours, theirs), result.returncode, result.stderr
         )
     parts = zsplit(result.stdout)
     tree, conflicts = parts[0], parts[1:]

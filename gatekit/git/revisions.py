@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gatekit.errors import UsageError
-from gatekit.git.runner import run, run_rc, text, zsplit
+from gatekit.git.runner import git_env, run, run_rc, text, zsplit
+from gatekit.proc import run_captured
 
 
 def rev_parse(cwd: Path | str, rev: str) -> str | None:
@@ -28,10 +29,19 @@ def resolve_commit(cwd: Path | str, rev: str) -> str:
 def commit_tree_parents(cwd: Path | str, rev: str) -> tuple[str, str, list[str]]:
     """(commit, tree, parents) of the commit rev names, in one call; a clear UsageError else."""
     if not rev.startswith("-"):
-        code, out = run_rc(
-            cwd, "rev-list", "-n1", "--no-commit-header", "--format=%H %T %P", f"{rev}^{{commit}}", "--"
+        result = run_captured(
+            ("git", "rev-list", "-n1", "--no-commit-header", "--format=%H %T %P", f"{rev}^{{commit}}", "--"),
+            cwd,
+            env=git_env(),
+            check=False,
         )
-        fields = text(out).split() if code == 0 else []
+        if b"is ambiguous" in result.stderr:
+            # git only warns and picks the tag; verifying a different commit than meant is worse.
+            raise UsageError(
+                f"{rev!r} is ambiguous (a branch and a tag, or another ref, share the name): "
+                f"say refs/heads/{rev} or refs/tags/{rev}"
+            )
+        fields = text(result.stdout).split() if result.returncode == 0 else []
         if len(fields) >= 2:
             return fields[0], fields[1], fields[2:]
     resolve_commit(cwd, rev)  # names the problem

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gatekit.errors import CommandError
 from gatekit.proc import run_captured
 
 # Variables a hook (or an outer git) exports that pin git to *a* repository. They must not leak
@@ -51,14 +52,20 @@ def run(
     env: Mapping[str, str] | None = None,
     ok_codes: Sequence[int] = (0,),
 ) -> bytes:
-    """Run `git args` in cwd and return its stdout; a failure raises CommandError."""
-    result = run_captured(
-        ("git", *args),
-        cwd,
-        env=env if env is not None else git_env(),
-        input=input,
-        ok_codes=ok_codes,
-    )
+    """Run `git args` in cwd and return its stdout; a failure raises CommandError (or the
+    clearer error of a known cause: an old git, a shallow clone)."""
+    try:
+        result = run_captured(
+            ("git", *args),
+            cwd,
+            env=env if env is not None else git_env(),
+            input=input,
+            ok_codes=ok_codes,
+        )
+    except CommandError as exc:
+        from gatekit.git.failures import explain
+
+        raise explain(cwd, exc) from exc
     return result.stdout
 
 

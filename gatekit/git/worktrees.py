@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing
+from gatekit.git.location import locate
 from gatekit.git.runner import git_env, run
 from gatekit.proc import run_captured
 
@@ -113,7 +114,40 @@ def list_worktrees(cwd: Path | str) -> list[Worktree]:
                 )
             )
         fields = {}
-    return worktrees
+    return _main_worktree_located(cwd, worktrees)
+
+
+def _main_worktree_located(cwd: Path | str, worktrees: list[Worktree]) -> list[Worktree]:
+    """git 2.39 lists a --separate-git-dir repository's main worktree at its git dir.
+
+    From inside that worktree its real place is known (the toplevel); from a linked worktree it
+    is not, and the entry is treated like a bare repository's: no files to look at.
+    """
+    if not worktrees or worktrees[0].bare:
+        return worktrees
+    main = worktrees[0]
+    if not (main.path / "HEAD").is_file() or not (main.path / "objects").is_dir():
+        return worktrees  # an ordinary worktree directory, not a git dir
+    toplevel, git_dir, common_dir = locate(cwd)
+    if git_dir.resolve() == common_dir.resolve():
+        return [replace(main, path=toplevel), *worktrees[1:]]
+    return [replace(main, bare=True), *worktrees[1:]]
+
+
+def ignored_files(worktree: Path | str) -> list[str]:
+    """Ignored files present in a worktree (.env, local notes); wholly ignored directories (build
+    outputs such as target/ or node_modules/) are left out: they are rebuilt, not written."""
+    out = run(
+        worktree,
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+        "--no-empty-directory",
+    )
+    return [path for path in os.fsdecode(out).split("\0") if path and not path.endswith("/")]
 
 
 def worktree_dirty_paths(worktree: Path | str) -> list[str]:

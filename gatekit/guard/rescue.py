@@ -276,11 +276,25 @@ def _files_of(
     return {p: v for p, v in files.items() if p in changed}
 
 
+def _refuse_beyond_symlink(root: Path, path: str) -> None:
+    """Refuse a path whose leading directories include a symbolic link, as git does: writing
+    through it could overwrite a file outside the worktree."""
+    here = root
+    for part in Path(path).parts[:-1]:
+        here = here / part
+        if here.is_symlink():
+            raise Refused(
+                f"{path!r} lies beyond a symbolic link ({os.fsdecode(here.relative_to(root))} -> "
+                f"{os.readlink(here)}); not writing through it. Remove the link to restore the file"
+            )
+
+
 def _write(root: Path, path: str, mode: str, data: bytes) -> None:
     """Write one file atomically (temp file + rename), with its mode; symlinks as links."""
     target = root / path
     if os.path.relpath(target, root).startswith(".."):
         raise UsageError(f"refusing to write outside the worktree: {path!r}")
+    _refuse_beyond_symlink(root, path)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_dir() and not target.is_symlink():
         raise Refused(f"{path!r} is a directory now; not replacing it")

@@ -97,6 +97,18 @@ def skipped(env: Mapping[str, str]) -> set[str]:
     return {name.strip() for name in env.get(SKIP_VAR, "").split(",") if name.strip()}
 
 
+def guard_names() -> list[str]:
+    """Every guard name any hook runs: what --only and GATEKIT_SKIP may name."""
+    names = (step.name for hook in GIT_HOOKS for step in steps_for(hook, env={"PRE_COMMIT": "1"}))
+    return list(dict.fromkeys(names))
+
+
+def unknown_guard_names(requested: set[str] | Sequence[str]) -> list[str]:
+    """The names in requested that no hook runs (a typo would otherwise skip nothing, silently)."""
+    known = set(guard_names())
+    return sorted(name for name in requested if name not in known)
+
+
 @dataclass(frozen=True)
 class StepResult:
     step: Step

@@ -17,6 +17,25 @@ if TYPE_CHECKING:
 JUNIT_TAIL_LINES = 200
 
 
+def report_path_problem(path: Path) -> str | None:
+    """Why a report could not be written at path, or None: asked before the gates run.
+
+    Finding out after a ten-minute build that the report path is a directory wastes the build.
+    """
+    if path.is_dir():
+        return "is a directory"
+    parent = path.parent
+    while not parent.exists():
+        if parent == parent.parent:
+            return "has no existing parent directory"
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"cannot be created: {parent} is a file, not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "is not writable"
+    return None
+
+
 def _write_atomically(path: Path, data: str) -> None:
     """Write via a temp file and rename, so a killed run never leaves half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from gatekit.check.gates import ERROR, FAILED, PASSED, SKIPPED, TIMED_OUT, GateResult
 from gatekit.config import Gate
+from gatekit.report.stream import ReaderSafeOutput
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome, CheckPlan
@@ -30,7 +31,7 @@ class TextReporter:
     def __init__(
         self, out: BinaryIO | None = None, err: TextIO | None = None, *, color: bool = False
     ) -> None:
-        self.out = out or sys.stdout.buffer
+        self.out = ReaderSafeOutput(out or sys.stdout.buffer)
         self.err = err or sys.stderr
         self.color = color
         self._at_line_start = True
@@ -43,7 +44,6 @@ class TextReporter:
         if not self._at_line_start:
             self.out.write(b"\n")
         self.out.write(text.encode("utf-8", "replace") + b"\n")
-        self.out.flush()
         self._at_line_start = True
 
     def notice(self, message: str) -> None:
@@ -66,7 +66,6 @@ class TextReporter:
 
     def gate_output(self, gate: Gate, chunk: bytes) -> None:
         self.out.write(chunk)
-        self.out.flush()
         self._at_line_start = chunk.endswith(b"\n")
 
     def heartbeat(self, gate: Gate, elapsed: float, silent_for: float) -> None:

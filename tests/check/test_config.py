@@ -46,7 +46,7 @@ def test_shell_gate_keeps_one_script() -> None:
         ({"gates": {"name": "a"}}, "gates", "expected an array"),
         ({"heartbeat": True}, "heartbeat", "expected a number"),
         ({"guard": {"severity": "urgent"}}, "guard.severity", "expected one of low, medium, high"),
-        ({"sandbox": {"slots": 0}}, "sandbox.slots", "at least 1"),
+        ({"sandbox": {"slots": 0}}, "sandbox.slots", "from 1 to 64"),
     ],
 )
 def test_bad_config_names_file_key_and_expectation(table: dict, key_path: str, expected: str) -> None:

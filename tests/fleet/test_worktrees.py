@@ -120,3 +120,25 @@ def test_status_json_lists_added_worktree(repo: Repo) -> None:
     add(repo, "listed")
     rows = json.loads(repo.gatekit("status", "--format", "json").stdout)
     assert [r["branch"] for r in rows] == ["main", "listed"]
+
+
+def test_worktree_remove_treats_ignored_files_as_state(repo: Repo) -> None:
+    repo.commit("ignore", {".gitignore": ".env\nbuild/\n"})
+    path = add(repo, "secrets")
+    (path / ".env").write_text("TOKEN=only-copy\n")
+    (path / "build").mkdir()
+    (path / "build" / "out.o").write_bytes(b"\0" * 10)
+
+    refused = repo.gatekit("worktree", "remove", "secrets")
+    assert refused.returncode == 1, refused.stderr
+    assert ".env" in refused.stderr and "ignored" in refused.stderr
+    assert (path / ".env").read_text() == "TOKEN=only-copy\n"
+
+    forced = repo.gatekit("worktree", "remove", "--force", "secrets")
+    assert forced.returncode == 0, forced.stderr
+    assert not path.exists()
+    saved = [line for line in forced.stdout.splitlines() if "ignored file" in line]
+    assert saved, forced.stdout
+    kept = Path(saved[0].rsplit(" ", 1)[-1])
+    assert (kept / ".env").read_text() == "TOKEN=only-copy\n"
+    assert not (kept / "build").exists()  # build outputs are not state

@@ -96,3 +96,22 @@ def test_restore_with_bad_handles_is_a_usage_error(repo: Repo) -> None:
         assert result.returncode == 2, (handle, result.stderr)
         assert "Traceback" not in result.stderr
     assert repo.gatekit("rescue", "some/path").returncode == 2
+
+
+def test_forced_restore_never_writes_through_a_symlinked_directory(repo: Repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo.commit("dir", {"d/file.txt": "tracked\n"})
+    repo.write("d/file.txt", "snapshotted work\n")
+    assert repo.gatekit("snapshot").returncode == 0
+    snap = latest_snapshot_id(repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "file.txt").write_text("someone else's file\n")
+    (repo.path / "d" / "file.txt").unlink()
+    (repo.path / "d").rmdir()
+    (repo.path / "d").symlink_to(outside, target_is_directory=True)
+
+    result = repo.gatekit("rescue", "--restore", snap, "d/file.txt", "--force")
+
+    assert result.returncode == 1, result.stderr
+    assert "symbolic link" in result.stderr and "Traceback" not in result.stderr
+    assert (outside / "file.txt").read_text() == "someone else's file\n"
