@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gatekit import git
 from gatekit.errors import Refused, UsageError
@@ -43,9 +44,10 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
     obs = observe(cwd)
     repo, root = obs.paths.repo, obs.root
     items: list[Recoverable] = []
-    for snap in list(reversed(list_snapshots(repo, all_worktrees)))[:limit]:
+    for snap, gone in _snapshots_shown(repo, all_worktrees)[:limit]:
         stat = _commit_stat(root, snap.commit)
-        items.append(Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, snap.reason))
+        note = f"{snap.reason} (from removed worktree {snap.worktree})" if gone else snap.reason
+        items.append(Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, note))
     origin = {}
     for entry in obs.head_log:
         for oid in (entry.old, entry.new):
@@ -65,11 +67,27 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
             )
         )
     for entry in list(reversed(obs.stash_log))[:limit]:
-        selector = entry.selector("stash", len(obs.stash_log))
+        # Named by commit id: stash@{n} shifts with every push and pop (issue 10).
         stat = _stash_stat(root, entry.new)
-        items.append(Recoverable(selector, "stash", entry.time, _paths(stat), stat, entry.message))
+        selector = entry.selector("stash", len(obs.stash_log))
+        note = f"{entry.message} (now {selector})"
+        items.append(Recoverable(f"stash:{entry.new}", "stash", entry.time, _paths(stat), stat, note))
     items += _blobs(obs.paths.repo, root, obs.dirty_paths, limit)
     return items
+
+
+def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any, bool]]:
+    """This worktree's snapshots (or all), plus those of removed worktrees, which no other
+    worktree's rescue would ever show (issue 10); newest first, with "worktree is gone"."""
+    from gatekit.state_dirs import worktree_id
+
+    here = worktree_id(repo.git_dir, repo.common_dir)
+    shown = []
+    for snap in reversed(list_snapshots(repo, all_worktrees=True)):
+        gone = snap.worktree != "main" and not (repo.common_dir / "worktrees" / snap.worktree).is_dir()
+        if all_worktrees or snap.worktree == here or gone:
+            shown.append((snap, gone))
+    return shown
 
 
 def _paths(stat: Sequence[tuple[str, int, int]]) -> tuple[str, ...]:
@@ -239,7 +257,7 @@ def _files_of(
             raise UsageError(f"no snapshot {handle!r} (see `gatekit rescue`)")
         oid = snap.commit
     else:
-        rev = rest if kind in ("commit", "blob") and rest else handle
+        rev = rest if kind in ("commit", "blob", "stash") and rest else handle
         if rev.startswith("-"):
             raise UsageError(f"{handle!r} is not something rescue can restore")
         oid = git.rev_parse(root, rev) or ""
@@ -259,7 +277,7 @@ def _files_of(
         )
     trees = [oid]
     parents = git.commit_parents(root, oid)
-    if len(parents) >= 3 and handle.startswith("stash"):
+    if len(parents) >= 3 and (handle.startswith("stash") or _is_stash_commit(root, oid)):
         trees.append(parents[2])  # untracked files of `git stash -u`
     files: dict[str, tuple[str, str]] = {}
     changed: set[str] = set()
@@ -287,6 +305,12 @@ def _refuse_beyond_symlink(root: Path, path: str) -> None:
                 f"{path!r} lies beyond a symbolic link ({os.fsdecode(here.relative_to(root))} -> "
                 f"{os.readlink(here)}); not writing through it. Remove the link to restore the file"
             )
+
+
+def _is_stash_commit(root: Path, oid: str) -> bool:
+    """A commit shaped like a stash entry (its subject is git's "WIP on ..." / "On ...")."""
+    subject = git.commit_subject(root, oid)
+    return subject.startswith(("WIP on ", "On ", "index on ", "untracked files on "))
 
 
 def _write(root: Path, path: str, mode: str, data: bytes) -> None:

@@ -278,7 +278,7 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
                     if elsewhere
                     else ": it took unstaged edits out of the worktree"
                 ),
-                f"gatekit rescue --restore {selector}",
+                f"gatekit rescue --restore stash:{entry.new}",
                 evidence={
                     "stash": selector,
                     "commit": entry.new,
