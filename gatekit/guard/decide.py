@@ -147,8 +147,24 @@ def _locate(cmd: GitCommand, pinned: dict[str, str]) -> tuple[Path, Path, Path] 
 
 def _op_name(cmd: GitCommand) -> str:
     words = [cmd.subcommand or ""]
+    if cmd.subcommand in ("stash", "worktree") and cmd.args and not cmd.args[0].startswith("-"):
+        words.append(cmd.args[0])
     words += [a for a in cmd.args[:3] if a.startswith("-") and a != "--"][:1]
     return " ".join(words)
+
+
+def _stash_entry(target: _Target, cmd: GitCommand) -> str | None:
+    """The commit of the stash entry `stash pop/apply/drop [entry]` takes, before it runs: who
+    made an entry and who took it are both in the journal (shared stash, linked worktrees)."""
+    args = [a for a in cmd.args if not a.startswith("-")]
+    if cmd.subcommand != "stash" or not args or args[0] not in ("pop", "apply", "drop"):
+        return None
+    from gatekit.git import guarding
+
+    entry = args[1] if len(args) > 1 else "stash@{0}"
+    if entry.isdigit():
+        entry = f"stash@{{{entry}}}"
+    return guarding.ref_target(target.root, target.pinned, entry)
 
 
 def guard_mode(root: Path) -> str:
@@ -432,5 +448,6 @@ def _journal(target: _Target, caller: Caller, decision: Decision) -> None:
         snapshot=decision.snapshot,
         kept=decision.kept,
         head=target.head if target.head_known else guarding.ref_target(target.root, target.pinned, "HEAD"),
+        stash_entry=_stash_entry(target, target.cmd),
     )
     journal.append(journal.journal_file(target.common_dir), record)

@@ -26,14 +26,15 @@ DEFAULT_HORIZON = 86400.0  # without a checkpoint, the journal of the last day i
 SILENT = "no journal record: the command bypassed the guard (no git shim or agent hook ran it)"
 
 
-def records_for(obs: Observation, since: float | None) -> list[dict[str, Any]]:
-    """This worktree's journal records since a time (default: the last day), oldest first."""
+def records_for(obs: Observation, since: float | None, every_worktree: bool = False) -> list[dict[str, Any]]:
+    """This worktree's journal records (or every worktree's: the stash is shared) since a time
+    (default: the last day), oldest first."""
     cutoff = since if since is not None else obs.time - DEFAULT_HORIZON
     root = str(obs.root)
     return [
         r
         for r in journal.read(journal.journal_file(obs.paths.repo.common_dir))
-        if r.get("worktree") == root and float(r.get("t") or 0) >= cutoff
+        if (every_worktree or r.get("worktree") == root) and float(r.get("t") or 0) >= cutoff
     ]
 
 
@@ -115,6 +116,13 @@ def attribute(
     used: set[tuple[int, str]] = set()
     out = []
     for signal in signals:
+        if signal.kind == "stash-drop":
+            taken = _taker(signal, records)
+            if taken is None:
+                out.append(mark_silent(signal))
+            elif not is_own(taken, asker, alone):
+                out.append(_taken_by(signal, taken, records))
+            continue
         if signal.kind not in ("unexplained-reset", "stash-push"):
             out.append(signal)
             continue
@@ -217,8 +225,57 @@ def _committed(obs: Observation, entries: Sequence[ReflogEntry], path: str, blob
     return any(git.tree_blobs(obs.root, c, [path]).get(path, ("", None))[1] == blob for c in commits)
 
 
+def stash_taken(
+    obs: Observation, records: Sequence[dict[str, Any]], asker: frozenset[str], already: set[str]
+) -> list[Signal]:
+    """Stash entries the asker made (its journaled push) that another writer popped or dropped,
+    in this worktree or a linked one: the stash is shared by every worktree."""
+    if not asker:
+        return []
+    pushes = [r for r in records if str(r.get("op") or "").startswith("stash push") and author(r) & asker]
+    signals = []
+    for record in records:
+        oid = record.get("stash_entry")
+        if not oid or oid in already or author(record) & asker or record.get("decision") == "deny":
+            continue
+        parents = git.commit_parents(obs.root, str(oid))
+        mine = [
+            p
+            for p in pushes
+            if parents and p.get("head") == parents[0] and float(p["t"]) <= float(record["t"])
+        ]
+        if not mine:
+            continue
+        signals.append(
+            Signal(
+                "stash-taken",
+                "high",
+                f"your stash entry {str(oid)[:12]} was taken by {describe(record)} in worktree {record.get('worktree_id')}",
+                f"gatekit rescue --restore stash:{oid}",
+                evidence={"commit": oid, "journal": describe(record), "pushed": describe(mine[-1])},
+            )
+        )
+    return signals
+
+
+def _taker(signal: Signal, records: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The journaled `stash pop/apply/drop` that took this entry."""
+    oid = signal.evidence.get("commit")
+    return next((r for r in reversed(records) if oid and r.get("stash_entry") == oid), None)
+
+
+def _taken_by(signal: Signal, taker: dict[str, Any], records: Sequence[dict[str, Any]]) -> Signal:
+    """A stash entry taken by another writer: high when the asker made it (its work went to
+    another worktree or session)."""
+    where = taker.get("worktree_id")
+    summary = f"{signal.summary} — {describe(taker)} in worktree {where}"
+    return replace(
+        signal, severity="high", summary=summary, evidence={**signal.evidence, "journal": describe(taker)}
+    )
+
+
 def mark_silent(signal: Signal) -> Signal:
-    if signal.kind not in ("unexplained-reset", "stash-push"):
+    if signal.kind not in ("unexplained-reset", "stash-push", "stash-drop"):
         return signal
     return replace(signal, evidence={**signal.evidence, "journal": SILENT})
 
@@ -236,6 +293,8 @@ def _match(
         op = str(record.get("op") or "")
         if (index, signal.kind) in used or not op.startswith(want) or record.get("decision") == "deny":
             continue
+        if signal.kind == "unexplained-reset" and record.get("worktree") != str(obs.root):
+            continue  # HEAD's reflog is this worktree's own; the stash is shared
         if head_before is None or record.get("head") in (None, head_before):
             return index
     return None

@@ -93,14 +93,17 @@ def _with_journal(
     if record is not None:
         asker = Caller(record.name, asker.host, asker.host_session, "clobber")
     since = (me.data.get("baseline") or {}).get("time") if me is not None else None
-    records = journal_signals.records_for(obs, since)
+    records = journal_signals.records_for(obs, since, every_worktree=True)
     entries = list(obs.head_log[window.head_from :])
     alone = not asker.labels and not others(obs.paths.repo.git_dir, None)
-    signals = journal_signals.explain_own_history(signals, obs, entries, records, asker.labels, alone)
+    here = [r for r in records if r.get("worktree") == str(obs.root)]
+    signals = journal_signals.explain_own_history(signals, obs, entries, here, asker.labels, alone)
     if not records:
         return [journal_signals.mark_silent(s) for s in signals]
     attributed = journal_signals.attribute(signals, obs, records, asker.labels, alone)
-    return attributed + journal_signals.lost_work(obs, records, asker.labels)
+    seen = {str(x.evidence.get("commit")) for x in attributed if x.kind == "stash-drop"}
+    taken = journal_signals.stash_taken(obs, records, asker.labels, seen)
+    return attributed + journal_signals.lost_work(obs, here, asker.labels) + taken
 
 
 # -- reflog: resets, checkouts, HEAD moves ----------------------------------------------------
@@ -295,7 +298,7 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
                 "stash-drop",
                 "medium",
                 f"stash entry {_short(oid)} was popped, applied-and-dropped or dropped, not by this session",
-                f"git stash apply {oid}  (the commit stays in the object store until gc)",
+                f"gatekit rescue --restore stash:{oid}  (the commit stays in the object store until gc)",
                 evidence={"commit": oid},
             )
         )

@@ -137,3 +137,32 @@ def test_stop_hook_lets_a_passing_turn_end(repo: Repo) -> None:
     repo.commit("gates", {"gatekit.toml": '[[gates]]\nname = "ok"\nrun = "true"\n'})
     result = _stop(repo, False)
     assert result.returncode == 0 and result.stdout.strip() == b""
+
+
+def test_a_stash_entry_popped_in_another_worktree_is_reported_to_its_maker_only(
+    make_repo, tmp_path: Path
+) -> None:
+    repo = make_repo("repo", {"y.txt": "y\n"})
+    linked = repo.worktree_add(tmp_path / "x", "x-branch")
+    y = Writer(repo, "Y").start("y.txt")
+    x = Writer(linked, "X").start()
+    repo.write("y.txt", "Y's work, stashed\n")
+    y_env = shim_env(repo, tmp_path, "Y")
+    assert git(repo, y_env, "stash").returncode == 0  # Y's own stash: reported to no one
+    y.checkpoint()
+    assert not [
+        s for s in json.loads(y.clobber("--format", "json").stdout)["signals"] if s["severity"] != "low"
+    ]
+    x_env = shim_env(linked, tmp_path, "X")
+    popped = subprocess.run(
+        ["git", "stash", "pop"], cwd=linked.path, env=x_env, capture_output=True, text=True
+    )
+    assert popped.returncode == 0, popped.stderr
+    assert linked.read("y.txt") == b"Y's work, stashed\n"  # Y's work landed in X's worktree
+
+    found = json.loads(y.clobber("--format", "json").stdout)["signals"]
+    taken = [s for s in found if s["kind"] in ("stash-drop", "stash-taken") and s["severity"] == "high"]
+    assert taken and "stash pop by session X" in taken[0]["summary"], found
+    assert taken[0]["way_back"].startswith("gatekit rescue --restore stash:")
+    mine = json.loads(x.clobber("--format", "json").stdout)["signals"]
+    assert not [s for s in mine if s["kind"] in ("stash-drop", "stash-taken")]
