@@ -67,6 +67,10 @@ def main() -> None:
         (repo / "notes.txt").write_text("untracked\n")
         sibling = repo.parent / "sibling"  # the same files, edited by another host session
         subprocess.run(["cp", "-a", str(repo), str(sibling)], check=True)
+        # A copied index has stale stat data: refresh it once, or every status rehashes 50k files.
+        subprocess.run(
+            ["git", "status", "--porcelain"], cwd=sibling, env=env, check=True, capture_output=True
+        )
         hook = [sys.executable, "-m", "gatekit", "agent", "pre-tool", "--host", "claude-code"]
         post = [sys.executable, "-m", "gatekit", "agent", "post-tool", "--host", "claude-code"]
         for i in range(5):
