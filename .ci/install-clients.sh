@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the real CI clients gatekit's integration tests drive (shared/ci-tools.md):
+# Install the real CI clients gatekit's integration tests drive (docs/integrations.md):
 # pre-commit, check-jsonschema, actionlint, shellcheck, act (host mode) and gitlab-ci-local.
 # Idempotent: each client already present at the pinned version is left alone.
 #

@@ -1,4 +1,4 @@
-"""Benchmark `gatekit check` (issue 2, item 10). Prints ratios measured in one run.
+"""Benchmark `gatekit check`. Prints ratios measured in one run.
 
 (a) `gatekit check --worktree` vs the same gate command run directly, on a build of a few seconds
 (b) a one-line change rebuilt incrementally in the sandbox (`check --rev HEAD`) vs in place

@@ -1,4 +1,4 @@
-"""Benchmark: `gatekit clobber` against its floor, measured in the same run (issue 3, item 7).
+"""Benchmark: `gatekit clobber` against its floor, measured in the same run.
 
 Repository: 50,000 tracked files, 10,000 HEAD reflog entries, a session with a checkpoint and a
 few dirty files. Floor: a Python process that runs `git status --porcelain=v2 -z` and reads the

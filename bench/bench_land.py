@@ -1,4 +1,4 @@
-"""Benchmark the merge queue (issue 4, item 6b). Prints figures and ratios measured in one run.
+"""Benchmark the merge queue. Prints figures and ratios measured in one run.
 
 Landing 8 branches of which 1 is bad: `gatekit land b0 ... b7` at once (batch, bisected on
 failure) versus `gatekit land bN` one branch at a time, on two identical repositories. Counts

@@ -22,7 +22,7 @@ MODULES = int(os.environ.get("BENCH_MODULES", "200"))  # fewer modules: more ove
 FUNCTIONS = 20
 OTHER_FILES = 2000
 BRANCHES = 30
-CONFIG_BRANCHES = 12  # the field report: one config file touched by 12 of 19 branches
+CONFIG_BRANCHES = 12  # as seen in a real fleet: one config file touched by 12 of 19 branches
 RUNS = 7
 
 

@@ -1,4 +1,4 @@
-"""Benchmark the verdict cache (issue 4, item 6a). Prints figures and ratios measured in one run.
+"""Benchmark the verdict cache. Prints figures and ratios measured in one run.
 
 `gatekit check` on a tree that already passed (a cache hit: no sandbox, no gate) versus
 `gatekit check --no-cache` (the gate really runs), on a build of a few seconds.

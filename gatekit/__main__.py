@@ -7,7 +7,7 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] == ["clobber"]:
-        # The commit hook's command is answered without loading click (issue 3: hook latency).
+        # The commit hook's command is answered without loading click: it runs on every commit.
         from gatekit.guard.clobber_entry import fast_main
 
         fast_main(sys.argv[1:])  # exits when it could read the arguments

@@ -6,6 +6,7 @@ that runs `gatekit protect` never pays for the modules of `gatekit land`.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import click
 
 from gatekit import __version__
 from gatekit.app import App
-from gatekit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_READER_GONE, EXIT_USAGE, GatekitError
+from gatekit.errors import EXIT_INTERRUPTED, EXIT_USAGE, GatekitError
+from gatekit.exits import exit_code_of, reader_gone
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -83,58 +85,58 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def run(argv: list[str] | None = None) -> int:
+    """Run one command line; its exit code (0/1/2/3/130/141), never an exception.
+
+    With --format json an error is also a JSON document on stdout, so a script reading it
+    gets an answer it can parse instead of nothing.
+    """
+    errors: list[str] = []
+
+    def err(line: str) -> None:
+        errors.append(line.strip())
+        _to_stderr(line)
+
+    code = exit_code_of(lambda: _run_click(argv, errors), err)
+    if errors and _wants_json(sys.argv[1:] if argv is None else argv):
+        click.echo(
+            json.dumps({"version": 1, "status": "error", "exit_code": code, "error": " ".join(errors)})
+        )
+    return code
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return any(
+        a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(argv, [*argv[1:], ""])
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: map every outcome to gatekit's exit codes (0/1/2/3/130)."""
+    """Entry point: run the command line and exit with its code."""
+    sys.exit(run(argv))
+
+
+def _run_click(argv: list[str] | None, errors: list[str]) -> int:
+    """Click's own outcomes as exit codes; everything else is exit_code_of's to map."""
     try:
         code = cli.main(args=argv, prog_name="gatekit", standalone_mode=False)
-    except GatekitError as exc:
-        click.echo(f"gatekit: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except SystemExit:
+        return exc.exit_code
+    except SystemExit as exc:
         # click turns a closed stdout into exit 1 ("failed") after wrapping the streams; the
         # reader going away is not a failure of anything gatekit checked.
         if "PacifyFlushWrapper" in type(sys.stdout).__name__:
-            _reader_gone()
-        raise
+            return reader_gone()
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except click.exceptions.Abort:
         click.echo("gatekit: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo("\ngatekit: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        _reader_gone()
-    except OSError as exc:
-        from gatekit.errors import from_os_error
-
-        translated = from_os_error(exc)
-        if translated is None:
-            _crash()
-        else:
-            click.echo(f"gatekit: {translated.message}", err=True)
-            sys.exit(translated.exit_code)
-    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
-        _crash()
-    sys.exit(code if isinstance(code, int) else 0)
+        errors.append(exc.format_message())
+        return EXIT_USAGE
+    return code if isinstance(code, int) else 0
 
 
-def _reader_gone() -> None:
-    """The reader of our output went away (`gatekit status | head`): quiet, like any Unix
-    filter killed by SIGPIPE (128 + 13)."""
-    from gatekit.report.stream import silence_stdout
-
-    silence_stdout()
-    sys.exit(EXIT_READER_GONE)
-
-
-def _crash() -> None:
-    from gatekit.crash import write_crash_log
-
-    path = write_crash_log()
-    click.echo(f"gatekit: internal error; the traceback is in {path}", err=True)
-    sys.exit(EXIT_INTERNAL)
+def _to_stderr(line: str) -> None:
+    click.echo(line, err=True)

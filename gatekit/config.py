@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from gatekit.errors import ConfigError
+from gatekit.guard.evidence import DEFAULT_SEVERITY, SEVERITIES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,7 +30,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 CONFIG_FILES = ("gatekit.toml", ".gatekit.toml")
 STAGES = ("pre-commit", "pre-push", "ci", "land")
-SEVERITIES = ("low", "medium", "high")
+STRATEGIES = ("merge", "rebase", "squash")  # how land integrates a branch into the target
 # A week: longer than any build, short enough for every timer and clock computation.
 MAX_SECONDS = 7 * 86_400.0
 
@@ -182,7 +183,7 @@ class SandboxConfig:
 
 @dataclass(frozen=True)
 class GuardConfig:
-    severity: str = field(default="medium", metadata={"convert": _choice(SEVERITIES)})
+    severity: str = field(default=DEFAULT_SEVERITY, metadata={"convert": _choice(SEVERITIES)})
     snapshot_keep: int = field(default=50, metadata={"range": (1, 1_000_000)})
     snapshot_max_age_days: float = field(default=30.0, metadata={"range": (0.0, 36_500.0)})
     settle_seconds: float = field(default=2.0, metadata={"range": (0.0, 3600.0), "zero_ok": True})
@@ -194,7 +195,7 @@ class GuardConfig:
 
 @dataclass(frozen=True)
 class LandConfig:
-    strategy: str = field(default="merge", metadata={"convert": _choice(("merge", "rebase", "squash"))})
+    strategy: str = field(default="merge", metadata={"convert": _choice(STRATEGIES)})
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# Exit codes (DESIGN.md): 0 passed · 1 failed/refused · 2 usage/config · 3 internal · 130 interrupted.
+# Exit codes (README "gatekit check", docs/architecture.md): 0 passed · 1 failed/refused · 2 usage/config · 3 internal · 130 interrupted.
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2

@@ -11,7 +11,6 @@ from pathlib import Path
 
 STATE_DIR = "gatekit"
 NOTES_REF = "refs/notes/gatekit"
-REF_PREFIX = "refs/gatekit/"
 SNAPSHOT_REF_PREFIX = "refs/gatekit/snapshots/"
 
 

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from testing.repo import Repo
-
 INSTALL_HINT = "install the CI clients with `bash .ci/install-clients.sh`"
 CLIENTS_PREFIX = Path(os.environ.get("GATEKIT_CLIENTS", str(Path.home() / ".cache" / "gatekit-clients")))
 
@@ -45,11 +43,6 @@ def run(
     return subprocess.CompletedProcess(
         result.args, result.returncode, result.stdout.decode("utf-8", "replace"), ""
     )
-
-
-def gatekit_has(repo: Repo, command: str) -> bool:
-    """True when this branch's gatekit has the command (other issues' guards may not be merged)."""
-    return repo.gatekit(command, "--help").returncode == 0
 
 
 def with_checkout(env: dict[str, str]) -> dict[str, str]:

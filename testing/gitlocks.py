@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from testing.repo import Repo
@@ -54,3 +56,24 @@ def kill_git_holding_index_lock(repo: Repo) -> Path:
     proc.stdin.close()
     assert lock.exists()
     return lock
+
+
+@contextmanager
+def git_holding_index_lock(repo: Repo, age: float = 600.0) -> Iterator[Path]:
+    """A live git process holding the worktree's `index.lock` for the block, the lock made to
+    look `age` seconds old (a long `git add` on a big tree, or one waiting on a slow disk)."""
+    lock = Path(repo.git("rev-parse", "--path-format=absolute", "--git-path", "index.lock").strip())
+    proc = subprocess.Popen(
+        ["git", "update-index", "--index-info"], cwd=repo.path, env=repo.env, stdin=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not lock.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "git never took the index lock"
+            time.sleep(0.01)
+        os.utime(lock, (time.time() - age, time.time() - age))
+        yield lock
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()  # git reads end of input, writes the index and drops the lock
+        proc.wait(timeout=30)

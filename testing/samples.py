@@ -1,5 +1,5 @@
 """Sample projects for end-to-end tests: a gate that imports every module, and branches whose
-merge breaks it without a textual conflict (the field reports' failure, in miniature)."""
+merge breaks it without a textual conflict (a broken main with no textual conflict, in miniature)."""
 
 from __future__ import annotations
 

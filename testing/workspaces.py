@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 # -- cargo ----------------------------------------------------------------------------------
 
-# `core` holds a type that `coordinator` uses: the field-report shape (issue 2).
+# `core` holds a type that `coordinator` uses: changing it breaks only the dependent package.
 CORE_LIB = "pub struct Settings {\n    pub port: u16,\n}\n"
 CORE_LIB_CHANGED = "pub struct Settings {\n    pub port: String,\n}\n"  # coordinator breaks
 COORDINATOR_LIB = (

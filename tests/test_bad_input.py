@@ -7,6 +7,7 @@ process. The expected text is the part of the sentence that tells the user what 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -217,3 +218,20 @@ def test_bad_input_gets_exit_2_one_sentence_and_loses_nothing(repo: Repo, case: 
 
 def test_the_catalogue_covers_at_least_sixty_kinds() -> None:
     assert len({case.kind for case in CASES}) >= 60
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("check", "--worktree", "--format", "json"),
+        ("status", "--format", "json", "--no-such-option"),
+        ("overlap", "--format=json", "--onto", "nosuchbranch"),
+    ],
+)
+def test_an_error_with_format_json_is_still_a_json_document(repo: Repo, argv: tuple[str, ...]) -> None:
+    repo.write("gatekit.toml", "heartbeat = nan\n")
+    result = repo.gatekit(*argv)
+    assert result.returncode == 2, result.stderr
+    document = json.loads(result.stdout)
+    assert document["status"] == "error" and document["exit_code"] == 2 and document["error"]
+    assert document["version"] == 1

@@ -148,3 +148,21 @@ def test_old_git_is_named_with_the_minimum(repo: Repo, tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "needs git 2.38" in result.stderr and "2.30.2" in result.stderr
     assert "usage:" not in result.stderr
+
+
+def test_sha256_repository_snapshots_sessions_and_hooks(tmp_path: Path, git_env: dict[str, str]) -> None:
+    repo = Repo(tmp_path / "sha256", git_env)
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main", "--object-format=sha256")
+    repo.commit("initial", {"a.txt": "a\n", "gatekit.toml": '[[gates]]\nname = "g"\nrun = "true"\n'})
+    repo.write("a.txt", "uncommitted work\n")
+    for argv in (("snapshot",), ("session", "start", "--name", "s1"), ("rescue",), ("clobber",)):
+        result = repo.gatekit(*argv, env={"GATEKIT_SESSION": "s1"} if argv[0] == "clobber" else None)
+        assert_clean_outcome(result, codes=(0,))
+    checkpoint = repo.gatekit("session", "checkpoint", env={"GATEKIT_SESSION": "s1"})
+    assert_clean_outcome(checkpoint, codes=(0,))
+    refs = repo.git("for-each-ref", "--format=%(objectname)", "refs/gatekit/snapshots/").split()
+    assert refs and all(len(oid) == 64 for oid in refs)
+    push_line = f"refs/heads/main {repo.rev()} refs/heads/main {'0' * 64}\n"
+    hook = repo.gatekit("hook", "pre-push", "origin", "file:///nowhere", input=push_line.encode())
+    assert_clean_outcome(hook, codes=(0,))

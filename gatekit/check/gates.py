@@ -13,13 +13,28 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
 from gatekit.config import Gate
 from gatekit.git import without_repo_vars
+from gatekit.system.processes import start_captured, stop_group
 
-PASSED, FAILED, TIMED_OUT, ERROR, SKIPPED = "passed", "failed", "timed out", "error", "skipped"
+
+class GateStatus(str, Enum):
+    """How a gate ended. The values are what reports, JSON, JUnit and verdict notes show."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    ERROR = "error"  # it could not run (missing program, no such working directory)
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 TAIL_BYTES = 64 * 1024
 KILL_GRACE_SECONDS = 3.0
 DRAIN_SECONDS = 2.0
@@ -28,7 +43,7 @@ DRAIN_SECONDS = 2.0
 @dataclass
 class GateResult:
     gate: Gate
-    status: str
+    status: GateStatus
     duration: float = 0.0
     returncode: int | None = None
     message: str = ""
@@ -38,7 +53,7 @@ class GateResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in (PASSED, SKIPPED)
+        return self.status in (GateStatus.PASSED, GateStatus.SKIPPED)
 
     @property
     def output_text(self) -> str:
@@ -117,30 +132,27 @@ def run_gate(
     if not cwd.is_dir():
         return _finish(
             listener,
-            GateResult(gate, ERROR, message=f"working directory {gate.cwd!r} does not exist in the subject"),
+            GateResult(
+                gate,
+                GateStatus.ERROR,
+                message=f"working directory {gate.cwd!r} does not exist in the subject",
+            ),
         )
     try:
-        proc = subprocess.Popen(
-            gate_argv(gate),
-            cwd=cwd,
-            env=gate_environment(gate, workdir),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        proc = start_captured(gate_argv(gate), cwd, gate_environment(gate, workdir), own_group=True)
     except FileNotFoundError:
         return _finish(
             listener,
             GateResult(
                 gate,
-                ERROR,
+                GateStatus.ERROR,
                 message=f"`{gate_argv(gate)[0]}` was not found on PATH: install it, or configure the gate's `run`",
             ),
         )
     except PermissionError as exc:
         return _finish(
-            listener, GateResult(gate, ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}")
+            listener,
+            GateResult(gate, GateStatus.ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}"),
         )
     assert proc.stdout is not None
     if track is not None:
@@ -174,17 +186,22 @@ def _supervise(
     if timed_out:
         result = GateResult(
             gate,
-            TIMED_OUT,
+            GateStatus.TIMED_OUT,
             duration,
             proc.returncode,
             f"timed out after {gate.timeout:g}s; its process group was killed",
             output.tail_bytes(),
         )
     elif proc.returncode == 0:
-        result = GateResult(gate, PASSED, duration, 0, "", output.tail_bytes())
+        result = GateResult(gate, GateStatus.PASSED, duration, 0, "", output.tail_bytes())
     else:
         result = GateResult(
-            gate, FAILED, duration, proc.returncode, _exit_message(proc.returncode), output.tail_bytes()
+            gate,
+            GateStatus.FAILED,
+            duration,
+            proc.returncode,
+            _exit_message(proc.returncode),
+            output.tail_bytes(),
         )
     return _finish(listener, result)
 
@@ -230,18 +247,10 @@ def _wait(
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gate's process group, then SIGKILL whatever is left after a grace period."""
-    for sig, grace in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, 0.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            break
-        if grace:
-            try:
-                proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                continue
-            # The leader is gone; children may linger in the group. Fall through to SIGKILL.
+    """SIGTERM the gate's process group, then SIGKILL whatever is left after a grace period.
+
+    The group is judged by its live members, not its leader: children may linger after it."""
+    stop_group(proc.pid, KILL_GRACE_SECONDS)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:

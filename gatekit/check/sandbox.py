@@ -23,8 +23,8 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.git import RepoPaths
-from gatekit.proc import process_start_ticks
 from gatekit.state_dirs import sandboxes_dir
+from gatekit.system.processes import process_start_ticks
 
 WAIT_NOTICE_SECONDS = 30.0
 STOP_GRACE_SECONDS = 3.0

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from gatekit import git
 from gatekit.app import App
-from gatekit.check.gates import ERROR, FAILED, PASSED, GateResult, run_gate
+from gatekit.check.gates import GateResult, GateStatus, run_gate
 from gatekit.check.sandbox import acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
@@ -72,13 +72,25 @@ class CheckRequest:
     heartbeat: float | None = None
 
 
+@dataclass(frozen=True)
+class AffectedSelection:
+    """What affected mode selected: the whole workspace or these packages, and why."""
+
+    whole: bool
+    packages: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"whole": self.whole, "packages": list(self.packages), "reasons": list(self.reasons)}
+
+
 @dataclass
 class CheckPlan:
     subject: Subject
     gates: list[Gate]
     where: str
     reasons: list[str] = field(default_factory=list)
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
 
 
 @dataclass
@@ -86,7 +98,7 @@ class CheckOutcome:
     subject: Subject
     results: list[GateResult]
     duration: float
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
     config_source: str = "defaults"
 
     @property
@@ -95,9 +107,9 @@ class CheckOutcome:
 
     @property
     def exit_code(self) -> int:
-        if any(r.status in (FAILED, "timed out") for r in self.results):
+        if any(r.status in (GateStatus.FAILED, GateStatus.TIMED_OUT) for r in self.results):
             return EXIT_FAILED
-        if any(r.status == ERROR for r in self.results):
+        if any(r.status == GateStatus.ERROR for r in self.results):
             return EXIT_USAGE
         return EXIT_OK
 
@@ -151,7 +163,7 @@ def run_check(
         configured = _configured_gates(config, request)
         if configured and cache is not None and not request.affected:
             cached = [cache.lookup(subject.tree, gate) for gate in configured]
-            if all(r is not None and r.status == PASSED for r in cached):
+            if all(r is not None and r.status == GateStatus.PASSED for r in cached):
                 plan = CheckPlan(subject, configured, "(every verdict cached; no sandbox needed)")
                 listener.check_started(plan)
                 results = [r for r in cached if r is not None]
@@ -196,12 +208,12 @@ def _run_in(
     results: list[GateResult] = []
     for gate in plan.gates:
         cached = cache.lookup(subject.tree, gate) if cache is not None and subject.tree else None
-        if cached is not None and cached.status == PASSED:
+        if cached is not None and cached.status == GateStatus.PASSED:
             listener.gate_finished(cached)
             results.append(cached)
             continue
         result = run_gate(gate, workdir, listener, heartbeat=heartbeat, track=track)
-        if cache is not None and subject.tree and result.status in (PASSED, FAILED):
+        if cache is not None and subject.tree and result.status in (GateStatus.PASSED, GateStatus.FAILED):
             cache.record(subject.tree, gate, result)
         results.append(result)
         if fail_fast and not result.ok:
@@ -216,12 +228,12 @@ def plan_gates(
 ) -> CheckPlan:
     """Which gates run: configured ones, else those detected in the subject; scoped in affected mode."""
     reasons: list[str] = []
-    affected: dict[str, Any] | None = None
+    affected: AffectedSelection | None = None
     gates = _configured_gates(config, request)
     if config.gates:
         if request.affected:
             reasons.append("affected mode: configured gates are not scoped to packages, so all of them run")
-            affected = {"whole": True, "packages": [], "reasons": reasons[-1:]}
+            affected = AffectedSelection(True, (), tuple(reasons[-1:]))
     else:
         from gatekit.toolchains import detect_gates, plan_affected
 
@@ -230,7 +242,7 @@ def plan_gates(
             plan = plan_affected(workdir, changed)
             gates = list(plan.gates)
             reasons.extend(f"affected mode: {r}" for r in plan.reasons)
-            affected = {"whole": plan.whole, "packages": list(plan.packages), "reasons": list(plan.reasons)}
+            affected = AffectedSelection(plan.whole, plan.packages, plan.reasons)
             if not gates and not plan.whole:  # nothing changed since the merge base
                 return CheckPlan(subject, [], where, reasons, affected)
         else:
@@ -286,9 +298,9 @@ def _changed_since_base(app: App, config: Config, request: CheckRequest, subject
 def _conflict_outcome(
     conflict: MergeConflict, request: CheckRequest, listener: Listener, started: float, config: Config
 ) -> CheckOutcome:
-    gate = Gate(name="merge", run=("git", "merge-tree"), origin="gatekit")
+    gate = Gate(name="merge", run=git.MERGE_TREE_COMMAND, origin="gatekit")
     subject = Subject(MERGE, None, None, f"{request.rev} merged into {conflict.target}")
-    result = GateResult(gate, FAILED, 0.0, 1, conflict.message, b"")
+    result = GateResult(gate, GateStatus.FAILED, 0.0, 1, conflict.message, b"")
     listener.check_started(CheckPlan(subject, [gate], "(in memory)"))
     listener.gate_finished(result)
     return _finish(listener, CheckOutcome(subject, [result], time.monotonic() - started, None, config.source))

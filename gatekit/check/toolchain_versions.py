@@ -14,11 +14,12 @@ import os
 import re
 import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 
 from gatekit.config import Gate
-from gatekit.proc import which
+from gatekit.errors import GatekitError
+from gatekit.system.files import atomic_write
+from gatekit.system.processes import run_captured, which
 
 # Programs known to answer `--version` quickly and without side effects.
 _VERSIONED = re.compile(
@@ -98,24 +99,15 @@ class ToolchainProbe:
         if self._file is None:
             return
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".versions.", dir=self._file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, sort_keys=True)
-            os.replace(tmp, self._file)
+            atomic_write(self._file, json.dumps(data, sort_keys=True), mode=0o600)
         except OSError:
             pass  # the cache only saves time; never fail a gate over it
 
 
 def _ask_version(resolved: str) -> str:
     try:
-        result = subprocess.run(
-            [resolved, "--version"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        result = run_captured([resolved, "--version"], check=False, timeout=20)
+    except (GatekitError, OSError, subprocess.TimeoutExpired):
         return f"{resolved}:no-version"
-    return result.stdout.decode("utf-8", "replace").strip()[:500]
+    # Some tools print their version on stderr (javac, older gcc): both streams, stdout first.
+    return (result.stdout + result.stderr).decode("utf-8", "replace").strip()[:500]

@@ -1,4 +1,4 @@
-"""The verdict cache: a gate's result for a tree, kept in git notes (issue 4).
+"""The verdict cache: a gate's result for a tree, kept in git notes (docs/verdicts.md).
 
 Key: the tree id (so a verdict survives rebases and merges that reproduce the same content, as
 in mhagger/git-test) and a fingerprint of the gate definition (command, cwd, env, shell and the
@@ -22,7 +22,6 @@ user retries after fixing the machine, not the tree.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -34,17 +33,17 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from gatekit import git
+from gatekit.check.gates import GateStatus
 from gatekit.check.toolchain_versions import ToolchainProbe, gate_program
 from gatekit.config import Gate
 from gatekit.errors import CommandError, GatekitError
 from gatekit.git import RepoPaths
 from gatekit.state_dirs import NOTES_REF, locks_dir, shared_state_dir
+from gatekit.system.files import flocked
 
 if TYPE_CHECKING:
     from gatekit.check.gates import GateResult
 
-PASSED = "passed"
-FAILED = "failed"
 # git holds a ref lock for milliseconds; one this old, while we hold notes.lock, is a dead writer's.
 STALE_REF_LOCK_SECONDS = 10.0
 
@@ -58,14 +57,14 @@ class Verdict:
 
     fp: str
     gate: str
-    status: str  # passed | failed
+    status: GateStatus  # passed | failed
     time: float
     duration: float
     host: str
 
     @property
     def passed(self) -> bool:
-        return self.status == PASSED
+        return self.status == GateStatus.PASSED
 
     def to_line(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -104,7 +103,7 @@ def parse_note(content: str) -> list[Verdict]:
                 Verdict(
                     fp=str(raw["fp"]),
                     gate=str(raw.get("gate", "")),
-                    status=str(raw["status"]),
+                    status=GateStatus(str(raw["status"])),
                     time=float(raw.get("time", 0.0)),
                     duration=float(raw.get("duration", 0.0)),
                     host=str(raw.get("host", "")),
@@ -159,11 +158,6 @@ class VerdictStore:
         matching = [v for v in self.history(tree) if v.fp == fp]
         return matching[-1] if matching else None
 
-    def cached_pass(self, tree: str, gate: Gate) -> Verdict | None:
-        """The verdict that lets gate be skipped on tree: its latest result, when it passed."""
-        verdict = self.latest(tree, gate)
-        return verdict if verdict is not None and verdict.passed else None
-
     # -- writing ---------------------------------------------------------------------------
 
     def record(self, tree: str, gate: Gate, passed: bool, duration: float) -> Flip | None:
@@ -171,7 +165,7 @@ class VerdictStore:
         verdict = Verdict(
             fp=self.fingerprint(gate),
             gate=gate.name,
-            status=PASSED if passed else FAILED,
+            status=GateStatus.PASSED if passed else GateStatus.FAILED,
             time=time.time(),
             duration=round(duration, 3),
             host=os.uname().nodename,
@@ -226,18 +220,12 @@ class VerdictStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        directory = locks_dir(self.repo.common_dir)
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / "notes.lock", "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with flocked(locks_dir(self.repo.common_dir) / "notes.lock"):
+            yield
 
 
 class NotesVerdictCache:
-    """checking.VerdictCache on top of VerdictStore: what check, verify-push and land consult."""
+    """check.service.VerdictCache on top of VerdictStore: what check, verify-push and land consult."""
 
     def __init__(
         self, repo: RepoPaths, notify: Callable[[str], None] | None = None, *, reuse: bool = True
@@ -269,7 +257,7 @@ class NotesVerdictCache:
 
     def record(self, tree: str, gate: Gate, result: GateResult) -> None:
         try:
-            flip = self.store.record(tree, gate, result.status == PASSED, result.duration)
+            flip = self.store.record(tree, gate, result.status == GateStatus.PASSED, result.duration)
         except GatekitError as exc:
             # The cache only saves time: a verdict that cannot be written must not turn a
             # passing gate into a failing run.

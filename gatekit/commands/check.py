@@ -1,4 +1,4 @@
-"""`gatekit check` and `gatekit gates`: parse, call checking.run_check, render."""
+"""`gatekit check` and `gatekit gates`: parse, call check.service.run_check, render."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def _reporter(app: App, fmt: str):  # type: ignore[no-untyped-def]
 
 
 def _cache(app: App, *, reuse: bool):  # type: ignore[no-untyped-def]
-    """The git-notes verdict cache (verdicts.py, issue 4): a tree that passed is not rebuilt.
+    """The git-notes verdict cache (check/verdicts.py, docs/verdicts.md): a tree that passed is not rebuilt.
 
     --no-cache still records the fresh verdict, so a gate that flips on an unchanged tree is
     reported as flaky.

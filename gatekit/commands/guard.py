@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gatekit.guard.evidence import SEVERITIES
+
 if TYPE_CHECKING:
     from gatekit.app import App
     from gatekit.guard.signals import Signal
 
-_SEVERITIES = click.Choice(["low", "medium", "high"])
+_SEVERITIES = click.Choice(SEVERITIES)
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -136,7 +138,7 @@ def session_checkpoint(app: App, session: str | None, paths: tuple[str, ...]) ->
         for signal in result.absorbed:
             click.echo(f"  {signal.severity} {signal.kind}: {signal.summary}", err=True)
     who = result.record.name or "worktree (no session)"
-    ledger = result.record.data.get("ledger", {})
+    ledger = result.record.data.ledger
     snap = f", snapshot {result.snapshot.id}" if result.snapshot else ""
     click.echo(f"checkpoint {who}: {len(ledger)} path(s) in the edit ledger{snap}")
 
@@ -173,8 +175,7 @@ def session_end(app: App, session: str | None) -> None:
     """Forget the session (its snapshots stay)."""
     from gatekit.guard import actions
 
-    record = actions.end(app.cwd, session)
-    click.echo(f"session {record.name} ended")
+    click.echo(actions.end(app.cwd, session))
 
 
 @session.command("list")

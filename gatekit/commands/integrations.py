@@ -10,8 +10,7 @@ import click
 
 from gatekit.app import App
 from gatekit.commands.options import codequality_option, junit_option
-
-_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
+from gatekit.integrations.hook_runner import GIT_HOOKS
 
 
 @click.command("install-hooks")
@@ -20,7 +19,7 @@ _HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge"
     "--hook",
     "hooks",
     multiple=True,
-    type=click.Choice(_HOOKS),
+    type=click.Choice(GIT_HOOKS),
     help="Only this git hook (repeatable; default: all of them).",
 )
 @click.pass_obj
@@ -32,7 +31,7 @@ def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
     """
     from gatekit.integrations import hooks_install
 
-    selected = hooks or _HOOKS
+    selected = hooks or GIT_HOOKS
     root = app.repo.toplevel
     changes = hooks_install.uninstall(root, selected) if uninstall else hooks_install.install(root, selected)
     for change in changes:
@@ -59,13 +58,12 @@ def _explain(action: str) -> str:
 
 
 @click.command("hook", context_settings={"ignore_unknown_options": True})
-@click.argument("name", type=click.Choice(_HOOKS))
+@click.argument("name", type=click.Choice(GIT_HOOKS))
 @click.argument("git_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--only", "only", multiple=True, metavar="GUARD", help="Run only this guard (repeatable).")
 @click.pass_obj
 def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Run the guards of one git hook (for the installed hooks and the pre-commit manifest)."""
-    from gatekit.cli import cli
     from gatekit.integrations import hook_runner
     from gatekit.integrations.precommit_hazard import find_hidden_changes, hazard_warning
 
@@ -85,7 +83,7 @@ def hook(app: App, name: str, git_args: tuple[str, ...], only: tuple[str, ...]) 
     steps = hook_runner.steps_for(name, stdin, git_args=git_args)
     if only:
         steps = [step for step in steps if step.name in only]
-    results = hook_runner.run_steps(steps, set(cli.commands), stdin=stdin, runner=hook_runner.run_in_process)
+    results = hook_runner.run_steps(steps, stdin=stdin, runner=hook_runner.run_in_process)
     click.get_current_context().exit(hook_runner.hook_exit_code(results))
 
 
@@ -176,9 +174,9 @@ def ci(
     Reads GitLab's and GitHub's variables; EXTRA arguments go to `gatekit check` unchanged.
     """
     import shlex
-    import subprocess
 
     from gatekit.integrations import ci_run
+    from gatekit.system.processes import run_attached
 
     subject = ci_run.detect_subject(os.environ)
     argv = ci_run.check_argv(subject, junit, codequality, extra)
@@ -193,5 +191,5 @@ def ci(
     prefix = [sys.executable, "-m", "gatekit"]
     if app.config_path is not None:
         prefix += ["--config", str(app.config_path)]
-    code = subprocess.run([*prefix, *argv], cwd=root).returncode
+    code = run_attached([*prefix, *argv], root)
     click.get_current_context().exit(code)

@@ -1,4 +1,4 @@
-"""`gatekit protect`, `gatekit verify-push` and `gatekit land`: parse, call, render (issue 4)."""
+"""`gatekit protect`, `gatekit verify-push` and `gatekit land`: parse, call, render."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gatekit.app import App
+from gatekit.config import STRATEGIES
 
 if TYPE_CHECKING:
     from gatekit.land.lander import LandReport
@@ -84,7 +85,7 @@ def _render_push(report: PushReport) -> None:
 )
 @click.option(
     "--strategy",
-    type=click.Choice(["merge", "rebase", "squash"]),
+    type=click.Choice(STRATEGIES),
     default=None,
     help="How branches are integrated (default: config land.strategy, merge).",
 )

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
-from gatekit.fleet.status import STALE_LOCK_SECONDS
-from gatekit.guard.sessions_store import list_sessions, pid_alive
+from gatekit.guard.sessions_store import list_sessions
 from gatekit.state_dirs import sessions_dir
+from gatekit.system.processes import is_alive, stale_index_lock_age
 
 OLD_STASH_DAYS = 14
 HOOK_NAMES = ("pre-commit", "commit-msg", "pre-push", "post-checkout", "prepare-commit-msg")
@@ -37,11 +37,8 @@ def stale_locks(worktrees: list[FleetWorktree], now: float) -> list[Finding]:
         if wt.git_dir is None:
             continue
         lock = wt.git_dir / "index.lock"
-        try:
-            age = now - lock.stat().st_mtime
-        except OSError:
-            continue
-        if age > STALE_LOCK_SECONDS:
+        age = stale_index_lock_age(wt.path, wt.git_dir, now)
+        if age is not None:
             found.append(
                 Finding(
                     "stale-lock",
@@ -94,7 +91,7 @@ def dead_sessions(worktrees: list[FleetWorktree]) -> list[Finding]:
             continue
         readable = {s.name for s in list_sessions(wt.git_dir)}
         for session in list_sessions(wt.git_dir):
-            if not pid_alive(session.pid):
+            if not is_alive(session.pid):
                 path = sessions_dir(wt.git_dir) / f"{session.name}.json"
                 found.append(
                     Finding(
@@ -153,9 +150,9 @@ def old_stashes(cwd: Path, now: float) -> list[Finding]:
 
 def _hooks_that_fire(worktree: Path) -> set[str]:
     hooks_dir = git.git_path(worktree, "hooks")
-    hooks_path = git.run_rc(worktree, "config", "--path", "core.hooksPath")
-    if hooks_path[0] == 0 and hooks_path[1].strip():
-        configured = Path(os.fsdecode(hooks_path[1].strip()))
+    hooks_path = git.config_value(worktree, "core.hooksPath", path=True)
+    if hooks_path:
+        configured = Path(hooks_path)
         hooks_dir = configured if configured.is_absolute() else worktree / configured
     return {
         name for name in HOOK_NAMES if os.access(hooks_dir / name, os.X_OK) and (hooks_dir / name).is_file()

@@ -4,7 +4,8 @@ clobbering.
 A task file is Markdown with YAML frontmatter. Tasks sharing a `wave:` value run in parallel;
 each must declare a dispatch policy (`commit-as-you-go`, `sequential` or `worktree`) in its
 frontmatter or in a "parallelization strategy" section, and siblings sharing a worktree must not
-list overlapping `files_modified` (field report: wave execution policy).
+list overlapping `files_modified` (two parallel workers editing one file in one worktree
+clobber each other; see docs/fleet.md).
 """
 
 from __future__ import annotations

@@ -11,15 +11,7 @@ from typing import Any
 
 from gatekit.fleet.overlap import OverlapReport, StagedOverlap
 from gatekit.fleet.status import Row
-
-
-def age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s"
+from gatekit.system.durations import format_age
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -62,9 +54,9 @@ def status_text(rows: Sequence[Row], base: Path) -> str:
                 row.branch or "(detached)",
                 ab,
                 "-" if row.dirty is None else str(row.dirty),
-                age(row.oldest_change_age),
+                format_age(row.oldest_change_age),
                 row.upstream,
-                age(row.snapshot_age),
+                format_age(row.snapshot_age),
                 sessions,
                 flags or "-",
             )

@@ -15,11 +15,10 @@ from pathlib import Path
 from gatekit import git
 from gatekit.errors import GatekitError
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
-from gatekit.guard.sessions_store import SessionRecord, list_sessions, pid_alive
+from gatekit.guard.sessions_store import SessionRecord, list_sessions
 from gatekit.state_dirs import SNAPSHOT_REF_PREFIX
+from gatekit.system.processes import is_alive, stale_index_lock_age
 
-# An index.lock older than this is almost certainly left by a killed git, not a running one.
-STALE_LOCK_SECONDS = 60.0
 # Past this many dirty paths the oldest-change age is taken from a sample: stat is not free.
 MAX_AGE_STATS = 5000
 
@@ -58,13 +57,8 @@ def upstream_state(info: git.BranchInfo | None) -> str:
     return track
 
 
-def stale_lock(git_dir: Path | None, now: float) -> bool:
-    if git_dir is None:
-        return False
-    try:
-        return now - (git_dir / "index.lock").stat().st_mtime > STALE_LOCK_SECONDS
-    except OSError:
-        return False
+def stale_lock(worktree: Path, git_dir: Path | None, now: float) -> bool:
+    return git_dir is not None and stale_index_lock_age(worktree, git_dir, now) is not None
 
 
 def clobber_signal(worktree: Path, git_dir: Path | None, live: list[SessionRecord], now: float) -> bool:
@@ -76,7 +70,7 @@ def clobber_signal(worktree: Path, git_dir: Path | None, live: list[SessionRecor
     """
     if git_dir is None:
         return False
-    if stale_lock(git_dir, now):
+    if stale_lock(worktree, git_dir, now):
         return True
     if not live or not worktree.is_dir():
         return False
@@ -116,10 +110,10 @@ def _worktree_row(
         row.upstream = upstream_state(branches.get(entry.branch_name))
     if wt.id in snapshots:
         row.snapshot_age = max(0.0, now - snapshots[wt.id])
-    live = [s for s in list_sessions(wt.git_dir) if pid_alive(s.pid)] if wt.git_dir else []
+    live = [s for s in list_sessions(wt.git_dir) if is_alive(s.pid)] if wt.git_dir else []
     row.sessions = len(live)
     row.claims = sorted({claim for s in live for claim in s.claims})
-    if stale_lock(wt.git_dir, now):
+    if stale_lock(wt.path, wt.git_dir, now):
         flags.append("stale-lock")
     if clobber_signal(wt.path, wt.git_dir, live, now):
         flags.append("clobber")

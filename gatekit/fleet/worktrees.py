@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit import git
@@ -13,9 +13,10 @@ from gatekit.config import FleetConfig
 from gatekit.errors import Refused, UsageError
 from gatekit.fleet.inventory import FleetWorktree, find_worktree, list_fleet_worktrees
 from gatekit.guard.sessions import start_session
-from gatekit.guard.sessions_store import list_sessions, pid_alive
+from gatekit.guard.sessions_store import list_sessions
 from gatekit.guard.snapshots import take_snapshot
 from gatekit.state_dirs import removed_worktrees_dir
+from gatekit.system.processes import is_alive
 
 
 def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
@@ -31,8 +32,7 @@ def worktree_root(repo: git.RepoPaths, config: FleetConfig) -> Path:
 
 
 def check_branch_name(cwd: Path, name: str) -> None:
-    code, _ = git.run_rc(cwd, "check-ref-format", "--branch", name)
-    if code != 0 or name.startswith("-"):
+    if not git.is_valid_branch_name(cwd, name):
         raise UsageError(f"{name!r} is not a valid branch name")
 
 
@@ -56,18 +56,12 @@ def add_worktree(
     if path.exists():
         raise UsageError(f"{path} already exists")
     path.parent.mkdir(parents=True, exist_ok=True)
-    git.run(repo.toplevel, "worktree", "add", "-q", "-b", name, "--", str(path), start_commit)
+    git.add_worktree(repo.toplevel, path, name, start_commit)
     if session:
         # The guard's own session start, so the new session has a baseline to compare with;
         # it belongs to the process that asked for the worktree (our parent).
         start_session(path, session, claims=(), pid=None)
     return Added(path, name, start_commit, session)
-
-
-@dataclass
-class RemovalCheck:
-    worktree: FleetWorktree
-    reasons: list[str] = field(default_factory=list)
 
 
 def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:
@@ -84,7 +78,7 @@ def removal_blockers(repo: git.RepoPaths, wt: FleetWorktree) -> list[str]:
         unique = git.unmerged_commit_count(repo.toplevel, wt.entry.head, wt.entry.branch_name)
         if unique:
             reasons.append(f"{unique} commit(s) on it are on no other branch and no remote")
-    live = [s.name for s in list_sessions(wt.git_dir) if pid_alive(s.pid)] if wt.git_dir else []
+    live = [s.name for s in list_sessions(wt.git_dir) if is_alive(s.pid)] if wt.git_dir else []
     if live:
         reasons.append(f"live session(s): {', '.join(live)}")
     if wt.entry.locked is not None:
@@ -123,10 +117,7 @@ def remove_worktree(repo: git.RepoPaths, name: str, force: bool) -> Removed:
         # None: the work is already in the newest snapshot (or there is none beyond HEAD).
         ref = saved.ref if saved is not None else None
         kept = _save_ignored_files(repo, wt)
-    args = ["worktree", "remove", "--force"]
-    if wt.entry.locked is not None:
-        args.append("--force")  # git wants it twice for a locked worktree
-    git.run(repo.toplevel, *args, "--", str(wt.path))
+    git.remove_worktree(repo.toplevel, wt.path, locked=wt.entry.locked is not None)
     return Removed(wt.path, wt.entry.branch_name, ref, kept)
 
 

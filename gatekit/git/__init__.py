@@ -19,10 +19,11 @@ from gatekit.git.diffs import (
     staged_paths,
     worktree_changed_paths,
 )
+from gatekit.git.index import Index, temporary_index
 from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path, guard_paths, locate
 from gatekit.git.objects import (
+    MERGE_TREE_COMMAND,
     MergeResult,
-    add_all_to_index,
     cat_blob,
     commit_tree,
     dangling_blobs,
@@ -36,6 +37,7 @@ from gatekit.git.objects import (
     tree_blobs,
     unreachable_commits,
     worktree_state_commit,
+    worktree_state_tree,
 )
 from gatekit.git.refs import (
     BranchInfo,
@@ -50,6 +52,7 @@ from gatekit.git.refs import (
     update_ref,
     update_refs,
 )
+from gatekit.git.remote import config_value, fetch, is_shallow
 from gatekit.git.revisions import (
     ahead_behind,
     branch_exists,
@@ -74,19 +77,20 @@ from gatekit.git.revisions import (
     tree_of,
     unmerged_commit_count,
 )
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, without_repo_vars, zsplit
+from gatekit.git.runner import NULL_OID, git_env, is_null_oid, run, run_rc, text, without_repo_vars, zsplit
 from gatekit.git.worktrees import (
     BranchStatus,
     PendingStatus,
     StatusEntry,
     Worktree,
+    add_worktree,
     branch_status,
-    checkout_tree_into,
     ignored_files,
     list_worktrees,
     parse_branch_status,
     parse_status_v2,
     read_tree_update,
+    remove_worktree,
     status,
     worktree_dirty_paths,
 )
@@ -96,20 +100,23 @@ __all__ = [
     "BranchStatus",
     "FileDiff",
     "GuardPaths",
+    "Index",
+    "MERGE_TREE_COMMAND",
     "MergeResult",
     "NULL_OID",
+    "is_null_oid",
     "PendingStatus",
     "RepoPaths",
     "StatusEntry",
     "Worktree",
-    "add_all_to_index",
+    "add_worktree",
     "ahead_behind",
     "branch_exists",
     "branch_status",
     "cat_blob",
     "changed_paths",
-    "checkout_tree_into",
     "commit_date",
+    "config_value",
     "commit_meta",
     "commit_parents",
     "commit_subject",
@@ -121,6 +128,7 @@ __all__ = [
     "diff_hunks",
     "diff_hunks_many",
     "first_parent_paths",
+    "fetch",
     "for_each_ref",
     "get_repo_paths",
     "git_env",
@@ -131,6 +139,7 @@ __all__ = [
     "independent_commits",
     "index_tree",
     "is_ancestor",
+    "is_shallow",
     "is_valid_branch_name",
     "list_branches",
     "list_worktrees",
@@ -150,6 +159,7 @@ __all__ = [
     "ref_dates",
     "ref_lock_paths",
     "reflog_entries_raw",
+    "remove_worktree",
     "replay_commit",
     "resolve_commit",
     "rev_list",
@@ -160,6 +170,7 @@ __all__ = [
     "staged_tree",
     "stash_entries",
     "status",
+    "temporary_index",
     "text",
     "tree_blobs",
     "tree_of",
@@ -172,5 +183,6 @@ __all__ = [
     "ignored_files",
     "worktree_dirty_paths",
     "worktree_state_commit",
+    "worktree_state_tree",
     "zsplit",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from gatekit.errors import CommandError, GatekitError, UsageError
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 MINIMUM_GIT = (2, 38)  # merge-tree --write-tree, which every merge, land and overlap uses
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing, UsageError
 from gatekit.git.runner import git_env, run
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 
 @dataclass(frozen=True)

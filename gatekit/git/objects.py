@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gatekit.git.index import temporary_index
 from gatekit.git.location import git_path
 from gatekit.git.revisions import tree_of
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc, text, zsplit
-from gatekit.proc import run_captured
+from gatekit.git.runner import git_env, is_null_oid, run, run_rc, text, zsplit
+from gatekit.system.processes import run_captured
 
 
 def staged_tree(cwd: Path | str) -> str:
@@ -24,12 +23,8 @@ def staged_tree(cwd: Path | str) -> str:
     """
     index = os.environ.get("GIT_INDEX_FILE")
     source = Path(cwd, index) if index else git_path(cwd, "index")
-    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
-        copy = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, copy)
-        out = run(cwd, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)}))
-    return text(out)
+    with temporary_index(cwd, source) as copy:
+        return copy.write_tree()
 
 
 def commit_tree(
@@ -52,6 +47,10 @@ class MergeResult:
     @property
     def clean(self) -> bool:
         return not self.conflicts
+
+
+# How an in-memory merge is named where a command is shown (the conflict "gate" of check --merge).
+MERGE_TREE_COMMAND = ("git", "merge-tree")
 
 
 def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
@@ -88,17 +87,13 @@ def replay_commit(cwd: Path | str, commit: str, parent: str, onto: str) -> Merge
 
 def index_tree(worktree: Path | str) -> str:
     """The tree recorded in a worktree's own index, computed on a copy (the index is not touched)."""
-    source = git_path(worktree, "index")
-    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
-        copy = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, copy)
-        return text(run(worktree, "write-tree", env=git_env({"GIT_INDEX_FILE": str(copy)})))
+    with temporary_index(worktree, git_path(worktree, "index")) as copy:
+        return copy.write_tree()
 
 
 def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
     """The contents of many blobs with one `git cat-file --batch` process."""
-    wanted = list(dict.fromkeys(oid for oid in oids if oid != NULL_OID))
+    wanted = list(dict.fromkeys(oid for oid in oids if not is_null_oid(oid)))
     if not wanted:
         return {}
     out = run(cwd, "cat-file", "--batch", input="".join(f"{oid}\n" for oid in wanted).encode())
@@ -116,19 +111,19 @@ def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
     return blobs
 
 
-def worktree_state_commit(worktree: Path | str, head: str | None, message: str) -> str:
-    """A commit of the worktree's tracked and untracked non-ignored files, parented on head.
+def worktree_state_tree(worktree: Path | str) -> str:
+    """The tree of the worktree's tracked and untracked non-ignored files as they are now.
 
     Built on a copy of the worktree's index (GIT_INDEX_FILE), so the user's index, files and
     refs are untouched; only new objects are written.
     """
-    source = git_path(worktree, "index")
-    with tempfile.TemporaryDirectory(prefix="gatekit-state-") as tmp:
-        index = Path(tmp, "index")
-        if source.exists():
-            shutil.copyfile(source, index)
-        tree = add_all_to_index(worktree, index)
-    return commit_tree(worktree, tree, [head] if head else [], message)
+    with temporary_index(worktree, git_path(worktree, "index")) as index:
+        return index.add_all()
+
+
+def worktree_state_commit(worktree: Path | str, head: str | None, message: str) -> str:
+    """A commit of worktree_state_tree, parented on head (no ref moves)."""
+    return commit_tree(worktree, worktree_state_tree(worktree), [head] if head else [], message)
 
 
 def dangling_commits(cwd: Path | str) -> list[str]:
@@ -172,17 +167,6 @@ def unreachable_commits(cwd: Path | str, candidates: Sequence[str]) -> list[str]
     )
     lost = set(text(out).split())
     return [c for c in candidates if c in lost]
-
-
-def add_all_to_index(cwd: Path | str, index_file: Path) -> str:
-    """Stage every tracked change and untracked, non-ignored file into index_file; its tree.
-
-    Only the given index file is written (plus objects): the user's own index is never read
-    for writing, because GIT_INDEX_FILE points git at the copy.
-    """
-    env = git_env({"GIT_INDEX_FILE": str(index_file)})
-    run(cwd, "add", "-A", "--", ":/", env=env)
-    return text(run(cwd, "write-tree", env=env))
 
 
 def cat_blob(cwd: Path | str, oid: str) -> bytes:

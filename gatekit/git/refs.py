@@ -9,8 +9,8 @@ from pathlib import Path
 
 from gatekit.errors import CommandError
 from gatekit.git.revisions import rev_parse
-from gatekit.git.runner import NULL_OID, git_env, run, run_rc
-from gatekit.proc import run_captured
+from gatekit.git.runner import git_env, run, run_rc
+from gatekit.system.processes import run_captured
 
 
 def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: str) -> bool:
@@ -20,7 +20,8 @@ def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: st
     a `<ref>.lock` left by a git process that was killed -- raises CommandError with git's
     message: reporting it as "moved" would send a caller into a retry loop it cannot win.
     """
-    expected = old if old is not None else NULL_OID
+    # An empty old value means "must not exist" in every hash width (40 zeros is SHA-1's only).
+    expected = old if old is not None else ""
     argv = ("git", "update-ref", "-m", message, ref, new, expected)
     result = run_captured(argv, cwd, env=git_env(), check=False)
     if result.returncode == 0:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gatekit.errors import UsageError
 from gatekit.git.runner import git_env, run, run_rc, text, zsplit
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 
 def rev_parse(cwd: Path | str, rev: str) -> str | None:

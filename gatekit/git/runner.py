@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gatekit.errors import CommandError
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 
 # Variables a hook (or an outer git) exports that pin git to *a* repository. They must not leak
 # into a git call that works on another repository or worktree (pre-commit strips them too).
@@ -23,7 +23,12 @@ _REPO_LOCATING_VARS = (
 )
 
 
-NULL_OID = "0" * 40
+NULL_OID = "0" * 40  # SHA-1's; a SHA-256 repository's null id is 64 zeros: test with is_null_oid
+
+
+def is_null_oid(oid: str) -> bool:
+    """True for git's all-zero object id, whatever the repository's hash width."""
+    return bool(oid) and not oid.strip("0")
 
 
 def without_repo_vars() -> dict[str, str]:

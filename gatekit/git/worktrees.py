@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.location import locate
 from gatekit.git.runner import git_env, run
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured, start_captured
 
 
 @dataclass(frozen=True)
@@ -168,12 +167,15 @@ def read_tree_update(worktree: Path | str, old: str, new: str, *, dry_run: bool 
     return result.returncode == 0, result.stderr.decode("utf-8", "replace").strip()
 
 
-def checkout_tree_into(cwd: Path | str, tree: str, directory: Path) -> None:
-    """Write the files of tree into directory through a throwaway index (no worktree touched)."""
-    with tempfile.TemporaryDirectory(prefix="gatekit-index-") as tmp:
-        env = git_env({"GIT_INDEX_FILE": str(Path(tmp, "index"))})
-        run(cwd, "read-tree", tree, env=env)
-        run(cwd, "checkout-index", "-a", "-f", f"--prefix={directory}{os.sep}", env=env)
+def add_worktree(cwd: Path | str, path: Path, branch: str, start: str) -> None:
+    """A new branch at start, checked out in a new linked worktree at path."""
+    run(cwd, "worktree", "add", "-q", "-b", branch, "--", str(path), start)
+
+
+def remove_worktree(cwd: Path | str, path: Path, *, locked: bool) -> None:
+    """Remove a linked worktree and its files, changes and all (the caller saved them)."""
+    force = ["--force", "--force"] if locked else ["--force"]  # git wants it twice when locked
+    run(cwd, "worktree", "remove", *force, "--", str(path))
 
 
 @dataclass(frozen=True)
@@ -207,17 +209,8 @@ class PendingStatus:
     relative to the worktree root, so any directory inside the worktree will do as cwd."""
 
     def __init__(self, cwd: Path | str) -> None:
-        import subprocess
-
         try:
-            self._proc = subprocess.Popen(
-                _BRANCH_STATUS,
-                cwd=cwd,
-                env=git_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self._proc = start_captured(_BRANCH_STATUS, cwd, git_env())
         except FileNotFoundError as exc:
             raise ToolMissing("git") from exc
         self._result: BranchStatus | None = None

@@ -90,9 +90,17 @@ def declare(cwd: Path, name: str | None, op: str) -> SessionRecord:
     return record
 
 
-def end(cwd: Path, name: str | None) -> SessionRecord:
+def end(cwd: Path, name: str | None) -> str:
+    """End the current session; a corrupt record is removed too (the only way out of it).
+    Returns what was done, for the user."""
     from gatekit.git import get_repo_paths
+    from gatekit.guard.sessions_store import CorruptRecord
 
-    record = require_session(cwd, name)
-    sessions.end_session(get_repo_paths(cwd).git_dir, record.name)
-    return record
+    git_dir = get_repo_paths(cwd).git_dir
+    try:
+        record = require_session(cwd, name)
+    except CorruptRecord as corrupt:
+        corrupt.path.unlink(missing_ok=True)
+        return f"session {corrupt.path.stem} ended (its corrupt record {corrupt.path} was removed)"
+    sessions.end_session(git_dir, record.name)
+    return f"session {record.name} ended"

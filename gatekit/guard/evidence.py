@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("low", "medium", "high")
+# What a signal must reach to count (fail `clobber`, block a commit) unless [guard] severity says otherwise.
+DEFAULT_SEVERITY = "medium"
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gatekit import git
 from gatekit.guard.content import blob_ids
 from gatekit.guard.reflog import Reflog, read_reflog
+from gatekit.guard.sessions_store import Baseline
 
 
 @dataclass(frozen=True)
@@ -57,18 +57,17 @@ def observe(
     return Observation(paths, status, head_log, stash_log)
 
 
-def baseline_of(obs: Observation) -> dict[str, Any]:
+def baseline_of(obs: Observation) -> Baseline:
     """The point a clobber window starts from: HEAD, reflog positions, dirty content."""
-    last = obs.head_log[-1].key if obs.head_log else None
-    return {
-        "time": obs.time,
-        "head": obs.status.head,
-        "branch": obs.status.branch,
-        "head_log_count": len(obs.head_log),
-        "head_log_last": last,
-        "stash": obs.stash_oids,
-        "dirty": blob_ids(obs.root, obs.dirty_paths),
-    }
+    return Baseline(
+        time=obs.time,
+        head=obs.status.head,
+        branch=obs.status.branch,
+        head_log_count=len(obs.head_log),
+        head_log_last=obs.head_log[-1].key if obs.head_log else None,
+        stash=obs.stash_oids,
+        dirty=blob_ids(obs.root, obs.dirty_paths),
+    )
 
 
 def window_start(entries: Reflog, count: int, last_key: str | None) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from gatekit.guard import sessions_store as store
 from gatekit.guard.content import blob_id
 from gatekit.guard.observe import observe
 from gatekit.guard.snapshots import find_snapshot, list_snapshots, take_snapshot
+from gatekit.system.files import atomic_write
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _MAX_BLOBS = 50
@@ -51,7 +51,7 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
     origin = {}
     for entry in obs.head_log:
         for oid in (entry.old, entry.new):
-            if oid != git.NULL_OID:
+            if not git.is_null_oid(oid):
                 origin[oid] = entry
     lost = git.unreachable_commits(root, [o for o in origin if o != obs.status.head])
     for oid in sorted(lost, key=lambda o: -origin[o].index)[:limit]:
@@ -143,10 +143,10 @@ def _ledger_paths(repo: git.RepoPaths) -> dict[str, str]:
     """{blob id: path} for every content a session of this worktree recorded."""
     found: dict[str, str] = {}
     for record in store.list_sessions(repo.git_dir):
-        for path, item in record.data.get("ledger", {}).items():
-            for key in ("after", "before"):
-                if item.get(key):
-                    found.setdefault(item[key], path)
+        for path, item in record.data.ledger.items():
+            for blob in (item.after, item.before):
+                if blob:
+                    found.setdefault(blob, path)
     return found
 
 
@@ -327,12 +327,4 @@ def _write(root: Path, path: str, mode: str, data: bytes) -> None:
             target.unlink()
         os.symlink(os.fsdecode(data), target)
         return
-    fd, tmp = tempfile.mkstemp(prefix=".gatekit-restore-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o755 if mode == "100755" else 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, data, mode=0o755 if mode == "100755" else 0o644)

@@ -1,10 +1,11 @@
 """Writer sessions: baseline, claims, edit ledger and declared operations.
 
-A session's own state lives in SessionRecord.data (the top-level fields are shared with fleet/):
+A session's own state lives in SessionRecord.data, a SessionState (the top-level fields are
+shared with fleet/):
     start      baseline when the session began (dirty paths then are not "foreign")
     baseline   baseline at the last checkpoint: the clobber window starts here
-    ledger     {path: {"before": id|None, "after": id|None}} content before the session's
-               first edit and at its last checkpoint
+    ledger     {path: LedgerEntry}: content before the session's first edit, at its last
+               checkpoint, and in HEAD then
     declared   operations the session announced it will run itself (reset, stash, checkout)
     explained  reflog keys and stash ids produced by `session run`
 Without a session, an anonymous record in <git-dir>/gatekit/checkpoint.json plays the same role.
@@ -14,12 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from gatekit import git
 from gatekit.errors import UsageError
@@ -27,6 +26,7 @@ from gatekit.guard import sessions_store as store
 from gatekit.guard.content import blob_ids, claimed_by
 from gatekit.guard.observe import Observation, baseline_of, observe
 from gatekit.state_dirs import worktree_state_dir
+from gatekit.system.processes import is_alive, run_attached
 
 SESSION_ENV = "GATEKIT_SESSION"
 DECLARABLE = ("reset", "stash", "checkout")
@@ -69,7 +69,7 @@ def resolve_session(git_dir: Path, name: str | None) -> store.SessionRecord | No
 
 
 def load_anonymous(git_dir: Path) -> store.SessionRecord | None:
-    return store.load_record(checkpoint_file(git_dir))
+    return store.readable_or_none(checkpoint_file(git_dir))
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def all_sessions(common_dir: Path) -> list[SessionRow]:
     rows = []
     for wid, git_dir in git_dirs:
         for record in store.list_sessions(git_dir):
-            rows.append(SessionRow(record, wid, store.pid_alive(record.pid)))
+            rows.append(SessionRow(record, wid, is_alive(record.pid)))
     return rows
 
 
@@ -113,7 +113,7 @@ def start_session(cwd: Path, name: str | None, claims: Sequence[str], pid: int |
         branch=obs.status.branch,
         head=obs.status.head,
         claims=list(dict.fromkeys(claims)),
-        data={"start": base, "baseline": base, "ledger": {}, "declared": [], "explained": {}},
+        data=store.SessionState(start=base, baseline=replace(base)),
     )
     store.save_session(git_dir, record)
     return record
@@ -135,7 +135,7 @@ def owner_of(path: str, sessions: Sequence[store.SessionRecord]) -> store.Sessio
         if claimed_by(path, record.claims):
             return record
     for record in sessions:
-        if path in record.data.get("ledger", {}):
+        if path in record.data.ledger:
             return record
     return None
 
@@ -156,20 +156,19 @@ def checkpoint(
     if record is None:
         record = load_anonymous(git_dir) or _anonymous(obs)
     data = record.data
-    start = data.get("start", {})
-    ledger: dict[str, dict[str, Any]] = data.setdefault("ledger", {})
+    ledger = data.ledger
     touched = _touched(obs, record, paths, base or obs.root)
     now = blob_ids(obs.root, [*touched, *ledger])
     new = [p for p in touched if p not in ledger]
     if new:
-        before = _pre_edit_ids(obs, start, new)
+        before = _pre_edit_ids(obs, data.start, new)
         for path in new:
-            ledger[path] = {"before": before[path], "after": now[path]}
+            ledger[path] = store.LedgerEntry(before[path], now[path])
     _refresh_ledger(obs.root, obs.status.head, ledger, now)
-    data["baseline"] = baseline_of(obs)
-    data["declared"] = []
-    data["explained"] = {}
-    data["checkpoints"] = int(data.get("checkpoints", 0)) + 1
+    data.baseline = baseline_of(obs)
+    data.declared = []
+    data.explained = store.Explained()
+    data.checkpoints += 1
     record.head, record.branch = obs.status.head, obs.status.branch
     if record.name:
         store.save_session(git_dir, record)
@@ -179,7 +178,7 @@ def checkpoint(
 
 
 def _refresh_ledger(
-    root: Path, head: str | None, ledger: dict[str, dict[str, Any]], now: dict[str, str | None]
+    root: Path, head: str | None, ledger: dict[str, store.LedgerEntry], now: dict[str, str | None]
 ) -> None:
     """Record each ledger path's content now ("after") and in HEAD now ("head").
 
@@ -188,14 +187,14 @@ def _refresh_ledger(
     """
     heads = git.tree_blobs(root, head, list(ledger)) if head and ledger else {}
     for path, item in ledger.items():
-        item["after"] = now[path]
-        item["head"] = heads[path][1] if path in heads else None
+        item.after = now[path]
+        item.head = heads[path][1] if path in heads else None
 
 
 def _anonymous(obs: Observation) -> store.SessionRecord:
     base = baseline_of(obs)
     # No writer began anywhere: every dirty path's pre-edit content is HEAD's.
-    start = {**base, "dirty": {}}
+    start = replace(base, dirty={})
     return store.SessionRecord(
         name="",
         pid=0,
@@ -203,7 +202,7 @@ def _anonymous(obs: Observation) -> store.SessionRecord:
         worktree=str(obs.root),
         branch=obs.status.branch,
         head=obs.status.head,
-        data={"start": start, "baseline": base, "ledger": {}, "declared": [], "explained": {}},
+        data=store.SessionState(start=start, baseline=base),
     )
 
 
@@ -230,12 +229,12 @@ def repo_relative(root: Path, path: str, base: Path) -> str:
     return rel.as_posix()
 
 
-def _pre_edit_ids(obs: Observation, start: dict[str, Any], paths: list[str]) -> dict[str, str | None]:
+def _pre_edit_ids(obs: Observation, start: store.Baseline | None, paths: list[str]) -> dict[str, str | None]:
     """Content before the session's edits: the dirty content at start, else the start HEAD's."""
-    dirty_then: dict[str, str | None] = start.get("dirty", {})
+    dirty_then = start.dirty if start is not None else {}
     result: dict[str, str | None] = {p: dirty_then[p] for p in paths if p in dirty_then}
     rest = [p for p in paths if p not in result]
-    head = start.get("head") or obs.status.head
+    head = (start.head if start is not None else None) or obs.status.head
     blobs = git.tree_blobs(obs.root, head, rest) if rest and head else {}
     for path in rest:
         result[path] = blobs[path][1] if path in blobs else None
@@ -249,9 +248,7 @@ def declare(obs: Observation, record: store.SessionRecord, op: str) -> None:
     """Mark the session's own next reset/stash/checkout, so clobber does not report it."""
     if op not in DECLARABLE:
         raise UsageError(f"cannot declare {op!r}: declare one of {', '.join(DECLARABLE)}")
-    record.data.setdefault("declared", []).append(
-        {"op": op, "head_pos": len(obs.head_log), "stash": obs.stash_oids, "at": obs.time}
-    )
+    record.data.declared.append(store.Declaration(op, len(obs.head_log), obs.stash_oids, obs.time))
     store.save_session(obs.paths.repo.git_dir, record)
 
 
@@ -264,18 +261,17 @@ def run_declared(cwd: Path, record: store.SessionRecord, argv: Sequence[str]) ->
         raise UsageError("nothing to run: give the command after `--`")
     before = observe(cwd)
     try:
-        code = subprocess.call(list(argv), cwd=cwd)
+        code = run_attached(argv, cwd)
     except FileNotFoundError as exc:
         raise UsageError(f"cannot run {argv[0]!r}: not found") from exc
     after = observe(cwd, before.paths)
     git_dir = before.paths.repo.git_dir
     record = store.load_session(git_dir, record.name) or record
-    explained = record.data.setdefault("explained", {})
+    explained = record.data.explained
     seen = {e.key for e in before.head_log}
-    explained.setdefault("head", []).extend(e.key for e in after.head_log if e.key not in seen)
-    changed = set(before.stash_oids) ^ set(after.stash_oids)
-    explained.setdefault("stash", []).extend(sorted(changed))
-    ledger = record.data.get("ledger", {})
+    explained.head.extend(e.key for e in after.head_log if e.key not in seen)
+    explained.stash.extend(sorted(set(before.stash_oids) ^ set(after.stash_oids)))
+    ledger = record.data.ledger
     _refresh_ledger(after.root, after.status.head, ledger, blob_ids(after.root, list(ledger)))
     store.save_session(git_dir, record)
     return code

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gatekit import git
 from gatekit.guard import worktree_signals
@@ -18,7 +17,7 @@ from gatekit.guard.evidence import short as _short
 from gatekit.guard.observe import Observation, observe
 from gatekit.guard.reflog import ReflogEntry
 from gatekit.guard.sessions import load_anonymous, others, resolve_session
-from gatekit.guard.sessions_store import SessionRecord
+from gatekit.guard.sessions_store import Declaration, SessionRecord
 from gatekit.guard.window import Window, window_for
 
 __all__ = ["SEVERITIES", "Report", "Signal", "clobber_signals", "inspect", "iso"]
@@ -114,10 +113,10 @@ def _explain(obs: Observation, me: SessionRecord | None, window: Window) -> list
     entries = obs.head_log[window.head_from :]
     if me is None:
         return []
-    keys = set(me.data.get("explained", {}).get("head", ()))
+    keys = set(me.data.explained.head)
     done = [e for e in entries if e.key in keys]
-    for declared in me.data.get("declared", ()):
-        op, pos = declared.get("op"), int(declared.get("head_pos", 0))
+    for declared in me.data.declared:
+        op, pos = declared.op, declared.head_pos
         for entry in entries:
             if entry.index < pos or entry in done:
                 continue
@@ -134,7 +133,7 @@ def _explain(obs: Observation, me: SessionRecord | None, window: Window) -> list
 def _declared_any(me: SessionRecord | None) -> bool:
     """Did the session announce a reset/stash/checkout since its checkpoint? `git checkout --
     PATH` leaves no reflog entry, so the declaration itself is the only trace of it."""
-    return bool(me and me.data.get("declared"))
+    return bool(me and me.data.declared)
 
 
 def _reflog_signals(obs: Observation, window: Window, explained: list[ReflogEntry]) -> list[Signal]:
@@ -230,7 +229,7 @@ def _orphaned_commits(obs: Observation, window: Window, explained: list[ReflogEn
     origin: dict[str, ReflogEntry] = {}
     for entry in entries:
         for oid in (entry.old, entry.new):
-            if oid != git.NULL_OID and oid != obs.status.head:
+            if not git.is_null_oid(oid) and oid != obs.status.head:
                 origin.setdefault(oid, entry)
     signals = []
     for oid in git.unreachable_commits(obs.root, list(origin)):
@@ -260,8 +259,8 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
         cutoff = window.since_time or obs.time
         pushed = [e for e in obs.stash_log if e.time >= cutoff]
         dropped = []
-    explained = set(me.data.get("explained", {}).get("stash", ())) if me else set()
-    declared = [d for d in (me.data.get("declared", ()) if me else ()) if d.get("op") == "stash"]
+    explained = set(me.data.explained.stash) if me else set()
+    declared = [d for d in (me.data.declared if me else ()) if d.op == "stash"]
     total = len(obs.stash_log)
     signals = []
     for entry in pushed:
@@ -314,10 +313,10 @@ def _stash_branch(message: str) -> str | None:
     return None
 
 
-def _consume(declared: list[dict[str, Any]], oid: str, *, pushed: bool) -> bool:
+def _consume(declared: list[Declaration], oid: str, *, pushed: bool) -> bool:
     """Match a stash change to a declaration made before it; each declaration explains one."""
     for item in declared:
-        before = set(item.get("stash", ()))
+        before = set(item.stash)
         if (pushed and oid not in before) or (not pushed and oid in before):
             declared.remove(item)
             return True

@@ -1,17 +1,14 @@
 """Snapshots: uncommitted work saved as commits under refs/gatekit/snapshots/<worktree>/<ms>.
 
-Built with a temporary index file (a copy of the real one, then `git add -A` into the copy), so
+Built with a temporary index file (git.worktree_state_tree: a copy of the real one, then `git add -A`), so
 the user's worktree, index and stash are never written. A snapshot whose tree equals the last
 one (or HEAD's) is not made. Old ones are pruned by count and age from [guard] config.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from gatekit import git
 from gatekit.state_dirs import SNAPSHOT_REF_PREFIX, worktree_id
@@ -64,25 +61,13 @@ def _epoch(stamp: int) -> float:
     return float(stamp)
 
 
-def latest_snapshot_time(repo: git.RepoPaths | Path | str) -> float | None:
-    """When this worktree's newest snapshot was taken (epoch seconds), or None."""
-    paths = repo if isinstance(repo, git.RepoPaths) else git.get_repo_paths(repo)
-    snaps = list_snapshots(paths)
-    return snaps[-1].time if snaps else None
-
-
 def take_snapshot(
     repo: git.RepoPaths, reason: str, keep: int = 50, max_age_days: float = 30.0
 ) -> Snapshot | None:
     """Save tracked changes and untracked, non-ignored files; None when there is nothing new."""
     root = repo.toplevel
     head = git.head_commit(root)
-    with tempfile.TemporaryDirectory(prefix="gatekit-snapshot-") as tmp:
-        index = Path(tmp, "index")
-        real = git.git_path(root, "index")
-        if real.exists():
-            shutil.copyfile(real, index)
-        tree = git.add_all_to_index(root, index)
+    tree = git.worktree_state_tree(root)
     existing = list_snapshots(repo)
     if (existing and existing[-1].tree == tree) or (head and tree == git.tree_of(root, head)):
         return None

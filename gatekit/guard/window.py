@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from gatekit import git
 from gatekit.errors import UsageError
 from gatekit.guard.observe import Observation, window_start
-from gatekit.guard.sessions_store import SessionRecord
+from gatekit.guard.sessions_store import Baseline, SessionRecord
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -51,34 +50,27 @@ def window_for(obs: Observation, record: SessionRecord | None, since: str | None
             False,
             "reflog not inspected: no checkpoint to compare with (use --since, or start a session)",
         )
-    if "baseline" not in record.data:
+    if record.data.baseline is None:
         # A record written by another tool, with no reflog positions: its start time bounds it.
         start = next((e.index for e in obs.head_log if e.time >= record.started), len(obs.head_log))
         return _positional(obs, start, record.started, f"since session {record.name} started")
-    label = "last checkpoint" if record.data.get("checkpoints") else "session start"
+    label = "last checkpoint" if record.data.checkpoints else "session start"
     who = f"session {record.name}" if record.name else "the worktree's checkpoint"
-    return _from_baseline(obs, record.data.get("baseline", {}), f"since the {label} of {who}")
+    return _from_baseline(obs, record.data.baseline, f"since the {label} of {who}")
 
 
-def _from_baseline(obs: Observation, base: dict[str, Any], description: str) -> Window:
-    start = window_start(obs.head_log, int(base.get("head_log_count", 0)), base.get("head_log_last"))
-    return Window(
-        start,
-        tuple(base.get("stash", ())),
-        None,
-        base.get("head"),
-        base.get("branch"),
-        True,
-        description,
-    )
+def _from_baseline(obs: Observation, base: Baseline | None, description: str) -> Window:
+    base = base or Baseline()
+    start = window_start(obs.head_log, base.head_log_count, base.head_log_last)
+    return Window(start, tuple(base.stash), None, base.head, base.branch, True, description)
 
 
 def _since(obs: Observation, record: SessionRecord | None, since: str) -> Window:
     if since in ("start", "checkpoint"):
         if record is None:
             raise UsageError(f"--since {since} needs a session (none is active in this worktree)")
-        key = "start" if since == "start" else "baseline"
-        return _from_baseline(obs, record.data.get(key, {}), f"since the {since} of session {record.name}")
+        base = record.data.start if since == "start" else record.data.baseline
+        return _from_baseline(obs, base, f"since the {since} of session {record.name}")
     seconds = parse_duration(since)
     if seconds is not None:
         cutoff = obs.time - seconds

@@ -4,8 +4,6 @@ someone else's, and a stale index.lock."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
 
 from gatekit import git
 from gatekit.guard.content import blob_ids, claimed_by
@@ -13,7 +11,8 @@ from gatekit.guard.evidence import Signal
 from gatekit.guard.evidence import quote as _quote
 from gatekit.guard.observe import Observation
 from gatekit.guard.sessions import owner_of
-from gatekit.guard.sessions_store import SessionRecord
+from gatekit.guard.sessions_store import LedgerEntry, SessionRecord
+from gatekit.system.processes import stale_index_lock_age
 
 
 def foreign_files(
@@ -24,8 +23,8 @@ def foreign_files(
 ) -> list[Signal]:
     if me is None and not rivals:
         return []
-    start = set(me.data.get("start", {}).get("dirty", {})) if me else set()
-    ledger = me.data.get("ledger", {}) if me else {}
+    start = set(me.data.start.dirty) if me and me.data.start else set()
+    ledger = me.data.ledger if me else {}
     claims = me.claims if me else []
     groups: dict[str, list[str]] = {}
     for path in obs.dirty_paths:
@@ -60,20 +59,17 @@ def foreign_files(
 
 
 def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) -> list[Signal]:
-    ledger: dict[str, dict[str, Any]] = me.data.get("ledger", {}) if me else {}
+    ledger = me.data.ledger if me else {}
     if not ledger:
         return []
-    like = next(
-        (v.get("after") or v.get("before") for v in ledger.values() if v.get("after") or v.get("before")),
-        None,
-    )
+    like = next((v.after or v.before for v in ledger.values() if v.after or v.before), None)
     now = blob_ids(obs.root, list(ledger), like)
     reverted = [p for p, v in ledger.items() if _wiped(now[p], v)]
     if not reverted:
         return []
     from gatekit.guard.snapshots import find_snapshots_with
 
-    holders = find_snapshots_with(obs.paths.repo, {p: ledger[p].get("after") for p in reverted})
+    holders = find_snapshots_with(obs.paths.repo, {p: ledger[p].after for p in reverted})
     signals = []
     for path in reverted:
         item = ledger[path]
@@ -92,9 +88,9 @@ def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) 
                 back,
                 (path,),
                 {
-                    "before": item.get("before"),
-                    "head_at_checkpoint": item.get("head"),
-                    "after_edit": item.get("after"),
+                    "before": item.before,
+                    "head_at_checkpoint": item.head,
+                    "after_edit": item.after,
                     "now": now[path],
                 },
             )
@@ -102,11 +98,9 @@ def reverted_edits(obs: Observation, me: SessionRecord | None, own_reset: bool) 
     return signals
 
 
-def _wiped(now: str | None, item: dict[str, Any]) -> bool:
+def _wiped(now: str | None, item: LedgerEntry) -> bool:
     """Is the content back to a version the session's edit started from (not its own)?"""
-    if now == item.get("after"):
-        return False
-    return now == item.get("before") or ("head" in item and now == item["head"])
+    return now != item.after and now in (item.before, item.head)
 
 
 def _staged(obs: Observation) -> list[str]:
@@ -129,7 +123,7 @@ def staged_foreign(
     obs: Observation, record: SessionRecord | None, rivals: list[SessionRecord]
 ) -> list[Signal]:
     staged = _staged(obs)
-    ledger = record.data.get("ledger", {}) if record else {}
+    ledger = record.data.ledger if record else {}
     signals = []
     for path in staged:
         owner = owner_of(path, rivals)
@@ -158,11 +152,8 @@ def staged_foreign(
 
 def stale_lock(obs: Observation) -> list[Signal]:
     lock = obs.paths.index_lock
-    try:
-        age = obs.time - lock.stat().st_mtime
-    except FileNotFoundError:
-        return []
-    if _git_running_in(obs.root, obs.paths.repo.git_dir, age):
+    age = stale_index_lock_age(obs.root, obs.paths.repo.git_dir, obs.time, lock)
+    if age is None:
         return []
     return [
         Signal(
@@ -173,24 +164,3 @@ def stale_lock(obs: Observation) -> list[Signal]:
             evidence={"lock": str(lock), "age_seconds": round(age, 1)},
         )
     ]
-
-
-def _git_running_in(root: Path, git_dir: Path, age: float) -> bool:
-    """Is a git process working in this worktree? Without /proc, a young lock counts as live."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return age < 60
-    places = (str(root), str(git_dir))
-    inside = tuple(place + os.sep for place in places)
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if not (entry / "comm").read_text().startswith("git"):
-                continue
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if cwd in places or cwd.startswith(inside):
-            return True
-    return False

@@ -58,27 +58,20 @@ def prepare_history(root: Path, subject: CiSubject) -> list[str]:
     notes: list[str] = []
     if subject.target is None:
         return notes
-    if is_shallow(root):
-        code, _ = git.run_rc(root, "fetch", "--quiet", "--no-tags", "--unshallow", "origin")
+    if git.is_shallow(root):
         notes.append(
             "unshallowed the clone (set GIT_DEPTH: 0 / fetch-depth: 0 to skip this)"
-            if code == 0
+            if git.fetch(root, "origin", unshallow=True)
             else "the clone is shallow and `git fetch --unshallow` failed: a merge base may be missing"
         )
     if not has_target(root, subject.target):
         refspec = f"+refs/heads/{subject.target}:refs/remotes/origin/{subject.target}"
-        code, _ = git.run_rc(root, "fetch", "--quiet", "--no-tags", "origin", refspec)
         notes.append(
             f"fetched {subject.target} from origin"
-            if code == 0
+            if git.fetch(root, "origin", refspec)
             else f"could not fetch {subject.target} from origin; the merge check will name what is missing"
         )
     return notes
-
-
-def is_shallow(root: Path) -> bool:
-    code, out = git.run_rc(root, "rev-parse", "--is-shallow-repository")
-    return code == 0 and git.text(out) == "true"
 
 
 def has_target(root: Path, target: str) -> bool:

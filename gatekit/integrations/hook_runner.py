@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gatekit.git import NULL_OID
+from gatekit.git.pushes import parse_pre_push
+from gatekit.system.processes import run_attached
 
 GIT_HOOKS = ("pre-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
 SKIP_VAR = "GATEKIT_SKIP"
@@ -31,36 +31,13 @@ class Step:
     stdin: bool = False  # feed it the hook's standard input (pre-push ref lines)
 
 
-@dataclass(frozen=True)
-class PushedRef:
-    """One line of pre-push input: what is pushed where."""
-
-    local_ref: str
-    local_oid: str
-    remote_ref: str
-    remote_oid: str
-
-    @property
-    def deletes(self) -> bool:
-        return self.local_oid == NULL_OID
-
-
-def parse_push_lines(data: bytes) -> list[PushedRef]:
-    """Parse pre-push standard input (`<local ref> <local oid> <remote ref> <remote oid>` lines)."""
-    refs: list[PushedRef] = []
-    for line in os.fsdecode(data).splitlines():
-        parts = line.split()
-        if len(parts) == 4:
-            refs.append(PushedRef(*parts))
-    return refs
-
-
 def pushed_commits(stdin: bytes, env: Mapping[str, str]) -> list[str]:
     """The commits a push sends, from pre-commit's variables or git's pre-push input."""
     if env.get("PRE_COMMIT") == "1":
         # `pre-commit run --hook-stage pre-push` by hand sets no refs: check HEAD then.
         return [env.get("PRE_COMMIT_TO_REF") or "HEAD"]
-    return list(dict.fromkeys(ref.local_oid for ref in parse_push_lines(stdin) if not ref.deletes))
+    updates = parse_pre_push(os.fsdecode(stdin))
+    return list(dict.fromkeys(update.local_sha for update in updates if not update.deletion))
 
 
 def steps_for(
@@ -117,7 +94,6 @@ class StepResult:
 
 def run_steps(
     steps: Sequence[Step],
-    available: set[str],
     *,
     stdin: bytes = b"",
     env: Mapping[str, str] | None = None,
@@ -125,22 +101,16 @@ def run_steps(
 ) -> list[StepResult]:
     """Run the steps in order, stopping at the first blocking failure.
 
-    Each step runs through runner (default: its own `python -m gatekit` process).
-
-    A step whose command this gatekit does not have (an older install, a guard not merged yet) is
-    skipped with a note on stderr rather than failing every commit.
+    Each step runs through runner (default: its own `python -m gatekit` process). A step whose
+    command fails to start (a broken install) fails like any guard: a hook never skips silently.
     """
     env = dict(env if env is not None else os.environ)
     runner = runner or run_in_subprocess
     skip = skipped(env)
-    missing = [step.argv[0] for step in steps if step.argv[0] not in available]
-    if missing:
-        _note(f"gatekit: skipped, not in this gatekit version: {', '.join(dict.fromkeys(missing))}")
     results: list[StepResult] = []
     for step in steps:
-        if step.name in skip or step.argv[0] not in available:
-            if step.name in skip:
-                _note(f"gatekit: {step.name} skipped ({SKIP_VAR})")
+        if step.name in skip:
+            _note(f"gatekit: {step.name} skipped ({SKIP_VAR})")
             results.append(StepResult(step, None))
             continue
         code = runner(step.argv, stdin if step.stdin else b"", env)
@@ -155,28 +125,25 @@ Runner = Callable[[Sequence[str], bytes, Mapping[str, str]], int]
 
 def run_in_subprocess(argv: Sequence[str], stdin: bytes, env: Mapping[str, str]) -> int:
     """Run `gatekit argv` as its own process; its exit code."""
-    return subprocess.run([sys.executable, "-m", "gatekit", *argv], input=stdin, env=dict(env)).returncode
+    return run_attached([sys.executable, "-m", "gatekit", *argv], env=env, input=stdin)
 
 
 def run_in_process(argv: Sequence[str], stdin: bytes, env: Mapping[str, str]) -> int:
     """Run `gatekit argv` in this process through the CLI's own entry point; its exit code.
 
     A hook runs up to four guards on every commit; a Python start for each costs more than most
-    of them take. gatekit.cli.main maps every outcome (a crash included) to an exit code and
-    raises SystemExit with it, so one guard's failure never takes the others down. env is the
-    process environment already (the hook's own).
+    of them take. gatekit.cli.run maps every outcome (a crash included) to an exit code, the
+    same way the `gatekit` command does, so one guard's failure never takes the others down.
+    env is the process environment already (the hook's own).
     """
-    from gatekit.cli import main
+    from gatekit.cli import run
 
     saved = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8", errors="surrogateescape")
     try:
-        main(list(argv))
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return run(list(argv))
     finally:
         sys.stdin = saved
-    return 0
 
 
 def hook_exit_code(results: Sequence[StepResult]) -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 from gatekit import git
 from gatekit.errors import Refused, UsageError
 from gatekit.integrations.hook_runner import GIT_HOOKS
+from gatekit.system.files import atomic_write
 
 MARKER = "# gatekit-managed hook:"
 CHAINED_SUFFIX = ".gatekit-chained"
@@ -120,10 +121,7 @@ def _refuse_conflicts(directory: Path, hooks: tuple[str, ...]) -> None:
 
 def _write_executable(path: Path, content: str) -> None:
     """Write a script atomically (a hook git runs mid-write must never be half a file)."""
-    tmp = path.with_name(f".{path.name}.gatekit-tmp-{os.getpid()}")
-    tmp.write_text(content, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
+    atomic_write(path, content, mode=0o755)
 
 
 def export(directory: Path) -> list[Path]:

@@ -33,12 +33,6 @@ class InitFile:
     snippet: str = ""  # what to add by hand when the file exists (defaults to content)
 
 
-@dataclass(frozen=True)
-class InitResult:
-    file: InitFile
-    written: bool
-
-
 def config_text(gates: list[Gate], pyproject: bool = False) -> str:
     """A starter gatekit.toml: settings, and the detected gates as commented-out examples.
 
@@ -130,8 +124,7 @@ def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV, pip_spec: str
 
 def detect_ci(root: Path) -> str | None:
     """gitlab or github from remote.origin.url, else None."""
-    code, out = git.run_rc(root, "config", "--get", "remote.origin.url")
-    url = git.text(out).lower() if code == 0 else ""
+    url = (git.config_value(root, "remote.origin.url") or "").lower()
     if "gitlab" in url:
         return "gitlab"
     if "github" in url:

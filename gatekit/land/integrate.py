@@ -12,8 +12,6 @@ from pathlib import Path
 
 from gatekit import git
 
-STRATEGIES = ("merge", "rebase", "squash")
-
 
 @dataclass(frozen=True)
 class Candidate:

@@ -1,4 +1,4 @@
-"""`gatekit land`: the local merge queue (issue 4).
+"""`gatekit land`: the local merge queue (docs/land.md).
 
 queue → integrate → verify → compare-and-swap the target ref.
 
@@ -22,8 +22,9 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.app import App
+from gatekit.config import STRATEGIES
 from gatekit.errors import CommandError, Refused, UsageError
-from gatekit.land.integrate import STRATEGIES, Candidate, Conflict, integrate
+from gatekit.land.integrate import Candidate, Conflict, integrate
 from gatekit.land.swap_journal import SwapJournal, target_worktree
 from gatekit.land.verify import Verifier, failure_summary
 

@@ -1,4 +1,4 @@
-"""Protected branches: no commit lands on them except through `gatekit land` (issue 4).
+"""Protected branches: no commit lands on them except through `gatekit land` (docs/land.md).
 
 `gatekit protect` runs as a pre-commit (and pre-merge-commit) hook. It is on the hook hot path,
 so it imports nothing beyond gatekit.git and asks git one question.

@@ -1,4 +1,4 @@
-"""The land queue: one lander at a time per repository, first come first served (issue 4).
+"""The land queue: one lander at a time per repository, first come first served (docs/land.md).
 
 Two pieces under `<common-dir>/gatekit/locks/`:
 
@@ -15,7 +15,6 @@ A ticket is only ever deleted by its owner, or by another process after it prove
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
@@ -24,10 +23,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-from gatekit.proc import process_start
 from gatekit.state_dirs import locks_dir
+from gatekit.system.files import atomic_write, try_flock
+from gatekit.system.processes import is_alive
 
 QUEUE_DIR = "land-queue"
 LOCK_FILE = "land.lock"
@@ -51,15 +50,7 @@ def owner_alive(ticket: Ticket) -> bool:
     """False only when the ticket's owner is provably gone."""
     if ticket.host != socket.gethostname():
         return True  # a shared git dir on another host: never break what we cannot check
-    try:
-        os.kill(ticket.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    started = process_start(ticket.pid)
-    # A pid reused by a process started after the ticket is not the owner (2 s of slack).
-    return started is None or started <= ticket.started + 2.0
+    return is_alive(ticket.pid, started_by=ticket.started)
 
 
 def _read_ticket(path: Path) -> Ticket | None:
@@ -100,9 +91,7 @@ class LandQueue:
         name = f"{time.time_ns():020d}-{os.getpid()}.json"
         host = socket.gethostname()
         record = {"pid": os.getpid(), "host": host, "started": now, "what": what}
-        tmp = self.queue_dir / f".{name}.tmp"
-        tmp.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(tmp, self.queue_dir / name)  # a reader never sees half a ticket
+        atomic_write(self.queue_dir / name, json.dumps(record))  # a reader never sees half a ticket
         return Ticket(self.queue_dir / name, os.getpid(), host, now, what)
 
     @contextmanager
@@ -111,25 +100,25 @@ class LandQueue:
     ) -> Iterator[Ticket]:
         """Wait for our turn, hold the land lock for the block, then leave the queue."""
         mine = self._take_ticket(what)
-        handle = None
+        lock = None
         try:
-            handle = self._wait_turn(mine, notify, timeout)
+            lock = self._wait_turn(mine, notify, timeout)
             yield mine
         finally:
-            if handle is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-                handle.close()
+            if lock is not None:
+                os.close(lock)  # drops the flock
             mine.path.unlink(missing_ok=True)
 
-    def _wait_turn(self, mine: Ticket, notify: Callable[[str], None], timeout: float | None) -> BinaryIO:
+    def _wait_turn(self, mine: Ticket, notify: Callable[[str], None], timeout: float | None) -> int:
+        """Wait until no live ticket is ahead of ours and the land lock is free; its fd."""
         deadline = None if timeout is None else time.monotonic() + timeout
         last_shown: tuple[int, str] | None = None
         while True:
             ahead = self._live_tickets_ahead(mine, notify)
             if not ahead:
-                handle = self._try_lock()
-                if handle is not None:
-                    return handle
+                lock = try_flock(self.lock_path)
+                if lock is not None:
+                    return lock
             shown = (len(ahead) + 1, ahead[0].name if ahead else "")
             if shown != last_shown:
                 holder = ahead[0] if ahead else None
@@ -159,16 +148,6 @@ class LandQueue:
                 f"(it was landing {ticket.what or 'something'} since {_clock(ticket.started)})"
             )
         return ahead
-
-    def _try_lock(self) -> BinaryIO | None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_path, "a+b")  # noqa: SIM115 - held past this function
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return None
-        return handle
 
 
 def _clock(epoch: float) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from gatekit import git
 from gatekit.state_dirs import locks_dir
+from gatekit.system.files import atomic_write
 
 
 def target_worktree(root: Path, target_ref: str) -> Path | None:
@@ -44,11 +44,8 @@ class SwapJournal:
         self.path = locks_dir(common_dir) / "land-swap.json"
 
     def write(self, worktree: Path | None, ref: str, old: str, new: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
         entry = {"worktree": str(worktree) if worktree else None, "ref": ref, "old": old, "new": new}
-        tmp.write_text(json.dumps(entry))
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps(entry))
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -16,12 +16,12 @@ from gatekit.check.service import CheckOutcome, CheckPlan, CheckRequest, run_che
 from gatekit.check.verdicts import NotesVerdictCache
 from gatekit.config import Gate
 from gatekit.errors import UsageError
-from gatekit.report.text import format_duration
+from gatekit.system.durations import format_duration
 
 
 @dataclass
 class QuietListener:
-    """A checking.Listener that prints one line per gate through notify."""
+    """A check.service.Listener that prints one line per gate through notify."""
 
     notify: Callable[[str], None]
     label: str = ""
@@ -39,7 +39,8 @@ class QuietListener:
         pass
 
     def heartbeat(self, gate: Gate, elapsed: float, silent_for: float) -> None:
-        # Keeps a watchdog that kills silent processes (field report) from killing `land`.
+        # An agent host's watchdog kills a worker that prints nothing for minutes; a long
+        # build inside `land` must not look like one.
         self.notify(f"  {gate.name} still running ({format_duration(elapsed)})")
 
     def gate_finished(self, result: GateResult) -> None:

@@ -1,4 +1,4 @@
-"""`gatekit verify-push`: verify what is about to be pushed to a protected branch (issue 4).
+"""`gatekit verify-push`: verify what is about to be pushed to a protected branch (docs/land.md).
 
 Input comes from git's pre-push hook (stdin lines `<local ref> <local sha> <remote ref>
 <remote sha>`) or from the pre-commit framework, which consumes stdin itself and exports
@@ -18,50 +18,10 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.app import App
+from gatekit.check.gates import GateStatus
 from gatekit.errors import UsageError
+from gatekit.git.pushes import PushUpdate, parse_pre_push
 from gatekit.land.protect import is_protected
-
-ZERO = "0" * 40
-_HEX = frozenset("0123456789abcdef")
-
-
-@dataclass(frozen=True)
-class PushUpdate:
-    local_ref: str
-    local_sha: str
-    remote_ref: str
-    remote_sha: str
-
-    @property
-    def deletion(self) -> bool:
-        return set(self.local_sha) == {"0"}
-
-    @property
-    def branch(self) -> str | None:
-        if self.remote_ref.startswith("refs/heads/"):
-            return self.remote_ref[len("refs/heads/") :]
-        return None
-
-
-def _is_oid(value: str) -> bool:
-    return len(value) in (40, 64) and set(value) <= _HEX
-
-
-def parse_pre_push(text: str) -> list[PushUpdate]:
-    """Parse git's pre-push stdin; a malformed line is a UsageError naming it."""
-    updates = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        # The local ref may be an arbitrary expression with spaces ("HEAD~1" is fine, but git
-        # passes what the user typed): the last three fields are fixed, so split from the right.
-        parts = line.rsplit(" ", 3)
-        if len(parts) != 4 or not _is_oid(parts[1]) or not _is_oid(parts[3]):
-            raise UsageError(
-                f"pre-push input line {number} is not `<local ref> <local sha> <remote ref> <remote sha>`: {line!r}"
-            )
-        updates.append(PushUpdate(*parts))
-    return updates
 
 
 def from_pre_commit_env(environ: Mapping[str, str]) -> list[PushUpdate] | None:
@@ -71,14 +31,14 @@ def from_pre_commit_env(environ: Mapping[str, str]) -> list[PushUpdate] | None:
         return None
     remote_branch = environ.get("PRE_COMMIT_REMOTE_BRANCH") or ""
     local_branch = environ.get("PRE_COMMIT_LOCAL_BRANCH") or to_ref
-    from_ref = environ.get("PRE_COMMIT_FROM_REF") or ZERO
+    from_ref = environ.get("PRE_COMMIT_FROM_REF") or git.NULL_OID
     return [PushUpdate(local_branch, to_ref, remote_branch, from_ref)]
 
 
 @dataclass(frozen=True)
 class PushDecision:
     update: PushUpdate
-    verdict: str  # passed | failed | skipped
+    verdict: GateStatus  # passed | failed | skipped
     reason: str
     failure: str = ""
 
@@ -90,7 +50,7 @@ class PushReport:
 
     @property
     def ok(self) -> bool:
-        return all(d.verdict != "failed" for d in self.decisions)
+        return all(d.verdict != GateStatus.FAILED for d in self.decisions)
 
 
 def read_updates(stdin_text: str | None, environ: Mapping[str, str] | None = None) -> list[PushUpdate]:
@@ -125,21 +85,25 @@ def verify_push(
     for update in updates:
         skip = _skip_reason(update, patterns)
         if skip is not None:
-            report.decisions.append(PushDecision(update, "skipped", skip))
+            report.decisions.append(PushDecision(update, GateStatus.SKIPPED, skip))
             continue
         commit = git.rev_parse(root, f"{update.local_sha}^{{commit}}")
         if commit is None:
             raise UsageError(f"{update.local_sha} ({update.local_ref}) is not a commit in this repository")
         commits = _commits_to_verify(root, commit, update, remote, notify) if each_commit else [commit]
-        decision = PushDecision(update, "passed", "verdicts cached, nothing rebuilt")
+        decision = PushDecision(update, GateStatus.PASSED, "verdicts cached, nothing rebuilt")
         for each in commits:
             outcome = verifier.verify(each, f"{update.local_ref} ({each[:12]}) for {update.remote_ref}")
             if not outcome.passed:
                 where = f"commit {each[:12]}: " if each != commit else ""
-                decision = PushDecision(update, "failed", "a gate failed", where + failure_summary(outcome))
+                decision = PushDecision(
+                    update, GateStatus.FAILED, "a gate failed", where + failure_summary(outcome)
+                )
                 break
             if not all(r.cached for r in outcome.results):
-                decision = PushDecision(update, "passed", f"gates passed on {len(commits)} commit(s)")
+                decision = PushDecision(
+                    update, GateStatus.PASSED, f"gates passed on {len(commits)} commit(s)"
+                )
         report.decisions.append(decision)
     report.gate_runs = verifier.gate_runs
     return report

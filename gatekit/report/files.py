@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatekit.check.gates import GateStatus
 from gatekit.report.github import tail_lines
+from gatekit.system.files import atomic_write
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome
@@ -36,15 +37,6 @@ def report_path_problem(path: Path) -> str | None:
     return None
 
 
-def _write_atomically(path: Path, data: str) -> None:
-    """Write via a temp file and rename, so a killed run never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
 def write_junit(outcome: CheckOutcome, path: Path) -> None:
     """One testcase per gate, with duration, failure message and the tail of its output."""
     from junit_xml import TestCase, TestSuite, to_xml_report_string
@@ -57,18 +49,18 @@ def write_junit(outcome: CheckOutcome, path: Path) -> None:
             elapsed_sec=round(result.duration, 3),
             stdout=tail_lines(result.output_text, JUNIT_TAIL_LINES),
         )
-        if result.status in ("failed", "timed out"):
+        if result.status in (GateStatus.FAILED, GateStatus.TIMED_OUT):
             case.add_failure_info(
                 message=f"{result.status}: {result.message}",
                 output=tail_lines(result.output_text, JUNIT_TAIL_LINES),
             )
-        elif result.status == "error":
+        elif result.status == GateStatus.ERROR:
             case.add_error_info(message=result.message)
-        elif result.status == "skipped":
+        elif result.status == GateStatus.SKIPPED:
             case.add_skipped_info(message=result.message)
         cases.append(case)
     suite = TestSuite(f"gatekit: {outcome.subject.description}", cases)
-    _write_atomically(path, to_xml_report_string([suite], encoding="utf-8"))
+    atomic_write(path, to_xml_report_string([suite], encoding="utf-8"), mode=0o600)
 
 
 def write_codequality(outcome: CheckOutcome, path: Path) -> None:
@@ -85,12 +77,12 @@ def write_codequality(outcome: CheckOutcome, path: Path) -> None:
                 "check_name": f"gatekit/{result.gate.name}",
                 "description": description,
                 "categories": ["Bug Risk"],
-                "severity": "blocker" if result.status != "error" else "major",
+                "severity": "blocker" if result.status != GateStatus.ERROR else "major",
                 "fingerprint": fingerprint,
                 "location": {"path": _config_path(outcome), "lines": {"begin": 1}},
             }
         )
-    _write_atomically(path, json.dumps(issues, indent=2) + "\n")
+    atomic_write(path, json.dumps(issues, indent=2) + "\n", mode=0o600)
 
 
 def _config_path(outcome: CheckOutcome) -> str:

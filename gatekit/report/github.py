@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from gatekit.check.gates import GateResult
 from gatekit.config import Gate
-from gatekit.report.text import TextReporter, format_duration
+from gatekit.report.text import TextReporter
+from gatekit.system.durations import format_duration
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome

@@ -48,7 +48,7 @@ def outcome_json(outcome: CheckOutcome) -> dict[str, Any]:
             "commit": subject.commit,
             "description": subject.description,
         },
-        "affected": outcome.affected,
+        "affected": outcome.affected.to_json() if outcome.affected is not None else None,
         "duration": round(outcome.duration, 3),
         "gates": [result_json(r) for r in outcome.results],
     }

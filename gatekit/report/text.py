@@ -5,24 +5,21 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from gatekit.check.gates import ERROR, FAILED, PASSED, SKIPPED, TIMED_OUT, GateResult
+from gatekit.check.gates import GateResult, GateStatus
 from gatekit.config import Gate
 from gatekit.report.stream import ReaderSafeOutput
+from gatekit.system.durations import format_duration
 
 if TYPE_CHECKING:
     from gatekit.check.service import CheckOutcome, CheckPlan
 
-_COLORS = {PASSED: "32", FAILED: "31", TIMED_OUT: "31", ERROR: "31", SKIPPED: "33"}
-
-
-def format_duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+_COLORS = {
+    GateStatus.PASSED: "32",
+    GateStatus.FAILED: "31",
+    GateStatus.TIMED_OUT: "31",
+    GateStatus.ERROR: "31",
+    GateStatus.SKIPPED: "33",
+}
 
 
 class TextReporter:

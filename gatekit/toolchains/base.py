@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import posixpath
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from gatekit.config import Gate
 
@@ -25,6 +25,15 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 
 @dataclass(frozen=True)
+class WorkspaceFacts:
+    """What a toolchain read from a workspace's manifest at detection and needs again later
+    (member dirs, go.work `use` dirs, ...). Each toolchain subclasses it; the base holds nothing."""
+
+
+F = TypeVar("F", bound=WorkspaceFacts)
+
+
+@dataclass(frozen=True)
 class Workspace:
     """One toolchain's workspace: a directory whose manifest covers everything beneath it."""
 
@@ -32,8 +41,13 @@ class Workspace:
     path: str  # the workspace directory, posix, relative to root ("." for root itself)
     manifest: str  # the file that identified it, relative to root
     gates: tuple[Gate, ...]  # the workspace-wide build and test gates
-    # Toolchain-specific facts read from the manifest (member globs, go.work `use` dirs, ...).
-    facts: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    facts: WorkspaceFacts = field(default_factory=WorkspaceFacts, compare=False)
+
+    def facts_as(self, kind: type[F]) -> F:
+        """This workspace's facts as the toolchain's own type (it detected the workspace)."""
+        if not isinstance(self.facts, kind):
+            raise TypeError(f"{self.toolchain} workspace {self.path!r} holds {type(self.facts).__name__}")
+        return self.facts
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from gatekit.config import Gate
 from gatekit.errors import CommandError, ToolMissing
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 from gatekit.toolchains.base import (
     CannotScope,
     Package,

@@ -10,17 +10,19 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gatekit.config import Gate
 from gatekit.errors import CommandError, ToolMissing
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured
 from gatekit.toolchains.base import (
     CannotScope,
     Package,
     Tree,
     Workspace,
+    WorkspaceFacts,
     dot_slash,
     join,
     make_gate,
@@ -32,6 +34,11 @@ LIST_TIMEOUT = 120.0
 GLOBAL_NAMES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
 _USE_BLOCK = re.compile(r"^\s*use\s*\((.*?)\)", re.M | re.S)
 _USE_LINE = re.compile(r"^\s*use\s+([^\s(][^\s]*)", re.M)
+
+
+@dataclass(frozen=True)
+class GoFacts(WorkspaceFacts):
+    patterns: tuple[str, ...]  # the package patterns of every module (go.work `use` dirs)
 
 
 class Go:
@@ -56,14 +63,14 @@ class Go:
             make_gate(rel, "go build", ("go", "build", *patterns), manifest, "go"),
             make_gate(rel, "go test", ("go", "test", *patterns), manifest, "go"),
         )
-        return Workspace("go", rel, manifest, gates, {"patterns": patterns})
+        return Workspace("go", rel, manifest, gates, GoFacts(patterns))
 
     def is_global(self, workspace: Workspace, relpath: str) -> bool:
         # Any module's go.mod/go.sum changes the build list of that module and everything using it.
         return relpath.rsplit("/", 1)[-1] in GLOBAL_NAMES
 
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
-        argv = ("go", "list", "-e", "-json", *workspace.facts["patterns"])
+        argv = ("go", "list", "-e", "-json", *workspace.facts_as(GoFacts).patterns)
         # -e: a package that fails to load is still listed (with its imports), not fatal.
         env = {**os.environ, "GOFLAGS": os.environ.get("GOFLAGS", ""), "GOPROXY": "off"}
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.config import Gate
@@ -17,6 +18,7 @@ from gatekit.toolchains.base import (
     Package,
     Tree,
     Workspace,
+    WorkspaceFacts,
     dot_slash,
     join,
     make_gate,
@@ -25,6 +27,11 @@ from gatekit.toolchains.base import (
 )
 
 GRADLE_FILES = ("settings.gradle.kts", "settings.gradle", "build.gradle.kts", "build.gradle")
+
+
+@dataclass(frozen=True)
+class MavenFacts(WorkspaceFacts):
+    mvn: tuple[str, ...]  # how Maven is started here: the project's wrapper, else mvn
 
 
 class Maven:
@@ -40,7 +47,7 @@ class Maven:
             wrapper = "mvnw" in names_of[rel] and (root / rel / "mvnw").is_file()
             mvn = ("sh", "./mvnw") if wrapper else ("mvn",)
             gate = make_gate(rel, "maven verify", (*mvn, "-B", "-q", "verify"), manifest, "maven")
-            workspaces.append(Workspace("maven", rel, manifest, (gate,), {"mvn": mvn}))
+            workspaces.append(Workspace("maven", rel, manifest, (gate,), MavenFacts(mvn)))
         return workspaces
 
     def is_global(self, workspace: Workspace, relpath: str) -> bool:
@@ -63,7 +70,7 @@ class Maven:
         dirs = [dot_slash(relative_to(workspace.path, p.path)) for p in selected]
         if any("," in d for d in dirs):
             raise CannotScope("a module directory has a comma in its name, which -pl cannot take")
-        run = (*workspace.facts["mvn"], "-B", "-q", "-pl", ",".join(dirs), "-am", "verify")
+        run = (*workspace.facts_as(MavenFacts).mvn, "-B", "-q", "-pl", ",".join(dirs), "-am", "verify")
         return (make_gate(workspace.path, "maven verify", run, workspace.manifest, "maven"),)
 
 

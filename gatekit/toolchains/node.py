@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from gatekit.toolchains.base import (
     Package,
     Tree,
     Workspace,
+    WorkspaceFacts,
     join,
     make_gate,
     read_json,
@@ -53,6 +55,12 @@ SCRIPTS = ("build", "test")
 PLACEHOLDER_TEST = 'echo "Error: no test specified" && exit 1'
 
 
+@dataclass(frozen=True)
+class NodeFacts(WorkspaceFacts):
+    members: tuple[str, ...] = ()  # member package dirs, relative to root; () for one package
+    berry: bool = False  # yarn 2+ (.yarnrc.yml), whose commands differ from yarn 1's
+
+
 class Node:
     names: tuple[str, ...] = ("npm", "pnpm", "yarn")
     noun: str = "package"
@@ -73,12 +81,12 @@ class Node:
             # Unreadable JSON: let the package manager's own install say what is wrong with it,
             # rather than silently dropping a toolchain the repository clearly uses.
             tool = package_manager({}, names)
-            gate = make_gate(rel, f"{tool} install", install_command(tool, {}), manifest, tool)
-            return Workspace(tool, rel, manifest, (gate,), {"members": ()})
+            gate = make_gate(rel, f"{tool} install", install_command(tool, NodeFacts()), manifest, tool)
+            return Workspace(tool, rel, manifest, (gate,), NodeFacts())
         tool = package_manager(document, names)
         member_dirs = expand_members(root, rel, member_globs(root, rel, tool, document))
         members = {d: read_json(root / d / "package.json") or {} for d in member_dirs}
-        facts = {"members": tuple(member_dirs), "berry": ".yarnrc.yml" in names}
+        facts = NodeFacts(tuple(member_dirs), berry=".yarnrc.yml" in names)
         gates: list[Gate] = []
         for script in SCRIPTS:
             run = whole_script(tool, script, document, members.values(), facts)
@@ -93,7 +101,7 @@ class Node:
         return relative_to(workspace.path, relpath) in GLOBAL_FILES
 
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
-        member_dirs = workspace.facts.get("members") or ()
+        member_dirs = workspace.facts_as(NodeFacts).members
         if not member_dirs:
             top = read_json(root / workspace.manifest) or {}
             return [Package(str(top.get("name") or workspace.path), workspace.path)]
@@ -117,7 +125,7 @@ class Node:
         if tool == "yarn":
             # yarn 1 has no way to run a script in chosen workspaces only.
             raise CannotScope("yarn workspaces cannot run scripts in chosen packages only")
-        if not workspace.facts.get("members"):
+        if not workspace.facts_as(NodeFacts).members:
             return workspace.gates  # a single package: scoped is the whole
         gates = [g for g in workspace.gates if g.name.startswith(f"{tool} install")]
         whole_names = {g.name.split(" (", 1)[0] for g in workspace.gates}
@@ -206,7 +214,7 @@ def has_script(document: dict[str, Any], script: str) -> bool:
 
 
 def whole_script(
-    tool: str, script: str, document: dict[str, Any], members: Any, facts: dict[str, Any]
+    tool: str, script: str, document: dict[str, Any], members: Any, facts: NodeFacts
 ) -> tuple[str, ...]:
     """The workspace-wide command for a script, or () when nothing defines it."""
     if has_script(document, script):
@@ -215,16 +223,16 @@ def whole_script(
         return ()
     if tool == "pnpm":
         return ("pnpm", "--recursive", "run", "--if-present", script)
-    if tool == "yarn" and facts.get("berry"):
+    if tool == "yarn" and facts.berry:
         return ("yarn", "workspaces", "foreach", "--all", "run", script)
     # npm reads the same `workspaces` field yarn 1 does, and unlike `yarn workspaces run` it
     # skips the packages that lack the script.
     return ("npm", "run", script, "--workspaces", "--if-present")
 
 
-def install_command(tool: str, facts: dict[str, Any]) -> tuple[str, ...]:
+def install_command(tool: str, facts: NodeFacts) -> tuple[str, ...]:
     if tool == "pnpm":
         return ("pnpm", "install", "--frozen-lockfile")
     if tool == "yarn":
-        return ("yarn", "install", "--immutable" if facts.get("berry") else "--frozen-lockfile")
+        return ("yarn", "install", "--immutable" if facts.berry else "--frozen-lockfile")
     return ("npm", "install", "--no-audit", "--no-fund", "--no-save")

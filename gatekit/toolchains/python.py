@@ -20,7 +20,8 @@ import configparser
 import posixpath
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from gatekit.toolchains.base import (
     Package,
     Tree,
     Workspace,
+    WorkspaceFacts,
     join,
     make_gate,
     read_toml,
@@ -57,6 +59,15 @@ GLOBAL_FILES = frozenset(
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
+@dataclass(frozen=True)
+class PythonFacts(WorkspaceFacts):
+    projects: tuple[str, ...]  # project dirs, relative to root
+    tested: tuple[str, ...]  # the projects with a test suite
+    targets: Mapping[str, tuple[str, ...]]  # project dir -> its source dirs to compile
+    manifests: Mapping[str, str]  # project dir -> its manifest
+    python: str  # the interpreter the gates run
+
+
 class Python:
     names: tuple[str, ...] = ("python",)
     noun: str = "package"
@@ -80,13 +91,13 @@ class Python:
         if "." in tested:
             tested = ["."]  # the root suite is the workspace-wide one
         gates.extend(_test_gate(p, python, join(p, _manifest_name(names_of[p]))) for p in tested)
-        facts = {
-            "projects": tuple(projects),
-            "tested": tuple(p for p in projects if has_tests(root, p, names_of[p])),
-            "targets": {p: tuple(source_targets(root, p, names_of[p])) for p in projects},
-            "manifests": {p: join(p, _manifest_name(names_of[p])) for p in projects},
-            "python": python,
-        }
+        facts = PythonFacts(
+            projects=tuple(projects),
+            tested=tuple(p for p in projects if has_tests(root, p, names_of[p])),
+            targets={p: tuple(source_targets(root, p, names_of[p])) for p in projects},
+            manifests={p: join(p, _manifest_name(names_of[p])) for p in projects},
+            python=python,
+        )
         return [Workspace("python", base, manifest, tuple(gates), facts)]
 
     def is_global(self, workspace: Workspace, relpath: str) -> bool:
@@ -95,7 +106,9 @@ class Python:
 
     def packages(self, root: Path, workspace: Workspace) -> list[Package]:
         named = {
-            p: project_metadata(root, p) for p in workspace.facts["projects"] if not is_virtual_root(root, p)
+            p: project_metadata(root, p)
+            for p in workspace.facts_as(PythonFacts).projects
+            if not is_virtual_root(root, p)
         }
         known = {normalize(name): name for name, _ in named.values()}
         packages = []
@@ -105,15 +118,16 @@ class Python:
         return packages
 
     def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
-        python = workspace.facts["python"]
-        targets = [t for p in selected for t in workspace.facts["targets"].get(p.path, ())]
+        facts = workspace.facts_as(PythonFacts)
+        python = facts.python
+        targets = [t for p in selected for t in facts.targets.get(p.path, ())]
         gates: list[Gate] = []
         if targets:
             relative = [relative_to(workspace.path, t) for t in targets]
             gates.append(_compile_gate(workspace.path, python, relative, workspace.manifest))
         for package in selected:
-            if package.path in workspace.facts["tested"]:
-                manifest = workspace.facts["manifests"][package.path]
+            if package.path in facts.tested:
+                manifest = facts.manifests[package.path]
                 gates.append(_test_gate(package.path, python, manifest))
         return tuple(gates)
 

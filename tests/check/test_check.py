@@ -466,3 +466,20 @@ def test_a_gate_record_whose_group_is_gone_is_dropped_quietly(repo: Repo) -> Non
         result = repo.gatekit("check", "--no-cache")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "stopped a gate" not in result.stderr and not record.exists()
+
+
+def test_affected_mode_with_configured_gates_says_so_in_the_json_document(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    from testing.samples import python_project
+
+    project = python_project(tmp_path / "project", git_env)
+    project.write("src/more.py", "X = 1\n")
+    project.git("add", "-A")
+    result = project.gatekit("check", "--staged", "--affected", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["affected"] == {
+        "whole": True,
+        "packages": [],
+        "reasons": ["affected mode: configured gates are not scoped to packages, so all of them run"],
+    }

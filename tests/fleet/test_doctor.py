@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from gatekit.guard.sessions_store import SessionRecord, save_session
+from testing.gitlocks import git_holding_index_lock
 from testing.repo import Repo
 from testing.state import capture_state
 
@@ -40,6 +41,13 @@ def test_doctor_finds_stale_lock_and_its_fix_works(repo: Repo) -> None:
     assert finding["kind"] == "stale-lock"
     apply_fix(repo, finding["fix"].split(", then: ")[1])
     assert findings(repo) == []
+
+
+def test_doctor_proposes_no_rm_for_an_old_index_lock_a_live_git_holds(repo: Repo) -> None:
+    with git_holding_index_lock(repo) as lock:
+        assert [f for f in findings(repo) if f["kind"] == "stale-lock"] == []
+        clobber = repo.gatekit("clobber", "--format", "json")
+        assert "stale-lock" not in clobber.stdout and lock.exists()
 
 
 def test_doctor_finds_prunable_and_detached_worktrees(repo: Repo, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from gatekit.guard.sessions_store import SessionRecord, save_session
+from testing.gitlocks import git_holding_index_lock
 from testing.landing import branch_with
 from testing.repo import Repo
 from testing.state import capture_state
@@ -82,6 +83,12 @@ def test_status_flags_detached_locked_missing_and_stale_lock(repo: Repo, tmp_pat
     assert rows["gone"]["dirty"] is None
     assert "stale-lock" in rows["stale"]["flags"] and "clobber" in rows["stale"]["flags"]
     assert rows["repo"]["flags"] == []
+
+
+def test_status_flags_no_stale_lock_for_an_old_index_lock_a_live_git_holds(repo: Repo) -> None:
+    with git_holding_index_lock(repo):
+        [row] = status_rows(repo)
+    assert "stale-lock" not in row["flags"] and "clobber" not in row["flags"]
 
 
 def test_status_shows_live_sessions_claims_and_reset_clobber(repo: Repo, tmp_path: Path) -> None:

@@ -7,14 +7,9 @@ import sys
 
 import pytest
 
-from gatekit.config import GuardConfig
-from gatekit.guard.clobber_entry import DEFAULT_SEVERITY, parse
+from gatekit.guard.clobber_entry import parse
 from testing.guard import Writer
 from testing.repo import REPO_ROOT, Repo
-
-
-def test_default_severity_matches_the_config_default() -> None:
-    assert GuardConfig().severity == DEFAULT_SEVERITY
 
 
 @pytest.mark.parametrize(

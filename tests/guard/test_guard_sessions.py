@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gatekit.git import get_repo_paths
-from gatekit.guard.sessions_store import load_session
+from gatekit.guard.sessions_store import LedgerEntry, load_session, session_path
 from testing.guard import Writer
 from testing.repo import Repo
 
@@ -31,9 +31,9 @@ def test_start_records_the_baseline_in_the_worktree_git_dir(repo: Repo) -> None:
     assert record is not None
     assert record.claims == ["src/**", "docs/"]
     assert record.branch == "main" and record.head == repo.rev()
-    start = record.data["start"]
-    assert start["head_log_count"] == 1 and start["stash"] == []
-    assert list(start["dirty"]) == ["dirty before.txt"]
+    start = record.data.start
+    assert start is not None and start.head_log_count == 1 and start.stash == []
+    assert list(start.dirty) == ["dirty before.txt"]
 
 
 def test_checkpoint_ledger_records_before_and_after_content(repo: Repo) -> None:
@@ -43,16 +43,14 @@ def test_checkpoint_ledger_records_before_and_after_content(repo: Repo) -> None:
     w.checkpoint()
     record = load_session(get_repo_paths(repo.path).git_dir, "A")
     assert record is not None
-    ledger = record.data["ledger"]
+    ledger = record.data.ledger
     head_blob = repo.git("rev-parse", "HEAD:README.md").strip()
-    assert ledger["README.md"]["before"] == head_blob
-    assert ledger["README.md"]["after"] == repo.git("hash-object", "README.md").strip()
-    assert ledger["new.txt"] == {
-        "before": None,
-        "after": repo.git("hash-object", "new.txt").strip(),
-        "head": None,
-    }
-    assert ledger["README.md"]["head"] == head_blob
+    assert ledger["README.md"].before == head_blob
+    assert ledger["README.md"].after == repo.git("hash-object", "README.md").strip()
+    assert ledger["new.txt"] == LedgerEntry(
+        before=None, after=repo.git("hash-object", "new.txt").strip(), head=None
+    )
+    assert ledger["README.md"].head == head_blob
 
 
 def test_checkpoint_without_claims_leaves_other_sessions_files_alone(repo: Repo) -> None:
@@ -62,7 +60,7 @@ def test_checkpoint_without_claims_leaves_other_sessions_files_alone(repo: Repo)
     repo.write("mine.txt", "A's\n")
     a.checkpoint()
     record = load_session(get_repo_paths(repo.path).git_dir, "A")
-    assert record is not None and list(record.data["ledger"]) == ["mine.txt"]
+    assert record is not None and list(record.data.ledger) == ["mine.txt"]
 
 
 def test_anonymous_checkpoint_lets_clobber_work_without_a_session(repo: Repo) -> None:
@@ -129,3 +127,50 @@ def test_session_run_passes_the_exit_code_through(repo: Repo) -> None:
     w = Writer(repo, "A").start()
     assert w.gatekit("session", "run", "--", "sh", "-c", "exit 7").returncode == 7
     assert w.gatekit("session", "run", "--", "no-such-program-xyz").returncode == 2
+
+
+def test_session_record_keeps_its_on_disk_format_and_reads_older_records(repo: Repo) -> None:
+    Writer(repo, "A").start()
+    git_dir = get_repo_paths(repo.path).git_dir
+    path = session_path(git_dir, "A")
+    data = json.loads(path.read_text())["data"]
+    assert {"start", "baseline", "ledger", "declared", "explained"} <= set(data)
+    assert set(data["start"]) == {
+        "time",
+        "head",
+        "branch",
+        "head_log_count",
+        "head_log_last",
+        "stash",
+        "dirty",
+    }
+    # As an older gatekit wrote it: no checkpoint count, an empty `explained`, a declaration.
+    data.update(explained={}, ledger={"a.txt": {"before": None, "after": "1" * 40, "head": None}})
+    data["declared"] = [{"op": "stash", "head_pos": 1, "stash": [], "at": 1.0}]
+    del data["checkpoints"]
+    path.write_text(json.dumps({**json.loads(path.read_text()), "data": data}))
+    record = load_session(git_dir, "A")
+    assert record is not None
+    assert record.data.ledger == {"a.txt": LedgerEntry(None, "1" * 40, None)}
+    assert [d.op for d in record.data.declared] == ["stash"] and record.data.checkpoints == 0
+    assert record.data.explained.head == [] and record.data.start is not None
+
+
+def test_a_corrupt_session_record_is_named_with_the_fix_and_can_be_ended(repo: Repo) -> None:
+    assert repo.gatekit("session", "start", "--name", "s1").returncode == 0
+    record = repo.path / ".git" / "gatekit" / "sessions" / "s1.json"
+    record.write_text('{"name": "s1", "pid": ')  # torn by a full disk, an editor, anything
+
+    used = repo.gatekit("session", "checkpoint", env={"GATEKIT_SESSION": "s1"})
+    assert used.returncode == 2, used.stderr
+    assert "corrupt" in used.stderr and str(record) in used.stderr
+    assert "gatekit session end --session s1" in used.stderr
+    assert "no session named" not in used.stderr
+
+    listed = repo.gatekit("session", "list")
+    assert listed.returncode == 0, listed.stderr  # one bad record does not hide the others
+
+    ended = repo.gatekit("session", "end", "--session", "s1")
+    assert ended.returncode == 0, ended.stderr
+    assert "corrupt" in ended.stdout + ended.stderr
+    assert not record.exists()

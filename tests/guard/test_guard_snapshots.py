@@ -9,12 +9,12 @@ import pytest
 
 from gatekit.git import get_repo_paths
 from gatekit.guard.snapshots import (
-    latest_snapshot_time,
     list_snapshots,
     prune_snapshots,
     take_snapshot,
 )
 from testing.guard import snapshot_refs
+from testing.racy import missed_edits, saved_contents, stage_then_edit_in_the_same_second
 from testing.repo import Repo
 from testing.state import capture_state
 
@@ -78,14 +78,14 @@ def test_prune_by_age_keeps_the_newest(repo: Repo) -> None:
     assert len(list_snapshots(paths)) == 1
 
 
-def test_latest_snapshot_time_and_linked_worktrees_are_kept_apart(repo: Repo, tmp_path: Path) -> None:
+def test_snapshots_of_linked_worktrees_are_kept_apart(repo: Repo, tmp_path: Path) -> None:
     linked = repo.worktree_add(tmp_path / "wt", "feature")
-    assert latest_snapshot_time(repo.path) is None
+    assert list_snapshots(get_repo_paths(repo.path)) == []
     linked.write("l.txt", "linked\n")
     assert linked.gatekit("snapshot").returncode == 0
-    assert latest_snapshot_time(repo.path) is None
-    when = latest_snapshot_time(linked.path)
-    assert when is not None
+    assert list_snapshots(get_repo_paths(repo.path)) == []
+    [snap] = list_snapshots(get_repo_paths(linked.path))
+    assert snap.time > 0
     ref = snapshot_refs(repo)[0]
     assert ref.split("/")[3] == "wt"
 
@@ -110,3 +110,17 @@ def test_snapshot_keeps_nasty_names(repo: Repo, name: str) -> None:
     assert repo.gatekit("snapshot").returncode == 0
     files = repo.git("ls-tree", "-r", "--name-only", "-z", snapshot_refs(repo)[0]).split("\0")
     assert name in files
+
+
+def test_snapshot_holds_every_same_size_edit_made_in_the_second_of_the_index_write(repo: Repo) -> None:
+    paths = get_repo_paths(repo.path)
+    missed: list[str] = []
+    rounds, files = 10, 150  # 1,500 edits git's stat cache alone would call unchanged
+    for round_ in range(rounds):
+        edited = stage_then_edit_in_the_same_second(repo, files, round_)
+        before = capture_state(repo.path, repo.env)
+        snap = take_snapshot(paths, "racy edit")
+        assert snap is not None
+        assert capture_state(repo.path, repo.env) == before
+        missed += missed_edits(edited, saved_contents(repo, snap.commit))
+    assert missed == [], f"{len(missed)} of {rounds * files} edits missing from the snapshots"

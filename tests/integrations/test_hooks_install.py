@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.clients import gatekit_has, with_checkout
+from testing.clients import with_checkout
 from testing.repo import Repo
 from testing.samples import BASE_FILES, python_project
 from testing.state import capture_state
@@ -222,6 +222,21 @@ def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: P
     assert code == 0, output
 
 
+def test_pre_push_hook_checks_a_commit_pushed_by_an_expression_with_spaces(
+    project: Repo, tmp_path: Path
+) -> None:
+    """git hands the hook the source as the user typed it: `HEAD@{0 seconds ago}` has spaces."""
+    remote = with_bare_remote(project, tmp_path)
+    assert project.gatekit("install-hooks").returncode == 0
+    project.write("src/broken.py", "def oops(:\n")
+    project.git("add", "-A")
+    project.git("commit", "-q", "--no-verify", "-m", "broken, committed past the hook")
+    code, output = git_with_hooks(project, "push", "-q", "origin", "HEAD@{0 seconds ago}:refs/heads/topic")
+    assert code != 0, output
+    assert "SyntaxError" in output
+    assert project.git("ls-remote", str(remote), "refs/heads/topic").strip() == ""
+
+
 def test_gatekit_skip_skips_the_named_guard(project: Repo) -> None:
     assert project.gatekit("install-hooks").returncode == 0
     project.write("src/broken.py", "def oops(:\n")
@@ -300,8 +315,6 @@ def test_pre_push_to_a_protected_branch_runs_verify_push_with_the_remote_argumen
 
 
 def test_post_commit_hook_snapshots_uncommitted_work(project: Repo) -> None:
-    if not gatekit_has(project, "snapshot"):
-        pytest.skip("`gatekit snapshot` (issue 3) is not merged into this branch yet")
     assert project.gatekit("install-hooks").returncode == 0
     project.write("notes draft.txt", "not committed, not staged\n")
     project.write("src/more.py", "X = 1\n")

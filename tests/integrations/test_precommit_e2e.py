@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.clients import gatekit_has, require_client
+from testing.clients import require_client
 from testing.repo import Repo
 from testing.samples import python_project
 
@@ -23,8 +23,7 @@ def sample(
     pre_commit = require_client("pre-commit")
     repo = python_project(tmp_path / "sample", git_env)
     repo.env = {**git_env, "PRE_COMMIT_HOME": str(precommit_home)}
-    hook_ids = ["gatekit-check", "gatekit-check-push"]
-    hook_ids += [f"gatekit-{name}" for name in ("protect", "verify-push") if gatekit_has(repo, name)]
+    hook_ids = ["gatekit-check", "gatekit-check-push", "gatekit-protect", "gatekit-verify-push"]
     path, commit = hook_repo
     hooks = "".join(f"      - id: {hook_id}\n" for hook_id in hook_ids)
     repo.write(
@@ -90,8 +89,6 @@ def test_pre_push_hook_blocks_pushing_a_broken_commit(sample: Repo, tmp_path: Pa
 
 
 def test_commit_on_a_protected_branch_is_blocked(sample: Repo) -> None:
-    if not gatekit_has(sample, "protect"):
-        pytest.skip("`gatekit protect` (issue 4) is not merged into this branch yet")
     sample.git("checkout", "-q", "main")
     head = sample.rev()
     sample.write("src/more.py", "X = 1\n")
@@ -116,8 +113,6 @@ def test_stash_hazard_is_reported_when_pre_commit_hides_unstaged_changes(sample:
 def test_push_of_a_broken_commit_to_a_protected_branch_is_refused_by_verify_push(
     sample: Repo, tmp_path: Path
 ) -> None:
-    if not gatekit_has(sample, "verify-push"):
-        pytest.skip("`gatekit verify-push` (issue 4) is not merged into this branch yet")
     remote = tmp_path / "remote.git"
     sample.git("init", "-q", "--bare", str(remote))
     sample.git("remote", "add", "origin", str(remote))

@@ -1,4 +1,4 @@
-"""gatekit land: integrate, verify, compare-and-swap; bisect, conflicts, worktrees (issue 4)."""
+"""gatekit land: integrate, verify, compare-and-swap; bisect, conflicts, worktrees."""
 
 from __future__ import annotations
 
@@ -255,10 +255,6 @@ def test_bad_land_arguments_are_usage_errors(app: Repo, args: list[str], message
 
 def test_land_without_gates_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
     from testing.repo import init_repo
-
-    toolchains = pytest.importorskip("gatekit.toolchains")
-    if not hasattr(toolchains, "detect_gates"):
-        pytest.skip("gate detection (toolchains) is not merged yet")
 
     repo = init_repo(tmp_path / "plain", git_env, {"notes.txt": "plain\n"})
     branch_with(repo, "x", {"x.txt": "x\n"})

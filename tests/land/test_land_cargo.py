@@ -1,4 +1,4 @@
-"""The semantic conflict of issue 4 with a real toolchain: a Cargo crate, zero config."""
+"""A semantic conflict (no textual one) with a real toolchain: a Cargo crate, zero config."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The land queue under concurrency and SIGKILL (issue 4): no lost update, main always builds."""
+"""The land queue under concurrency and SIGKILL: no lost update, main always builds."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""gatekit protect: commits on protected branches and in detached HEAD are refused (issue 4)."""
+"""gatekit protect: commits on protected branches and in detached HEAD are refused."""
 
 from __future__ import annotations
 

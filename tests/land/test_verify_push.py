@@ -1,4 +1,4 @@
-"""gatekit verify-push through a real pre-push hook and a local bare remote (issue 4)."""
+"""gatekit verify-push through a real pre-push hook and a local bare remote."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from gatekit.errors import UsageError
-from gatekit.land.verify_push import from_pre_commit_env, parse_pre_push
+from gatekit.git.pushes import parse_pre_push
+from gatekit.land.verify_push import from_pre_commit_env
 from testing.landing import branch_with, counter_lines
 from testing.repo import REPO_ROOT, Repo
 

@@ -99,7 +99,7 @@ def test_unreadable_workspace_manifest_falls_back_naming_the_cargo_error(workspa
 
 
 def test_scoped_gate_from_plan_fails_on_a_change_that_breaks_the_dependent(workspace: Repo) -> None:
-    """The field report: core compiles alone, coordinator does not; the plan catches it."""
+    """core compiles alone, its dependent coordinator does not: the plan catches it."""
     workspace.commit("retype port", {"core/src/lib.rs": CORE_LIB_CHANGED})
     env = {**workspace.env, "CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
     alone = subprocess.run(["cargo", "check", "-p", "core"], cwd=workspace.path, env=env, capture_output=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gatekit.toolchains import detect_gates, detect_workspaces
+from gatekit.toolchains.node import NodeFacts
 from testing.workspaces import core_coordinator_workspace, nest, npm_workspace, python_project
 
 
@@ -95,7 +96,7 @@ def test_pnpm_workspace_members_come_from_pnpm_workspace_yaml(tmp_path: Path) ->
     files["pnpm-workspace.yaml"] = "packages:\n  - 'packages/*'\n  - '!packages/b'\n"
     write(tmp_path, files)
     (workspace,) = detect_workspaces(tmp_path)
-    assert workspace.facts["members"] == ("packages/a",)
+    assert workspace.facts_as(NodeFacts).members == ("packages/a",)
 
 
 def test_go_module_is_detected_by_go_mod(tmp_path: Path) -> None:

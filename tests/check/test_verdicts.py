@@ -1,4 +1,4 @@
-"""The verdict cache in git notes: keyed by tree and gate fingerprint, shared, flaky-aware (issue 4)."""
+"""The verdict cache in git notes: keyed by tree and gate fingerprint, shared, flaky-aware."""
 
 from __future__ import annotations
 

@@ -1,0 +1,65 @@
+"""The process primitives: liveness, process-group stops, the stale index.lock rule."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gatekit.system.processes import (
+    is_alive,
+    live_group_members,
+    process_start,
+    stale_index_lock_age,
+    start_captured,
+    stop_group,
+)
+from testing.gitlocks import git_holding_index_lock, kill_git_holding_index_lock
+from testing.repo import Repo
+
+SLEEPER = [
+    sys.executable,
+    "-c",
+    "import subprocess, sys, time\n"
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\ntime.sleep(60)",
+]
+
+
+def test_is_alive_tells_a_live_process_from_a_dead_one_and_a_reused_pid() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        started = process_start(proc.pid)
+        assert started is not None
+        assert is_alive(proc.pid) and is_alive(proc.pid, started_by=started)
+        # A record older than the process: the pid now belongs to someone else.
+        assert not is_alive(proc.pid, started_by=started - 3600)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not is_alive(proc.pid)
+    assert not is_alive(0) and not is_alive(-1)
+
+
+def test_stop_group_stops_the_leader_and_the_children_it_started() -> None:
+    proc = start_captured(SLEEPER, None, None, own_group=True)
+    deadline = time.monotonic() + 30
+    while len(live_group_members(proc.pid)) < 2:
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.05)
+    stop_group(proc.pid, grace=2.0)
+    proc.wait(timeout=10)
+    assert live_group_members(proc.pid) == []
+
+
+def test_an_index_lock_is_stale_only_when_no_git_process_holds_it(repo: Repo) -> None:
+    git_dir = repo.path / ".git"
+    assert stale_index_lock_age(repo.path, git_dir, time.time()) is None  # no lock at all
+    with git_holding_index_lock(repo, age=3600):
+        assert stale_index_lock_age(repo.path, git_dir, time.time()) is None
+    lock = kill_git_holding_index_lock(repo)
+    age = stale_index_lock_age(repo.path, git_dir, time.time() + 5)
+    assert age is not None and age >= 5
+    assert Path(lock).exists()
+    os.unlink(lock)
