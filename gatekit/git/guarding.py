@@ -13,7 +13,7 @@ from pathlib import Path
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.runner import git_env, run, run_rc, text
 from gatekit.git.worktrees import StatusEntry, parse_status_v2
-from gatekit.proc import run_captured
+from gatekit.system.processes import run_captured, start_captured
 
 
 def locate_target(cwd: str, pinned: Mapping[str, str]) -> tuple[Path, Path, Path] | None:
@@ -37,17 +37,8 @@ class PendingGuardStatus:
     the guard imports the rest of what it needs."""
 
     def __init__(self, root: str | Path, pinned: Mapping[str, str], ignored: bool) -> None:
-        import subprocess
-
         self._argv = ["git", *_status_args(ignored), "--"]
-        self._proc = subprocess.Popen(
-            self._argv,
-            cwd=root,
-            env=git_env(pinned),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        self._proc = start_captured(self._argv, root, git_env(pinned))
 
     def result(self) -> tuple[list[StatusEntry], str | None]:
         out, err = self._proc.communicate()

@@ -232,11 +232,11 @@ def _read_count(path: str) -> int:
 
 
 def _write_count(path: str, count: int) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(str(count))
-    os.replace(tmp, path)
+    from pathlib import Path
+
+    from gatekit.system.files import atomic_write
+
+    atomic_write(Path(path), str(count))
 
 
 # -- the git shim ---------------------------------------------------------------------------------

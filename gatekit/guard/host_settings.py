@@ -11,11 +11,11 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from gatekit.errors import UsageError
+from gatekit.system.files import atomic_write
 
 _TAG = "gatekit agent "
 STOP_TIMEOUT = 600  # seconds the host waits for the Stop hook (the gates run inside it)
@@ -164,15 +164,5 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _save(path: Path, settings: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings, handle, indent=2)
-            handle.write("\n")
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    mode = path.stat().st_mode & 0o777 if path.exists() else None
+    atomic_write(path, json.dumps(settings, indent=2) + "\n", mode=mode)

@@ -18,9 +18,8 @@ from pathlib import Path
 from gatekit import git
 from gatekit.git import guarding
 from gatekit.guard.snapshots import Snapshot, list_snapshots, prune_snapshots, snapshot_prefix
-from gatekit.state_dirs import REF_PREFIX, worktree_id
-
-KEPT_PREFIX = f"{REF_PREFIX}kept/"
+from gatekit.state_dirs import KEPT_REF_PREFIX as KEPT_PREFIX
+from gatekit.state_dirs import worktree_id
 
 
 def snapshot_before(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gatekit.errors import UsageError
 from gatekit.guard.gitargv import DESTRUCTIVE_SUBCOMMANDS
+from gatekit.system.files import atomic_write
 
 MARKER = "# gatekit git shim"
 
@@ -71,11 +72,7 @@ def install(directory: Path | None = None) -> Path:
     target = directory / "git"
     if target.exists() and not is_shim(target):
         raise UsageError(f"{target} exists and is not a gatekit shim; choose another --dir")
-    real = find_real_git(directory)
-    tmp = directory / f".git.{os.getpid()}.tmp"
-    tmp.write_text(script(real), encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, target)
+    atomic_write(target, script(find_real_git(directory)), mode=0o755)
     return target
 
 

@@ -91,7 +91,7 @@ def _with_journal(
     asker = Caller.from_env("clobber")
     if record is not None:
         asker = Caller(record.name, asker.host, asker.host_session, "clobber")
-    since = (me.data.get("baseline") or {}).get("time") if me is not None else None
+    since = me.data.baseline.time if me is not None and me.data.baseline is not None else None
     records = journal_signals.records_for(obs, since, every_worktree=True)
     entries = list(obs.head_log[window.head_from :])
     alone = not asker.labels and not others(obs.paths.repo.git_dir, None)
