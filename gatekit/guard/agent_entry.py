@@ -195,14 +195,11 @@ def stop(host: str, raw: str):  # type: ignore[no-untyped-def]
     if blocks >= STOP_CAP:
         _write_count(counter, 0)
         return answer_stop(host, None)
+    from gatekit.system.processes import run_captured
+
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "gatekit", "check", "--worktree"],
-            cwd=root,
-            capture_output=True,
-            timeout=STOP_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        argv = [sys.executable, "-m", "gatekit", "check", "--worktree"]
+        result = run_captured(argv, root, check=False, timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
         return answer_stop(host, None)
     if result.returncode != 1:
