@@ -120,16 +120,51 @@ def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> lis
     known = _ledger_paths(repo)
     candidates = _candidate_paths(repo, root, dirty, known)
     contents = git.read_blobs(root, [oid for _, oid in dated])
+    gone = _snapshotted_gone(repo, root)
     items = []
     for when, oid in dated:
         data = contents[oid]
-        path = known.get(oid) or _best_match(root, data, candidates)
+        path = known.get(oid) or _best_match(root, data, candidates) or _best_match_gone(data, gone)
         stat: tuple[tuple[str, int, int], ...] = ()
         if path:
             stat = ((path, *_line_stat(_read(root, path), data)),)
         note = f"{len(data)} bytes" + ("" if path else ", no likely path: give one to --restore")
         items.append(Recoverable(f"blob:{oid[:12]}", "blob", when, (path,) if path else (), stat, note))
     return items
+
+
+def _snapshotted_gone(repo: git.RepoPaths, root: Path) -> dict[str, bytes]:
+    """{path: content in the newest snapshot} for snapshotted files that no longer exist, and the
+    paths the guard's journal names: a wiped new (or binary) file has no current content to
+    compare a dangling blob with, but a snapshot or the journal still knows its name (issue 10)."""
+    from gatekit.guard import journal
+
+    wanted: dict[str, str] = {}
+    for snap in list(reversed(list_snapshots(repo)))[:5]:
+        changed = [row[0] for row in _commit_stat(root, snap.commit)]
+        for path, (_, blob) in git.tree_blobs(root, snap.commit, changed).items():
+            if not (root / path).exists():
+                wanted.setdefault(path, blob)
+    for record in journal.read(journal.journal_file(repo.common_dir)):
+        for path in record.get("paths") or ():
+            if isinstance(path, str) and not (root / path).exists():
+                wanted.setdefault(path, "")
+    blobs = git.read_blobs(root, [b for b in wanted.values() if b])
+    return {path: blobs.get(blob, b"") for path, blob in wanted.items()}
+
+
+def _best_match_gone(data: bytes, gone: dict[str, bytes]) -> str | None:
+    """The vanished path whose last known content is most like data; for binary content, the
+    one path of the same size, or the only vanished path there is."""
+    best, score = None, 0.5
+    for path, old in gone.items():
+        ratio = difflib.SequenceMatcher(None, data.splitlines(), old.splitlines(), autojunk=False).ratio()
+        if old and ratio >= score:
+            best, score = path, ratio
+    if best is None and b"\0" in data[:8000]:
+        sized = [p for p, old in gone.items() if len(old) == len(data)]
+        best = sized[0] if len(sized) == 1 else (next(iter(gone)) if len(gone) == 1 else None)
+    return best
 
 
 def _loose_time(common_dir: Path, oid: str) -> float | None:
@@ -266,7 +301,9 @@ def _files_of(
     kind = git.object_type(root, oid) or ""
     if kind == "blob":
         if len(wanted) != 1:
-            path = _ledger_paths(repo).get(oid)
+            path = _ledger_paths(repo).get(oid) or _best_match_gone(
+                git.cat_blob(root, oid), _snapshotted_gone(repo, root)
+            )
             if path is None or wanted:
                 raise UsageError(f"{handle} is a single file's content: give exactly one PATH to write it to")
             wanted = [path]

@@ -145,3 +145,19 @@ def test_snapshots_of_a_removed_worktree_appear_in_rescue(repo: Repo, tmp_path: 
     done = repo.gatekit("rescue", "--restore", snaps[0]["id"], "--force")
     assert done.returncode == 0, done.stderr
     assert repo.read("README.md") == b"work in a worktree about to be removed\n"
+
+
+def test_dangling_blob_of_a_wiped_new_binary_file_gets_its_path_from_a_snapshot(repo: Repo) -> None:
+    first = bytes(range(256)) * 8
+    repo.write("assets/logo.bin", first)
+    repo.git("add", "assets/logo.bin")
+    assert repo.gatekit("snapshot").returncode == 0
+    second = first[:-16] + bytes(16)
+    repo.write("assets/logo.bin", second)
+    repo.git("add", "assets/logo.bin")  # this version is only in the index
+    repo.git("reset", "--hard")  # unguarded: the file and its staged blob are gone
+    blobs = [i for i in items(repo) if i["kind"] == "blob"]
+    assert blobs and blobs[0]["paths"] == ["assets/logo.bin"], blobs
+    done = repo.gatekit("rescue", "--restore", blobs[0]["id"])
+    assert done.returncode == 0, done.stderr
+    assert repo.read("assets/logo.bin") == second
