@@ -79,15 +79,16 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
 def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any, bool]]:
     """This worktree's snapshots (or all), plus those of removed worktrees, which no other
     worktree's rescue would ever show (issue 10); newest first, with "worktree is gone"."""
+    from gatekit.guard.snapshots import of_removed_worktrees
     from gatekit.state_dirs import worktree_id
 
     here = worktree_id(repo.git_dir, repo.common_dir)
-    shown = []
-    for snap in reversed(list_snapshots(repo, all_worktrees=True)):
-        gone = snap.worktree != "main" and not (repo.common_dir / "worktrees" / snap.worktree).is_dir()
-        if all_worktrees or snap.worktree == here or gone:
-            shown.append((snap, gone))
-    return shown
+    gone = {s.ref for s in of_removed_worktrees(repo)}
+    return [
+        (snap, snap.ref in gone)
+        for snap in reversed(list_snapshots(repo, all_worktrees=True))
+        if all_worktrees or snap.worktree == here or snap.ref in gone
+    ]
 
 
 def _paths(stat: Sequence[tuple[str, int, int]]) -> tuple[str, ...]:

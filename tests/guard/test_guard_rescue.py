@@ -142,6 +142,8 @@ def test_snapshots_of_a_removed_worktree_appear_in_rescue(repo: Repo, tmp_path: 
     listed = json.loads(repo.gatekit("rescue", "--format", "json").stdout)
     snaps = [i for i in listed if i["kind"] == "snapshot"]
     assert snaps and "removed worktree" in snaps[0]["note"]
+    doctor = repo.gatekit("doctor")
+    assert "removed-worktree-snapshots" in doctor.stdout and snaps[0]["id"] in doctor.stdout
     done = repo.gatekit("rescue", "--restore", snaps[0]["id"], "--force")
     assert done.returncode == 0, done.stderr
     assert repo.read("README.md") == b"work in a worktree about to be removed\n"
