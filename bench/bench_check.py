@@ -1,17 +1,27 @@
 """Benchmark `gatekit check`. Prints ratios measured in one run.
 
 (a) `gatekit check --worktree` vs the same gate command run directly, on a build of a few seconds
+(a2) the same build through the sandbox (`check --no-cache`, a reused slot) vs directly
 (b) a one-line change rebuilt incrementally in the sandbox (`check --rev HEAD`) vs in place
 (c) fixed start-up cost of a check with a trivial gate (in place, and through the sandbox)
+(d) the first check of a multi-package workspace (a new sandbox: repository, checkout, cold
+    build) vs its direct cold build in a fresh clone. By default a generated 8-crate Cargo
+    workspace; `--workspace-repo PATH --workspace-build CMD` measures a real one (e.g. a clone
+    of rust-lang/regex with `cargo build --offline -q -p regex -p regex-automata ...`).
 
-Usage: python bench/bench_check.py [--repeat N]
+Usage: python bench/bench_check.py [--repeat N] [--only a,a2,b,c,d] [--workspace-repo PATH --workspace-build CMD]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -39,6 +49,68 @@ def bench_overhead(repo: Repo, repeat: int) -> tuple[float, float]:
         timed(gatekit_argv("check", "--worktree"), repo.path, repo.env) for _ in range(repeat)
     )
     return direct, checked
+
+
+def bench_sandbox_overhead(repo: Repo, repeat: int) -> tuple[float, float]:
+    repo.write("gatekit.toml", '[[gates]]\nname = "build"\nrun = ["python", "build.py"]\n')
+    repo.commit("busy build", {"build.py": BUSY_BUILD})
+    timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env)  # the slot exists: reuse it
+    direct = statistics.median(
+        timed([sys.executable, "build.py"], repo.path, repo.env) for _ in range(repeat)
+    )
+    checked = statistics.median(
+        timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env) for _ in range(repeat)
+    )
+    return direct, checked
+
+
+def generated_workspace(path: Path, env: dict[str, str]) -> tuple[Path, list[str]]:
+    """An 8-crate Cargo workspace (a chain of dependencies, real generic code to compile)."""
+    from testing.workspaces import cargo_workspace
+
+    names = [f"crate{i}" for i in range(8)]
+    files = cargo_workspace({name: names[:i][-1:] for i, name in enumerate(names)})
+    for i, name in enumerate(names):
+        files[f"{name}/src/lib.rs"] = files[f"{name}/src/lib.rs"] + "".join(
+            f"pub fn g{j}<T: Copy + Into<u64>>(v: &[T]) -> u64 {{ v.iter().map(|x| (*x).into().wrapping_mul({j + i})).sum() }}\n"
+            f"pub fn h{j}() -> u64 {{ g{j}(&[1u8, 2]) + g{j}(&[3u16]) + g{j}(&[4u32]) }}\n"
+            for j in range(150)
+        )
+    files[".gitignore"] = "target/\n"
+    repo = init_repo(path, env, files)
+    return repo.path, ["cargo", "build", "--offline", "-q", "--workspace"]
+
+
+def timed_cpu(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU of the process tree) of one run: CPU time does not grow with others' load."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed(argv, cwd, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def bench_cold_workspace(
+    source: Path, build: list[str], tmp: Path, env: dict[str, str], repeat: int
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Cold direct build in a fresh clone vs the first check (a new sandbox) from another, alternated."""
+    rounds = []
+    for i in range(repeat):
+        clones = []
+        for name in ("direct", "checked"):
+            clone = tmp / f"cold-{name}-{i}"
+            subprocess.run(["git", "clone", "-q", str(source), str(clone)], check=True, env=env)
+            clones.append(clone)
+        direct_clone, checked_clone = clones
+        checked_repo = Repo(checked_clone, env)
+        checked_repo.write("gatekit.toml", f'[[gates]]\nname = "build"\nrun = {json.dumps(build)}\n')
+        checked_repo.commit("gate for the benchmark")
+        fresh = {**env, "GATEKIT_SANDBOX_DIR": str(tmp / f"fresh-sandboxes-{i}")}
+        direct = timed_cpu(build, direct_clone, env)
+        checked = timed_cpu(gatekit_argv("check", "--no-cache"), checked_clone, fresh)
+        rounds.append((direct, checked))
+        for clone in clones:
+            shutil.rmtree(clone)
+    return rounds
 
 
 def bench_incremental(repo: Repo, repeat: int) -> tuple[float, float] | None:
@@ -96,31 +168,64 @@ def bench_startup(repo: Repo, repeat: int) -> tuple[float, float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default="a,a2,b,c,d", help="comma-separated parts to run")
+    parser.add_argument("--workspace-repo", type=Path, help="(d): a git repository to clone and build")
+    parser.add_argument("--workspace-build", help="(d): its build command (one shell-split string)")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="gatekit-bench-") as tmp:
         env = bench_env(Path(tmp) / "home")
 
-        direct, checked = bench_overhead(init_repo(Path(tmp) / "a", env), args.repeat)
-        print(
-            f"(a) build of {direct:.2f}s: direct {direct:.2f}s, `check --worktree` {checked:.2f}s -> ratio {checked / direct:.3f} (target <= 1.05)"
-        )
-
-        incremental = bench_incremental(init_repo(Path(tmp) / "b", env), args.repeat)
-        if incremental is None:
-            print("(b) skipped: cargo is not installed")
-        else:
-            in_place, sandboxed = incremental
+        if "a" in parts:
+            direct, checked = bench_overhead(init_repo(Path(tmp) / "a", env), args.repeat)
             print(
-                f"(b) one-line change, incremental cargo build: in place {in_place:.2f}s, in the sandbox {sandboxed:.2f}s -> ratio {sandboxed / in_place:.2f} (target <= 1.3)"
+                f"(a) build of {direct:.2f}s: direct {direct:.2f}s, `check --worktree` {checked:.2f}s -> ratio {checked / direct:.3f} (target <= 1.05)"
             )
-
-        floor, interpreter, in_place, sandboxed = bench_startup(init_repo(Path(tmp) / "c", env), args.repeat)
-        print(
-            f"(c) start-up with a trivial gate: `check --worktree` {1000 * (in_place - floor):.0f} ms, "
-            f"`check --no-cache` via the sandbox {1000 * (sandboxed - floor):.0f} ms (target <= 150 ms); "
-            f"of which the bare interpreter (`python -c pass`) {1000 * interpreter:.0f} ms, so gatekit's own "
-            f"{1000 * (in_place - interpreter):.0f} ms / {1000 * (sandboxed - interpreter):.0f} ms"
-        )
+        if "a2" in parts:
+            direct, checked = bench_sandbox_overhead(init_repo(Path(tmp) / "a2", env), args.repeat)
+            print(
+                f"(a2) build of {direct:.2f}s: direct {direct:.2f}s, `check` in a reused sandbox {checked:.2f}s -> ratio {checked / direct:.3f} (target <= 1.05)"
+            )
+        if "b" in parts:
+            incremental = bench_incremental(init_repo(Path(tmp) / "b", env), args.repeat)
+            if incremental is None:
+                print("(b) skipped: cargo is not installed")
+            else:
+                in_place, sandboxed = incremental
+                print(
+                    f"(b) one-line change, incremental cargo build: in place {in_place:.2f}s, in the sandbox {sandboxed:.2f}s -> ratio {sandboxed / in_place:.2f} (target <= 1.3)"
+                )
+        if "c" in parts:
+            floor, interpreter, in_place, sandboxed = bench_startup(
+                init_repo(Path(tmp) / "c", env), args.repeat
+            )
+            print(
+                f"(c) start-up with a trivial gate: `check --worktree` {1000 * (in_place - floor):.0f} ms, "
+                f"`check --no-cache` via the sandbox {1000 * (sandboxed - floor):.0f} ms (target <= 150 ms); "
+                f"of which the bare interpreter (`python -c pass`) {1000 * interpreter:.0f} ms, so gatekit's own "
+                f"{1000 * (in_place - interpreter):.0f} ms / {1000 * (sandboxed - interpreter):.0f} ms"
+            )
+        if "d" in parts:
+            if args.workspace_repo:
+                source, build = args.workspace_repo.resolve(), shlex.split(args.workspace_build or "")
+                what = f"{source.name} ({shlex.join(build)})"
+            elif shutil.which("cargo"):
+                source, build = generated_workspace(Path(tmp) / "d-source", env)
+                what = "a generated 8-crate Cargo workspace"
+            else:
+                print("(d) skipped: cargo is not installed")
+                return
+            rounds = bench_cold_workspace(source, build, Path(tmp), env, max(1, min(args.repeat, 3)))
+            wall = statistics.median(c[0] / d[0] for d, c in rounds)
+            cpu = statistics.median(c[1] / d[1] for d, c in rounds)
+            (dw, dc), (cw, cc) = rounds[0]
+            print(
+                f"(d) cold first check of {what}: direct cold build {dw:.2f}s wall / {dc:.2f}s CPU, first `check` "
+                f"(new sandbox) {cw:.2f}s / {cc:.2f}s; median ratio over {len(rounds)} round(s): wall {wall:.2f}, "
+                f"CPU {cpu:.2f} (target <= 1.2)"
+            )
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

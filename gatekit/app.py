@@ -30,6 +30,15 @@ class App:
     def config(self) -> Config:
         return load_config(self.repo.toplevel, self.config_path)
 
+    @cached_property
+    def target(self) -> str:
+        """The configured target branch, else the repository's default branch, else the branch
+        checked out (a repository whose only branch is `develop`), else main."""
+        from gatekit import git
+
+        root = self.repo.toplevel
+        return self.config.target or git.default_branch(root) or git.current_branch(root) or "main"
+
     def use_color(self, stream: TextIO | None = None) -> bool:
         """Colour on a terminal unless NO_COLOR is set; --color always/never override both."""
         if self.color == "always":

@@ -58,6 +58,7 @@ def _register_commands() -> None:
 
     cli.add_command(check.check)
     cli.add_command(check.gates)
+    cli.add_command(check.verdicts)
     cli.add_command(land_commands.protect)
     cli.add_command(land_commands.verify_push)
     cli.add_command(land_commands.land)

@@ -152,6 +152,17 @@ def _choice(choices: tuple[str, ...]) -> Any:
     return convert
 
 
+def _sandbox_dir(value: Any, key_path: str, source: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(source, key_path, f"expected a directory path, got {_describe(value)}")
+    _no_nul(value, key_path, source)
+    if not Path(value).expanduser().is_absolute():
+        raise ConfigError(
+            source, key_path, f"expected an absolute path (or one starting with ~), got {value!r}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Gate:
     """A named command that must pass."""
@@ -179,6 +190,8 @@ class SandboxConfig:
     slots: int = field(
         default=4, metadata={"range": (1, 64)}
     )  # most concurrent sandboxes per repository; more runs wait, and say so
+    # Where sandboxes live (default: the user cache dir); $GATEKIT_SANDBOX_DIR overrides it.
+    dir: Optional[str] = field(default=None, metadata={"convert": _sandbox_dir})
 
 
 @dataclass(frozen=True)
@@ -206,16 +219,28 @@ class FleetConfig:
 
 
 @dataclass(frozen=True)
+class VerdictsConfig:
+    """What the verdict key holds beyond the built-in lists (docs/verdicts.md)."""
+
+    env: tuple[str, ...] = ()  # more environment variables that change a gate's result
+    tools: tuple[str, ...] = ()  # programs every gate may start without naming them (cc, protoc)
+
+
+@dataclass(frozen=True)
 class Config:
     gates: tuple[Gate, ...] = ()
-    target: str = field(default="main", metadata={"convert": _ref_name})
+    # None: the repository's default branch (origin/HEAD, init.defaultBranch, main/master/trunk).
+    target: Optional[str] = field(default=None, metadata={"convert": _ref_name})
     protected: tuple[str, ...] = field(default=("main", "master"), metadata={"convert": _globs})
     heartbeat: float = field(default=30.0, metadata={"range": (0.0, 86_400.0)})
     fail_fast: bool = False
+    # Detected gates have no timeout of their own: a hung test suite must not hang a commit hook.
+    detected_timeout: float = field(default=1800.0, metadata={"range": (0.0, MAX_SECONDS)})
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
     land: LandConfig = field(default_factory=LandConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    verdicts: VerdictsConfig = field(default_factory=VerdictsConfig)
     source: str = field(default="defaults", metadata={"internal": True})
 
 
@@ -262,21 +287,42 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     else:
         found = find_config_file(root)
     if found is None:
-        return Config()
+        return dataclasses.replace(Config(), source="defaults (no config file in the working tree)")
     path, is_pyproject = found
-    document = _read_toml(path)
+    shown = _shown_path(path, root)
+    label = f"{shown} (given with --config)" if explicit is not None else f"{shown} (working tree)"
+    return _from_document(_read_toml(path), str(path), is_pyproject, label)
+
+
+def load_committed_config(files: Mapping[str, bytes], where: str) -> Config:
+    """The configuration committed in a tree, from its top-level files (name -> content).
+
+    where names the commit ("main (1be66a01daff)"); it becomes part of every message and of
+    Config.source, so a report says which commit's configuration decided.
+    """
+    for name in (*CONFIG_FILES, "pyproject.toml"):
+        if name in files:
+            source = f"{name} at {where}"
+            document = _parse_toml(files[name], source)
+            return _from_document(document, source, name == "pyproject.toml", source)
+    return dataclasses.replace(Config(), source=f"defaults (no config file at {where})")
+
+
+def _from_document(document: dict[str, Any], source: str, is_pyproject: bool, label: str) -> Config:
     if is_pyproject:
         tool = document.get("tool", {})
         table = tool.get("gatekit") if isinstance(tool, dict) else None
         if table is None:
-            return Config()
+            return dataclasses.replace(Config(), source=f"defaults ({label} has no [tool.gatekit])")
         prefix = "tool.gatekit"
     else:
         table, prefix = document, ""
-    config = parse_config(table, source=str(path), prefix=prefix)
-    shown = _shown_path(path, root)
+    config = parse_config(table, source=source, prefix=prefix)
+    origin = label.split(" (")[0]
     return dataclasses.replace(
-        config, gates=tuple(dataclasses.replace(g, origin=shown) for g in config.gates)
+        config,
+        gates=tuple(dataclasses.replace(g, origin=origin) for g in config.gates),
+        source=label,
     )
 
 
@@ -321,14 +367,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from exc
+    return _parse_toml(raw, str(path))
+
+
+def _parse_toml(raw: bytes, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), "", f"is not UTF-8 text (byte {exc.start})") from exc
+        raise ConfigError(source, "", f"is not UTF-8 text (byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "", f"invalid TOML: {exc}") from exc
+        raise ConfigError(source, "", f"invalid TOML: {exc}") from exc
     except RecursionError as exc:
-        raise ConfigError(str(path), "", "arrays or tables are nested too deeply to be a config") from exc
+        raise ConfigError(source, "", "arrays or tables are nested too deeply to be a config") from exc
 
 
 def _build(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:

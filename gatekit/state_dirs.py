@@ -1,12 +1,17 @@
 """Where gatekit keeps its state. One place, so every module agrees on it.
 
-Shared state (sandboxes, the land lock, logs) lives under the *common* git dir; state that belongs
-to one worktree (its sessions, its last checkpoint) lives under that worktree's own git dir, so
-linked worktrees never read each other's state by accident.
+Shared state (the land lock, logs) lives under the *common* git dir; state that belongs to one
+worktree (its sessions, its last checkpoint) lives under that worktree's own git dir, so linked
+worktrees never read each other's state by accident. Sandboxes live outside the repository
+altogether, under the user's cache dir: tools that search parent directories for their
+configuration (cargo, go, tsc, pnpm) must find nothing of the user's above a sandbox.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from pathlib import Path
 
 STATE_DIR = "gatekit"
@@ -20,8 +25,31 @@ def shared_state_dir(common_dir: Path) -> Path:
     return common_dir / STATE_DIR
 
 
-def sandboxes_dir(common_dir: Path) -> Path:
+SANDBOX_DIR_VAR = "GATEKIT_SANDBOX_DIR"
+
+
+def legacy_sandboxes_dir(common_dir: Path) -> Path:
+    """Where sandboxes were linked worktrees before they moved out of the repository."""
     return shared_state_dir(common_dir) / "sandboxes"
+
+
+def sandbox_root(configured: str | None = None) -> Path:
+    """The directory that holds every repository's sandboxes: $GATEKIT_SANDBOX_DIR, else
+    `[sandbox] dir`, else `$XDG_CACHE_HOME/gatekit/sandboxes` (~/.cache when unset)."""
+    chosen = os.environ.get(SANDBOX_DIR_VAR) or configured
+    if chosen:
+        return Path(chosen).expanduser().absolute()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache).expanduser().absolute() / STATE_DIR / "sandboxes"
+
+
+def sandboxes_dir(common_dir: Path, configured: str | None = None) -> Path:
+    """This repository's sandboxes: `<root>/<name>-<hash of the common git dir>`."""
+    common = common_dir.resolve()
+    digest = hashlib.sha256(os.fsencode(common)).hexdigest()[:16]
+    named = common.parent.name if common.name == ".git" else common.name
+    label = re.sub(r"[^A-Za-z0-9._-]+", "_", named)[:40] or "repo"
+    return sandbox_root(configured) / f"{label}-{digest}"
 
 
 def locks_dir(common_dir: Path) -> Path:
@@ -54,9 +82,10 @@ def worktree_id(git_dir: Path, common_dir: Path) -> str:
 
 
 def is_sandbox_path(path: Path, common_dir: Path) -> bool:
-    """True for a worktree that is one of gatekit's own sandboxes (hidden from fleet views)."""
+    """True for a worktree that is one of gatekit's own sandboxes (hidden from fleet views):
+    today's live outside the repository and are no worktrees; older ones were linked worktrees."""
     try:
-        path.resolve().relative_to(sandboxes_dir(common_dir).resolve())
+        path.resolve().relative_to(legacy_sandboxes_dir(common_dir).resolve())
         return True
     except ValueError:
         return False

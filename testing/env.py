@@ -13,6 +13,7 @@ def hermetic_env(home: Path) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GATEKIT_", "PRE_COMMIT"))}
     env.pop("NO_COLOR", None)
+    env.pop("COLUMNS", None)  # the test's own terminal width is not the output's
     env.pop("GITHUB_ACTIONS", None)
     env.pop("GITLAB_CI", None)
     env.pop("CI", None)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,8 @@ def test_shell_gate_keeps_one_script() -> None:
         ({"heartbeat": True}, "heartbeat", "expected a number"),
         ({"guard": {"severity": "urgent"}}, "guard.severity", "expected one of low, medium, high"),
         ({"sandbox": {"slots": 0}}, "sandbox.slots", "from 1 to 64"),
+        ({"sandbox": {"dir": "relative/boxes"}}, "sandbox.dir", "expected an absolute path"),
+        ({"sandbox": {"dir": 3}}, "sandbox.dir", "expected a directory path"),
     ],
 )
 def test_bad_config_names_file_key_and_expectation(table: dict, key_path: str, expected: str) -> None:
@@ -68,7 +71,9 @@ def test_config_files_are_found_in_order(tmp_path: Path) -> None:
 
 def test_pyproject_without_gatekit_table_means_defaults(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    assert load_config(tmp_path) == Config()
+    loaded = load_config(tmp_path)
+    assert loaded.source == "defaults (pyproject.toml (working tree) has no [tool.gatekit])"
+    assert dataclasses.replace(loaded, source=Config().source) == Config()
 
 
 def test_pyproject_errors_use_the_tool_gatekit_key_path(tmp_path: Path) -> None:

@@ -49,6 +49,8 @@ READ_ONLY_COMMANDS = [
     ("check", "--staged", "--no-cache"),
     ("check", "--rev", "HEAD"),
     ("check", "--worktree"),
+    ("verdicts", "explain"),
+    ("verdicts", "explain", "HEAD", "--format", "json"),
     ("verify-push",),
     ("protect",),
     ("plan", "lint", "."),

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -30,6 +30,8 @@ class GateStatus(str, Enum):
     TIMED_OUT = "timed out"
     ERROR = "error"  # it could not run (missing program, no such working directory)
     SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"  # the run was stopped (Ctrl-C, SIGTERM) while this gate ran
+    NETWORK = "network error"  # failed because a registry or host was unreachable: no verdict
 
     def __str__(self) -> str:
         return str(self.value)
@@ -103,13 +105,24 @@ def gate_argv(gate: Gate) -> list[str]:
     return ["/bin/sh", "-c", gate.run[0]] if gate.shell else list(gate.run)
 
 
-def gate_environment(gate: Gate, workdir: Path) -> dict[str, str]:
+def gate_environment(gate: Gate, workdir: Path, isolation: Mapping[str, str] | None = None) -> dict[str, str]:
     # A hook exports GIT_INDEX_FILE and friends for the user's repository; inside the sandbox
     # they would point the gate's own git calls at the wrong index.
     env = without_repo_vars()
     env["GATEKIT_WORKDIR"] = str(workdir)
+    env.update(isolation or {})
     env.update(gate.env)
     return env
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """What a sandbox adds around each gate: its environment, the record of the running gate's
+    process group, and the stop of whatever the gate left running once it is over."""
+
+    env: Mapping[str, str]
+    track: Callable[[int | None], None]
+    stop_strays: Callable[[], list[str]]
 
 
 def run_gate(
@@ -118,13 +131,14 @@ def run_gate(
     listener: GateListener,
     *,
     heartbeat: float,
-    track: Callable[[int | None], None] | None = None,
+    confinement: Confinement | None = None,
 ) -> GateResult:
     """Run one gate to completion (or timeout); KeyboardInterrupt kills its process group and propagates.
 
-    track, if given, is told the gate's process group id once it runs and None once it is over:
-    a sandbox records it so that a run killed with SIGKILL (which cannot kill its gate) does not
-    leave the gate building in a slot the next run is about to use.
+    A confinement, if given, is told the gate's process group id once it runs and None once it
+    is over (a sandbox records it so that a run killed with SIGKILL, which cannot kill its gate,
+    does not leave the gate building in a slot the next run is about to use), and stops what the
+    gate left running; the result says what that was.
     """
     cwd = (workdir / gate.cwd).resolve()
     listener.gate_started(gate)
@@ -139,7 +153,8 @@ def run_gate(
             ),
         )
     try:
-        proc = start_captured(gate_argv(gate), cwd, gate_environment(gate, workdir), own_group=True)
+        env = gate_environment(gate, workdir, confinement.env if confinement else None)
+        proc = start_captured(gate_argv(gate), cwd, env, own_group=True)
     except FileNotFoundError:
         return _finish(
             listener,
@@ -155,13 +170,22 @@ def run_gate(
             GateResult(gate, GateStatus.ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}"),
         )
     assert proc.stdout is not None
-    if track is not None:
-        track(proc.pid)
+    if confinement is None:
+        return _finish(listener, _supervise(proc, gate, listener, started, heartbeat))
+    confinement.track(proc.pid)
+    strays: list[str] = []
     try:
-        return _supervise(proc, gate, listener, started, heartbeat)
-    finally:
-        if track is not None:
-            track(None)
+        result = _supervise(proc, gate, listener, started, heartbeat)
+    finally:  # after an interrupt too: a detached daemon must not outlive the run
+        strays = confinement.stop_strays()
+        confinement.track(None)
+    if strays:
+        note = (
+            f"left {len(strays)} process{'es' if len(strays) > 1 else ''} running after it ended "
+            f"({', '.join(strays)}); gatekit stopped {'them' if len(strays) > 1 else 'it'}"
+        )
+        result.message = f"{result.message}; {note}" if result.message else note
+    return _finish(listener, result)
 
 
 def _supervise(
@@ -195,15 +219,8 @@ def _supervise(
     elif proc.returncode == 0:
         result = GateResult(gate, GateStatus.PASSED, duration, 0, "", output.tail_bytes())
     else:
-        result = GateResult(
-            gate,
-            GateStatus.FAILED,
-            duration,
-            proc.returncode,
-            _exit_message(proc.returncode),
-            output.tail_bytes(),
-        )
-    return _finish(listener, result)
+        result = _failure(gate, duration, proc.returncode, output.tail_bytes())
+    return result
 
 
 def _wait(
@@ -255,6 +272,18 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
+
+
+def _failure(gate: Gate, duration: float, code: int, tail: bytes) -> GateResult:
+    from gatekit.check.network import network_failure
+
+    evidence = network_failure(tail.decode("utf-8", "replace"))
+    if evidence is not None:
+        message = (
+            f"{_exit_message(code)}, and the network was unreachable ({evidence}); not a verdict on the code"
+        )
+        return GateResult(gate, GateStatus.NETWORK, duration, code, message, tail)
+    return GateResult(gate, GateStatus.FAILED, duration, code, _exit_message(code), tail)
 
 
 def _exit_message(code: int) -> str:

@@ -48,8 +48,17 @@ def rev_subject(root: Path, rev: str) -> Subject:
 
 
 def resolve_target(root: Path, target: str) -> str:
-    """A target branch by name; in CI clones only origin/<name> may exist, so try that too."""
-    for candidate in (target, f"refs/remotes/origin/{target}"):
+    """A target branch, by full ref name first: refs/heads/<name>, then refs/remotes/origin/<name>
+    (in CI clones only that may exist), and only then any other revision (a commit id, a tag).
+
+    git's own lookup of a bare name tries refs/tags/ before refs/heads/, so a tag called `main`
+    would otherwise stand in for the branch. A full ref name (refs/...) is taken as it is.
+    """
+    if target.startswith("refs/"):
+        candidates: tuple[str, ...] = (target,)
+    else:
+        candidates = (f"refs/heads/{target}", f"refs/remotes/origin/{target}", target)
+    for candidate in candidates:
         if not candidate.startswith("-"):
             oid = git.rev_parse(root, f"{candidate}^{{commit}}")
             if oid:

@@ -1,14 +1,21 @@
 """The verdict cache: a gate's result for a tree, kept in git notes (docs/verdicts.md).
 
 Key: the tree id (so a verdict survives rebases and merges that reproduce the same content, as
-in mhagger/git-test) and a fingerprint of the gate definition (command, cwd, env, shell and the
-identity of the toolchain that runs it).
+in mhagger/git-test) and a fingerprint of everything else that decides the result (gate_key):
+the gate definition (command, cwd, env, shell), every program it starts as resolved through
+version-manager shims, the interpreter environment, and the build-affecting variables of the
+environment (see build_env.py and docs/verdicts.md).
 
 Format: the note on a tree under refs/notes/gatekit holds one JSON object per line, one line per
 verdict ever recorded for that tree:
 
     {"fp": "<sha256>", "gate": "test", "status": "passed", "time": 1700000000.0,
      "duration": 4.2, "host": "build-3"}
+
+Beside the verdicts, one line per fingerprint records what it was computed from, for
+`gatekit verdicts explain` (it has no "status", so readers of verdicts skip it):
+
+    {"fp": "<sha256>", "key": {"run": [...], "tools": {...}, "environ": {...}, ...}}
 
 Lines, not one JSON document, so notes from several machines merge losslessly with git's own
 `cat_sort_uniq` strategy (see docs/verdicts.md). A new verdict is appended, never rewritten: when
@@ -30,12 +37,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gatekit import git
+from gatekit.check.build_env import build_environment, gate_programs
 from gatekit.check.gates import GateStatus
-from gatekit.check.toolchain_versions import ToolchainProbe, gate_program
-from gatekit.config import Gate
+from gatekit.check.toolchain_versions import ToolchainProbe
+from gatekit.config import Gate, VerdictsConfig
 from gatekit.errors import CommandError, GatekitError
 from gatekit.git import RepoPaths
 from gatekit.state_dirs import NOTES_REF, locks_dir, shared_state_dir
@@ -114,44 +122,89 @@ def parse_note(content: str) -> list[Verdict]:
     return sorted(verdicts, key=lambda v: v.time)
 
 
-def gate_fingerprint(gate: Gate, probe: ToolchainProbe) -> str:
-    """sha256 of everything besides the tree that decides a gate's result."""
-    path_env = gate.env.get("PATH", os.environ.get("PATH"))
-    payload = {
+def parse_keys(content: str) -> dict[str, dict[str, Any]]:
+    """The key records of a note, by fingerprint."""
+    keys: dict[str, dict[str, Any]] = {}
+    for line in content.splitlines():
+        line = line.strip()
+        if not line.startswith('{"fp"') or '"key"' not in line:
+            continue
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(raw, dict) and isinstance(raw.get("key"), dict):
+            keys[str(raw.get("fp"))] = raw["key"]
+    return keys
+
+
+def gate_key(gate: Gate, probe: ToolchainProbe, settings: VerdictsConfig | None = None) -> dict[str, Any]:
+    """Everything besides the tree that decides a gate's result, as a JSON-able value."""
+    settings = settings or VerdictsConfig()
+    environ = {**os.environ, **gate.env}
+    path_env = environ.get("PATH")
+    programs = gate_programs(gate)
+    tools = {p: probe.identity(p, path_env) for p in (*programs.programs, *settings.tools)}
+    return {
         "run": list(gate.run),
         "shell": gate.shell,
         "cwd": gate.cwd,
-        "env": sorted(gate.env.items()),
-        "tool": probe.identity(gate_program(gate), path_env),
+        "env": dict(sorted(gate.env.items())),
+        "tools": tools,
+        "environ": build_environment(programs, settings.env, environ),
+        "conservative": programs.conservative,
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def fingerprint_of(key: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def gate_fingerprint(gate: Gate, probe: ToolchainProbe, settings: VerdictsConfig | None = None) -> str:
+    """sha256 of everything besides the tree that decides a gate's result."""
+    return fingerprint_of(gate_key(gate, probe, settings))
 
 
 class VerdictStore:
     """Reads and appends verdicts under refs/notes/gatekit of one repository."""
 
-    def __init__(self, repo: RepoPaths, *, notes_ref: str = NOTES_REF) -> None:
+    def __init__(
+        self, repo: RepoPaths, *, notes_ref: str = NOTES_REF, settings: VerdictsConfig | None = None
+    ) -> None:
         self.repo = repo
         self.notes_ref = notes_ref
-        self.probe = ToolchainProbe(shared_state_dir(repo.common_dir))
-        self._history: dict[str, list[Verdict]] = {}
-        self._fingerprints: dict[tuple[object, ...], str] = {}
+        self.settings = settings or VerdictsConfig()
+        self.probe = ToolchainProbe(shared_state_dir(repo.common_dir), cwd=repo.toplevel)
+        self._notes: dict[str, str] = {}
+        self._keys: dict[tuple[object, ...], tuple[str, dict[str, Any]]] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
-    def fingerprint(self, gate: Gate) -> str:
+    def key(self, gate: Gate) -> tuple[str, dict[str, Any]]:
+        """(fingerprint, key) of gate in this process's environment."""
         # Gate holds a dict (env), so it is not hashable: key the memo on its fields.
-        key = (gate.run, gate.shell, gate.cwd, tuple(sorted(gate.env.items())))
-        if key not in self._fingerprints:
-            self._fingerprints[key] = gate_fingerprint(gate, self.probe)
-        return self._fingerprints[key]
+        memo = (gate.run, gate.shell, gate.cwd, tuple(sorted(gate.env.items())))
+        if memo not in self._keys:
+            key = gate_key(gate, self.probe, self.settings)
+            self._keys[memo] = (fingerprint_of(key), key)
+        return self._keys[memo]
+
+    def fingerprint(self, gate: Gate) -> str:
+        return self.key(gate)[0]
+
+    def note(self, tree: str) -> str:
+        """The raw note on tree ("" when there is none)."""
+        if tree not in self._notes:
+            self._notes[tree] = git.notes_show(self.repo.toplevel, self.notes_ref, tree) or ""
+        return self._notes[tree]
 
     def history(self, tree: str) -> list[Verdict]:
         """Every verdict recorded for tree, oldest first."""
-        if tree not in self._history:
-            note = git.notes_show(self.repo.toplevel, self.notes_ref, tree)
-            self._history[tree] = parse_note(note) if note else []
-        return self._history[tree]
+        return parse_note(self.note(tree))
+
+    def keys(self, tree: str) -> dict[str, dict[str, Any]]:
+        """What each fingerprint recorded on tree was computed from."""
+        return parse_keys(self.note(tree))
 
     def latest(self, tree: str, gate: Gate) -> Verdict | None:
         fp = self.fingerprint(gate)
@@ -162,23 +215,28 @@ class VerdictStore:
 
     def record(self, tree: str, gate: Gate, passed: bool, duration: float) -> Flip | None:
         """Append gate's result on tree; returns the flip when it contradicts the last one."""
+        fp, key = self.key(gate)
         verdict = Verdict(
-            fp=self.fingerprint(gate),
+            fp=fp,
             gate=gate.name,
             status=GateStatus.PASSED if passed else GateStatus.FAILED,
             time=time.time(),
             duration=round(duration, 3),
             host=os.uname().nodename,
         )
-        return self.record_verdicts(tree, [verdict])[0]
+        return self.record_verdicts(tree, [verdict], {fp: key})[0]
 
-    def record_verdicts(self, tree: str, verdicts: Iterable[Verdict]) -> list[Flip | None]:
-        """Append verdicts to tree's note under a lock (git notes itself has no CAS)."""
+    def record_verdicts(
+        self, tree: str, verdicts: Iterable[Verdict], keys: dict[str, dict[str, Any]] | None = None
+    ) -> list[Flip | None]:
+        """Append verdicts (and the keys not yet on the note) to tree's note under a lock."""
         verdicts = list(verdicts)
         with self._locked():
             # Re-read under the lock: another process may have written since we looked.
-            self._history.pop(tree, None)
-            existing = self.history(tree)
+            self._notes.pop(tree, None)
+            content = self.note(tree)
+            existing = parse_note(content)
+            known = parse_keys(content)
             flips: list[Flip | None] = []
             for verdict in verdicts:
                 before = [v for v in existing if v.fp == verdict.fp]
@@ -186,9 +244,14 @@ class VerdictStore:
                 if before and before[-1].status != verdict.status:
                     flip = Flip(tree, before[-1], verdict)
                 flips.append(flip)
-            lines = [v.to_line() for v in [*existing, *verdicts]]
-            self._write(tree, "\n".join(lines) + "\n")
-            self._history[tree] = sorted([*existing, *verdicts], key=lambda v: v.time)
+            lines = [line for line in content.splitlines() if line.strip()]
+            for fp, key in (keys or {}).items():
+                if fp not in known:
+                    lines.append(json.dumps({"fp": fp, "key": key}, sort_keys=True, separators=(",", ":")))
+            lines += [v.to_line() for v in verdicts]
+            content = "\n".join(lines) + "\n"
+            self._write(tree, content)
+            self._notes[tree] = content
         return flips
 
     def _write(self, tree: str, content: str) -> None:
@@ -228,9 +291,14 @@ class NotesVerdictCache:
     """check.service.VerdictCache on top of VerdictStore: what check, verify-push and land consult."""
 
     def __init__(
-        self, repo: RepoPaths, notify: Callable[[str], None] | None = None, *, reuse: bool = True
+        self,
+        repo: RepoPaths,
+        notify: Callable[[str], None] | None = None,
+        *,
+        reuse: bool = True,
+        settings: VerdictsConfig | None = None,
     ) -> None:
-        self.store = VerdictStore(repo)
+        self.store = VerdictStore(repo, settings=settings)
         self.notify = notify or _to_stderr
         self.reuse = reuse  # False (--no-cache): every gate runs, and its verdict is still recorded
         self.flips: list[Flip] = []

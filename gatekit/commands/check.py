@@ -10,7 +10,7 @@ import click
 
 from gatekit.app import App
 from gatekit.commands.options import codequality_option, junit_option
-from gatekit.config import STAGES
+from gatekit.config import STAGES, Gate
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -50,6 +50,11 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 )
 @click.option("--fresh", is_flag=True, help="Delete the sandbox's untracked build outputs first.")
 @click.option("--no-cache", is_flag=True, help="Run every gate even if this tree already passed it.")
+@click.option(
+    "--subject-config",
+    is_flag=True,
+    help="Read gatekit's config from the subject's tree (a merge result's own gates), not the worktree.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @junit_option
 @codequality_option
@@ -68,6 +73,7 @@ def check(
     heartbeat: float | None,
     fresh: bool,
     no_cache: bool,
+    subject_config: bool,
     fmt: str,
     junit: Path | None,
     codequality: Path | None,
@@ -96,17 +102,16 @@ def check(
         only=only,
         fresh=fresh,
         heartbeat=heartbeat,
+        report_uncommitted=True,
+        subject_config=subject_config,
     )
-    # The working tree in place has no tree id to key verdicts by: no cache to load.
-    cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)
-    outcome = run_check(app, request, _reporter(app, fmt), cache=cache)
-    if junit is not None or codequality is not None:
-        from gatekit.report.files import write_codequality, write_junit
+    from gatekit.report.files import reports_even_on_error, write_reports
 
-        if junit is not None:
-            write_junit(outcome, junit)
-        if codequality is not None:
-            write_codequality(outcome, codequality)
+    with reports_even_on_error(junit, codequality):
+        # The working tree in place has no tree id to key verdicts by: no cache to load.
+        cache = None if request.subject == "worktree" else _cache(app, reuse=not no_cache)
+        outcome = run_check(app, request, _reporter(app, fmt), cache=cache)
+    write_reports(outcome, junit, codequality)
     click.get_current_context().exit(outcome.exit_code)
 
 
@@ -162,7 +167,7 @@ def _cache(app: App, *, reuse: bool):  # type: ignore[no-untyped-def]
     """
     from gatekit.check.verdicts import NotesVerdictCache
 
-    return NotesVerdictCache(app.repo, reuse=reuse)
+    return NotesVerdictCache(app.repo, reuse=reuse, settings=app.config.verdicts)
 
 
 @click.command()
@@ -173,12 +178,17 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
     """List the resolved gates and where each came from."""
     import json
 
+    from gatekit.check.isolation import project_environment
+
+    venv = project_environment(app.repo.toplevel)
     resolved = [g for g in app.config.gates if g.runs_at(stage)]
     source = app.config.source
     if not app.config.gates:
+        from gatekit.check.service import with_default_timeout
         from gatekit.toolchains import detect_gates
 
-        resolved = [g for g in detect_gates(app.repo.toplevel) if g.runs_at(stage)]
+        detected = detect_gates(app.repo.toplevel)
+        resolved = [with_default_timeout(g, app.config) for g in detected if g.runs_at(stage)]
         source = "detected in the working tree"
     if fmt == "json":
         rows = [
@@ -192,7 +202,8 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
             }
             for g in resolved
         ]
-        click.echo(json.dumps({"source": source, "gates": rows}, indent=2))
+        environment = {"path": str(venv.path), "found_by": venv.found_by} if venv else None
+        click.echo(json.dumps({"source": source, "gates": rows, "python_environment": environment}, indent=2))
         return
     if not resolved:
         raise click.UsageError(
@@ -202,4 +213,41 @@ def gates(app: App, stage: str | None, fmt: str) -> None:
     for g in resolved:
         extra = f"  [in {g.cwd}]" if g.cwd not in (".", "") else ""
         timeout = f"  [timeout {g.timeout:g}s]" if g.timeout else ""
-        click.echo(f"{g.name:<{width}}  {g.display_command}{extra}{timeout}  ({g.origin})")
+        stages = f"  [stages: {', '.join(g.stages)}]" if set(g.stages) != set(STAGES) else ""
+        click.echo(f"{g.name:<{width}}  {g.display_command}{extra}{timeout}{stages}  ({g.origin})")
+    if venv is not None:
+        click.echo(
+            f"python environment: {venv.path} (found {venv.found_by}); gates run with it first on PATH"
+        )
+
+
+@click.group()
+def verdicts() -> None:
+    """Inspect the verdict cache (refs/notes/gatekit)."""
+
+
+@verdicts.command()
+@click.argument("tree", default="HEAD")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def explain(app: App, tree: str, fmt: str) -> None:
+    """Show what each verdict on TREE (a revision or tree id) was keyed on."""
+    import json
+
+    from gatekit.check.verdict_explain import explain as explain_tree
+    from gatekit.check.verdict_explain import render_text, resolve_tree, to_json
+
+    tree_id = resolve_tree(app, tree)
+    explained = explain_tree(app, tree_id, _current_gates(app))
+    if fmt == "json":
+        click.echo(json.dumps(to_json(tree_id, explained), indent=2))
+    else:
+        click.echo(render_text(tree_id, explained))
+
+
+def _current_gates(app: App) -> list[Gate]:
+    if app.config.gates:
+        return list(app.config.gates)
+    from gatekit.toolchains import detect_gates
+
+    return detect_gates(app.repo.toplevel)

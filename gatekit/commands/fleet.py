@@ -26,9 +26,12 @@ FORMAT = click.option(
     metavar="SECONDS",
     help="Refresh in place.",
 )
+@click.option("--wide", is_flag=True, help="Do not cut branch names and paths to fit the terminal.")
 @FORMAT
 @click.pass_obj
-def status(app: Any, all_branches: bool, target: str | None, watch: float | None, fmt: str) -> None:
+def status(
+    app: Any, all_branches: bool, target: str | None, watch: float | None, wide: bool, fmt: str
+) -> None:
     """One table over every worktree of the repository."""
     import sys
     import time
@@ -40,8 +43,13 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
     if target is not None:
         git.resolve_commit(app.repo.toplevel, target)  # a typo is a usage error, not a "-" column
     while True:
-        rows = collect_status(app.repo, target or app.config.target, all_branches)
-        text = render.to_json(rows) if fmt == "json" else render.status_text(rows, app.repo.toplevel)
+        report = collect_status(app.repo, target or app.target, all_branches)
+        width = None if wide else render.terminal_width()
+        text = (
+            render.status_json(report)
+            if fmt == "json"
+            else render.status_text(report.rows, app.repo.toplevel, width)
+        )
         if watch is None:
             click.echo(text)
             return
@@ -57,21 +65,35 @@ def status(app: Any, all_branches: bool, target: str | None, watch: float | None
 @click.pass_obj
 def overlap(app: Any, onto: str | None, staged: bool, fmt: str) -> None:
     """Overlapping work across in-flight branches and worktrees."""
+    from gatekit import extras, git
     from gatekit.errors import Refused
     from gatekit.fleet import render
     from gatekit.fleet.overlap import overlap_report, staged_overlap
 
-    target = onto or app.config.target
+    target = onto or app.target
+    # Without tree-sitter, overlap still compares files; say once how to get definitions.
+    file_level_note = (
+        None
+        if extras.has("overlap")
+        else f"note: definitions are compared only with the `overlap` extra ({extras.install_hint('overlap')}); "
+        "comparing files"
+    )
     if staged:
         found = staged_overlap(app.repo, target, strict=onto is not None)
         if fmt == "json":
-            click.echo(render.to_json(found))
+            click.echo(render.staged_json(target, found))
         elif found:
             click.echo(render.staged_text(found), err=True)
+        if found and file_level_note:
+            click.echo(file_level_note, err=True)
         if found and app.config.fleet.overlap == "block":
             raise Refused('the staged change overlaps other active work (fleet.overlap = "block")')
         return
     report = overlap_report(app.repo, target, app.config.fleet.magnet_days)
+    if file_level_note:
+        click.echo(file_level_note, err=True)
+    if not git.has_commit_graph(app.repo.common_dir):
+        click.echo("tip: `git commit-graph write --reachable` makes overlap's history walks faster", err=True)
     click.echo(
         render.overlap_json(report)
         if fmt == "json"
@@ -93,7 +115,7 @@ def worktree_add(app: Any, name: str, start: str | None, session: str | None) ->
     """Create branch NAME and check it out in a new worktree in the configured folder."""
     from gatekit.fleet.worktrees import add_worktree
 
-    added = add_worktree(app.repo, app.config.fleet, name, start or app.config.target, session)
+    added = add_worktree(app.repo, app.config.fleet, name, start or app.target, session)
     click.echo(f"created worktree {added.path} on new branch {added.branch} at {added.start[:12]}")
     if added.session:
         click.echo(f"started session {added.session}")
@@ -125,13 +147,16 @@ def doctor(app: Any, fmt: str) -> None:
     from gatekit.fleet import render
     from gatekit.fleet.doctor import diagnose
 
-    findings = diagnose(app.repo)
+    diagnosis = diagnose(app.repo)
+    findings = diagnosis.findings
     if fmt == "json":
-        click.echo(render.to_json(findings))
+        click.echo(render.doctor_json(diagnosis))
     elif not findings:
         click.echo("no problems found")
     for f in findings if fmt == "text" else []:
         click.echo(f"{f.kind}: {f.subject}: {f.problem}\n    fix: {f.fix}")
+    if fmt == "text" and (note := render.unreachable_note(diagnosis.lost_work)):
+        click.echo(note)
     if findings:
         raise click.exceptions.Exit(1)
 
@@ -149,13 +174,15 @@ def plan_lint(files: tuple[Path, ...], fmt: str) -> None:
     from gatekit.fleet import render
     from gatekit.fleet.planlint import HIGH, lint
 
-    advisories = lint(list(files))
+    result = lint(list(files))
+    advisories = result.advisories
     if fmt == "json":
-        click.echo(render.to_json(advisories))
+        click.echo(render.plan_lint_json(result))
     else:
         for a in advisories:
             click.echo(f"{a.path}: {a.severity}: {a.message}")
         if not advisories:
-            click.echo(f"{len(files)} plan file(s): no advisories")
+            count = result.plan_files
+            click.echo(f"{count} plan file{'' if count == 1 else 's'}: no advisories")
     if any(a.severity == HIGH for a in advisories):
         raise click.exceptions.Exit(1)

@@ -334,7 +334,7 @@ def _render_recoverable(items: Sequence[Any], fmt: str) -> None:
     if fmt == "json":
         from dataclasses import asdict
 
-        _echo_json([asdict(item) for item in items])
+        _echo_json({"version": 1, "items": [asdict(item) for item in items]})
         return
     from gatekit.guard.render import show_path
 

@@ -136,9 +136,12 @@ def init(app: App, ci: str, pre_commit: bool, hook_repo: str | None, rev: str | 
         if not dry_run and initialize.write_new(file):
             click.echo(f"wrote {relative} ({file.what})")
             continue
-        reason = "would write" if dry_run and not file.path.exists() else "exists, not changed; add this"
-        click.echo(f"{relative}: {reason}:\n")
-        click.echo(_indent(file.snippet or file.content))
+        if dry_run and not file.path.exists():
+            click.echo(f"{relative}: would write:\n")
+            click.echo(_indent(file.content))  # exactly what init writes
+        else:
+            click.echo(f"{relative}: exists, not changed; add this:\n")
+            click.echo(_indent(file.snippet or file.content))
     if ci == "auto" and chosen is None:
         click.echo(
             "no CI include: remote.origin.url names neither GitLab nor GitHub (use --ci gitlab|github)"
@@ -159,6 +162,14 @@ def _indent(text: str) -> str:
     is_flag=True,
     help="Print the check command this pipeline runs; run nothing.",
 )
+@click.option(
+    "--args",
+    "arg_list",
+    default="",
+    metavar="LIST",
+    help="More arguments for `gatekit check` as a list: a JSON array, or one argument per line "
+    "(what the templates' `args` input becomes, so a value may hold spaces).",
+)
 @click.argument("extra", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 def ci(
@@ -167,26 +178,33 @@ def ci(
     codequality: Path | None,
     no_fetch: bool,
     print_only: bool,
+    arg_list: str,
     extra: tuple[str, ...],
 ) -> None:
     """Verify what this CI pipeline is about: the merge result of a merge/pull request, else HEAD.
 
     Reads GitLab's and GitHub's variables; EXTRA arguments go to `gatekit check` unchanged.
+    The reports are written even when nothing could be verified (the reason is their failure).
     """
     import shlex
 
     from gatekit.integrations import ci_run
+    from gatekit.report.files import reports_even_on_error
     from gatekit.system.processes import run_attached
 
-    subject = ci_run.detect_subject(os.environ)
-    argv = ci_run.check_argv(subject, junit, codequality, extra)
+    with reports_even_on_error(junit, codequality):
+        subject = ci_run.detect_subject(os.environ)
+        arguments = [*ci_run.parse_arg_list(arg_list), *extra]
+        root = app.repo.toplevel
+        plan = ci_run.resolve_target(root, subject, fetch=not (no_fetch or print_only))
+        argv = ci_run.check_argv(
+            plan, junit, codequality, arguments, explicit_config=app.config_path is not None
+        )
     if print_only:
         click.echo(shlex.join(["gatekit", *argv]))
         return
-    root = app.repo.toplevel
-    if not no_fetch:
-        for note in ci_run.prepare_history(root, subject):
-            click.echo(f"gatekit ci: {note}", err=True)
+    for note in plan.notes:
+        click.echo(f"gatekit ci: {note}", err=True)
     click.echo(f"gatekit ci: {subject.platform} {subject.event}: gatekit {shlex.join(argv)}", err=True)
     prefix = [sys.executable, "-m", "gatekit"]
     if app.config_path is not None:

@@ -29,7 +29,7 @@ def protect(app: App) -> None:
     """
     from gatekit.land.protect import check_commit_allowed
 
-    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, app.config.target)
+    outcome = check_commit_allowed(app.repo.toplevel, app.config.protected, lambda: app.target)
     notice = outcome.notice()
     if notice:
         click.echo(notice, err=True)
@@ -116,7 +116,7 @@ def land(
 
     request = LandRequest(
         branches=branches,
-        onto=onto or app.config.target,
+        onto=onto or app.target,
         strategy=strategy or app.config.land.strategy,
         dry_run=dry_run,
         use_cache=not no_cache,

@@ -7,18 +7,14 @@ commits, base and head, so every later question (paths, hunks, merge-tree) is as
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from gatekit import git
+from gatekit.fleet.clean_cache import CleanCache, clean_key
 from gatekit.fleet.inventory import list_fleet_worktrees
-
-T = TypeVar("T")
-R = TypeVar("R")
+from gatekit.fleet.threads import Background, parallel_map
 
 
 @dataclass
@@ -34,15 +30,10 @@ class Writer:
     paths: set[str] = field(default_factory=set)
     # Every changed path with its zero-context hunks: one diff-tree call gives paths and hunks.
     diffs: list[git.FileDiff] = field(default_factory=list, repr=False)
-
-
-def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """fn over items on a small thread pool: the work is git subprocesses, not Python."""
-    items = list(items)
-    if len(items) < 2:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2))) as pool:
-        return list(pool.map(fn, items))
+    # Other names of the same change (a backup branch, a detached worktree at this tip).
+    aliases: list[str] = field(default_factory=list)
+    # The branch's or worktree's own commit; head differs when uncommitted work was captured.
+    commit: str = ""
 
 
 STATE_MESSAGE = "gatekit: fleet state\n"
@@ -54,13 +45,22 @@ class _Candidate:
     branch: str | None
     worktree: Path | None
     head: str
+    index: Path | None = None  # the worktree's index file
 
 
-def _current_head(candidate: _Candidate, only: set[str] | None) -> tuple[str, bool]:
+# Past this many paths a pathspec costs more than the walk it saves (and may not fit in argv).
+PATHSPEC_MAX = 1000
+
+
+def _current_head(
+    candidate: _Candidate, only: set[str] | None, cache: CleanCache | None = None
+) -> tuple[str, bool]:
     """The commit that stands for the candidate's work: a worktree's uncommitted changes are
     captured as a state commit on top of its HEAD. Returns (head, dirty)."""
     if candidate.worktree is None:
         return candidate.head, False
+    if only is not None and len(only) <= PATHSPEC_MAX:
+        return _head_for_paths(candidate, candidate.worktree, sorted(only), cache)
     entries = git.status(candidate.worktree, untracked="normal")
     touched = {e.path for e in entries} | {e.orig_path for e in entries if e.orig_path}
     # The state commit costs a pass over the worktree: skip it when no dirty path matters.
@@ -68,6 +68,25 @@ def _current_head(candidate: _Candidate, only: set[str] | None) -> tuple[str, bo
     if entries and (only is None or _meets(touched, only)):
         return git.worktree_state_commit(candidate.worktree, candidate.head, STATE_MESSAGE), True
     return candidate.head, False
+
+
+def _head_for_paths(
+    candidate: _Candidate, worktree: Path, only: list[str], cache: CleanCache | None
+) -> tuple[str, bool]:
+    """_current_head for a question about only these paths (the hook's staged paths): git looks
+    at them alone, not at the whole worktree, and a worktree found clean there before with the
+    same HEAD, index and file stats is not asked again (issue 13: 30 worktrees per commit)."""
+    key = clean_key(worktree, candidate.index, candidate.head, only) if cache and candidate.index else None
+    if cache is not None and cache.is_clean(worktree, key):
+        return candidate.head, False
+    entries = git.status(worktree, untracked="all", paths=only)
+    wanted = set(only)
+    dirty = sorted(({e.path for e in entries} | {e.orig_path for e in entries if e.orig_path}) & wanted)
+    if cache is not None:
+        cache.remember(worktree, key, clean=not dirty)
+    if not dirty:
+        return candidate.head, False
+    return git.worktree_state_commit(worktree, candidate.head, STATE_MESSAGE, paths=dirty), True
 
 
 def _meets(dirty: set[str], only: set[str]) -> bool:
@@ -93,10 +112,9 @@ def collect_writers(
     cwd = repo.toplevel
     candidates: list[_Candidate] = []
     checked_out: set[str] = set()
-    with ThreadPoolExecutor(max_workers=1) as side:  # two independent git calls at once
-        branches = side.submit(git.list_branches, cwd)
-        worktrees = list_fleet_worktrees(repo)
-        branch_infos = branches.result()
+    branches = Background(lambda: git.list_branches(cwd))  # two independent git calls at once
+    worktrees = list_fleet_worktrees(repo)
+    branch_infos = branches.result()
     for wt in worktrees:
         entry = wt.entry
         if entry.branch_name:
@@ -106,12 +124,20 @@ def collect_writers(
         if exclude_worktree is not None and wt.path.resolve() == exclude_worktree.resolve():
             continue
         name = entry.branch_name or f"{wt.path} (detached)"
-        candidates.append(_Candidate(name, entry.branch_name, wt.path, entry.head))
+        index = wt.git_dir / "index" if wt.git_dir is not None else None
+        candidates.append(_Candidate(name, entry.branch_name, wt.path, entry.head, index))
     for info in branch_infos:
         if info.name not in checked_out:
             candidates.append(_Candidate(info.name, info.name, None, info.commit))
     candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]
-    heads = parallel_map(lambda c: _current_head(c, only_paths), candidates)
+    # A branch still at the target has changed nothing (a worktree there may be dirty).
+    candidates = [c for c in candidates if c.worktree is not None or c.head != target]
+    if not candidates:
+        return []
+    cache = CleanCache(repo.common_dir) if only_paths is not None else None
+    heads = parallel_map(lambda c: _current_head(c, only_paths, cache), candidates)
+    if cache is not None:
+        cache.save()
     # Bases and diffs for every writer in two git processes, not two per writer.
     bases = git.merge_bases(cwd, target, [head for head, _ in heads])
     pairs = {head: (base, head) for head, base in bases.items() if base is not None}
@@ -123,7 +149,11 @@ def collect_writers(
         base, changes = pairs[head][0], diffs[pairs[head]]
         where = str(candidate.worktree) if candidate.worktree is not None else None
         paths = {d.path for d in changes}
-        writers.append(Writer(candidate.name, candidate.branch, where, base, head, dirty, paths, changes))
+        writers.append(
+            Writer(
+                candidate.name, candidate.branch, where, base, head, dirty, paths, changes, [], candidate.head
+            )
+        )
     return writers
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.fleet.inventory import FleetWorktree, list_fleet_worktrees
+from gatekit.guard.lost import LostCommit, counts, lost_commits
 from gatekit.guard.sessions_store import list_sessions
 from gatekit.state_dirs import sessions_dir
 from gatekit.system.processes import is_alive, stale_index_lock_age
@@ -25,6 +26,13 @@ class Finding:
     subject: str
     problem: str
     fix: str
+    commit: str | None = None  # the full id, for findings about one commit
+
+
+@dataclass
+class Diagnosis:
+    findings: list[Finding]
+    lost_work: dict[str, int]  # commits no ref reaches, by class (gatekit.guard.lost.KINDS)
 
 
 def _q(path: Path | str) -> str:
@@ -115,21 +123,19 @@ def dead_sessions(worktrees: list[FleetWorktree]) -> list[Finding]:
     return found
 
 
-def orphaned_commits(cwd: Path) -> list[Finding]:
-    found = []
-    for oid in git.dangling_commits(cwd):
-        subject = git.commit_subject(cwd, oid)
-        if subject.startswith("gatekit"):
-            continue  # gatekit's own throwaway state commits (overlap), not lost work
-        found.append(
-            Finding(
-                "orphaned-commit",
-                oid[:12],
-                f"commit {subject!r} is reachable from no ref or reflog; `git gc` will delete it",
-                f"git branch rescued-{oid[:8]} {oid}   (or, if unwanted: nothing to do)",
-            )
+def orphaned_commits(commits: list[LostCommit]) -> list[Finding]:
+    """The user's commits that no ref or reflog reaches (the same ones `rescue` lists as lost)."""
+    return [
+        Finding(
+            "orphaned-commit",
+            c.commit[:12],
+            f"commit {c.subject!r} is reachable from no ref or reflog; `git gc` will delete it",
+            f"git branch rescued-{c.commit[:8]} {c.commit}   (or, if unwanted: nothing to do)",
+            c.commit,
         )
-    return found
+        for c in commits
+        if c.kind == "lost"
+    ]
 
 
 def old_stashes(cwd: Path, now: float) -> list[Finding]:
@@ -198,17 +204,19 @@ def removed_worktree_snapshots(repo: git.RepoPaths) -> list[Finding]:
     ]
 
 
-def diagnose(repo: git.RepoPaths) -> list[Finding]:
-    """Every finding for the repository, in a stable order."""
+def diagnose(repo: git.RepoPaths) -> Diagnosis:
+    """Every finding for the repository, in a stable order, and the lost commits by class."""
     now = time.time()
     worktrees = list_fleet_worktrees(repo)
     cwd = repo.toplevel
-    return (
+    commits = lost_commits(cwd)
+    findings = (
         stale_locks(worktrees, now)
         + worktree_problems(worktrees)
         + dead_sessions(worktrees)
         + hook_gaps(worktrees)
         + old_stashes(cwd, now)
-        + orphaned_commits(cwd)
+        + orphaned_commits(commits)
         + removed_worktree_snapshots(repo)
     )
+    return Diagnosis(findings, counts(commits))

@@ -7,6 +7,7 @@ One `git status` and one `rev-list --count` per worktree, run in parallel; every
 from __future__ import annotations
 
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,14 @@ from gatekit.system.processes import is_alive, stale_index_lock_age
 MAX_AGE_STATS = 5000
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    name: str
+    pid: int
+    started: float  # epoch seconds
+    claims: list[str]
+
+
 @dataclass
 class Row:
     """One line of the status table: a worktree, or a branch that no worktree has checked out."""
@@ -36,11 +45,41 @@ class Row:
     dirty: int | None = None
     oldest_change_age: float | None = None
     upstream: str = "none"
+    upstream_ref: str | None = None  # e.g. origin/main
+    upstream_ahead: int | None = None  # commits the branch has that its upstream lacks
+    upstream_behind: int | None = None
     snapshot_age: float | None = None
-    sessions: int = 0
+    sessions: list[LiveSession] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    locked_reason: str | None = None  # `git worktree lock --reason` ("" when none was given)
+    prunable_reason: str | None = None
     error: str | None = None
+
+
+@dataclass
+class StatusReport:
+    target: str
+    target_commit: str | None  # None when the target does not exist (yet)
+    rows: list[Row]
+
+
+_TRACK_PART = re.compile(r"(ahead|behind) (\d+)")
+
+
+def upstream_counts(info: git.BranchInfo | None) -> tuple[int | None, int | None]:
+    """(ahead, behind) of a branch against its upstream, from for-each-ref's track field."""
+    if info is None or not info.upstream or "gone" in info.track:
+        return None, None
+    counts = {word: int(number) for word, number in _TRACK_PART.findall(info.track)}
+    return counts.get("ahead", 0), counts.get("behind", 0)
+
+
+def _set_upstream(row: Row, info: git.BranchInfo | None) -> None:
+    row.upstream = upstream_state(info)
+    if info is not None and info.upstream:
+        row.upstream_ref = info.upstream.removeprefix("refs/remotes/")
+        row.upstream_ahead, row.upstream_behind = upstream_counts(info)
 
 
 def upstream_state(info: git.BranchInfo | None) -> str:
@@ -104,14 +143,16 @@ def _worktree_row(
         flags.append("detached")
     if entry.locked is not None:
         flags.append("locked")
+        row.locked_reason = entry.locked
     if entry.prunable is not None or not wt.exists:
         flags.append("prunable" if entry.prunable is not None else "missing")
+        row.prunable_reason = entry.prunable
     if entry.branch_name:
-        row.upstream = upstream_state(branches.get(entry.branch_name))
+        _set_upstream(row, branches.get(entry.branch_name))
     if wt.id in snapshots:
         row.snapshot_age = max(0.0, now - snapshots[wt.id])
     live = [s for s in list_sessions(wt.git_dir) if is_alive(s.pid)] if wt.git_dir else []
-    row.sessions = len(live)
+    row.sessions = [LiveSession(s.name, s.pid, s.started, list(s.claims)) for s in live]
     row.claims = sorted({claim for s in live for claim in s.claims})
     if stale_lock(wt.path, wt.git_dir, now):
         flags.append("stale-lock")
@@ -132,7 +173,8 @@ def _worktree_row(
 
 
 def _branch_row(info: git.BranchInfo, target: str | None, cwd: Path) -> Row:
-    row = Row("branch", None, info.name, info.commit, upstream=upstream_state(info))
+    row = Row("branch", None, info.name, info.commit)
+    _set_upstream(row, info)
     if target:
         row.ahead, row.behind = git.ahead_behind(cwd, target, info.commit)
     return row
@@ -147,7 +189,7 @@ def snapshot_times(cwd: Path) -> dict[str, int]:
     return newest
 
 
-def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False) -> list[Row]:
+def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False) -> StatusReport:
     """The status rows of every worktree (and, with all_branches, every other local branch)."""
     now = time.time()
     cwd = repo.toplevel
@@ -168,4 +210,4 @@ def collect_status(repo: git.RepoPaths, target: str, all_branches: bool = False)
             checked_out = {wt.entry.branch_name for wt in worktrees}
             others = [b for name, b in sorted(branches.items()) if name not in checked_out]
             rows += list(pool.map(lambda b: _branch_row(b, target_commit, cwd), others))
-    return rows
+    return StatusReport(target, target_commit, rows)

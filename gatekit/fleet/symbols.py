@@ -1,167 +1,35 @@
 """Changed lines -> the definitions that enclose them, with tree-sitter grammars.
 
-Each language lists the node types that count as a definition and how to name them; nested
-definitions get qualified names (`Class.method`, `Type.method` for a Rust impl or a Go
-receiver). Files in other languages (or that fail to parse) are tracked at file level only.
+A definition is what a maintainer would name in review: functions, methods, types, fields,
+constants, and every other top-level statement (named by what it binds, else by its first
+line). Nested definitions get qualified names (`Class.method`, `Config as Debug::fmt` for a
+Rust trait impl, `T.Run` for a Go receiver). An item's doc comment, attributes and decorators
+belong to it. The per-language tables live in `gatekit.fleet.grammars`; files in other
+languages are tracked at file level only.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
-Node = Any  # tree_sitter.Node; typed loosely so this module imports without tree-sitter loaded
+from gatekit.fleet.grammars import EXTENSIONS, GRAMMARS, Name, Node, text_name
+
+__all__ = ["EXTENSIONS", "GRAMMARS", "Definition", "definitions", "language_of", "touched"]
 
 
 @dataclass(frozen=True)
 class Definition:
     qualname: str
     kind: str
-    start: int  # 1-based first line
+    start: int  # 1-based first line (its doc comment, attributes or decorators included)
     end: int  # 1-based last line
-
-
-def _name(node: Node, field: str = "name") -> str | None:
-    child = node.child_by_field_name(field)
-    return child.text.decode("utf-8", "replace") if child is not None else None
-
-
-def _go_method(node: Node) -> str | None:
-    name = _name(node)
-    receiver = node.child_by_field_name("receiver")
-    if receiver is None or name is None:
-        return name
-    for param in receiver.named_children:
-        kind = param.child_by_field_name("type")
-        while kind is not None and kind.type in ("pointer_type", "generic_type"):
-            inner = kind.child_by_field_name("type") or (
-                kind.named_children[0] if kind.named_children else None
-            )
-            kind = inner
-        if kind is not None:
-            return f"{kind.text.decode('utf-8', 'replace')}.{name}"
-    return name
-
-
-def _js_variable(node: Node) -> str | None:
-    value = node.child_by_field_name("value")
-    if value is not None and value.type in (
-        "arrow_function",
-        "function_expression",
-        "function",
-        "class",
-    ):
-        return _name(node)
-    return None
-
-
-def _rust_impl(node: Node) -> str | None:
-    kind = node.child_by_field_name("type")
-    if kind is None:
-        return None
-    base = kind.child_by_field_name("type") if kind.type == "generic_type" else kind
-    return (base or kind).text.decode("utf-8", "replace")
-
-
-Namer = Callable[[Node], Optional[str]]
-_BY_NAME: Namer = _name
-
-
-@dataclass(frozen=True)
-class Grammar:
-    module: str
-    function: str  # the module's language function (tree-sitter-typescript has two)
-    definitions: dict[str, Namer]
-    # A definition whose own name already carries its owner (Go methods) is not re-qualified.
-    absolute: frozenset[str] = frozenset()
-
-
-_JS = {
-    "function_declaration": _BY_NAME,
-    "generator_function_declaration": _BY_NAME,
-    "class_declaration": _BY_NAME,
-    "method_definition": _BY_NAME,
-    "variable_declarator": _js_variable,
-}
-_TS = {
-    **_JS,
-    "abstract_class_declaration": _BY_NAME,
-    "interface_declaration": _BY_NAME,
-    "type_alias_declaration": _BY_NAME,
-    "enum_declaration": _BY_NAME,
-    "function_signature": _BY_NAME,
-    "internal_module": _BY_NAME,
-}
-
-GRAMMARS: dict[str, Grammar] = {
-    "python": Grammar(
-        "tree_sitter_python",
-        "language",
-        {"function_definition": _BY_NAME, "class_definition": _BY_NAME},
-    ),
-    "rust": Grammar(
-        "tree_sitter_rust",
-        "language",
-        {
-            "function_item": _BY_NAME,
-            "function_signature_item": _BY_NAME,
-            "struct_item": _BY_NAME,
-            "enum_item": _BY_NAME,
-            "union_item": _BY_NAME,
-            "trait_item": _BY_NAME,
-            "impl_item": _rust_impl,
-            "mod_item": _BY_NAME,
-            "macro_definition": _BY_NAME,
-        },
-    ),
-    "go": Grammar(
-        "tree_sitter_go",
-        "language",
-        {"function_declaration": _BY_NAME, "method_declaration": _go_method, "type_spec": _BY_NAME},
-        frozenset({"method_declaration"}),
-    ),
-    "javascript": Grammar("tree_sitter_javascript", "language", _JS),
-    "typescript": Grammar("tree_sitter_typescript", "language_typescript", _TS),
-    "tsx": Grammar("tree_sitter_typescript", "language_tsx", _TS),
-    "java": Grammar(
-        "tree_sitter_java",
-        "language",
-        {
-            "class_declaration": _BY_NAME,
-            "interface_declaration": _BY_NAME,
-            "enum_declaration": _BY_NAME,
-            "record_declaration": _BY_NAME,
-            "annotation_type_declaration": _BY_NAME,
-            "method_declaration": _BY_NAME,
-            "constructor_declaration": _BY_NAME,
-        },
-    ),
-    "ruby": Grammar(
-        "tree_sitter_ruby",
-        "language",
-        {"class": _BY_NAME, "module": _BY_NAME, "method": _BY_NAME, "singleton_method": _BY_NAME},
-    ),
-}
-
-EXTENSIONS = {
-    ".py": "python",
-    ".pyi": "python",
-    ".rs": "rust",
-    ".go": "go",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".java": "java",
-    ".rb": "ruby",
-}
+    # Named by its first line (an import, a macro call): an edit of that line renames it, so
+    # where lines were replaced it is known by its old name only.
+    by_text: bool = False
 
 
 def language_of(path: str) -> str | None:
@@ -182,8 +50,77 @@ def _language(name: str) -> Any:
 def _query(name: str) -> Any:
     import tree_sitter
 
-    patterns = " ".join(f"({node_type}) @def" for node_type in GRAMMARS[name].definitions)
-    return tree_sitter.Query(_language(name), patterns)
+    grammar = GRAMMARS[name]
+    language = _language(name)
+    patterns = " ".join(f"({kind}) @def" for kind in _known_kinds(language, grammar.definitions))
+    return tree_sitter.Query(language, f"{patterns} {grammar.statements}")
+
+
+def _known_kinds(language: Any, kinds: Iterable[str]) -> list[str]:
+    """The node types this build of the grammar has (releases rename a few: Go's method_spec)."""
+    return [kind for kind in kinds if language.id_for_node_kind(kind, True)]
+
+
+def _captures(language: str, root: Node) -> dict[str, list[Node]]:
+    import tree_sitter
+
+    query = _query(language)
+    # tree-sitter >= 0.25 runs queries through a QueryCursor; 0.23 (the last release for
+    # Python 3.9) has Query.captures, returning the same {capture name: nodes} mapping.
+    cursor = getattr(tree_sitter, "QueryCursor", None)
+    found: dict[str, list[Node]] = cursor(query).captures(root) if cursor else query.captures(root)
+    return found
+
+
+def _last_row(node: Node) -> int:
+    """0-based last line of node (a node that ends with its newline ends on the line before)."""
+    row, column = node.end_point
+    return row - 1 if column == 0 and row > node.start_point[0] else row
+
+
+def _first_row(node: Node, wrappers: frozenset[str], attached: frozenset[str]) -> int:
+    """0-based first line of node with what belongs to it: the wrapper it opens (`export`,
+    `decorated_definition`, a one-spec Go `const`) and the comments, attributes and decorators
+    directly above it on lines of their own."""
+    outer = node
+    while outer.parent is not None and outer.parent.type in wrappers and _leads(outer, attached):
+        outer = outer.parent
+    row = outer.start_point[0]
+    previous = outer.prev_named_sibling
+    while previous is not None and previous.type in attached and _last_row(previous) >= row - 1:
+        before = previous.prev_named_sibling
+        if before is not None and _last_row(before) >= previous.start_point[0]:
+            break  # a trailing comment on the line of the statement before belongs to that one
+        row = previous.start_point[0]
+        previous = before
+    return row
+
+
+def _leads(node: Node, attached: frozenset[str]) -> bool:
+    """Is node the first named child of its parent, but for comments and attributes?"""
+    previous = node.prev_named_sibling
+    while previous is not None and previous.type in attached:
+        previous = previous.prev_named_sibling
+    return previous is None
+
+
+def _candidates(language: str, root: Node) -> list[tuple[Node, Name]]:
+    grammar = GRAMMARS[language]
+    captures = _captures(language, root)
+    named: dict[tuple[int, int, str], tuple[Node, Name]] = {}
+    for node in captures.get("def", []):
+        name = grammar.definitions[node.type](node)
+        if name is not None:
+            named[(node.start_byte, node.end_byte, node.type)] = (node, name)
+    for node in captures.get("stmt", []):
+        key = (node.start_byte, node.end_byte, node.type)
+        if key in named or node.type in grammar.definitions or node.type in grammar.attached:
+            continue
+        if node.type in grammar.silent or node.is_missing:
+            continue
+        name = grammar.statement(node) if grammar.statement else None
+        named[key] = (node, name if name is not None else Name(text_name(node), by_text=True))
+    return sorted(named.values(), key=lambda item: (item[0].start_byte, -item[0].end_byte))
 
 
 def definitions(source: bytes, language: str) -> list[Definition]:
@@ -196,28 +133,18 @@ def definitions(source: bytes, language: str) -> list[Definition]:
 
     grammar = GRAMMARS[language]
     tree = tree_sitter.Parser(_language(language)).parse(source)
-    query = _query(language)
-    # tree-sitter >= 0.25 runs queries through a QueryCursor; 0.23 (the last release for
-    # Python 3.9) has Query.captures, returning the same {capture name: nodes} mapping.
-    cursor = getattr(tree_sitter, "QueryCursor", None)
-    captures = cursor(query).captures(tree.root_node) if cursor else query.captures(tree.root_node)
-    nodes = captures.get("def", [])
-    nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
     found: list[Definition] = []
-    scopes: list[tuple[int, str]] = []  # (end byte, qualname) of the enclosing named definitions
-    for node in nodes:
+    scopes: list[tuple[int, str]] = []  # (end byte, prefix for members) of enclosing definitions
+    for node, name in _candidates(language, tree.root_node):
+        if not name.text:
+            continue
         while scopes and scopes[-1][0] <= node.start_byte:
             scopes.pop()
-        name = grammar.definitions[node.type](node)
-        if not name:
-            continue
-        scope = scopes[-1][1] if scopes else ""
-        qualname = name if not scope or node.type in grammar.absolute else f"{scope}.{name}"
-        # A decorator belongs to the function it decorates.
-        parent = node.parent
-        outer = parent if parent is not None and parent.type == "decorated_definition" else node
-        found.append(Definition(qualname, node.type, outer.start_point[0] + 1, node.end_point[0] + 1))
-        scopes.append((node.end_byte, qualname))
+        prefix = scopes[-1][1] if scopes else ""
+        qualname = name.text if name.absolute else prefix + name.text
+        start = _first_row(node, grammar.wrappers, grammar.attached)
+        found.append(Definition(qualname, node.type, start + 1, _last_row(node) + 1, name.by_text))
+        scopes.append((node.end_byte, qualname + name.sep))
     return found
 
 
@@ -237,16 +164,37 @@ def line_owners(source: bytes, language: str) -> list[Definition | None]:
 
 def names_in(owners: list[Definition | None], spans: Iterable[tuple[int, int]]) -> set[str]:
     """Qualified names of the innermost definitions covering any line of spans (start, count)."""
-    names: set[str] = set()
-    for start, count in spans:
-        for line in range(max(start, 1), min(start + count, len(owners) - 1)):
-            definition = owners[line]
-            if definition is not None:
-                names.add(definition.qualname)
-    return names
+    return {d.qualname for d in names_in_defs(owners, spans)}
 
 
 def touched(source: bytes, language: str, ranges: Iterable[tuple[int, int]]) -> set[str]:
     """Qualified names of the definitions that changed line ranges (start, count) fall in."""
     spans = [(start, count) for start, count in ranges if count > 0]
     return names_in(line_owners(source, language), spans) if spans else set()
+
+
+Hunk = tuple[int, int, int, int]  # (old start, old count, new start, new count), as in `@@`
+
+
+def changed_names(
+    old: list[Definition | None], new: list[Definition | None], hunks: Iterable[Hunk]
+) -> set[str]:
+    """The definitions one file's change touches: what its hunks remove or replace, named in
+    the old version, and what they add, named in the new one."""
+    names: set[str] = set()
+    for old_start, old_count, new_start, new_count in hunks:
+        names |= names_in(old, [(old_start, old_count)])
+        added = names_in_defs(new, [(new_start, new_count)])
+        names |= {d.qualname for d in added if not (d.by_text and old_count)}
+    return names
+
+
+def names_in_defs(owners: list[Definition | None], spans: Iterable[tuple[int, int]]) -> set[Definition]:
+    """The innermost definitions covering any line of spans (start, count)."""
+    found: set[Definition] = set()
+    for start, count in spans:
+        for line in range(max(start, 1), min(start + count, len(owners) - 1)):
+            definition = owners[line]
+            if definition is not None:
+                found.add(definition)
+    return found

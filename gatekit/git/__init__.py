@@ -10,31 +10,50 @@ One module per git concern; everything is re-exported here, so callers write
 
 from __future__ import annotations
 
+from gatekit.git.borrowing import borrows_from, checkout_detached, init_borrowing, mirror_refs, object_format
 from gatekit.git.diffs import (
     FileDiff,
+    blob_hunks,
     changed_paths,
     diff_hunks,
     diff_hunks_many,
     numstat,
+    patch_ids,
+    renames,
     staged_paths,
     worktree_changed_paths,
 )
 from gatekit.git.index import Index, temporary_index
-from gatekit.git.location import GuardPaths, RepoPaths, get_repo_paths, git_path, guard_paths, locate
+from gatekit.git.location import (
+    GuardPaths,
+    RepoPaths,
+    get_repo_paths,
+    git_path,
+    guard_paths,
+    has_commit_graph,
+    locate,
+)
 from gatekit.git.objects import (
     MERGE_TREE_COMMAND,
+    CommitHeader,
     MergeResult,
     cat_blob,
+    commit_headers,
     commit_tree,
+    committed_files,
+    committer_email,
     dangling_blobs,
     dangling_commits,
     index_tree,
     merge_tree,
+    noted_objects,
     object_type,
     read_blobs,
+    reflog_only_commits,
     replay_commit,
     staged_tree,
     tree_blobs,
+    unreachable_commit_tips,
     unreachable_commits,
     worktree_state_commit,
     worktree_state_tree,
@@ -52,7 +71,7 @@ from gatekit.git.refs import (
     update_ref,
     update_refs,
 )
-from gatekit.git.remote import config_value, fetch, is_shallow
+from gatekit.git.remote import config_value, fetch, has_remote, is_shallow
 from gatekit.git.revisions import (
     ahead_behind,
     branch_exists,
@@ -62,6 +81,7 @@ from gatekit.git.revisions import (
     commit_subject,
     commit_tree_parents,
     current_branch,
+    default_branch,
     first_parent_paths,
     has_identity,
     head_commit,
@@ -89,6 +109,7 @@ from gatekit.git.worktrees import (
     list_worktrees,
     parse_branch_status,
     parse_status_v2,
+    prune_worktrees,
     read_tree_update,
     remove_worktree,
     status,
@@ -96,6 +117,19 @@ from gatekit.git.worktrees import (
 )
 
 __all__ = [
+    "object_format",
+    "mirror_refs",
+    "init_borrowing",
+    "checkout_detached",
+    "borrows_from",
+    "blob_hunks",
+    "renames",
+    "unreachable_commit_tips",
+    "reflog_only_commits",
+    "noted_objects",
+    "committer_email",
+    "commit_headers",
+    "CommitHeader",
     "BranchInfo",
     "BranchStatus",
     "FileDiff",
@@ -122,7 +156,9 @@ __all__ = [
     "commit_subject",
     "commit_tree_parents",
     "commit_tree",
+    "committed_files",
     "current_branch",
+    "default_branch",
     "dangling_blobs",
     "dangling_commits",
     "diff_hunks",
@@ -134,7 +170,9 @@ __all__ = [
     "git_env",
     "git_path",
     "guard_paths",
+    "has_commit_graph",
     "has_identity",
+    "has_remote",
     "head_commit",
     "independent_commits",
     "index_tree",
@@ -151,9 +189,11 @@ __all__ = [
     "notes_show",
     "notes_write",
     "numstat",
+    "patch_ids",
     "object_type",
     "parse_branch_status",
     "parse_status_v2",
+    "prune_worktrees",
     "read_blobs",
     "read_tree_update",
     "ref_dates",

@@ -50,7 +50,7 @@ class FileDiff:
 _HUNK_PREFIX = b"@@ -"
 
 
-def _parse_hunk(line: bytes) -> tuple[int, int, int, int]:
+def parse_hunk(line: bytes) -> tuple[int, int, int, int]:
     old, new = line[4:].split(b" @@", 1)[0].split(b" +")
 
     def side(spec: bytes) -> tuple[int, int]:
@@ -133,7 +133,7 @@ def _parse_diff(out: bytes, pos: int, pair: tuple[str, str]) -> tuple[list[FileD
         if not section.strip(b"\0\n"):
             continue
         lines = section.split(b"\n")
-        hunks.append([_parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
+        hunks.append([parse_hunk(line) for line in lines if line.startswith(_HUNK_PREFIX)])
     if len(hunks) != len(records):  # a git whose output we do not understand: say so plainly
         raise CommandError(("git", "diff-tree", "-p", *pair), 0, "unexpected patch layout")
     return [FileDiff(p, s, o, n, tuple(h)) for (p, s, o, n), h in zip(records, hunks)], end
@@ -172,3 +172,58 @@ def numstat(cwd: Path | str, base: str, head: str) -> list[tuple[str, int, int]]
         minus = int(deleted) if deleted != b"-" else 0
         rows.append((os.fsdecode(path), plus, minus))
     return rows
+
+
+def patch_ids(cwd: Path | str, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """head -> the stable patch id of base..head, for many (base, head) pairs in two processes.
+
+    Equal ids mean the same change, whatever the commits (a rebased copy, a cherry-pick).
+    A pair with an empty diff has no id.
+    """
+    wanted = list(dict.fromkeys(pairs))
+    if not wanted:
+        return {}
+    payload = "".join(f"{head} {base}\n" for base, head in wanted).encode()
+    patches = run(
+        cwd, "diff-tree", "--stdin", "-p", "--no-ext-diff", "--no-textconv", "--no-color", input=payload
+    )
+    found: dict[str, str] = {}
+    for line in run(cwd, "patch-id", "--stable", input=patches).decode().splitlines():
+        patch_id, _, head = line.partition(" ")
+        found[head] = patch_id
+    return found
+
+
+def renames(cwd: Path | str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, str]]:
+    """{(base, head): {old path: new path}} of the files git's rename detection pairs up, for
+    many commit pairs with one `git diff-tree --stdin -M`."""
+    wanted = list(dict.fromkeys(pairs))
+    found: dict[tuple[str, str], dict[str, str]] = {pair: {} for pair in wanted}
+    if not wanted:
+        return found
+    payload = "".join(f"{head} {base}\n" for base, head in wanted).encode()
+    out = run(cwd, "diff-tree", "--stdin", "-r", "-M", "--name-status", "-z", "--no-ext-diff", input=payload)
+    fields = out.split(b"\0")
+    by_head = {head: (base, head) for base, head in wanted}
+    current: dict[str, str] | None = None
+    index = 0
+    while index < len(fields):
+        item = fields[index].strip(b"\n")
+        if item in (b"", b"\n"):
+            index += 1
+        elif len(item) in (40, 64) and item.decode(errors="replace") in by_head:
+            current = found[by_head[item.decode()]]
+            index += 1
+        elif item[:1] in (b"R", b"C"):
+            if item[:1] == b"R" and current is not None:
+                current[os.fsdecode(fields[index + 1])] = os.fsdecode(fields[index + 2])
+            index += 3
+        else:
+            index += 2
+    return found
+
+
+def blob_hunks(cwd: Path | str, old: str, new: str) -> tuple[tuple[int, int, int, int], ...]:
+    """The -U0 hunks between two blobs."""
+    out = run(cwd, "diff", "-U0", "--no-ext-diff", "--no-textconv", "--no-color", old, new)
+    return tuple(parse_hunk(line) for line in out.split(b"\n") if line.startswith(_HUNK_PREFIX))

@@ -6,9 +6,10 @@ with GIT_INDEX_FILE pointing at a copy of a real index.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,36 @@ class Index:
         """Stage every tracked change and untracked, non-ignored file of the worktree; the tree."""
         self.git("add", "-A", "--", ":/")
         return self.write_tree()
+
+    def stage_paths(self, paths: Sequence[str]) -> str:
+        """What add_all does for exactly these paths (their content, or their deletion); the tree.
+
+        No walk of the rest of the worktree: a snapshot after a commit stages the few dirty
+        paths `git status` named, not every file again (issue 13). A path that is gone, or now
+        lies beyond a symlink, leaves the index; one that is there is added, --replace letting a
+        file (or a symlink) take the place of a tracked directory, as with add -A.
+        """
+        present = [path for path in paths if _present(self.cwd, path)]
+        kept = set(present)
+        gone = [path for path in paths if path not in kept]
+        if gone:
+            self._update_index(gone, "--force-remove")
+        if present:
+            self._update_index(present, "--add", "--replace")
+        return self.write_tree()
+
+    def _update_index(self, paths: Sequence[str], *options: str) -> None:
+        data = b"".join(os.fsencode(path) + b"\0" for path in paths)
+        run(self.cwd, "update-index", *options, "-z", "--stdin", input=data, env=self.env())
+
+
+def _present(root: Path, path: str) -> bool:
+    """Whether path exists in the worktree as itself (no directory on the way is a symlink)."""
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        if os.path.islink(os.path.join(root, *parts[:depth])):
+            return False
+    return os.path.lexists(os.path.join(root, path))
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing, UsageError
+from gatekit.git.memo import remember
 from gatekit.git.runner import git_env, run
 from gatekit.system.processes import run_captured
 
@@ -66,6 +67,7 @@ def _one_path(cwd: Path, question: tuple[str, ...]) -> Path:
     return Path(os.fsdecode(out[:-1] if out.endswith(b"\n") else out))
 
 
+@remember
 def git_path(cwd: Path | str, name: str) -> Path:
     """The per-worktree location of a git-dir file (e.g. logs/HEAD, index.lock)."""
     out = run(cwd, "rev-parse", "--path-format=absolute", "--git-path", name)
@@ -87,3 +89,9 @@ def guard_paths(cwd: Path | str = ".") -> GuardPaths:
     """Resolve worktree, git dirs and the per-worktree reflog and lock paths in one git call."""
     lines = locate(cwd, ("logs/HEAD", "logs/refs/stash", "index.lock", "index"))
     return GuardPaths(RepoPaths(*lines[:3]), *lines[3:])
+
+
+def has_commit_graph(common_dir: Path) -> bool:
+    """Whether the repository has a commit-graph file (history walks read it instead of objects)."""
+    info = common_dir / "objects" / "info"
+    return (info / "commit-graph").is_file() or (info / "commit-graphs").is_dir()

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from gatekit.git.index import temporary_index
 from gatekit.git.location import git_path
+from gatekit.git.memo import remember
 from gatekit.git.revisions import tree_of
 from gatekit.git.runner import git_env, is_null_oid, run, run_rc, text, zsplit
 from gatekit.system.processes import run_captured
 
 
+@remember
 def staged_tree(cwd: Path | str) -> str:
     """The tree of the index about to be committed, without writing to the index.
 
@@ -111,19 +113,22 @@ def read_blobs(cwd: Path | str, oids: Sequence[str]) -> dict[str, bytes]:
     return blobs
 
 
-def worktree_state_tree(worktree: Path | str) -> str:
+def worktree_state_tree(worktree: Path | str, paths: Sequence[str] | None = None) -> str:
     """The tree of the worktree's tracked and untracked non-ignored files as they are now.
 
     Built on a copy of the worktree's index (GIT_INDEX_FILE), so the user's index, files and
-    refs are untouched; only new objects are written.
+    refs are untouched; only new objects are written. With paths, only those carry their
+    uncommitted state (the rest is as staged): no walk of the whole worktree.
     """
     with temporary_index(worktree, git_path(worktree, "index")) as index:
-        return index.add_all()
+        return index.add_all() if paths is None else index.stage_paths(paths)
 
 
-def worktree_state_commit(worktree: Path | str, head: str | None, message: str) -> str:
-    """A commit of worktree_state_tree, parented on head (no ref moves)."""
-    return commit_tree(worktree, worktree_state_tree(worktree), [head] if head else [], message)
+def worktree_state_commit(
+    worktree: Path | str, head: str | None, message: str, paths: Sequence[str] | None = None
+) -> str:
+    """A commit of worktree_state_tree (of paths, when given), parented on head (no ref moves)."""
+    return commit_tree(worktree, worktree_state_tree(worktree, paths), [head] if head else [], message)
 
 
 def dangling_commits(cwd: Path | str) -> list[str]:
@@ -173,6 +178,13 @@ def cat_blob(cwd: Path | str, oid: str) -> bytes:
     return run(cwd, "cat-file", "blob", oid)
 
 
+def committed_files(cwd: Path | str, commit: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """The content of those of paths that are files in commit's tree (top level), in one call."""
+    found = {path: oid for path, (_mode, oid) in tree_blobs(cwd, commit, paths).items()}
+    blobs = read_blobs(cwd, list(found.values()))
+    return {path: blobs[oid] for path, oid in found.items() if oid in blobs}
+
+
 def object_type(cwd: Path | str, rev: str) -> str | None:
     code, out = run_rc(cwd, "cat-file", "-t", rev)
     return text(out) if code == 0 else None
@@ -189,3 +201,55 @@ def dangling_blobs(cwd: Path | str) -> list[str]:
         if len(parts) == 3 and parts[0] == "dangling" and parts[1] == "blob":
             blobs.append(parts[2])
     return blobs
+
+
+def unreachable_commit_tips(cwd: Path | str) -> list[str]:
+    """Commits no ref reaches and no other such commit has as an ancestor (reflogs not counted)."""
+    code, out = run_rc(cwd, "fsck", "--connectivity-only", "--no-progress", "--dangling", "--no-reflogs")
+    lines = os.fsdecode(out).splitlines()
+    return [line.split()[2] for line in lines if line.startswith("dangling commit ")]
+
+
+def reflog_only_commits(cwd: Path | str) -> set[str]:
+    """Commits some reflog (of any ref, any worktree's HEAD) reaches but no ref does."""
+    code, out = run_rc(cwd, "rev-list", "--reflog", "--not", "--all")
+    return set(text(out).split()) if code == 0 else set()
+
+
+@dataclass(frozen=True)
+class CommitHeader:
+    oid: str
+    tree: str
+    subject: str
+    committer_email: str
+    committer_time: int
+
+
+def commit_headers(cwd: Path | str, oids: Sequence[str]) -> dict[str, CommitHeader]:
+    """Tree, subject and committer of many commits from one `git cat-file --batch`."""
+    found: dict[str, CommitHeader] = {}
+    for oid, raw in read_blobs(cwd, oids).items():
+        head, _, message = raw.partition(b"\n\n")
+        fields = dict(line.split(b" ", 1) for line in head.split(b"\n") if b" " in line)
+        committer = fields.get(b"committer", b"").decode("utf-8", "replace")
+        email = committer[committer.find("<") + 1 : committer.rfind(">")] if "<" in committer else ""
+        stamp = committer.rsplit(" ", 2)[-2] if committer.count(" ") >= 2 else "0"
+        subject = message.split(b"\n", 1)[0].decode("utf-8", "replace")
+        tree = fields.get(b"tree", b"").decode()
+        found[oid] = CommitHeader(oid, tree, subject, email, int(stamp) if stamp.isdigit() else 0)
+    return found
+
+
+def committer_email(cwd: Path | str) -> str | None:
+    """The email this repository's new commits are committed with (None: no identity)."""
+    code, out = run_rc(cwd, "var", "GIT_COMMITTER_IDENT")
+    ident = text(out) if code == 0 else ""
+    return ident[ident.find("<") + 1 : ident.rfind(">")] if "<" in ident else None
+
+
+def noted_objects(cwd: Path | str, notes_ref: str) -> set[str]:
+    """The objects that carry a note under notes_ref."""
+    code, out = run_rc(cwd, "notes", f"--ref={notes_ref}", "list")
+    return (
+        {line.split()[1] for line in text(out).splitlines() if len(line.split()) == 2} if code == 0 else set()
+    )

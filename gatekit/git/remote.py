@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gatekit.git.runner import run_rc, text
+from gatekit.git.runner import git_env, run_rc, text
+from gatekit.system.processes import run_captured
 
 
 def config_value(cwd: Path | str, key: str, *, path: bool = False) -> str | None:
@@ -21,8 +22,17 @@ def is_shallow(cwd: Path | str) -> bool:
     return code == 0 and text(out) == "true"
 
 
-def fetch(cwd: Path | str, remote: str, *refspecs: str, unshallow: bool = False) -> bool:
-    """Fetch refspecs (or the remote's defaults) quietly, without tags; True when it worked."""
+def has_remote(cwd: Path | str, name: str) -> bool:
+    return config_value(cwd, f"remote.{name}.url") is not None
+
+
+def fetch(cwd: Path | str, source: str, *refspecs: str, unshallow: bool = False) -> tuple[bool, str]:
+    """Fetch refspecs (or the remote's defaults) quietly, without tags, from a remote name or a
+    URL; (succeeded, git's last stderr line, to say why not)."""
+    if source.startswith("-"):  # fetch takes no `--` before its repository argument
+        return False, f"not a remote or URL: {source!r}"
     extra = ["--unshallow"] if unshallow else []
-    code, _ = run_rc(cwd, "fetch", "--quiet", "--no-tags", *extra, remote, *refspecs)
-    return code == 0
+    argv = ["git", "fetch", "--quiet", "--no-tags", *extra, source, *refspecs]
+    result = run_captured(argv, cwd, env=git_env(), check=False)
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return result.returncode == 0, lines[-1] if lines else ""

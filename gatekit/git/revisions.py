@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gatekit.errors import UsageError
+from gatekit.git.memo import remember
 from gatekit.git.runner import git_env, run, run_rc, text, zsplit
 from gatekit.system.processes import run_captured
 
@@ -56,12 +57,14 @@ def tree_of(cwd: Path | str, rev: str) -> str:
     return oid
 
 
+@remember
 def current_branch(cwd: Path | str) -> str | None:
     """The short name of the checked-out branch, or None in detached HEAD."""
     code, out = run_rc(cwd, "symbolic-ref", "--quiet", "--short", "HEAD")
     return text(out) if code == 0 else None
 
 
+@remember
 def head_commit(cwd: Path | str) -> str | None:
     """HEAD's commit id, or None on an unborn branch."""
     return rev_parse(cwd, "HEAD^{commit}")
@@ -190,9 +193,10 @@ def unmerged_commit_count(cwd: Path | str, head: str, exclude_branch: str | None
 def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]:
     """Paths changed by each first-parent commit of rev since an epoch (a merge vs its 1st parent).
 
-    The window is filtered here rather than with --since, whose approxidate parsing of a bare
-    epoch is unreliable; the walk stops at the first commit older than the window. A root
-    commit (an import of everything) is not a change to any one file and is left out.
+    --max-age takes the raw epoch (--since parses approxidate, unreliable for a bare epoch) and
+    stops git's walk at the window's edge: only the window's history is read, not the whole of
+    it (issue 13: 1.6 s against 0.09 s on cargo). A root commit (an import of everything) is
+    not a change to any one file and is left out.
     """
     out = run(
         cwd,
@@ -201,6 +205,7 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
         "--diff-merges=first-parent",
         "--name-only",
         "-z",
+        f"--max-age={since}",
         "--format=%x01%ct %P",
         rev,
         "--",
@@ -214,3 +219,22 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
         if parents:
             changes.append(zsplit(names.lstrip(b"\n")))
     return changes
+
+
+def default_branch(cwd: Path | str) -> str | None:
+    """The repository's default branch: origin/HEAD, else init.defaultBranch, else the first of
+    main, master and trunk that exists (locally or on origin); None when none of them does."""
+
+    def exists(name: str) -> bool:
+        return any(
+            rev_parse(cwd, f"{ref}{name}^{{commit}}") for ref in ("refs/heads/", "refs/remotes/origin/")
+        )
+
+    code, out = run_rc(cwd, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    origin_head = text(out).removeprefix("refs/remotes/origin/") if code == 0 else ""
+    code, out = run_rc(cwd, "config", "--get", "init.defaultBranch")
+    configured = text(out) if code == 0 else ""
+    for name in (origin_head, configured, "main", "master", "trunk"):
+        if name and not name.startswith("-") and exists(name):
+            return name
+    return None

@@ -34,8 +34,14 @@ class StatusEntry:
         return self.xy[1] not in "."
 
 
-def status(cwd: Path | str, *, untracked: str = "all", extra: Sequence[str] = ()) -> list[StatusEntry]:
-    """Dirty paths of the worktree at cwd (porcelain v2, parsed from NUL-separated records)."""
+def status(
+    cwd: Path | str, *, untracked: str = "all", extra: Sequence[str] = (), paths: Sequence[str] | None = None
+) -> list[StatusEntry]:
+    """Dirty paths of the worktree at cwd (porcelain v2, parsed from NUL-separated records).
+
+    paths limits the question (and git's walk of the worktree) to those literal paths.
+    """
+    pathspec = ("--", *(":(literal)" + path for path in paths)) if paths is not None else ()
     out = run(
         cwd,
         "--no-optional-locks",
@@ -44,6 +50,7 @@ def status(cwd: Path | str, *, untracked: str = "all", extra: Sequence[str] = ()
         "-z",
         f"--untracked-files={untracked}",
         *extra,
+        *pathspec,
     )
     return list(parse_status_v2(out))
 
@@ -243,3 +250,8 @@ def parse_branch_status(out: bytes) -> BranchStatus:
         elif key == "branch.head" and value != "(detached)":
             branch = value
     return BranchStatus(head, branch, tuple(parse_status_v2(out)))
+
+
+def prune_worktrees(cwd: Path | str) -> None:
+    """Forget the linked worktrees whose directories are gone (`git worktree prune`)."""
+    run(cwd, "worktree", "prune")

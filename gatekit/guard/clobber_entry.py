@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gatekit.git import GuardPaths, PendingStatus
 
 from gatekit.guard.evidence import DEFAULT_SEVERITY, SEVERITIES
 
@@ -71,16 +75,22 @@ def severity_threshold(root: Path) -> str:
     return load_config(root).guard.severity
 
 
-def run(options: dict[str, str | bool], cwd: Path) -> int:
+def run(
+    options: dict[str, str | bool],
+    cwd: Path,
+    paths: GuardPaths | None = None,
+    status: PendingStatus | None = None,
+) -> int:
+    """The clobber report for options; paths and status when the caller (the hook) has them."""
     from gatekit import git
 
     # git walks the worktree while this process asks its other questions and imports the rest.
-    pending = git.PendingStatus(cwd)
+    pending = status or git.PendingStatus(cwd)
     try:
         from gatekit.guard.render import emit_report
         from gatekit.guard.signals import inspect
 
-        paths = git.guard_paths(cwd)
+        paths = paths or git.guard_paths(cwd)
         severity = options.get("--severity")
         threshold = str(severity) if severity else severity_threshold(paths.repo.toplevel)
         session = options.get("--session")

@@ -15,6 +15,7 @@ _RESET = "\033[0m"
 
 def report_json(report: Report, threshold: str) -> str:
     payload: dict[str, Any] = {
+        "version": 1,  # the JSON schemas are in docs/fleet.md
         "session": report.session,
         "window": report.window,
         "threshold": threshold,

@@ -18,6 +18,7 @@ from gatekit import git
 from gatekit.errors import Refused, UsageError
 from gatekit.guard import sessions_store as store
 from gatekit.guard.content import blob_id
+from gatekit.guard.lost import lost_commits
 from gatekit.guard.observe import observe
 from gatekit.guard.snapshots import find_snapshot, list_snapshots, take_snapshot
 from gatekit.system.files import atomic_write
@@ -37,6 +38,8 @@ class Recoverable:
     paths: tuple[str, ...]
     diffstat: tuple[tuple[str, int, int], ...]  # (path, lines added, lines deleted)
     note: str = ""
+    commit: str | None = None  # the full id of a snapshot, commit or stash entry
+    lost: bool = False  # no ref or reflog reaches it: `git gc` will delete it (doctor reports it)
 
 
 def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) -> list[Recoverable]:
@@ -47,7 +50,7 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
     for snap, gone in _snapshots_shown(repo, all_worktrees)[:limit]:
         stat = _commit_stat(root, snap.commit)
         note = f"{snap.reason} (from removed worktree {snap.worktree})" if gone else snap.reason
-        items.append(Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, note))
+        items.append(Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, note, snap.commit))
     origin = {}
     for entry in obs.head_log:
         for oid in (entry.old, entry.new):
@@ -64,14 +67,18 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
                 _paths(stat),
                 stat,
                 origin[oid].message,
+                oid,
             )
         )
+    items += _lost_commits(root, {i.commit for i in items}, limit)
     for entry in list(reversed(obs.stash_log))[:limit]:
         # Named by commit id: stash@{n} shifts with every push and pop (issue 10).
         stat = _stash_stat(root, entry.new)
         selector = entry.selector("stash", len(obs.stash_log))
         note = f"{entry.message} (now {selector})"
-        items.append(Recoverable(f"stash:{entry.new}", "stash", entry.time, _paths(stat), stat, note))
+        items.append(
+            Recoverable(f"stash:{entry.new}", "stash", entry.time, _paths(stat), stat, note, entry.new)
+        )
     items += _blobs(obs.paths.repo, root, obs.dirty_paths, limit)
     return items
 
@@ -89,6 +96,27 @@ def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any
         for snap in reversed(list_snapshots(repo, all_worktrees=True))
         if all_worktrees or snap.worktree == here or snap.ref in gone
     ]
+
+
+def _lost_commits(root: Path, listed: set[str | None], limit: int) -> list[Recoverable]:
+    """The user's commits no ref or reflog reaches: what `doctor` reports as orphaned."""
+    found = []
+    for lost in [c for c in lost_commits(root) if c.kind == "lost" and c.commit not in listed][:limit]:
+        stat = _commit_stat(root, lost.commit)
+        note = f"{lost.subject} (no ref or reflog reaches it: `git gc` will delete it)"
+        found.append(
+            Recoverable(
+                f"commit:{lost.commit[:12]}",
+                "orphaned-commit",
+                lost.time,
+                _paths(stat),
+                stat,
+                note,
+                lost.commit,
+                True,
+            )
+        )
+    return found
 
 
 def _paths(stat: Sequence[tuple[str, int, int]]) -> tuple[str, ...]:

@@ -62,20 +62,33 @@ def _epoch(stamp: int) -> float:
 
 
 def take_snapshot(
-    repo: git.RepoPaths, reason: str, keep: int = 50, max_age_days: float = 30.0
+    repo: git.RepoPaths,
+    reason: str,
+    keep: int = 50,
+    max_age_days: float = 30.0,
+    state: git.BranchStatus | None = None,
 ) -> Snapshot | None:
-    """Save tracked changes and untracked, non-ignored files; None when there is nothing new."""
+    """Save tracked changes and untracked, non-ignored files; None when there is nothing new.
+
+    One `git status` (or the caller's, as state) names the dirty paths; only those are staged into
+    a copy of the index, so a clean worktree costs that status and nothing more (issue 13: the
+    post-commit snapshot of a 5,000-file worktree must not re-add every file).
+    """
     root = repo.toplevel
-    head = git.head_commit(root)
-    tree = git.worktree_state_tree(root)
+    state = state if state is not None else git.branch_status(root)
+    if not state.entries:
+        return None  # index and worktree match HEAD: the snapshot would be HEAD's tree
+    dirty = sorted({e.path for e in state.entries} | {e.orig_path for e in state.entries if e.orig_path})
+    head = state.head
+    with git.temporary_index(root, git.git_path(root, "index")) as index:
+        tree = index.stage_paths(dirty)
     existing = list_snapshots(repo)
     if (existing and existing[-1].tree == tree) or (head and tree == git.tree_of(root, head)):
         return None
-    branch = git.current_branch(root)
     wid = worktree_id(repo.git_dir, repo.common_dir)
     message = (
         f"gatekit snapshot: {reason}\n\nworktree: {root}\nworktree-id: {wid}\n"
-        f"branch: {branch or '(detached)'}\nhead: {head or '(unborn)'}\n"
+        f"branch: {state.branch or '(detached)'}\nhead: {head or '(unborn)'}\n"
     )
     commit = git.commit_tree(root, tree, [head] if head else [], message, _identity())
     stamp = int(time.time() * 1000)
@@ -85,13 +98,19 @@ def take_snapshot(
             break
     else:  # pragma: no cover - a hundred snapshots in one millisecond
         return None
-    prune_snapshots(repo, keep, max_age_days)
-    return Snapshot(ref, commit, tree, stamp / 1000, reason, wid)
+    made = Snapshot(ref, commit, tree, stamp / 1000, reason, wid)
+    prune_snapshots(repo, keep, max_age_days, [*existing, made])
+    return made
 
 
-def prune_snapshots(repo: git.RepoPaths, keep: int, max_age_days: float) -> list[Snapshot]:
-    """Delete this worktree's snapshots beyond the newest `keep` or older than max_age_days."""
-    snaps = list_snapshots(repo)
+def prune_snapshots(
+    repo: git.RepoPaths, keep: int, max_age_days: float, snaps: list[Snapshot] | None = None
+) -> list[Snapshot]:
+    """Delete this worktree's snapshots beyond the newest `keep` or older than max_age_days.
+
+    snaps: this worktree's snapshots oldest first, when the caller has just listed them.
+    """
+    snaps = snaps if snaps is not None else list_snapshots(repo)
     cutoff = time.time() - max_age_days * 86400
     doomed = [s for i, s in enumerate(snaps) if i < len(snaps) - max(keep, 1) or s.time < cutoff]
     if snaps and doomed and doomed[-1] is snaps[-1]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gatekit import extras
 from gatekit.guard.signals import Signal, inspect
 from gatekit.guard.snapshots import Snapshot, take_snapshot
 
@@ -76,6 +77,8 @@ def watch(
     if options.once:
         return reported
     clock = _Clock()
+    # --once needs no file events; watching does (a light install leaves watchdog out).
+    extras.require("watch", "`gatekit watch` without --once")
     observer = _start_observer(repo.toplevel, repo.git_dir, repo.common_dir, clock)
     deadline = None if options.duration is None else time.monotonic() + options.duration
     last_check = time.monotonic()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,14 +39,20 @@ def hooks_dir(cwd: Path) -> Path:
     return git.git_path(cwd, "hooks")
 
 
-def render_hook(hook: str, python: str = "") -> str:
-    """The script for one git hook; python is the interpreter baked in as a fallback ("" = none)."""
+def render_hook(hook: str, python: str = "", path: Sequence[str] = ()) -> str:
+    """The script for one git hook; python is the interpreter baked in as a fallback ("" = none),
+    path its module path (sys.path), which lets the hook start it without site (-S)."""
     if hook not in GIT_HOOKS:
         raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS)}")
     template = (
         resources.files("gatekit.integrations").joinpath("hooks_data/hook.sh").read_text(encoding="utf-8")
     )
-    return template.replace("@HOOK@", hook).replace("@PYTHON@", shlex.quote(python) if python else "''")
+    joined = os.pathsep.join(entry for entry in path if entry and os.pathsep not in entry)
+    return (
+        template.replace("@HOOK@", hook)
+        .replace("@PYTHON@", shlex.quote(python) if python else "''")
+        .replace("@PATH@", shlex.quote(joined) if joined else "''")
+    )
 
 
 def is_gatekit_hook(path: Path) -> bool:
@@ -61,6 +68,9 @@ def is_gatekit_hook(path: Path) -> bool:
 def install(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None) -> list[HookChange]:
     """Install the gatekit hooks, chaining any existing hook; safe to run again."""
     directory = hooks_dir(cwd)
+    # This interpreter's module path is known; another one's is not (it starts with site then).
+    # sys.path[0] is where this process was started from (the script dir or, with -m, the cwd).
+    module_path = [entry for entry in sys.path[1:] if entry] if python is None else []
     python = sys.executable if python is None else python
     _refuse_conflicts(directory, hooks)
     directory.mkdir(parents=True, exist_ok=True)
@@ -76,7 +86,7 @@ def install(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = 
             action = "chained"
         else:
             action = "installed"
-        _write_executable(path, render_hook(hook, python))
+        _write_executable(path, render_hook(hook, python, module_path))
         changes.append(HookChange(hook, path, action))
     return changes
 

@@ -19,7 +19,6 @@ from gatekit.config import Gate, find_config_file
 HOOK_REPO_URL = "https://github.com/gatekit-dev/gatekit"
 GITLAB_PROJECT = "gatekit-dev/gatekit"
 GITHUB_REPO = "gatekit-dev/gatekit"
-PIP_SPEC = "git-gatekit"
 DEFAULT_REV = f"v{__version__}"
 
 
@@ -33,7 +32,7 @@ class InitFile:
     snippet: str = ""  # what to add by hand when the file exists (defaults to content)
 
 
-def config_text(gates: list[Gate], pyproject: bool = False) -> str:
+def config_text(gates: list[Gate], pyproject: bool = False, target: str = "main") -> str:
     """A starter gatekit.toml: settings, and the detected gates as commented-out examples.
 
     Detected gates stay detected (not written as [[gates]]): with no gates configured gatekit
@@ -46,8 +45,9 @@ def config_text(gates: list[Gate], pyproject: bool = False) -> str:
         "# gatekit configuration (docs/integrations.md). Gates run on the exact subject",
         "# (staged tree, pushed commit, merge result) in a sandbox worktree of gatekit's own.",
         *(["[tool.gatekit]"] if pyproject else []),
-        'target = "main"',
-        'protected = ["main", "master"]',
+        "# The branch `land` moves and --affected compares with (this repository's default branch).",
+        f"target = {_toml_str(target)}",
+        f"protected = {_toml_list(sorted({target, 'main', 'master'}))}",
         "",
     ]
     if gates:
@@ -93,18 +93,19 @@ def precommit_snippet(repo_url: str = HOOK_REPO_URL, rev: str = DEFAULT_REV, wit
     )
 
 
-def gitlab_snippet(project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC) -> str:
+def gitlab_snippet(project: str = GITLAB_PROJECT, rev: str = DEFAULT_REV) -> str:
+    # No pip_spec: the template installs its own version (git-gatekit==<rev's version>).
     return (
         "include:\n"
         f"  - project: {project}\n"
         f"    ref: {rev}\n"
-        "    file: /ci-templates/gitlab/gatekit.yml\n"
+        "    file: /templates/gatekit.yml\n"
         "    inputs:\n"
-        f"      pip_spec: {pip_spec}\n"
+        "      args: []   # more arguments for `gatekit check`, one item each\n"
     )
 
 
-def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV, pip_spec: str = PIP_SPEC) -> str:
+def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV) -> str:
     return (
         "name: gatekit\n"
         "on:\n"
@@ -118,7 +119,7 @@ def github_caller(repo: str = GITHUB_REPO, rev: str = DEFAULT_REV, pip_spec: str
         "  gatekit:\n"
         f"    uses: {repo}/.github/workflows/gatekit.yml@{rev}\n"
         "    with:\n"
-        f"      pip-spec: {pip_spec}\n"
+        '      args: ""   # more arguments for `gatekit check`, one per line\n'
     )
 
 
@@ -141,7 +142,8 @@ def plan(root: Path, *, ci: str | None, pre_commit: bool, repo_url: str, rev: st
     config_path = existing[0] if existing else root / "gatekit.toml"
     from gatekit.toolchains import detect_gates
 
-    config = config_text(detect_gates(root), pyproject=bool(existing and existing[1]))
+    target = git.default_branch(root) or git.current_branch(root) or "main"
+    config = config_text(detect_gates(root), pyproject=bool(existing and existing[1]), target=target)
     files.append(InitFile(config_path, config, "gatekit config"))
     if pre_commit:
         files.append(
@@ -188,3 +190,7 @@ def _has_tool_gatekit(pyproject: Path) -> bool:
 def _toml_str(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(_toml_str(v) for v in values) + "]"

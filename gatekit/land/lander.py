@@ -22,6 +22,7 @@ from pathlib import Path
 
 from gatekit import git
 from gatekit.app import App
+from gatekit.check.committed_config import committed_config
 from gatekit.config import STRATEGIES
 from gatekit.errors import CommandError, Refused, UsageError
 from gatekit.land.integrate import Candidate, Conflict, integrate
@@ -113,6 +114,10 @@ def _land_locked(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report.attempts = attempt
         old = _target_commit(root, target_ref)
+        # The target's committed configuration decides, not the lander's working tree nor the
+        # branches: a branch cannot weaken the gate it is judged by.
+        verifier.target_config = committed_config(root, old, request.onto)
+        memo.clear()  # verdicts of this run were judged by the previous target's configuration
         worktree = _refuse_dirty_target_worktree(root, target_ref)
         outcome = _bisect(app, old, candidates, request, verifier, memo, notify)
         report.old, report.new = old, outcome.tip
@@ -168,8 +173,10 @@ def _bisect(
         return outcome
     tree = git.tree_of(root, result.tip)
     label = "+".join(c.name for c in result.included) + f" onto {request.onto}"
+    config = verifier.target_config
+    assert config is not None, "_land_locked sets the target's configuration first"
     if tree not in memo:
-        checked = verifier.verify(result.tip, label)
+        checked = verifier.verify(result.tip, label, config)
         memo[tree] = (checked.passed, "" if checked.passed else failure_summary(checked))
     else:
         notify(f"{label}: tree {tree[:12]} already {'passed' if memo[tree][0] else 'failed'} in this run")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +43,12 @@ class ProtectOutcome:
         return f"gatekit: {ALLOW_ENV} is set: allowing a commit on {where} (bypassing `gatekit land`)"
 
 
-def check_commit_allowed(cwd: Path, patterns: Iterable[str], target: str) -> ProtectOutcome:
-    """Refuse a commit on a protected branch or in detached HEAD, unless the hatch is open."""
+def check_commit_allowed(cwd: Path, patterns: Iterable[str], target: Callable[[], str]) -> ProtectOutcome:
+    """Refuse a commit on a protected branch or in detached HEAD, unless the hatch is open.
+
+    target is asked only for the refusal message: finding the default branch costs git calls
+    that the commit hook's usual path (an unprotected branch) should not pay.
+    """
     patterns = tuple(patterns)
     branch = git.current_branch(cwd)
     if branch is None:
@@ -53,7 +57,7 @@ def check_commit_allowed(cwd: Path, patterns: Iterable[str], target: str) -> Pro
         raise Refused(
             "refusing to commit in detached HEAD: the commit would belong to no branch.\n"
             "  Create a branch first (`git switch -c NAME`), commit there, then land it with "
-            f"`gatekit land NAME --onto {target}`.\n"
+            f"`gatekit land NAME --onto {target()}`.\n"
             f"  To commit anyway: {ALLOW_ENV}=1 git commit ..."
         )
     if not is_protected(branch, patterns):

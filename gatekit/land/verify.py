@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gatekit.app import App
-from gatekit.check.gates import GateResult
+from gatekit.check.gates import GateResult, GateStatus
 from gatekit.check.service import CheckOutcome, CheckPlan, CheckRequest, run_check
 from gatekit.check.verdicts import NotesVerdictCache
-from gatekit.config import Gate
-from gatekit.errors import UsageError
+from gatekit.config import Config, Gate
+from gatekit.errors import Refused, UsageError
 from gatekit.system.durations import format_duration
 
 
@@ -31,6 +31,9 @@ class QuietListener:
 
     def check_started(self, plan: CheckPlan) -> None:
         self.notify(f"verifying {self.label} {plan.where}: {', '.join(g.name for g in plan.gates)}")
+        for reason in plan.reasons:
+            if reason.startswith("config: "):
+                self.notify(f"  {reason}")
 
     def gate_started(self, gate: Gate) -> None:
         pass
@@ -56,7 +59,11 @@ class QuietListener:
 
 @dataclass
 class Verifier:
-    """Verifies commits at one stage with the verdict cache (unless disabled)."""
+    """Verifies commits at one stage with the verdict cache (unless disabled).
+
+    The configuration is the one given to verify (the target's committed one), never the
+    working tree's: land and verify-push judge a branch by the rules of where it goes.
+    """
 
     app: App
     stage: str
@@ -65,16 +72,30 @@ class Verifier:
     fail_fast: bool = True
     gate_runs: int = 0  # gates actually run (not answered by the cache)
     checks: int = 0
+    target_config: Config | None = None  # set by land for each attempt
     _cache: NotesVerdictCache | None = field(default=None, repr=False)
 
-    def cache(self) -> NotesVerdictCache:
-        if self._cache is None:
-            self._cache = NotesVerdictCache(self.app.repo, notify=self.notify, reuse=self.use_cache)
+    def cache(self, config: Config) -> NotesVerdictCache:
+        if self._cache is None or self._cache.store.settings != config.verdicts:
+            self._cache = NotesVerdictCache(
+                self.app.repo, notify=self.notify, reuse=self.use_cache, settings=config.verdicts
+            )
         return self._cache
 
-    def verify(self, commit: str, label: str) -> CheckOutcome:
+    def verify(self, commit: str, label: str, config: Config) -> CheckOutcome:
+        """Verify commit's tree with config's gates (the target's committed configuration)."""
         request = CheckRequest(subject="rev", rev=commit, stage=self.stage, fail_fast=self.fail_fast)
-        outcome = run_check(self.app, request, QuietListener(self.notify, label), cache=self.cache())
+        listener = QuietListener(self.notify, label)
+        outcome = run_check(self.app, request, listener, cache=self.cache(config), config=config)
+        if outcome.interrupted:
+            raise KeyboardInterrupt  # an interrupted verification is no verdict on the branch
+        unreachable = [r for r in outcome.results if r.status == GateStatus.NETWORK]
+        if unreachable:
+            # The network, not the branch: refusing (or bisecting) over it would blame the code.
+            raise Refused(
+                f"could not verify {label}: gate {unreachable[0].gate.name!r} {unreachable[0].message}; "
+                "nothing was decided: retry once the network is back"
+            )
         if not outcome.results:
             # Passing with no gate would move a protected branch to an unverified commit.
             raise UsageError(

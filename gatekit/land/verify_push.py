@@ -19,6 +19,7 @@ from pathlib import Path
 from gatekit import git
 from gatekit.app import App
 from gatekit.check.gates import GateStatus
+from gatekit.config import Config
 from gatekit.errors import UsageError
 from gatekit.git.pushes import PushUpdate, parse_pre_push
 from gatekit.land.protect import is_protected
@@ -79,21 +80,24 @@ def verify_push(
     from gatekit.land.verify import Verifier, failure_summary
 
     root = app.repo.toplevel
-    patterns = app.config.protected
     verifier = Verifier(app, "pre-push", notify, use_cache=use_cache, fail_fast=False)
     report = PushReport()
     for update in updates:
-        skip = _skip_reason(update, patterns)
+        commit = None if update.deletion else git.rev_parse(root, f"{update.local_sha}^{{commit}}")
+        if commit is None and not update.deletion:
+            raise UsageError(f"{update.local_sha} ({update.local_ref}) is not a commit in this repository")
+        config = _target_config(root, update, commit, remote) if update.branch and commit else app.config
+        skip = _skip_reason(update, config.protected)
         if skip is not None:
             report.decisions.append(PushDecision(update, GateStatus.SKIPPED, skip))
             continue
-        commit = git.rev_parse(root, f"{update.local_sha}^{{commit}}")
-        if commit is None:
-            raise UsageError(f"{update.local_sha} ({update.local_ref}) is not a commit in this repository")
+        assert commit is not None
         commits = _commits_to_verify(root, commit, update, remote, notify) if each_commit else [commit]
         decision = PushDecision(update, GateStatus.PASSED, "verdicts cached, nothing rebuilt")
         for each in commits:
-            outcome = verifier.verify(each, f"{update.local_ref} ({each[:12]}) for {update.remote_ref}")
+            outcome = verifier.verify(
+                each, f"{update.local_ref} ({each[:12]}) for {update.remote_ref}", config
+            )
             if not outcome.passed:
                 where = f"commit {each[:12]}: " if each != commit else ""
                 decision = PushDecision(
@@ -107,6 +111,26 @@ def verify_push(
         report.decisions.append(decision)
     report.gate_runs = verifier.gate_runs
     return report
+
+
+def _target_config(root: Path, update: PushUpdate, commit: str, remote: str | None) -> Config:
+    """The configuration committed on the branch being pushed to, as the remote has it now.
+
+    The remote's commit when this repository has it, else the remote-tracking branch; a new
+    branch (nothing to read) is judged by the pushed commit's own committed configuration.
+    Never the working tree's: an uncommitted edit of a gate does not decide a push.
+    """
+    from gatekit.check.committed_config import committed_config
+
+    branch = update.branch or ""
+    candidates = [] if set(update.remote_sha) <= {"0"} else [update.remote_sha]
+    if remote and not remote.startswith("-"):
+        candidates.append(f"refs/remotes/{remote}/{branch}")
+    for candidate in candidates:
+        target = git.rev_parse(root, f"{candidate}^{{commit}}")
+        if target is not None:
+            return committed_config(root, target, branch)
+    return committed_config(root, commit, f"{update.local_ref}, a new {branch}")
 
 
 def _commits_to_verify(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from typing import TYPE_CHECKING
 
 from gatekit.check.gates import GateResult
@@ -54,18 +56,35 @@ def markdown_summary(outcome: CheckOutcome) -> str:
     rows = ["| gate | result | duration |", "|---|---|---|"]
     for r in outcome.results:
         rows.append(
-            f"| `{r.gate.name}` | {icon[r.ok]} {r.status}{' (cached)' if r.cached else ''} | {format_duration(r.duration)} |"
+            f"| {_inline_code(r.gate.name)} | {icon[r.ok]} {r.status}{' (cached)' if r.cached else ''} | {format_duration(r.duration)} |"
         )
     parts = [f"### gatekit: {outcome.headline}", "", f"Subject: {outcome.subject.description}", "", *rows, ""]
     for r in outcome.results:
         if not r.ok:
+            tail = tail_lines(r.output_text, SUMMARY_TAIL_LINES)
+            fence = code_fence(tail)
             parts += [
-                f"<details><summary>{r.gate.name}: {r.message}</summary>",
+                f"<details><summary>{html.escape(r.gate.name)}: {html.escape(r.message)}</summary>",
                 "",
-                "```",
-                tail_lines(r.output_text, SUMMARY_TAIL_LINES),
-                "```",
+                fence,
+                tail,
+                fence,
                 "</details>",
                 "",
             ]
     return "\n".join(parts) + "\n"
+
+
+def code_fence(text: str) -> str:
+    """A backtick fence longer than any backtick run in text, so the text cannot close it
+    (a gate's output is the project's, and may hold ``` or HTML of its own)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _inline_code(text: str) -> str:
+    """text as inline code in a table cell: a fence longer than its backticks, pipes escaped."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"

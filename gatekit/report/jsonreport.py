@@ -49,6 +49,8 @@ def outcome_json(outcome: CheckOutcome) -> dict[str, Any]:
             "description": subject.description,
         },
         "affected": outcome.affected.to_json() if outcome.affected is not None else None,
+        "config": outcome.config_source,
+        "notes": list(outcome.notes),
         "duration": round(outcome.duration, 3),
         "gates": [result_json(r) for r in outcome.results],
     }

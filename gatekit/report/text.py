@@ -19,6 +19,8 @@ _COLORS = {
     GateStatus.TIMED_OUT: "31",
     GateStatus.ERROR: "31",
     GateStatus.SKIPPED: "33",
+    GateStatus.INTERRUPTED: "35",
+    GateStatus.NETWORK: "33",
 }
 
 
@@ -90,3 +92,5 @@ class TextReporter:
                 f"  {status} {result.gate.name:<{width}}  {format_duration(result.duration):>7}  {note}".rstrip()
             )
         self.line(f"gatekit: {outcome.headline}")
+        for note in outcome.notes:
+            self.line(self.paint(f"gatekit: note: {note}", "33"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from gatekit.config import Gate
+from gatekit.config import STAGES, Gate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,7 +37,7 @@ F = TypeVar("F", bound=WorkspaceFacts)
 class Workspace:
     """One toolchain's workspace: a directory whose manifest covers everything beneath it."""
 
-    toolchain: str  # cargo, npm, pnpm, yarn, go, python, gleam, make, maven, gradle
+    toolchain: str  # cargo, npm, pnpm, yarn, go, python, gleam, make, maven, gradle, cmake
     path: str  # the workspace directory, posix, relative to root ("." for root itself)
     manifest: str  # the file that identified it, relative to root
     gates: tuple[Gate, ...]  # the workspace-wide build and test gates
@@ -57,6 +57,7 @@ class Package:
     name: str
     path: str  # posix, relative to root
     depends_on: frozenset[str] = frozenset()
+    buildable: bool = True  # False for a Go package with only _test.go files (nothing to build)
 
 
 class CannotScope(Exception):
@@ -109,13 +110,20 @@ def dot_slash(relpath: str) -> str:
 # -- gates ----------------------------------------------------------------------------------
 
 
+# A detected test suite runs before a push, in CI and at land, not in the commit hook: a commit
+# hook that runs every test makes people skip it (--no-verify). Builds and checks run everywhere.
+TEST_SUITE_STAGES = ("pre-push", "ci", "land")
+
+
 def make_gate(workspace_path: str, name: str, run: Sequence[str], manifest: str, tool: str) -> Gate:
     """A detected gate; its name says where it runs when that is not the root."""
     suffix = f" ({workspace_path})" if workspace_path != "." else ""
+    test_suite = name.split()[-1] in ("test", "check")
     return Gate(
         name=name + suffix,
         run=tuple(run),
         cwd=workspace_path,
+        stages=TEST_SUITE_STAGES if test_suite else STAGES,
         origin=f"detected: {tool} ({manifest})",
     )
 

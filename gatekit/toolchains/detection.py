@@ -7,6 +7,7 @@ from pathlib import Path
 from gatekit.config import Gate
 from gatekit.toolchains.base import Toolchain, Workspace
 from gatekit.toolchains.cargo import Cargo
+from gatekit.toolchains.cmake import CMake
 from gatekit.toolchains.gleam import Gleam
 from gatekit.toolchains.golang import Go
 from gatekit.toolchains.jvm import Gradle, Maven
@@ -25,6 +26,7 @@ TOOLCHAINS: tuple[Toolchain, ...] = (
     Gleam(),
     Maven(),
     Gradle(),
+    CMake(),
     MAKE,
 )
 BY_NAME = {name: toolchain for toolchain in TOOLCHAINS for name in toolchain.names}

@@ -1,7 +1,7 @@
 """Go modules and go.work workspaces: `go build`/`go test`, scoped by the import graph.
 
-The graph comes from `go list -json` (one JSON object per package, concatenated). Go is not
-installed on the development machine: parse_go_list is unit-tested on captured output.
+The graph comes from `go list -json` (one JSON object per package, concatenated). parse_go_list
+is unit-tested on captured output, and the affected gates end to end with the real `go`.
 """
 
 from __future__ import annotations
@@ -83,11 +83,26 @@ class Go:
         return parse_go_list(result.stdout.decode("utf-8", "replace"), root)
 
     def scoped_gates(self, root: Path, workspace: Workspace, selected: Sequence[Package]) -> tuple[Gate, ...]:
-        dirs = [dot_slash(relative_to(workspace.path, p.path)) for p in selected]
-        return (
-            make_gate(workspace.path, "go build", ("go", "build", *dirs), workspace.manifest, "go"),
-            make_gate(workspace.path, "go test", ("go", "test", *dirs), workspace.manifest, "go"),
-        )
+        """`go build` of the packages with non-test files, and `go vet` of the test-only ones
+        (`go build` refuses a package with only _test.go files, like goldmark's fuzz/; vet
+        type-checks their tests). Vet stays off the other packages: its analyzers report
+        findings a project's own CI may not hold it to, and a clean main must pass."""
+
+        def dirs(packages: Sequence[Package]) -> list[str]:
+            return [dot_slash(relative_to(workspace.path, p.path)) for p in packages]
+
+        buildable = [p for p in selected if p.buildable]
+        test_only = [p for p in selected if not p.buildable]
+        manifest = workspace.manifest
+        gates = []
+        if buildable:
+            gates.append(
+                make_gate(workspace.path, "go build", ("go", "build", *dirs(buildable)), manifest, "go")
+            )
+        if test_only:
+            gates.append(make_gate(workspace.path, "go vet", ("go", "vet", *dirs(test_only)), manifest, "go"))
+        gates.append(make_gate(workspace.path, "go test", ("go", "test", *dirs(selected)), manifest, "go"))
+        return tuple(gates)
 
 
 def _pattern(use: str) -> str:
@@ -145,5 +160,6 @@ def parse_go_list(text: str, root: Path) -> list[Package]:
         for key in ("Imports", "TestImports", "XTestImports"):
             imports.update(entry.get(key) or ())
         depends_on = frozenset(imp for imp in imports if imp in local and imp != entry["ImportPath"])
-        packages.append(Package(entry["ImportPath"], path or ".", depends_on))
+        buildable = bool(entry.get("GoFiles") or entry.get("CgoFiles"))
+        packages.append(Package(entry["ImportPath"], path or ".", depends_on, buildable))
     return packages

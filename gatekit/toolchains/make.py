@@ -38,6 +38,7 @@ DRIVERS = {
     "gleam": ("gleam",),
     "maven": ("mvn", "mvnw"),
     "gradle": ("gradle", "gradlew"),
+    "cmake": ("cmake",),
 }
 _RULE = re.compile(r"^([^\t#:=][^:=]*?)\s*(?:::?)(?!=)")
 _DEFAULT_GOAL = re.compile(r"^\.DEFAULT_GOAL\s*:?=\s*(\S+)", re.M)

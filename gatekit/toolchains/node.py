@@ -172,15 +172,54 @@ def member_globs(root: Path, rel: str, tool: str, document: dict[str, Any]) -> l
 
 
 def pnpm_globs(text: str) -> list[str]:
-    """The `packages:` list of pnpm-workspace.yaml (YAML imported lazily: this is the hot path)."""
-    import yaml
+    """The `packages:` list of pnpm-workspace.yaml.
 
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return []
-    declared = document.get("packages") if isinstance(document, dict) else None
-    return [item for item in declared or () if isinstance(item, str)]
+    A YAML library for one list of globs would be a core dependency (issue 13: the install stays
+    light): this reads the two spellings pnpm documents, a block list and a flow list.
+    """
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        key, colon, rest = line.partition(":")
+        if not colon or key.strip() != "packages" or line[:1].isspace():
+            continue
+        rest = _strip_comment(rest).strip()
+        if rest.startswith("["):
+            return [_unquote(item) for item in rest.strip("[]").split(",") if item.strip()]
+        return _block_items(lines[number + 1 :])
+    return []
+
+
+def _block_items(lines: Sequence[str]) -> list[str]:
+    items: list[str] = []
+    for line in lines:
+        content = _strip_comment(line).strip()
+        if not content:
+            continue
+        if not line[:1].isspace() and not content.startswith("-"):
+            break  # the next top-level key
+        if content.startswith("-"):
+            items.append(_unquote(content[1:]))
+    return [item for item in items if item]
+
+
+def _strip_comment(text: str) -> str:
+    # A `#` starts a comment only at the start or after a space, outside quotes.
+    quote = ""
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or text[i - 1].isspace()):
+            return text[:i]
+    return text
+
+
+def _unquote(item: str) -> str:
+    item = item.strip()
+    if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
+        return item[1:-1]
+    return item
 
 
 def expand_members(root: Path, rel: str, patterns: Sequence[str]) -> list[str]:

@@ -87,13 +87,11 @@ class Python:
         if compile_targets:
             targets = [relative_to(base, t) for t in compile_targets]
             gates.append(_compile_gate(base, python, targets, manifest))
-        tested = [p for p in projects if has_tests(root, p, names_of[p])]
-        if "." in tested:
-            tested = ["."]  # the root suite is the workspace-wide one
+        tested = tested_projects(root, projects, names_of)
         gates.extend(_test_gate(p, python, join(p, _manifest_name(names_of[p]))) for p in tested)
         facts = PythonFacts(
             projects=tuple(projects),
-            tested=tuple(p for p in projects if has_tests(root, p, names_of[p])),
+            tested=tuple(tested),
             targets={p: tuple(source_targets(root, p, names_of[p])) for p in projects},
             manifests={p: join(p, _manifest_name(names_of[p])) for p in projects},
             python=python,
@@ -130,6 +128,21 @@ class Python:
                 manifest = facts.manifests[package.path]
                 gates.append(_test_gate(package.path, python, manifest))
         return tuple(gates)
+
+
+def tested_projects(root: Path, projects: Sequence[str], names_of: dict[str, frozenset[str]]) -> list[str]:
+    """Where pytest runs: every project with tests, each from its own directory.
+
+    The root runs a suite of its own only when it has test files (tests/, test/) or no member has
+    tests: pytest settings alone at the root (opentelemetry-python's `[tool.pytest.ini_options]`)
+    are shared options, and one root pytest over members whose test files share names fails
+    at collection, so members keep their own test gates.
+    """
+    tested = [p for p in projects if has_tests(root, p, names_of[p])]
+    members = [p for p in tested if p != "."]
+    if "." in tested and members and not any((root / name).is_dir() for name in ("tests", "test")):
+        tested = members
+    return tested
 
 
 def _compile_gate(base: str, python: str, targets: Sequence[str], manifest: str) -> Gate:

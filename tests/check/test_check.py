@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from testing.repo import REPO_ROOT, Repo
+from testing.sandboxes import sandbox_pool
 from testing.state import capture_state
 
 IMPORT_GATE = """
@@ -299,11 +300,11 @@ def test_concurrent_runs_get_separate_sandbox_slots(repo: Repo) -> None:
 
 def test_all_slots_busy_waits_and_says_so(repo: Repo, tmp_path: Path) -> None:
     started = tmp_path / "first gate started"
-    pause = f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); time.sleep(2)"
+    pause = f"import pathlib, time; pathlib.Path({str(started)!r}).touch(); time.sleep(6)"
     gate_config(repo, f'[sandbox]\nslots = 1\n[[gates]]\nname = "pause"\nrun = ["python", "-c", {pause!r}]\n')
     first = repo.spawn_gatekit("check", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(started)  # the first run holds the only slot now, however slow the machine
-    second = repo.gatekit("check")
+    second = repo.gatekit("check", "--no-cache")  # a slow start must not find the first's verdict
     first.wait(timeout=60)
     assert second.returncode == 0
     assert "sandbox slots are busy" in second.stderr
@@ -317,8 +318,8 @@ def test_check_from_linked_worktree_and_detached_head(repo: Repo, tmp_path: Path
     assert linked.gatekit("check").returncode == 1
     repo.git("checkout", "-q", "--detach", "HEAD")
     assert repo.gatekit("check").returncode == 0
-    sandboxes = repo.path / ".git" / "gatekit" / "sandboxes"
-    assert sandboxes.is_dir()  # one pool under the common dir, shared by both worktrees
+    assert sandbox_pool(repo).is_dir()  # one pool for the common dir, shared by both worktrees
+    assert sandbox_pool(linked) == sandbox_pool(repo)
 
 
 def test_staged_check_in_a_repository_without_commits(tmp_path: Path, git_env: dict[str, str]) -> None:
@@ -334,8 +335,8 @@ def test_staged_check_in_a_repository_without_commits(tmp_path: Path, git_env: d
 def test_fail_fast_stops_at_the_first_failure(repo: Repo) -> None:
     gate_config(repo, '[[gates]]\nname = "one"\nrun = "false"\n[[gates]]\nname = "two"\nrun = "true"\n')
     result = repo.gatekit("check", "--fail-fast", "--format", "json")
-    names = [g["name"] for g in json.loads(result.stdout)["gates"]]
-    assert names == ["one"]
+    gates = [(g["name"], g["status"]) for g in json.loads(result.stdout)["gates"]]
+    assert gates == [("one", "failed"), ("two", "skipped")]  # issue 11: skipped gates are reported
     assert result.returncode == 1
 
 
@@ -407,10 +408,11 @@ def _wait_for(path: Path, timeout: float = 30) -> None:
 def test_locks_left_in_a_sandbox_by_a_killed_run_are_cleared(repo: Repo) -> None:
     gate_config(repo, '[[gates]]\nname = "ok"\nrun = "true"\n')
     assert repo.gatekit("check", "--no-cache").returncode == 0
-    admin = repo.path / ".git" / "worktrees" / "slot-0"
-    for name in ("HEAD.lock", "index.lock"):  # what a SIGKILL during update-ref/read-tree leaves
+    admin = sandbox_pool(repo) / "slot-0" / ".git"
+    for name in ("HEAD.lock", "index.lock", "refs/tags/v1.lock"):  # what a SIGKILL leaves behind
         (admin / name).write_text("")
     repo.commit("next", {"x.txt": "1\n"})
+    repo.git("tag", "v1")  # the copy of the user's tags must get past the stale v1.lock
     result = repo.gatekit("check", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -420,7 +422,7 @@ def test_a_deleted_sandbox_directory_is_recreated(repo: Repo) -> None:
 
     gate_config(repo, '[[gates]]\nname = "ok"\nrun = "true"\n')
     assert repo.gatekit("check", "--no-cache").returncode == 0
-    shutil.rmtree(repo.path / ".git" / "gatekit" / "sandboxes" / "slot-0")
+    shutil.rmtree(sandbox_pool(repo) / "slot-0")
     result = repo.gatekit("check", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -450,7 +452,7 @@ def test_a_gate_left_running_by_a_killed_check_is_stopped_before_the_slot_is_reu
         assert "stopped a gate (process group" in second.stderr
         assert "sandbox slot 0" in second.stderr
         assert not _alive(orphan)
-        assert not (repo.path / ".git" / "gatekit" / "sandboxes" / "slot-0.gate").exists()
+        assert not (sandbox_pool(repo) / "slot-0.gate").exists()
     finally:
         if _alive(orphan):
             os.kill(orphan, signal.SIGKILL)
@@ -459,7 +461,7 @@ def test_a_gate_left_running_by_a_killed_check_is_stopped_before_the_slot_is_reu
 def test_a_gate_record_whose_group_is_gone_is_dropped_quietly(repo: Repo) -> None:
     gate_config(repo, '[[gates]]\nname = "ok"\nrun = "true"\n')
     assert repo.gatekit("check", "--no-cache").returncode == 0
-    record = repo.path / ".git" / "gatekit" / "sandboxes" / "slot-0.gate"
+    record = sandbox_pool(repo) / "slot-0.gate"
     assert not record.exists()  # a finished gate leaves no record
     for content in ("999999999 12345\n", "garbage\n", f"{os.getpid()} 1\n"):  # gone, unreadable, reused pid
         record.write_text(content)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gatekit.check.toolchain_versions import ToolchainProbe, gate_program
+from gatekit.check.build_env import shell_programs
+from gatekit.check.toolchain_versions import ToolchainProbe
 from gatekit.check.verdicts import VerdictStore, gate_fingerprint, parse_note
 from gatekit.config import Gate
 from gatekit.git import get_repo_paths
@@ -25,7 +26,8 @@ from testing.state import capture_state
 def _note(repo: Repo, rev: str = "main") -> list[dict[str, object]]:
     tree = repo.rev(f"{rev}^{{tree}}")
     text = repo.git("notes", f"--ref={NOTES_REF}", "show", tree)
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [line for line in lines if "status" in line]  # the other lines record the keys
 
 
 def test_check_on_a_verified_tree_runs_no_gate(app: Repo, counter: Path) -> None:
@@ -166,26 +168,34 @@ def test_fingerprint_changes_with_command_env_cwd_and_shell() -> None:
 def test_toolchain_identity_uses_versions_for_known_tools_and_stat_for_others(tmp_path: Path) -> None:
     probe = ToolchainProbe(tmp_path / "state")
     identity = probe.identity(sys.executable)
-    assert identity.startswith("Python 3.")
+    assert identity.startswith("Python 3.") and "site-packages" in identity
     assert (tmp_path / "state" / "toolchain-versions.json").exists()
     script = tmp_path / "build.sh"
     script.write_text("#!/bin/sh\necho should-never-run > " + str(tmp_path / "ran") + "\n")
     script.chmod(0o755)
     assert str(script.resolve()) in probe.identity(str(script))
     assert not (tmp_path / "ran").exists()  # unknown programs are never executed
-    assert probe.identity("no-such-tool-xyz").endswith("relative-or-missing")
+    assert probe.identity("no-such-tool-xyz") == "not found on PATH"
 
 
 @pytest.mark.parametrize(
-    ("run", "shell", "program"),
+    ("script", "programs", "conservative"),
     [
-        (("cargo", "test"), False, "cargo"),
-        (("CI=1 npm test && echo ok",), True, "npm"),
-        (("'unbalanced",), True, "'unbalanced"),
+        ("cargo test", ("cargo",), False),
+        ("CI=1 npm test && echo ok", ("npm",), False),
+        ("cd . && python3 -m pytest", ("python3",), False),
+        ("env -i X=1 nice -n 5 make all 2>/dev/null | tee log; go vet ./...", ("make", "tee", "go"), False),
+        ("if [ -f x ]; then\n  ruff check .\nfi", ("ruff",), False),
+        ("for f in a b; do black $f; done", ("black",), False),
+        ("echo $(python3.12 -V) > out", ("python3.12",), False),
+        ("$CC -o x x.c", (), True),
+        ("'unbalanced", (), True),
     ],
 )
-def test_gate_program(run: tuple[str, ...], shell: bool, program: str) -> None:
-    assert gate_program(Gate(name="g", run=run, shell=shell)) == program
+def test_shell_programs(script: str, programs: tuple[str, ...], conservative: bool) -> None:
+    found = shell_programs(script)
+    assert found.programs == programs
+    assert found.conservative == conservative
 
 
 def test_parse_note_skips_lines_that_are_not_verdicts() -> None:

@@ -16,7 +16,9 @@ from testing.state import capture_state
 def findings(repo: Repo) -> list[dict]:
     result = repo.gatekit("doctor", "--format", "json")
     assert result.returncode in (0, 1), result.stderr
-    rows = json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    assert report["version"] == 1
+    rows = report["findings"]
     assert result.returncode == (1 if rows else 0)
     return rows
 

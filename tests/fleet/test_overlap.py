@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -249,7 +251,56 @@ def test_staged_change_to_file_without_grammar_warns_at_file_level(
     mine.git("add", "settings.ini")
     result = mine.gatekit("overlap", "--staged", "--format", "json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == [{"path": "settings.ini", "qualname": None, "writer": "other-writer"}]
+    found = json.loads(result.stdout)
+    assert (found["version"], found["staged"]) == (1, True)
+    assert [(o["path"], o["qualname"], o["writer"]) for o in found["overlaps"]] == [
+        ("settings.ini", None, "other-writer")
+    ]
+
+
+LINTS_PY = """import re
+
+# Lints by name.
+LINTS = {
+    "unused": 1,
+    "shadow": 2,
+}
+
+# A loose note about the table above.
+
+def lint(name):
+    return LINTS[name]
+"""
+
+
+def test_staged_same_line_edit_of_a_module_level_dict_is_named(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("lints", {"app/lints.py": LINTS_PY})
+    branch_with(repo, "other-writer", {"app/lints.py": LINTS_PY.replace('"shadow": 2', '"shadow": 3')})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/lints.py", LINTS_PY.replace('"shadow": 2', '"shadow": 4'))
+    mine.git("add", "app/lints.py")
+    result = mine.gatekit("overlap", "--staged")
+    assert result.returncode == 0
+    assert "touches LINTS in app/lints.py, also changed on other-writer" in result.stderr
+
+
+def test_staged_same_line_edit_outside_any_definition_reports_the_conflict(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.commit("lints", {"app/lints.py": LINTS_PY})
+    note = "# A loose note about the table above."
+    branch_with(repo, "other-writer", {"app/lints.py": LINTS_PY.replace(note, "# Theirs.")})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/lints.py", LINTS_PY.replace(note, "# Mine."))
+    mine.git("add", "app/lints.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["writer"], o["conflict"]) for o in overlaps] == [
+        ("app/lints.py", "other-writer", True)
+    ]
+    text = mine.gatekit("overlap", "--staged").stderr
+    assert "the staged change conflicts with other-writer in app/lints.py (git merge-tree)" in text
 
 
 def test_staged_change_warns_about_uncommitted_work_in_another_worktree(repo: Repo, tmp_path: Path) -> None:
@@ -286,3 +337,153 @@ def test_the_root_commit_does_not_make_every_file_a_magnet(make_repo) -> None:  
     branch_with(repo, "one", {"shared.cfg": numbered_lines(10).replace("line 1\n", "a\n")})
     branch_with(repo, "two", {"shared.cfg": numbered_lines(10).replace("line 9\n", "b\n")})
     assert overlap_json(repo)["magnets"] == []
+
+
+def test_staged_check_asks_other_worktrees_only_about_the_staged_paths(repo: Repo, tmp_path: Path) -> None:
+    """Issue 13: with 30 worktrees the hook ran 30 full `git status` walks per commit."""
+    repo.commit("db", {"app/db.py": DB_PY, **{f"bulk/f{i}.txt": f"{i}\n" for i in range(50)}})
+    for n in range(3):
+        other = repo.worktree_add(tmp_path / f"other{n}", f"other-{n}")
+        other.write(f"bulk/f{n}.txt", "dirty elsewhere\n")
+    busy = repo.worktree_add(tmp_path / "busy", "busy-writer")
+    busy.write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))  # uncommitted, same file
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    trace = tmp_path / "trace"
+
+    result = mine.gatekit("overlap", "--staged", env={"GIT_TRACE": str(trace)})
+
+    assert "save in app/db.py, also changed on busy-writer" in result.stderr
+    statuses = [
+        line for line in trace.read_text().splitlines() if "built-in: git" in line and " status " in line
+    ]
+    assert len(statuses) == 5  # the four other worktrees and the main one
+    assert all(line.endswith("-- ':(literal)app/db.py'") for line in statuses), statuses
+    assert not [line for line in trace.read_text().splitlines() if "built-in: git add" in line]
+
+
+def test_staged_check_trusts_a_clean_answer_until_head_index_or_file_changes(
+    repo: Repo, tmp_path: Path
+) -> None:
+    from gatekit.fleet.clean_cache import FRESH_SECONDS
+
+    repo.commit("db", {"app/db.py": DB_PY})
+    others = [repo.worktree_add(tmp_path / f"other{n}", f"other-{n}") for n in range(3)]
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write("app/db.py", DB_PY.replace("validate(record)", "validate(record, 1)"))
+    mine.git("add", "app/db.py")
+    time.sleep(FRESH_SECONDS + 0.2)  # stats younger than this are never trusted
+
+    def statuses() -> tuple[list[str], str]:
+        trace = tmp_path / "trace"
+        trace.unlink(missing_ok=True)
+        result = mine.gatekit("overlap", "--staged", env={"GIT_TRACE": str(trace)})
+        assert result.returncode == 0, result.stderr
+        lines = [
+            line for line in trace.read_text().splitlines() if "built-in: git" in line and " status " in line
+        ]
+        return lines, result.stderr
+
+    assert len(statuses()[0]) == 4  # main and the three others, asked once
+    assert statuses() == ([], "")  # nothing changed: no worktree is asked again
+    others[1].write("app/db.py", DB_PY.replace("flush()", "flush(now=True)"))
+    asked, warning = statuses()
+    assert len(asked) == 1  # only the worktree whose file changed
+    assert "save in app/db.py, also changed on other-1" in warning
+
+
+def test_magnets_read_only_the_window_of_history(repo: Repo, tmp_path: Path) -> None:
+    day = 86400
+    for i in range(4):  # 200 days before the tip: outside the 90-day window
+        Repo(repo.path, {**repo.env, "GIT_COMMITTER_DATE": f"{1700000000 - 200 * day + i} +0000"}).commit(
+            f"old {i}", {"old.txt": f"{i}\n"}
+        )
+    for i in range(3):
+        Repo(repo.path, {**repo.env, "GIT_COMMITTER_DATE": f"{1700000000 + i} +0000"}).commit(
+            f"new {i}", {"new.txt": f"{i}\n"}
+        )
+    branch_with(repo, "x", {"new.txt": "x\n"})
+    trace = tmp_path / "trace"
+    result = repo.gatekit("overlap", "--format", "json", env={"GIT_TRACE": str(trace)})
+    magnets = json.loads(result.stdout)["magnets"]
+    assert {"path": "new.txt", "branches": 4} in magnets
+    assert all(m["path"] != "old.txt" for m in magnets)
+    walks = [line for line in trace.read_text().splitlines() if "built-in: git log --first-parent" in line]
+    assert walks and all("--max-age=" in line for line in walks)  # git stops at the window's edge
+
+
+def test_overlap_suggests_a_commit_graph_only_when_there_is_none(repo: Repo) -> None:
+    branch_with(repo, "x", {"a.txt": "x\n"})
+    assert "git commit-graph write" in repo.gatekit("overlap").stderr
+    repo.git("commit-graph", "write", "--reachable")
+    assert "git commit-graph write" not in repo.gatekit("overlap").stderr
+
+
+def test_a_file_past_the_parse_size_cap_is_compared_at_file_level(
+    staged_setup: tuple[Repo, Repo],
+) -> None:
+    from gatekit.fleet.overlap import PARSE_MAX_BYTES
+
+    repo, mine = staged_setup
+    functions = PARSE_MAX_BYTES // 40 + 10
+    big = "".join(f"def func_{i}(x):\n    return x + {i}\n\n\n" for i in range(functions))
+    repo.git("checkout", "-q", "main")
+    repo.commit("generated", {"gen/big.py": big})
+    branch_with(repo, "big-writer", {"gen/big.py": big.replace("return x + 1\n", "return x + 100\n", 1)})
+    mine.git("merge", "-q", "main")
+    mine.write("gen/big.py", big.replace(f"return x + {functions - 1}\n", "return -1\n"))
+    mine.git("add", "gen/big.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["qualname"], o["writer"]) for o in overlaps] == [("gen/big.py", None, "big-writer")]
+
+
+def test_overlap_json_is_versioned_and_names_each_writers_commits(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("db", {"app/db.py": DB_PY})
+    head = branch_with(repo, "feature", {"app/db.py": DB_PY.replace("return 2", "return 3")})
+    busy = repo.worktree_add(tmp_path / "busy", "busy")
+    busy.write("app/db.py", DB_PY.replace("return 1", "return 100"))
+    report = overlap_json(repo)
+    assert (report["version"], report["target"], report["target_commit"]) == (1, "main", repo.rev("main"))
+    writers = {w["name"]: w for w in report["writers"]}
+    assert (writers["feature"]["head"], writers["feature"]["base"]) == (head, repo.rev("main"))
+    assert writers["feature"]["commit"] == head
+    # uncommitted work is captured as a state commit on top of the worktree's HEAD
+    assert writers["busy"]["commit"] == repo.rev("busy") and writers["busy"]["head"] != repo.rev("busy")
+    assert writers["busy"]["dirty"] is True
+
+
+def test_a_racily_clean_edit_in_a_worktree_is_still_seen(repo: Repo, tmp_path: Path) -> None:
+    """An edit of the same size within the index's own timestamp: git re-reads such a file
+    (racy-git). A copy of the index made to build the state commit must keep that protection."""
+    repo.commit("db", {"app/db.py": DB_PY})
+    busy = repo.worktree_add(tmp_path / "busy", "busy")
+    busy.git("config", "core.trustctime", "false")
+    path = busy.path / "app" / "db.py"
+    before = path.stat()
+    busy.write("app/db.py", DB_PY.replace("return 1", "return 0"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    index = Path(busy.git("rev-parse", "--path-format=absolute", "--git-path", "index").strip())
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert busy.git("--no-optional-locks", "status", "--porcelain").strip() == "M app/db.py"
+    writers = {w["name"]: w for w in overlap_json(repo)["writers"]}
+    assert writers["busy"]["dirty"] is True and writers["busy"]["paths"] == ["app/db.py"]
+
+
+def test_staged_edit_of_a_file_another_writer_moved_names_only_what_both_changed(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.commit("db", {"lib/db.py": DB_PY})
+    moved = DB_PY.replace("flush()", "flush(sync=True)")
+    branch_with(repo, "move-db", {"lib/db.py": None, "src/db.py": moved})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.write(
+        "lib/db.py", DB_PY.replace("return 2", "return 20").replace("validate(record)", "check(record)")
+    )
+    mine.git("add", "lib/db.py")
+    result = mine.gatekit("overlap", "--staged", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    overlaps = json.loads(result.stdout)["overlaps"]
+    assert [(o["path"], o["qualname"], o["writer"]) for o in overlaps] == [("lib/db.py", "save", "move-db")]

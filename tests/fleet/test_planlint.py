@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from gatekit.fleet import planlint
+from gatekit.fleet.planlint import policy_in_text
 from testing.repo import run_gatekit
 
 
@@ -25,7 +27,7 @@ def test_wave_siblings_without_dispatch_policy_are_high(tmp_path: Path, git_env:
     code, out, _ = lint(tmp_path, git_env, a, b)
     assert code == 1
     assert out.count("HIGH") == 2
-    assert "wave 2 has 1 sibling task(s) but no dispatch policy" in out
+    assert "wave 2 has 1 sibling task but no dispatch policy" in out
 
 
 def test_single_named_file_is_judged_with_its_siblings_in_the_folder(
@@ -50,7 +52,7 @@ def test_policy_in_parallelization_strategy_section_passes(tmp_path: Path, git_e
     a = task(tmp_path, "a.md", "wave: 2\n", body)
     b = task(tmp_path, "b.md", "wave: 2\n", body)
     code, out, _ = lint(tmp_path, git_env, a, b)
-    assert (code, out.strip()) == (0, "2 plan file(s): no advisories")
+    assert (code, out.strip()) == (0, "2 plan files: no advisories")
 
 
 def test_unknown_policy_is_high(tmp_path: Path, git_env: dict[str, str]) -> None:
@@ -83,7 +85,7 @@ def test_single_task_waves_and_plain_markdown_pass(tmp_path: Path, git_env: dict
     readme = tmp_path / "README.md"
     readme.write_text("# just notes\n")
     code, out, _ = lint(tmp_path, git_env, tmp_path)
-    assert (code, out.strip()) == (0, "1 plan file(s): no advisories")
+    assert (code, out.strip()) == (0, "2 plan files: no advisories")
     assert a.exists() and b.exists()
 
 
@@ -92,7 +94,9 @@ def test_json_output_lists_advisories(tmp_path: Path, git_env: dict[str, str]) -
     task(tmp_path, "b.md", "wave: 2\n")
     result = run_gatekit(["plan", "lint", "--format", "json", "."], cwd=tmp_path, env=git_env)
     assert result.returncode == 1
-    assert [a["severity"] for a in json.loads(result.stdout)] == ["HIGH", "HIGH"]
+    report = json.loads(result.stdout)
+    assert (report["version"], report["plan_files"]) == (1, 2)
+    assert [a["severity"] for a in report["advisories"]] == ["HIGH", "HIGH"]
 
 
 @pytest.mark.parametrize(
@@ -104,15 +108,75 @@ def test_json_output_lists_advisories(tmp_path: Path, git_env: dict[str, str]) -
         ("---\nfiles_modified: 3\n---\n", "files_modified must be a list"),
     ],
 )
-def test_malformed_task_file_is_a_usage_error(
+def test_a_malformed_task_file_is_one_finding_and_its_siblings_are_still_linted(
     tmp_path: Path, git_env: dict[str, str], content: str, message: str
 ) -> None:
     bad = tmp_path / "bad task.md"
     bad.write_text(content)
-    code, _, err = lint(tmp_path, git_env, bad)
-    assert code == 2 and message in err and "bad task.md" in err
+    a = task(tmp_path, "a.md", "wave: 2\n")
+    task(tmp_path, "b.md", "wave: 2\n")
+    code, out, _ = lint(tmp_path, git_env, bad, a)
+    lines = out.splitlines()
+    assert code == 1
+    assert [line.split(": HIGH: ")[0] for line in lines] == [str(bad), str(a)]
+    assert message in lines[0] and "no dispatch policy" in lines[1]
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path, git_env: dict[str, str]) -> None:
     code, _, err = lint(tmp_path, git_env, tmp_path / "nope.md")
     assert code == 2 and "no such file" in err
+
+
+CORPUS = Path(__file__).parent / "plans"
+
+
+def test_the_plan_corpus_reads_like_a_person_would(tmp_path: Path, git_env: dict[str, str]) -> None:
+    result = run_gatekit(["plan", "lint", "--format", "json", str(CORPUS)], cwd=tmp_path, env=git_env)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    found = {(Path(a["path"]).name, a["message"].split(" (")[0].split(";")[0]) for a in report["advisories"]}
+    assert found == {
+        ("01-03-PLAN.md", "wave 2 of phase 01-auth has 2 sibling tasks but no dispatch policy is declared"),
+        (
+            "02-02-PLAN.md",
+            f"shares a worktree with {CORPUS}/phases/02-dashboard/02-03-PLAN.md in wave 2 of phase "
+            "02-dashboard and both modify src/components/",
+        ),
+        ("02-05-PLAN.md", "line 5 invalid YAML frontmatter: expected ',' or ']', but got '<stream end>'"),
+    }
+    assert report["plan_files"] == 9
+
+
+@pytest.mark.parametrize(
+    ("sentence", "policy"),
+    [
+        ("Not sequential, no worktree isolation: executors share the tree.", None),
+        ("Dispatch sequentially rather than in a worktree.", "sequential"),
+        ("Each executor gets its own worktree.", "worktree"),
+        ("COMMIT-AS-YOU-GO after every 1-2 files.", "commit-as-you-go"),
+        ("We do not commit as you go; tasks run one at a time.", "sequential"),
+        ("Without worktrees, but commit-as-you-go.", "commit-as-you-go"),
+        ("No isolation at all.", None),
+    ],
+)
+def test_policy_sentences_are_read_with_their_negations(sentence: str, policy: str | None) -> None:
+    assert policy_in_text(sentence) == policy
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "meets"),
+    [
+        ("src/api/", "src/api/routes.ts", True),
+        ("src/api", "src/api/v2/x.ts", True),
+        ("src/api", "src/apis/x.ts", False),
+        ("src/**/*.ts", "src/api/", True),
+        ("src/*.css", "src/api/x.ts", False),
+        ("src/components/**", "src/components/*.tsx", True),
+        ("./docs/a.md", "docs/a.md", True),
+        ("lib/*.py", "tests/*.py", False),
+    ],
+)
+def test_files_modified_entries_meet_as_paths_directories_and_globs(
+    left: str, right: str, meets: bool
+) -> None:
+    assert (planlint._meets(left, right), planlint._meets(right, left)) == (meets, meets)

@@ -12,10 +12,16 @@ from testing.repo import Repo
 from testing.state import capture_state
 
 
-def status_rows(repo: Repo, *args: str) -> list[dict]:
+def status_report(repo: Repo, *args: str) -> dict:
     result = repo.gatekit("status", "--format", "json", *args)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    assert report["version"] == 1
+    return report
+
+
+def status_rows(repo: Repo, *args: str) -> list[dict]:
+    return status_report(repo, *args)["rows"]
 
 
 def test_status_over_fifty_worktrees_reports_each_one(repo: Repo, tmp_path: Path) -> None:
@@ -101,7 +107,8 @@ def test_status_shows_live_sessions_claims_and_reset_clobber(repo: Repo, tmp_pat
         SessionRecord("dead", 2**22 + 12345, started, str(wt.path), "agent", None, ["docs/**"]),
     )
     row = next(r for r in status_rows(repo) if r["branch"] == "agent")
-    assert (row["sessions"], row["claims"], row["flags"]) == (1, ["src/**"], [])
+    assert [(x["name"], x["pid"], x["claims"]) for x in row["sessions"]] == [("a1", os.getpid(), ["src/**"])]
+    assert (row["claims"], row["flags"]) == (["src/**"], [])
     # Reflog entries carry GIT_COMMITTER_DATE: a reset stamped before the session is no signal.
     wt.git("reset", "-q", "--hard", "HEAD")
     assert "clobber" not in next(r for r in status_rows(repo) if r["branch"] == "agent")["flags"]
@@ -144,7 +151,7 @@ def test_status_from_a_linked_worktree_lists_the_whole_fleet(repo: Repo, tmp_pat
     wt = repo.worktree_add(tmp_path / "linked", "linked")
     result = wt.gatekit("status", "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert [row["branch"] for row in json.loads(result.stdout)] == ["main", "linked"]
+    assert [row["branch"] for row in json.loads(result.stdout)["rows"]] == ["main", "linked"]
 
 
 def test_status_with_unknown_target_is_a_usage_error(repo: Repo) -> None:
@@ -153,10 +160,15 @@ def test_status_with_unknown_target_is_a_usage_error(repo: Repo) -> None:
 
 
 def test_status_without_the_default_target_branch_still_works(make_repo) -> None:  # type: ignore[no-untyped-def]
-    repo = make_repo("trunk-repo")
+    # With zero config the target is found (issue 11: default branch, else the checked-out
+    # one); a configured target that does not exist must still leave status working.
+    repo = make_repo("trunk-repo", {"gatekit.toml": 'target = "main"\n'})
     repo.git("branch", "-m", "trunk")
     [row] = status_rows(repo)
     assert (row["branch"], row["ahead"], row["behind"]) == ("trunk", None, None)
+    repo.write("gatekit.toml", "")
+    [row] = status_rows(repo)
+    assert (row["branch"], row["ahead"], row["behind"]) == ("trunk", 0, 0)  # trunk is the default
 
 
 def test_status_watch_refreshes_in_place(repo: Repo) -> None:
@@ -173,3 +185,44 @@ def test_status_watch_refreshes_in_place(repo: Repo) -> None:
             proc.terminate()
             proc.communicate(timeout=10)
     assert screen.read_bytes().count(b"WORKTREE") >= 2  # refreshed at least once (piped: no clear codes)
+
+
+def test_status_json_names_target_commits_diverged_counts_and_lock_reasons(
+    repo: Repo, tmp_path: Path
+) -> None:
+    remote = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(remote))
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "-u", "origin", "main")
+    clone = tmp_path / "other-clone"
+    repo.git("clone", "-q", str(remote), str(clone))
+    other = Repo(clone, repo.env)
+    other.commit("theirs 1", {"t.txt": "1\n"})
+    other.commit("theirs 2", {"t.txt": "2\n"})
+    other.git("push", "-q", "origin", "main")
+    repo.commit("mine", {"m.txt": "1\n"})
+    repo.git("fetch", "-q", "origin")
+    locked = repo.worktree_add(tmp_path / "held", "held")
+    repo.git("worktree", "lock", "--reason", "on a USB disk", str(locked.path))
+    report = status_report(repo)
+    assert (report["target"], report["target_commit"]) == ("main", repo.rev("main"))
+    rows = {row["branch"]: row for row in report["rows"]}
+    main = rows["main"]
+    assert main["head"] == repo.rev("main")
+    assert (main["upstream"], main["upstream_ref"]) == ("diverged", "origin/main")
+    assert (main["upstream_ahead"], main["upstream_behind"]) == (1, 2)
+    assert rows["held"]["locked_reason"] == "on a USB disk"
+    assert rows["held"]["sessions"] == []
+
+
+def test_status_table_fits_the_terminal_and_wide_shows_everything(repo: Repo, tmp_path: Path) -> None:
+    long_names = [f"feature/very-long-branch-name-for-the-task-number-{i}-of-the-sprint" for i in range(3)]
+    for i, name in enumerate(long_names):
+        repo.worktree_add(tmp_path / "worktrees-of-a-long-project-name" / f"agent-worktree-{i}", name)
+    narrow = repo.gatekit("status", env={"COLUMNS": "100"}).stdout.splitlines()
+    assert max(len(line) for line in narrow) <= 100
+    assert any("…" in line for line in narrow)
+    assert len(narrow) == 5
+    wide = repo.gatekit("status", "--wide", env={"COLUMNS": "100"}).stdout
+    assert all(name in wide for name in long_names)
+    assert max(len(line) for line in wide.splitlines()) > 100

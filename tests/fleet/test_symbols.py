@@ -11,7 +11,7 @@ SOURCES = {
             "import os\n\n@decorator\ndef top():\n    return 1\n\nclass Store:\n"
             "    def save(self):\n        a = 1\n        b = 2\n"
         ),
-        {4: "top", 3: "top", 9: "Store.save", 7: "Store", 1: None},
+        {4: "top", 3: "top", 9: "Store.save", 7: "Store", 1: "import os", 2: None},
     ),
     "rust": (
         "lib.rs",
@@ -20,12 +20,12 @@ SOURCES = {
             "    fn grow(&mut self) {\n        self.n += 1;\n    }\n}\n\n"
             "fn main() {}\n"
         ),
-        {2: "Pool", 7: "Pool.grow", 11: "main"},
+        {1: "Pool", 2: "Pool.n", 7: "Pool.grow", 11: "main"},
     ),
     "go": (
         "x.go",
         ("package x\n\ntype T struct {\n\tA int\n}\n\nfunc (t *T) Run() {\n\tt.A++\n}\n\nfunc Free() {}\n"),
-        {4: "T", 8: "T.Run", 11: "Free", 1: None},
+        {3: "T", 4: "T.A", 8: "T.Run", 11: "Free", 1: "package x", 2: None},
     ),
     "javascript": (
         "x.js",
@@ -42,13 +42,13 @@ SOURCES = {
             "class Sq implements Shape {\n  area(): number {\n    return 1;\n"
             "  }\n}\n"
         ),
-        {2: "Shape", 6: "Sq.area"},
+        {2: "Shape.area", 6: "Sq.area"},
     ),
     "tsx": ("x.tsx", "const View = () => {\n  return <div/>;\n};\n", {2: "View"}),
     "java": (
         "A.java",
         "class Account {\n  int n;\n  void deposit(int x) {\n    n += x;\n  }\n}\n",
-        {2: "Account", 4: "Account.deposit"},
+        {2: "Account.n", 4: "Account.deposit"},
     ),
     "ruby": (
         "a.rb",

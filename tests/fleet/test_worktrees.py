@@ -118,7 +118,7 @@ def test_worktree_remove_refuses_main_worktree(repo: Repo) -> None:
 
 def test_status_json_lists_added_worktree(repo: Repo) -> None:
     add(repo, "listed")
-    rows = json.loads(repo.gatekit("status", "--format", "json").stdout)
+    rows = json.loads(repo.gatekit("status", "--format", "json").stdout)["rows"]
     assert [r["branch"] for r in rows] == ["main", "listed"]
 
 

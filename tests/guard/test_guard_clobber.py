@@ -197,7 +197,7 @@ def test_orphaned_commit_after_reset_hard_head_1(repo: Repo) -> None:
     assert "unexplained-reset" in [s["kind"] for s in found]
     assert result.returncode == 1
     rescue = repo.gatekit("rescue", "--format", "json")
-    assert f"commit:{lost[:12]}" in [item["id"] for item in json.loads(rescue.stdout)]
+    assert f"commit:{lost[:12]}" in [item["id"] for item in json.loads(rescue.stdout)["items"]]
 
 
 def test_since_ref_and_duration_windows_without_a_session(repo: Repo) -> None:

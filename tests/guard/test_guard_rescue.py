@@ -12,7 +12,9 @@ from testing.repo import Repo
 def items(repo: Repo) -> list[dict]:
     result = repo.gatekit("rescue", "--format", "json")
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    assert report["version"] == 1
+    return report["items"]
 
 
 def test_rescue_lists_snapshots_stash_entries_and_orphaned_commits_with_diffstats(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,62 @@ def test_snapshot_keeps_nasty_names(repo: Repo, name: str) -> None:
     assert repo.gatekit("snapshot").returncode == 0
     files = repo.git("ls-tree", "-r", "--name-only", "-z", snapshot_refs(repo)[0]).split("\0")
     assert name in files
+
+
+def add_all_tree(repo: Repo, tmp: Path) -> str:
+    """The tree `git add -A` makes from a copy of the index: what a snapshot must hold."""
+    index = tmp / "reference-index"
+    index.write_bytes((repo.path / ".git" / "index").read_bytes())
+    env = {**repo.env, "GIT_INDEX_FILE": str(index)}
+    for args in (("add", "-A", "--", ":/"), ("write-tree",)):
+        out = subprocess.run(["git", *args], cwd=repo.path, env=env, capture_output=True, check=True).stdout
+    return out.decode().strip()
+
+
+def test_snapshot_of_dirty_paths_equals_add_all_for_renames_deletions_and_nasty_names(
+    repo: Repo, tmp_path: Path
+) -> None:
+    names = [
+        "plain.txt",
+        "with space.txt",
+        "café.txt",
+        "-leading.txt",
+        "new\nline.txt",
+        "gone.txt",
+        "old.txt",
+    ]
+    repo.commit("files", {name: f"{name}\n" for name in names})
+    repo.git("mv", "old.txt", "renamed.txt")  # a staged rename
+    repo.git("rm", "-q", "gone.txt")  # a staged deletion
+    (repo.path / "plain.txt").unlink()  # an unstaged deletion
+    repo.write("with space.txt", "edited\n")
+    repo.write("new\nline.txt", "edited\n")
+    repo.write("café.txt", "staged\n")
+    repo.git("add", "café.txt")
+    repo.write("café.txt", "then edited again\n")
+    repo.write("dir/untracked -x.txt", "new\n")
+
+    snap = take_snapshot(get_repo_paths(repo.path), "test")
+
+    assert snap is not None
+    assert snap.tree == add_all_tree(repo, tmp_path)
+
+
+def test_snapshot_of_a_clean_worktree_runs_only_status(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("many", {f"d{i // 50}/f{i}.txt": f"{i}\n" for i in range(500)})
+    trace = tmp_path / "trace"
+
+    result = repo.gatekit("hook", "post-commit", env={"GIT_TRACE": str(trace)})
+
+    assert result.returncode == 0, result.stderr
+    commands = [
+        line.split("built-in: git ", 1)[1]
+        for line in trace.read_text().splitlines()
+        if "built-in: git " in line
+    ]
+    assert not [c for c in commands if c.split()[0] in ("add", "update-index", "write-tree", "commit-tree")]
+    assert len(commands) <= 2, commands
+    assert snapshot_refs(repo) == []
 
 
 def test_snapshot_holds_every_same_size_edit_made_in_the_second_of_the_index_write(repo: Repo) -> None:

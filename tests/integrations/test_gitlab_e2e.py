@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from testing.clients import require_client, run
-from testing.repo import REPO_ROOT, Repo
+from testing.docs import yaml_examples
+from testing.repo import REPO_ROOT, Repo, init_repo
 from testing.samples import break_by_merge, good_feature, python_project
 
 pytestmark = pytest.mark.slow
 
-TEMPLATE = REPO_ROOT / "ci-templates" / "gitlab" / "gatekit.yml"
+TEMPLATE = REPO_ROOT / "templates" / "gatekit.yml"
 FAKE_URL = "https://gitlab.example.com/group/sample.git"
 # Variables the commands below set on purpose; silences gitlab-ci-local's override warnings.
 PREDEFINED = ",".join(
@@ -23,6 +24,8 @@ PREDEFINED = ",".join(
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
         "CI_MERGE_REQUEST_EVENT_TYPE",
         "CI_DEFAULT_BRANCH",
+        "CI_MERGE_REQUEST_PROJECT_URL",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_SHA",
     ]
 )
 
@@ -86,9 +89,10 @@ def test_merge_request_whose_merge_into_main_breaks_the_build_fails_with_a_junit
 ) -> None:
     repo = gitlab_project(tmp_path, git_env, hook_repo)
     break_by_merge(repo)
+    repo.git("update-ref", "refs/remotes/origin/main", "main")  # the clone has origin's main
     code, output = pipeline(gcl, repo, gatekit_venv, *MR)
     assert code == 1, output
-    assert "merged into main" in output and "ImportError" in output
+    assert "merged into refs/remotes/origin/main" in output and "ImportError" in output
     artifacts = repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit"
     junit = (artifacts / "gatekit-junit.xml").read_text()
     assert 'failures="1"' in junit and 'name="build"' in junit
@@ -133,32 +137,22 @@ def test_job_prefix_input_names_the_ready_job(
     assert listed_jobs(gcl, repo, "CI_PIPELINE_SOURCE=push") == ["backend-gatekit"]
 
 
-def component_project(tmp_path: Path, repo: Repo) -> None:
-    """A bare 'gatekit' project with the template at templates/ (where GitLab looks for a
-    component) and at ci-templates/gitlab/, tagged v1, reachable as gitlab.example.com/group/gatekit."""
-    source = tmp_path / "gatekit-project"
-    source.mkdir()
-    project = Repo(source, repo.env)
-    project.git("init", "-q", "-b", "main")
-    project.write("templates/gatekit.yml", TEMPLATE.read_bytes())
-    project.write("ci-templates/gitlab/gatekit.yml", TEMPLATE.read_bytes())
-    project.commit("template")
-    project.git("tag", "v1")
-    bare = tmp_path / "gatekit-project.git"
-    project.git("clone", "-q", "--bare", str(source), str(bare))
-    # gitlab-ci-local fetches components and project includes with git over https.
-    for url in (
-        "https://gitlab.example.com:443/group/gatekit.git",
-        "https://gitlab.example.com/group/gatekit",
-    ):
+def gatekit_project(tmp_path: Path, repo: Repo, hook_repo: tuple[Path, str], path: str) -> None:
+    """This checkout as the GitLab project `path` on gitlab.example.com, tagged v1 and v0.1.0,
+    for `include: project` and `include: component` (gitlab-ci-local fetches both with git)."""
+    bare = tmp_path / f"{path.replace('/', '-')}.git"
+    repo.git("clone", "-q", "--bare", str(hook_repo[0]), str(bare))
+    for tag in ("v1", "v0.1.0"):
+        repo.git("tag", tag, hook_repo[1], cwd=bare)
+    for url in (f"https://gitlab.example.com:443/{path}.git", f"https://gitlab.example.com/{path}"):
         repo.git("config", "--global", "--add", f"url.file://{bare}.insteadOf", url)
 
 
-def test_template_works_as_a_ci_cd_component_and_as_a_project_include(
+def test_this_repository_works_as_a_ci_cd_component_and_as_a_project_include(
     gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
 ) -> None:
     repo = gitlab_project(tmp_path, git_env, hook_repo)
-    component_project(tmp_path, repo)
+    gatekit_project(tmp_path, repo, hook_repo, "group/gatekit")
     repo.write(
         ".gitlab-ci.yml",
         "include:\n"
@@ -178,4 +172,122 @@ def test_template_works_as_a_ci_cd_component_and_as_a_project_include(
     good_feature(repo)
     code, output = pipeline(gcl, repo, gatekit_venv, *MR)
     assert code == 0, output
-    assert output.count("merged into main") >= 2
+    assert output.count("merged into refs/remotes/origin/main") >= 2
+
+
+def test_two_includes_keep_their_own_inputs_and_args_carry_spaces(
+    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+) -> None:
+    repo = gitlab_project(tmp_path, git_env, hook_repo)
+    config = repo.read("gatekit.toml") + b'\n[[gates]]\nname = "unit tests"\nrun = "python -c pass"\n'
+    ci = (
+        "include:\n"
+        "  - local: ci/gatekit.yml\n"
+        "    inputs:\n"
+        f"      pip_spec: {hook_repo[0]}\n"
+        "      job_prefix: a-\n"
+        '      args: ["--gate", "unit tests"]\n'
+        "  - local: ci/gatekit.yml\n"
+        "    inputs:\n"
+        f"      pip_spec: {hook_repo[0]}\n"
+        "      job_prefix: b-\n"
+        "      stage: build\n"
+    )
+    repo.commit("two gatekit jobs", {"gatekit.toml": config, ".gitlab-ci.yml": ci})
+    code, output = pipeline(gcl, repo, gatekit_venv, "CI_PIPELINE_SOURCE=push")
+    assert code == 0, output
+    assert "a-gatekit starting shell (test)" in output and "b-gatekit starting shell (build)" in output
+    artifacts = repo.path / ".gitlab-ci-local" / "artifacts"
+    a_junit = (artifacts / "a-gatekit" / "gatekit-junit.xml").read_text()
+    assert 'name="unit tests"' in a_junit and 'name="build"' not in a_junit
+    b_junit = (artifacts / "b-gatekit" / "gatekit-junit.xml").read_text()
+    assert 'name="unit tests"' in b_junit and 'name="build"' in b_junit
+
+
+def test_fork_merge_request_is_verified_against_the_target_projects_main(
+    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+) -> None:
+    repo = gitlab_project(tmp_path, git_env, hook_repo)
+    break_by_merge(repo)
+    upstream = tmp_path / "upstream.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(upstream))
+    repo.git(
+        "config", "--global", f"url.file://{upstream}.insteadOf", "https://gitlab.example.com/group/upstream"
+    )
+    # The fork's main (and its origin/main) is from before the target renamed greet.
+    stale = repo.rev("main~1")
+    repo.git("branch", "-f", "main", stale)
+    repo.git("update-ref", "refs/remotes/origin/main", stale)
+    fork_mr = (*MR, "CI_MERGE_REQUEST_PROJECT_URL=https://gitlab.example.com/group/upstream")
+    code, output = pipeline(gcl, repo, gatekit_venv, *fork_mr)
+    assert code == 1, output
+    assert "fetched main from the target project https://gitlab.example.com/group/upstream" in output
+    assert "merged into refs/gatekit/ci/target/main" in output and "ImportError" in output
+
+
+def test_a_tag_named_like_the_target_does_not_stand_in_for_it(
+    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+) -> None:
+    repo = gitlab_project(tmp_path, git_env, hook_repo)
+    break_by_merge(repo)
+    repo.git("update-ref", "refs/remotes/origin/main", "main")
+    repo.git("tag", "main", "main~1")  # before the rename: the feature merges cleanly into it
+    code, output = pipeline(gcl, repo, gatekit_venv, *MR)
+    assert code == 1, output
+    assert "merged into refs/remotes/origin/main" in output
+
+
+@pytest.mark.parametrize("event", ["merged_result", "merge_train"])
+def test_merged_results_and_train_pipelines_verify_the_merge_they_check_out(
+    event: str,
+    gcl: str,
+    tmp_path: Path,
+    git_env: dict[str, str],
+    hook_repo: tuple[Path, str],
+    gatekit_venv: Path,
+) -> None:
+    repo = gitlab_project(tmp_path, git_env, hook_repo)
+    break_by_merge(repo)
+    repo.git("update-ref", "refs/remotes/origin/main", "main")
+    # GitLab checks out refs/merge-requests/N/merge (or the train's ref): the merge itself.
+    repo.git("merge", "-q", "--no-edit", "main")
+    variables = (
+        *MR,
+        f"CI_MERGE_REQUEST_EVENT_TYPE={event}",
+        f"CI_MERGE_REQUEST_TARGET_BRANCH_SHA={repo.rev('main')}",
+    )
+    code, output = pipeline(gcl, repo, gatekit_venv, *variables)
+    assert code == 1, output
+    assert f"gitlab {event}:" in output and "(fast-forward)" in output and "ImportError" in output
+
+
+def test_readme_gitlab_example_checks_the_whole_workspace_on_the_default_branch(
+    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+) -> None:
+    (where, example), *_ = yaml_examples("# .gitlab-ci.yml", (REPO_ROOT / "README.md",))
+    repo = init_repo(tmp_path / "project", git_env, {"Makefile": "all:\n\t@echo built-everything\n"})
+    repo.commit("CI: the README's example, verbatim", {".gitlab-ci.yml": example})
+    repo.git("remote", "add", "origin", FAKE_URL)
+    repo.git("update-ref", "refs/remotes/origin/main", "main")
+    gatekit_project(tmp_path, repo, hook_repo, "gatekit-dev/gatekit")
+    # The example installs the released git-gatekit; offline, this checkout stands in for it.
+    code, output = pipeline(
+        gcl, repo, gatekit_venv, "CI_PIPELINE_SOURCE=push", f"GATEKIT_PIP_SPEC={hook_repo[0]}"
+    )
+    assert code == 0, f"{where}\n{output}"
+    assert "built-everything" in output and "checking the whole workspace" in output
+    junit = (repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml").read_text()
+    assert 'tests="1"' in junit or 'tests="2"' in junit
+
+
+def test_a_run_that_cannot_verify_still_publishes_its_reports(
+    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+) -> None:
+    repo = gitlab_project(tmp_path, git_env, hook_repo)
+    repo.commit("a broken config", {"gatekit.toml": "[[gates]]\nname = 1\n"})
+    code, output = pipeline(gcl, repo, gatekit_venv, "CI_PIPELINE_SOURCE=push")
+    assert code == 1, output
+    artifacts = repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit"
+    assert "<error" in (artifacts / "gatekit-junit.xml").read_text()
+    (issue,) = json.loads((artifacts / "gatekit-codequality.json").read_text())
+    assert "gates[0].name" in issue["description"]

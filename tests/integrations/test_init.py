@@ -29,7 +29,7 @@ def test_init_writes_config_precommit_and_detected_gitlab_include(make_repo) -> 
     hook_ids = [hook["id"] for hook in precommit["repos"][0]["hooks"]]
     assert "gatekit-check" in hook_ids and "gatekit-check-push" in hook_ids
     gitlab = yaml.safe_load((repo.path / ".gitlab-ci.yml").read_text())
-    assert gitlab["include"][0]["file"] == "/ci-templates/gitlab/gatekit.yml"
+    assert gitlab["include"][0]["file"] == "/templates/gatekit.yml"
     assert not (repo.path / ".github").exists()
 
 
@@ -52,7 +52,7 @@ def test_init_never_overwrites_and_prints_the_snippet_instead(repo: Repo, existi
     assert f"{existing}: exists, not changed; add this" in result.stdout
     snippet_marker = {
         ".pre-commit-config.yaml": "id: gatekit-check",
-        ".gitlab-ci.yml": "ci-templates/gitlab/gatekit.yml",
+        ".gitlab-ci.yml": "/templates/gatekit.yml",
         "gatekit.toml": 'target = "main"',
     }
     assert snippet_marker[existing] in result.stdout
@@ -102,3 +102,24 @@ def test_init_pins_the_requested_hook_repo_and_rev(repo: Repo, tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     entry = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())["repos"][0]
     assert entry["repo"] == str(tmp_path / "fork") and entry["rev"] == "abc123"
+
+
+@pytest.mark.parametrize("ci", ["gitlab", "github"])
+def test_init_dry_run_prints_exactly_what_init_writes(make_repo, ci: str) -> None:  # type: ignore[no-untyped-def]
+    repo: Repo = make_repo("proj", {"Makefile": "all:\n\t@true\n"})
+    dry = repo.gatekit("init", "--dry-run", "--ci", ci)
+    assert dry.returncode == 0, dry.stderr
+    shown: dict[str, str] = {}
+    current = None
+    for line in dry.stdout.splitlines(keepends=True):
+        if line.endswith(": would write:\n"):
+            current = line[: -len(": would write:\n")]
+            shown[current] = ""
+        elif current is not None and (line.startswith("    ") or line.strip() == ""):
+            shown[current] += line[4:] if line.startswith("    ") else line
+    assert list(repo.path.glob("*.toml")) == []  # the dry run wrote nothing
+    assert repo.gatekit("init", "--ci", ci).returncode == 0
+    assert len(shown) == 3
+    for relative, text in shown.items():
+        # The dry run puts a blank line after the header and one after the content.
+        assert text.strip("\n") == (repo.path / relative).read_text().strip("\n"), relative

@@ -98,6 +98,17 @@ def test_commit_on_a_protected_branch_is_blocked(sample: Repo) -> None:
     assert sample.rev() == head
 
 
+def test_protected_bypass_is_reported_under_pre_commit_too(sample: Repo) -> None:
+    """pre-commit hides the output of passing hooks; the bypass notice must still be seen."""
+    sample.git("checkout", "-q", "main")
+    sample.write("src/more.py", "X = 1\n")
+    sample.git("add", "-A")
+    sample.env = {**sample.env, "GATEKIT_ALLOW_PROTECTED": "1"}
+    code, output = git_out(sample, "commit", "-m", "straight to main, knowingly")
+    assert code == 0, output
+    assert "GATEKIT_ALLOW_PROTECTED is set: allowing a commit on protected branch 'main'" in output
+
+
 def test_stash_hazard_is_reported_when_pre_commit_hides_unstaged_changes(sample: Repo) -> None:
     sample.write("src/lib.py", "def greet():\n    return 'unstaged edit'\n")  # unstaged
     sample.write("src/more.py", "X = 1\n")

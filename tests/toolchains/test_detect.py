@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekit.toolchains import detect_gates, detect_workspaces
+from gatekit.toolchains import detect_gates, detect_workspaces, node
 from gatekit.toolchains.node import NodeFacts
 from testing.workspaces import core_coordinator_workspace, nest, npm_workspace, python_project
 
@@ -301,3 +301,20 @@ def test_makefile_target_parsing_skips_variables_patterns_and_special_targets() 
 def test_makefile_with_only_variables_is_not_a_workspace(tmp_path: Path) -> None:
     write(tmp_path, {"Makefile": "include common.mk\nX = 1\n"})
     assert detect_gates(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "globs"),
+    [
+        ("packages:\n  - 'packages/*'\n  - \"!packages/b\"  # not b\n", ["packages/*", "!packages/b"]),
+        (
+            "packages:\n- apps/**\n\n  # a comment\n- 'lib#1/*'\ncatalog:\n  react: ^18\n",
+            ["apps/**", "lib#1/*"],
+        ),
+        ("packages: ['a/*', \"b\"]\n", ["a/*", "b"]),
+        ("catalog:\n  packages: 1\n", []),
+        ("", []),
+    ],
+)
+def test_pnpm_workspace_globs_are_read_without_a_yaml_library(text: str, globs: list[str]) -> None:
+    assert node.pnpm_globs(text) == globs

@@ -1,0 +1,63 @@
+"""Answers to git questions that cannot change while one hook runs, asked of git once.
+
+A git hook runs several guards in one process (integrations/hook_entry.py); each asks where HEAD
+is, which branch is checked out, what the staged tree is. gatekit never moves the user's HEAD or
+index, so inside `remembered()` those answers are kept, keyed by the question, its arguments and
+the index file git is pointed at. Outside it (every other command) nothing is kept: a long-lived
+`land` sees refs move under it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ANSWERS: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("gatekit_git_answers", default=None)
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within: each remembered question is asked of git once."""
+    token = _ANSWERS.set({})
+    try:
+        yield
+    finally:
+        _ANSWERS.reset(token)
+
+
+def _key(question: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        question.__qualname__,
+        tuple(str(a) for a in args),
+        tuple(sorted(kwargs.items())),
+        os.environ.get("GIT_INDEX_FILE"),
+    )
+
+
+def tell(question: Callable[..., Any], *args: Any, answer: Any) -> None:
+    """Record an answer learnt another way (e.g. from `git status --branch`) inside remembered()."""
+    answers = _ANSWERS.get()
+    if answers is not None:
+        answers[_key(question, args, {})] = answer
+
+
+def remember(question: F) -> F:
+    """Mark a read-only git question whose answer holds for the whole of a hook run."""
+
+    @functools.wraps(question)
+    def ask(*args: Any, **kwargs: Any) -> Any:
+        answers = _ANSWERS.get()
+        if answers is None:
+            return question(*args, **kwargs)
+        key = _key(question, args, kwargs)
+        if key not in answers:
+            answers[key] = question(*args, **kwargs)
+        return answers[key]
+
+    return ask  # type: ignore[return-value]
