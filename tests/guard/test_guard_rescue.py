@@ -141,8 +141,7 @@ def test_snapshots_of_a_removed_worktree_appear_in_rescue(repo: Repo, tmp_path: 
     linked.write("README.md", "work in a worktree about to be removed\n")
     assert linked.gatekit("snapshot").returncode == 0
     repo.git("worktree", "remove", "--force", str(linked.path))
-    listed = json.loads(repo.gatekit("rescue", "--format", "json").stdout)
-    snaps = [i for i in listed if i["kind"] == "snapshot"]
+    snaps = [i for i in items(repo) if i["kind"] == "snapshot"]
     assert snaps and "removed worktree" in snaps[0]["note"]
     doctor = repo.gatekit("doctor")
     assert "removed-worktree-snapshots" in doctor.stdout and snaps[0]["id"] in doctor.stdout
