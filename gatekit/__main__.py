@@ -16,6 +16,11 @@ def main() -> None:
         from gatekit.guard.clobber_entry import fast_main
 
         fast_main(sys.argv[1:])  # exits when it could read the arguments
+    if sys.argv[1:2] in (["agent"], ["shim-exec"]):
+        # Agent hooks run on every shell command an agent issues: no click (issue 10).
+        from gatekit.guard.agent_entry import fast_main as agent_main
+
+        agent_main(sys.argv[1:])
     if sys.flags.no_site:
         # The installed hooks start Python with -S (no site: the hook path needs only gatekit's
         # own directory); the full CLI needs click from site-packages.

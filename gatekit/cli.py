@@ -65,6 +65,11 @@ def _register_commands() -> None:
     for command in (guard.clobber, guard.session, guard.snapshot, guard.watch, guard.rescue):
         cli.add_command(command)
 
+    from gatekit.commands import agent
+
+    for command in (agent.agent, agent.shim, agent.shell_init, agent.shim_exec):
+        cli.add_command(command)
+
     from gatekit.commands import fleet
 
     for command in (fleet.status, fleet.overlap, fleet.worktree, fleet.doctor, fleet.plan):

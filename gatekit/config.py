@@ -200,6 +200,10 @@ class GuardConfig:
     snapshot_keep: int = field(default=50, metadata={"range": (1, 1_000_000)})
     snapshot_max_age_days: float = field(default=30.0, metadata={"range": (0.0, 36_500.0)})
     settle_seconds: float = field(default=2.0, metadata={"range": (0.0, 3600.0), "zero_ok": True})
+    # What the guard does with a destructive git command over another writer's work (issue 10).
+    destructive: str = field(
+        default="deny", metadata={"convert": _choice(("deny", "snapshot-and-allow", "warn"))}
+    )
 
 
 @dataclass(frozen=True)

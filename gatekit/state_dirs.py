@@ -17,6 +17,7 @@ from pathlib import Path
 STATE_DIR = "gatekit"
 NOTES_REF = "refs/notes/gatekit"
 SNAPSHOT_REF_PREFIX = "refs/gatekit/snapshots/"
+KEPT_REF_PREFIX = "refs/gatekit/kept/"  # commits a guarded command dropped (branch -D, stash drop)
 
 
 def shared_state_dir(common_dir: Path) -> Path:

@@ -287,6 +287,24 @@ def unverified_protected(repo: git.RepoPaths, protected: tuple[str, ...]) -> lis
     return found
 
 
+def removed_worktree_snapshots(repo: git.RepoPaths) -> list[Finding]:
+    """Uncommitted work snapshotted in a worktree that has since been removed (issue 10)."""
+    from gatekit.guard.snapshots import of_removed_worktrees
+
+    by_worktree: dict[str, list[str]] = {}
+    for snap in of_removed_worktrees(repo):
+        by_worktree.setdefault(snap.worktree, []).append(snap.id)
+    return [
+        Finding(
+            "removed-worktree-snapshots",
+            wid,
+            f"{len(ids)} snapshot(s) of the removed worktree {wid} hold uncommitted work",
+            f"gatekit rescue  # then: gatekit rescue --restore {ids[-1]} [PATH ...]",
+        )
+        for wid, ids in sorted(by_worktree.items())
+    ]
+
+
 def diagnose(repo: git.RepoPaths, protected: tuple[str, ...] = ()) -> Diagnosis:
     """Every finding for the repository, in a stable order, and the lost commits by class."""
     now = time.time()
@@ -303,5 +321,6 @@ def diagnose(repo: git.RepoPaths, protected: tuple[str, ...] = ()) -> Diagnosis:
         + hook_gaps(worktrees)
         + old_stashes(cwd, now)
         + orphaned_commits(commits, cwd)
+        + removed_worktree_snapshots(repo)
     )
     return Diagnosis(findings, counts(commits))

@@ -42,6 +42,8 @@ def git_env(extra: Mapping[str, str] | None = None, *, keep_index: bool = False)
     if keep_index and "GIT_INDEX_FILE" in os.environ:
         env["GIT_INDEX_FILE"] = os.environ["GIT_INDEX_FILE"]
     env["GIT_TERMINAL_PROMPT"] = "0"
+    # gatekit's own git calls pass straight through a `gatekit shim` git wrapper (issue 10).
+    env["GATEKIT_GUARD_INNER"] = "1"
     env.setdefault("LC_ALL", "C")
     if extra:
         env.update(extra)

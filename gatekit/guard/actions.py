@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gatekit.config import GuardConfig
 from gatekit.errors import UsageError
@@ -34,7 +35,27 @@ def checkpoint(cwd: Path, name: str | None, paths: Sequence[str], config: GuardC
         config.snapshot_keep,
         config.snapshot_max_age_days,
     )
+    if absorbed:
+        _record_absorbed(obs, record, absorbed)
     return CheckpointResult(record, absorbed, snap)
+
+
+def _record_absorbed(obs: Any, record: SessionRecord, absorbed: Sequence[Signal]) -> None:
+    """A checkpoint never launders evidence: the signals its new window leaves behind go to the
+    journal, where `gatekit clobber --since` and a person reading it still find them (issue 10)."""
+    from gatekit.guard import journal
+
+    entry = journal.operation_record(
+        op="checkpoint",
+        worktree=str(obs.root),
+        session=record.name or None,
+        decision="absorbed",
+        signals=[
+            {"kind": s.kind, "severity": s.severity, "summary": s.summary, "way_back": s.way_back}
+            for s in absorbed
+        ],
+    )
+    journal.append(journal.journal_file(obs.paths.repo.common_dir), entry)
 
 
 def start(

@@ -55,16 +55,20 @@ def parse(argv: list[str]) -> dict[str, str | bool] | None:
     return options
 
 
+def has_config(root: Path) -> bool:
+    """True when a gatekit config can exist at root (checked without loading the config module)."""
+    if any((root / name).is_file() for name in ("gatekit.toml", ".gatekit.toml")):
+        return True
+    try:
+        # A pyproject.toml without the word "gatekit" cannot hold [tool.gatekit].
+        return b"gatekit" in (root / "pyproject.toml").read_bytes()
+    except OSError:
+        return False
+
+
 def severity_threshold(root: Path) -> str:
     """[guard] severity, loading the config module only when a config can exist."""
-    has_config = any((root / name).is_file() for name in ("gatekit.toml", ".gatekit.toml"))
-    if not has_config:
-        try:
-            # A pyproject.toml without the word "gatekit" cannot hold [tool.gatekit].
-            has_config = b"gatekit" in (root / "pyproject.toml").read_bytes()
-        except OSError:
-            has_config = False
-    if not has_config:
+    if not has_config(root):
         return DEFAULT_SEVERITY
     from gatekit.config import load_config
 

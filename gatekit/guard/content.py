@@ -8,7 +8,6 @@ so a reverted edit is still recognised; only the ids shown to users may differ f
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,6 +24,8 @@ def blob_id(root: Path, relpath: str, algorithm: str = "sha1") -> str | None:
                 data = handle.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    import hashlib  # not at the top: the guard's hot path imports this module for claimed_by
+
     digest = hashlib.new(algorithm)
     digest.update(b"blob %d\0" % len(data))
     digest.update(data)

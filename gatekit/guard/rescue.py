@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gatekit import git
 from gatekit.errors import Refused, UsageError
@@ -46,11 +47,10 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
     obs = observe(cwd)
     repo, root = obs.paths.repo, obs.root
     items: list[Recoverable] = []
-    for snap in list(reversed(list_snapshots(repo, all_worktrees)))[:limit]:
+    for snap, gone in _snapshots_shown(repo, all_worktrees)[:limit]:
         stat = _commit_stat(root, snap.commit)
-        items.append(
-            Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, snap.reason, snap.commit)
-        )
+        note = f"{snap.reason} (from removed worktree {snap.worktree})" if gone else snap.reason
+        items.append(Recoverable(snap.id, "snapshot", snap.time, _paths(stat), stat, note, snap.commit))
     origin = {}
     for entry in obs.head_log:
         for oid in (entry.old, entry.new):
@@ -72,11 +72,30 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
         )
     items += _lost_commits(root, {i.commit for i in items}, limit)
     for entry in list(reversed(obs.stash_log))[:limit]:
-        selector = entry.selector("stash", len(obs.stash_log))
+        # Named by commit id: stash@{n} shifts with every push and pop (issue 10).
         stat = _stash_stat(root, entry.new)
-        items.append(Recoverable(selector, "stash", entry.time, _paths(stat), stat, entry.message, entry.new))
+        selector = entry.selector("stash", len(obs.stash_log))
+        note = f"{entry.message} (now {selector})"
+        items.append(
+            Recoverable(f"stash:{entry.new}", "stash", entry.time, _paths(stat), stat, note, entry.new)
+        )
     items += _blobs(obs.paths.repo, root, obs.dirty_paths, limit)
     return items
+
+
+def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any, bool]]:
+    """This worktree's snapshots (or all), plus those of removed worktrees, which no other
+    worktree's rescue would ever show (issue 10); newest first, with "worktree is gone"."""
+    from gatekit.guard.snapshots import of_removed_worktrees
+    from gatekit.state_dirs import worktree_id
+
+    here = worktree_id(repo.git_dir, repo.common_dir)
+    gone = {s.ref for s in of_removed_worktrees(repo)}
+    return [
+        (snap, snap.ref in gone)
+        for snap in reversed(list_snapshots(repo, all_worktrees=True))
+        if all_worktrees or snap.worktree == here or snap.ref in gone
+    ]
 
 
 def _lost_commits(root: Path, listed: set[str | None], limit: int) -> list[Recoverable]:
@@ -130,16 +149,51 @@ def _blobs(repo: git.RepoPaths, root: Path, dirty: list[str], limit: int) -> lis
     known = _ledger_paths(repo)
     candidates = _candidate_paths(repo, root, dirty, known)
     contents = git.read_blobs(root, [oid for _, oid in dated])
+    gone = _snapshotted_gone(repo, root)
     items = []
     for when, oid in dated:
         data = contents[oid]
-        path = known.get(oid) or _best_match(root, data, candidates)
+        path = known.get(oid) or _best_match(root, data, candidates) or _best_match_gone(data, gone)
         stat: tuple[tuple[str, int, int], ...] = ()
         if path:
             stat = ((path, *_line_stat(_read(root, path), data)),)
         note = f"{len(data)} bytes" + ("" if path else ", no likely path: give one to --restore")
         items.append(Recoverable(f"blob:{oid[:12]}", "blob", when, (path,) if path else (), stat, note))
     return items
+
+
+def _snapshotted_gone(repo: git.RepoPaths, root: Path) -> dict[str, bytes]:
+    """{path: content in the newest snapshot} for snapshotted files that no longer exist, and the
+    paths the guard's journal names: a wiped new (or binary) file has no current content to
+    compare a dangling blob with, but a snapshot or the journal still knows its name (issue 10)."""
+    from gatekit.guard import journal
+
+    wanted: dict[str, str] = {}
+    for snap in list(reversed(list_snapshots(repo)))[:5]:
+        changed = [row[0] for row in _commit_stat(root, snap.commit)]
+        for path, (_, blob) in git.tree_blobs(root, snap.commit, changed).items():
+            if not (root / path).exists():
+                wanted.setdefault(path, blob)
+    for record in journal.read(journal.journal_file(repo.common_dir)):
+        for path in record.get("paths") or ():
+            if isinstance(path, str) and not (root / path).exists():
+                wanted.setdefault(path, "")
+    blobs = git.read_blobs(root, [b for b in wanted.values() if b])
+    return {path: blobs.get(blob, b"") for path, blob in wanted.items()}
+
+
+def _best_match_gone(data: bytes, gone: dict[str, bytes]) -> str | None:
+    """The vanished path whose last known content is most like data; for binary content, the
+    one path of the same size, or the only vanished path there is."""
+    best, score = None, 0.5
+    for path, old in gone.items():
+        ratio = difflib.SequenceMatcher(None, data.splitlines(), old.splitlines(), autojunk=False).ratio()
+        if old and ratio >= score:
+            best, score = path, ratio
+    if best is None and b"\0" in data[:8000]:
+        sized = [p for p, old in gone.items() if len(old) == len(data)]
+        best = sized[0] if len(sized) == 1 else (next(iter(gone)) if len(gone) == 1 else None)
+    return best
 
 
 def _loose_time(common_dir: Path, oid: str) -> float | None:
@@ -267,7 +321,7 @@ def _files_of(
             raise UsageError(f"no snapshot {handle!r} (see `gatekit rescue`)")
         oid = snap.commit
     else:
-        rev = rest if kind in ("commit", "blob") and rest else handle
+        rev = rest if kind in ("commit", "blob", "stash") and rest else handle
         if rev.startswith("-"):
             raise UsageError(f"{handle!r} is not something rescue can restore")
         oid = git.rev_parse(root, rev) or ""
@@ -276,7 +330,9 @@ def _files_of(
     kind = git.object_type(root, oid) or ""
     if kind == "blob":
         if len(wanted) != 1:
-            path = _ledger_paths(repo).get(oid)
+            path = _ledger_paths(repo).get(oid) or _best_match_gone(
+                git.cat_blob(root, oid), _snapshotted_gone(repo, root)
+            )
             if path is None or wanted:
                 raise UsageError(f"{handle} is a single file's content: give exactly one PATH to write it to")
             wanted = [path]
@@ -287,7 +343,7 @@ def _files_of(
         )
     trees = [oid]
     parents = git.commit_parents(root, oid)
-    if len(parents) >= 3 and handle.startswith("stash"):
+    if len(parents) >= 3 and (handle.startswith("stash") or _is_stash_commit(root, oid)):
         trees.append(parents[2])  # untracked files of `git stash -u`
     files: dict[str, tuple[str, str]] = {}
     changed: set[str] = set()
@@ -315,6 +371,12 @@ def _refuse_beyond_symlink(root: Path, path: str) -> None:
                 f"{path!r} lies beyond a symbolic link ({os.fsdecode(here.relative_to(root))} -> "
                 f"{os.readlink(here)}); not writing through it. Remove the link to restore the file"
             )
+
+
+def _is_stash_commit(root: Path, oid: str) -> bool:
+    """A commit shaped like a stash entry (its subject is git's "WIP on ..." / "On ...")."""
+    subject = git.commit_subject(root, oid)
+    return subject.startswith(("WIP on ", "On ", "index on ", "untracked files on "))
 
 
 def _write(root: Path, path: str, mode: str, data: bytes) -> None:

@@ -74,7 +74,36 @@ def inspect(
     ]
     if staged:
         signals += worktree_signals.staged_foreign(obs, record, rivals)
+    signals = _with_journal(obs, signals, record, me, window)
     return Report(signals, record.name if record else None, window.description)
+
+
+def _with_journal(
+    obs: Observation,
+    signals: list[Signal],
+    record: SessionRecord | None,
+    me: SessionRecord | None,
+    window: Window,
+) -> list[Signal]:
+    """Attribute reflog signals from the guard's journal, and add the losses its snapshots show."""
+    from gatekit.guard import journal_signals
+    from gatekit.guard.owners import Caller
+
+    asker = Caller.from_env("clobber")
+    if record is not None:
+        asker = Caller(record.name, asker.host, asker.host_session, "clobber")
+    since = me.data.baseline.time if me is not None and me.data.baseline is not None else None
+    records = journal_signals.records_for(obs, since, every_worktree=True)
+    entries = list(obs.head_log[window.head_from :])
+    alone = not asker.labels and not others(obs.paths.repo.git_dir, None)
+    here = [r for r in records if r.get("worktree") == str(obs.root)]
+    signals = journal_signals.explain_own_history(signals, obs, entries, here, asker.labels, alone)
+    if not records:
+        return [journal_signals.mark_silent(s) for s in signals]
+    attributed = journal_signals.attribute(signals, obs, records, asker.labels, alone)
+    seen = {str(x.evidence.get("commit")) for x in attributed if x.kind == "stash-drop"}
+    taken = journal_signals.stash_taken(obs, records, asker.labels, seen)
+    return attributed + journal_signals.lost_work(obs, here, asker.labels) + taken
 
 
 # -- reflog: resets, checkouts, HEAD moves ----------------------------------------------------
@@ -252,7 +281,7 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
                     if elsewhere
                     else ": it took unstaged edits out of the worktree"
                 ),
-                f"gatekit rescue --restore {selector}",
+                f"gatekit rescue --restore stash:{entry.new}",
                 evidence={
                     "stash": selector,
                     "commit": entry.new,
@@ -269,7 +298,7 @@ def _stash_signals(obs: Observation, me: SessionRecord | None, window: Window) -
                 "stash-drop",
                 "medium",
                 f"stash entry {_short(oid)} was popped, applied-and-dropped or dropped, not by this session",
-                f"git stash apply {oid}  (the commit stays in the object store until gc)",
+                f"gatekit rescue --restore stash:{oid}  (the commit stays in the object store until gc)",
                 evidence={"commit": oid},
             )
         )

@@ -156,3 +156,13 @@ def _identity() -> dict[str, str]:
         env.setdefault(f"GIT_{role}_NAME", os.environ.get(f"GIT_{role}_NAME", "gatekit"))
         env.setdefault(f"GIT_{role}_EMAIL", os.environ.get(f"GIT_{role}_EMAIL", "gatekit@localhost"))
     return env
+
+
+def of_removed_worktrees(repo: git.RepoPaths) -> list[Snapshot]:
+    """Snapshots of linked worktrees that no longer exist, oldest first: nobody's rescue would
+    show them as "this worktree's" (issue 10)."""
+    return [
+        s
+        for s in list_snapshots(repo, all_worktrees=True)
+        if s.worktree != "main" and not (repo.common_dir / "worktrees" / s.worktree).is_dir()
+    ]

@@ -127,6 +127,13 @@ def test_checkpoint_warns_about_the_signals_it_leaves_behind(repo: Repo) -> None
     result = a.checkpoint()
     assert "unexplained-reset" in result.stderr
     assert a.clobber().returncode == 0
+    # ... and never launders them: the journal keeps what the new window no longer shows.
+    from gatekit.guard import journal
+
+    kept = [
+        r for r in journal.read(repo.path / ".git" / "gatekit" / "journal.jsonl") if r["op"] == "checkpoint"
+    ]
+    assert [s["kind"] for s in kept[-1]["signals"]] == ["unexplained-reset"] and kept[-1]["session"] == "A"
 
 
 def test_linked_worktree_reads_its_own_reflog(repo: Repo, tmp_path: Path) -> None:

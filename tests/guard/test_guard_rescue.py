@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from testing.guard import Writer, latest_snapshot_id, snapshot_refs
 from testing.repo import Repo
@@ -26,11 +27,12 @@ def test_rescue_lists_snapshots_stash_entries_and_orphaned_commits_with_diffstat
     repo.git("reset", "--hard", "HEAD~1")
     found = {item["kind"]: item for item in items(repo)}
     assert found["snapshot"]["diffstat"] == [["README.md", 1, 0]]
-    assert found["stash"]["id"] == "stash@{0}" and found["stash"]["paths"] == ["README.md"]
+    stash = repo.rev("stash@{0}")
+    assert found["stash"]["id"] == f"stash:{stash}" and found["stash"]["paths"] == ["README.md"]
     assert found["orphaned-commit"]["id"] == f"commit:{lost[:12]}"
     assert found["orphaned-commit"]["diffstat"] == [["lost.txt", 1, 0]]
     text = repo.gatekit("rescue").stdout
-    assert "stash@{0}" in text and "+1 -0" in text
+    assert f"stash:{stash}" in text and "(now stash@{0})" in text and "+1 -0" in text
 
 
 def test_dangling_blob_of_wiped_staged_content_is_matched_to_its_path(repo: Repo) -> None:
@@ -78,6 +80,21 @@ def test_restore_from_a_stash_entry_with_untracked_files(repo: Repo) -> None:
     assert repo.git("stash", "list").strip()  # the stash itself is left alone
 
 
+def test_restore_from_a_stash_named_by_commit_id_after_a_newer_push(repo: Repo) -> None:
+    repo.write("README.md", "first stash\n")
+    repo.write("fresh.txt", "untracked in the first stash\n")
+    repo.git("stash", "-u")
+    first = repo.rev("stash@{0}")
+    repo.write("README.md", "second stash\n")
+    repo.git("stash")  # stash@{0} is now another entry; the commit id still names the first
+    done = repo.gatekit("rescue", "--restore", f"stash:{first}", "--force")
+    assert done.returncode == 0, done.stderr
+    assert (
+        repo.read("README.md") == b"first stash\n"
+        and repo.read("fresh.txt") == b"untracked in the first stash\n"
+    )
+
+
 def test_restore_does_not_touch_index_or_other_paths(repo: Repo) -> None:
     repo.commit("two files", {"a.txt": "a\n", "b.txt": "b\n"})
     w = Writer(repo, "A").start()
@@ -117,3 +134,33 @@ def test_forced_restore_never_writes_through_a_symlinked_directory(repo: Repo, t
     assert result.returncode == 1, result.stderr
     assert "symbolic link" in result.stderr and "Traceback" not in result.stderr
     assert (outside / "file.txt").read_text() == "someone else's file\n"
+
+
+def test_snapshots_of_a_removed_worktree_appear_in_rescue(repo: Repo, tmp_path: Path) -> None:
+    linked = repo.worktree_add(tmp_path / "linked", "side")
+    linked.write("README.md", "work in a worktree about to be removed\n")
+    assert linked.gatekit("snapshot").returncode == 0
+    repo.git("worktree", "remove", "--force", str(linked.path))
+    snaps = [i for i in items(repo) if i["kind"] == "snapshot"]
+    assert snaps and "removed worktree" in snaps[0]["note"]
+    doctor = repo.gatekit("doctor")
+    assert "removed-worktree-snapshots" in doctor.stdout and snaps[0]["id"] in doctor.stdout
+    done = repo.gatekit("rescue", "--restore", snaps[0]["id"], "--force")
+    assert done.returncode == 0, done.stderr
+    assert repo.read("README.md") == b"work in a worktree about to be removed\n"
+
+
+def test_dangling_blob_of_a_wiped_new_binary_file_gets_its_path_from_a_snapshot(repo: Repo) -> None:
+    first = bytes(range(256)) * 8
+    repo.write("assets/logo.bin", first)
+    repo.git("add", "assets/logo.bin")
+    assert repo.gatekit("snapshot").returncode == 0
+    second = first[:-16] + bytes(16)
+    repo.write("assets/logo.bin", second)
+    repo.git("add", "assets/logo.bin")  # this version is only in the index
+    repo.git("reset", "--hard")  # unguarded: the file and its staged blob are gone
+    blobs = [i for i in items(repo) if i["kind"] == "blob"]
+    assert blobs and blobs[0]["paths"] == ["assets/logo.bin"], blobs
+    done = repo.gatekit("rescue", "--restore", blobs[0]["id"])
+    assert done.returncode == 0, done.stderr
+    assert repo.read("assets/logo.bin") == second

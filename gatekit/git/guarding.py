@@ -1,0 +1,133 @@
+"""The git questions the destructive-command guard asks about the repository a command acts on.
+
+The command's own repository-locating options (`--git-dir`, `--work-tree`, GIT_DIR) are passed
+through as environment, so the guard looks at exactly the worktree the command would touch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from gatekit.errors import CommandError, ToolMissing
+from gatekit.git.runner import git_env, run, run_rc, text
+from gatekit.git.worktrees import StatusEntry, parse_status_v2
+from gatekit.system.processes import run_captured, start_captured
+
+
+def locate_target(cwd: str, pinned: Mapping[str, str]) -> tuple[Path, Path, Path] | None:
+    """(toplevel, git dir, common dir) of the worktree a command in cwd acts on; None if none.
+
+    pinned: GIT_DIR / GIT_WORK_TREE the command itself set (its options or its environment).
+    """
+    args = ("git", "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir")
+    try:
+        result = run_captured(args, cwd, env=git_env(pinned), check=False)
+    except (ToolMissing, CommandError):
+        return None
+    lines = os.fsdecode(result.stdout).splitlines()
+    if result.returncode != 0 or len(lines) != 3:
+        return None
+    return Path(lines[0]), Path(lines[1]), Path(lines[2])
+
+
+class PendingGuardStatus:
+    """`status_under(root, pinned, [])` started in the background, so git walks the worktree while
+    the guard imports the rest of what it needs."""
+
+    def __init__(self, root: str | Path, pinned: Mapping[str, str], ignored: bool) -> None:
+        self._argv = ["git", *_status_args(ignored), "--"]
+        self._proc = start_captured(self._argv, root, git_env(pinned))
+
+    def result(self) -> tuple[list[StatusEntry], str | None]:
+        out, err = self._proc.communicate()
+        if self._proc.returncode != 0:
+            raise CommandError(self._argv, self._proc.returncode, err)
+        return _parse_status(out)
+
+
+def _status_args(ignored: bool) -> list[str]:
+    args = ["--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all"]
+    return [*args, "--ignored=matching"] if ignored else args
+
+
+def _parse_status(out: bytes) -> tuple[list[StatusEntry], str | None]:
+    head = None
+    for record in out.split(b"\0"):
+        if not record.startswith(b"# "):
+            break
+        if record.startswith(b"# branch.oid ") and record[13:] != b"(initial)":
+            head = record[13:].decode()
+    return list(parse_status_v2(out)), head
+
+
+def status_under(
+    cwd: str, pinned: Mapping[str, str], pathspecs: Sequence[str], ignored: bool = False
+) -> tuple[list[StatusEntry], str | None]:
+    """(dirty paths matching pathspecs, HEAD's commit id); pathspecs relative to cwd."""
+    out = run(cwd, *_status_args(ignored), "--", *pathspecs, env=git_env(pinned))
+    return _parse_status(out)
+
+
+def is_commit(cwd: str, pinned: Mapping[str, str], rev: str) -> bool:
+    if rev.startswith("-"):
+        return False
+    code, _ = run_rc(cwd, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", env=git_env(pinned))
+    return code == 0
+
+
+def clean_dry_run(
+    cwd: str, pinned: Mapping[str, str], flags: Sequence[str], pathspecs: Sequence[str]
+) -> list[str]:
+    """What `git clean` with these flags would remove, as git itself lists it (paths relative to cwd).
+
+    `git clean` has no -z: names are read with core.quotePath off and C-quoted names unquoted.
+    """
+    out = run(cwd, "-c", "core.quotePath=false", "clean", "-n", *flags, "--", *pathspecs, env=git_env(pinned))
+    paths = []
+    for line in os.fsdecode(out).split("\n"):
+        if line.startswith("Would remove "):
+            paths.append(unquote_c(line[len("Would remove ") :]))
+    return paths
+
+
+def unquote_c(name: str) -> str:
+    """Undo git's C-style quoting of a path ("a\\tb", octal bytes)."""
+    if not (len(name) >= 2 and name.startswith('"') and name.endswith('"')):
+        return name
+    raw = name[1:-1].encode("utf-8", "surrogateescape").decode("unicode_escape")
+    return raw.encode("latin-1").decode("utf-8", "surrogateescape")
+
+
+def ref_target(cwd: str | Path, pinned: Mapping[str, str], ref: str) -> str | None:
+    code, out = run_rc(cwd, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", env=git_env(pinned))
+    return text(out) if code == 0 else None
+
+
+def stash_commits(cwd: str | Path, pinned: Mapping[str, str]) -> list[str]:
+    """The commit ids of every stash entry, newest first."""
+    code, out = run_rc(cwd, "log", "-g", "--format=%H", "refs/stash", "--", env=git_env(pinned))
+    return text(out).split() if code == 0 else []
+
+
+def keep_refs(cwd: str | Path, updates: Sequence[tuple[str, str]]) -> None:
+    """Create refs (name, commit) in one transaction, so the commits stay reachable."""
+    if updates:
+        payload = b"".join(f"update {ref}\0{oid}\0\0".encode() for ref, oid in updates)
+        run(cwd, "update-ref", "--stdin", "-z", input=payload)
+
+
+def index_and_worktree_trees(
+    cwd: str | Path, index_copy: Path, force_paths: Sequence[str]
+) -> tuple[str, str]:
+    """(tree of the index, tree of the worktree incl. untracked and force_paths) via a copy of the index.
+
+    Only index_copy is written: the user's index is never touched.
+    """
+    env = git_env({"GIT_INDEX_FILE": str(index_copy)})
+    index_tree = text(run(cwd, "write-tree", env=env))
+    run(cwd, "add", "-A", "--", ":/", env=env)
+    if force_paths:
+        run(cwd, "add", "-f", "--", *force_paths, env=env)
+    return index_tree, text(run(cwd, "write-tree", env=env))
