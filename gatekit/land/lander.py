@@ -68,7 +68,6 @@ class LandReport:
     gate_runs: int = 0
     checks: int = 0
     dry_run: bool = False
-    attempts: int = 0
     blocked: list[Candidate] = field(default_factory=list)
     target_failure: str = ""  # how the target itself fails, when it does
     flaky: list[str] = field(default_factory=list)
@@ -121,8 +120,7 @@ def _land_locked(
     root = app.repo.toplevel
     report = LandReport(target=request.onto)
     SwapJournal(app.repo.common_dir).finish_interrupted(notify)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        report.attempts = attempt
+    for _attempt in range(MAX_ATTEMPTS):
         old = _target_commit(root, target_ref)
         # The target's committed configuration decides, not the lander's working tree nor the
         # branches: a branch cannot weaken the gate it is judged by.
