@@ -3,13 +3,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from testing.fleet import numbered_lines
+from testing.fleet import numbered_lines, real_merge_conflicts
 from testing.landing import branch_with
 from testing.repo import Repo
 from testing.state import capture_state
@@ -113,24 +112,6 @@ def test_merged_history_counts_towards_magnets(repo: Repo) -> None:
     assert {"path": "Cargo.lock", "branches": 4} in report["magnets"]
 
 
-def _real_merge(origin: Repo, scratch: Path, ours: str, theirs: str) -> tuple[bool, set[str]]:
-    """Merge for real in a clone; (clean, conflicted paths)."""
-    if not scratch.exists():
-        origin.git("clone", "-q", "--no-local", str(origin.path), str(scratch))
-    clone = Repo(scratch, origin.env)
-    clone.git("checkout", "-q", "--detach", f"origin/{ours}")
-    result = subprocess.run(
-        ["git", "merge", "--no-edit", "-q", f"origin/{theirs}"],
-        cwd=scratch,
-        env=origin.env,
-        capture_output=True,
-    )
-    conflicted = set(clone.git("diff", "--name-only", "-z", "--diff-filter=U").split("\0")) - {""}
-    clone.git("reset", "-q", "--hard")
-    clone.git("merge", "--abort", check=False)
-    return result.returncode == 0, conflicted
-
-
 def test_predicted_conflicts_match_what_git_merge_really_does(repo: Repo, tmp_path: Path) -> None:
     base = numbered_lines(30)
     repo.commit(
@@ -150,9 +131,9 @@ def test_predicted_conflicts_match_what_git_merge_really_does(repo: Repo, tmp_pa
     names = [w["name"] for w in report["writers"]]
     actual = {}
     for ours, theirs in itertools.combinations(names, 2):
-        clean, paths = _real_merge(repo, tmp_path / "scratch", ours, theirs)
-        if not clean:
-            actual[frozenset((ours, theirs))] = paths
+        conflicted = real_merge_conflicts(repo, tmp_path / "scratch", ours, theirs)
+        if conflicted is not None:
+            actual[frozenset((ours, theirs))] = conflicted
     assert predicted == actual
     assert frozenset(("same-line-1", "same-line-2")) in predicted
     assert frozenset(("delete-gone", "edit-gone")) in predicted

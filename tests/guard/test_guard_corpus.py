@@ -89,3 +89,11 @@ def test_corpus_decisions(states: dict[str, Repo], state: str) -> None:
         if decision.action not in EXPECTED[state][kind]:
             wrong.append(f"{kind:<5} {command!r}: {decision.action} ({decision.reason})")
     assert not wrong, f"{len(wrong)} wrong decision(s) in state {state}:\n" + "\n".join(wrong)
+
+
+def test_the_hook_prefilter_knows_every_destructive_subcommand() -> None:
+    """agent_entry keeps its own copy of the names (importing gitargv would cost the hook of every
+    agent shell command its import time); a name missing there would let that command through."""
+    from gatekit.guard import agent_entry, gitargv
+
+    assert set(agent_entry._DESTRUCTIVE) == set(gitargv.DESTRUCTIVE_SUBCOMMANDS)
