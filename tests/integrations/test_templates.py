@@ -45,7 +45,7 @@ def test_manifest_has_one_hook_per_guard_with_the_right_stage() -> None:
     expected = {
         "gatekit-check": ["pre-commit"],
         "gatekit-check-push": ["pre-push"],
-        "gatekit-protect": ["pre-commit"],
+        "gatekit-protect": ["pre-commit", "pre-merge-commit"],  # a `git merge` onto main too
         "gatekit-verify-push": ["pre-push"],
         "gatekit-clobber": ["pre-commit"],
         "gatekit-overlap": ["pre-commit"],
