@@ -80,7 +80,9 @@ if ! have go; then
     fi
 fi
 have uv || python3 -m pip install -q --disable-pip-version-check uv
-wheels="${GATEKIT_TEST_WHEELS:-$HOME/.cache/gatekit-test-wheels}"
+# One wheelhouse per Python (the tests pick theirs): setuptools for 3.11 does not install on 3.9.
+py_tag="$(python3 -c 'import sys; print("py%d%d" % sys.version_info[:2])')"
+wheels="${GATEKIT_TEST_WHEELS:-$HOME/.cache/gatekit-test-wheels}/$py_tag"
 if ! ls "$wheels"/setuptools-*.whl "$wheels"/wheel-*.whl >/dev/null 2>&1; then
     python3 -m pip download -q --disable-pip-version-check -d "$wheels" "setuptools>=64" wheel
 fi

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,10 @@ def project_files(layout: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def wheelhouse() -> Path:
-    """setuptools and wheel for the editable builds, downloaded once (.ci/install-clients.sh does)."""
-    path = Path(os.environ.get("GATEKIT_TEST_WHEELS", Path.home() / ".cache" / "gatekit-test-wheels"))
+    """setuptools and wheel for the editable builds, downloaded once (.ci/install-clients.sh does)
+    for each Python: a setuptools built for 3.11 refuses to install under 3.9."""
+    root = Path(os.environ.get("GATEKIT_TEST_WHEELS", Path.home() / ".cache" / "gatekit-test-wheels"))
+    path = root / f"py{sys.version_info[0]}{sys.version_info[1]}"
     if not list(path.glob("setuptools-*.whl")) or not list(path.glob("wheel-*.whl")):
         argv = [sys.executable, "-m", "pip", "download", "-q", "-d", str(path), "setuptools>=64", "wheel"]
         subprocess.run(argv, check=True, capture_output=True)
@@ -83,9 +86,25 @@ def editable_install(repo: Repo, installer: str, wheels: Path) -> None:
             [uv, "venv", "-q", "--system-site-packages", "-p", sys.executable, str(venv)],
             [uv, "pip", "install", "-q", "--offline", *offline, "-p", python, "-e", "."],
         ]
-    for argv in steps:
+    for argv in steps[:1]:
         done = subprocess.run(argv, cwd=repo.path, env=env, capture_output=True, text=True)
         assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}"
+    see_the_test_runners_packages(venv)
+    for argv in steps[1:]:
+        done = subprocess.run(argv, cwd=repo.path, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}"
+
+
+def see_the_test_runners_packages(venv: Path) -> None:
+    """Give the project's venv the packages of the Python running these tests (pytest above all).
+
+    --system-site-packages only reaches the base interpreter's, and when the tests run in a venv
+    of their own (CI's, or the 3.9 one) pytest is not there.
+    """
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    target = venv / "lib" / version / "site-packages"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "test_runner_packages.pth").write_text("\n".join(site.getsitepackages()) + "\n")
 
 
 def activated(repo: Repo) -> dict[str, str]:
