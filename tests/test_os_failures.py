@@ -11,25 +11,26 @@ from pathlib import Path
 
 import pytest
 
-from testing.repo import Repo, gatekit_env, init_repo
+from testing.repo import Repo, init_repo
+
+
+def run_with_reader_gone(repo: Repo, argv: tuple[str, ...], lines_read: int) -> tuple[int, str]:
+    """Run gatekit, read lines_read lines of its output and close the pipe; (exit code, stderr)."""
+    proc = repo.spawn_gatekit(*argv)
+    assert proc.stdout is not None and proc.stderr is not None
+    for _ in range(lines_read):
+        proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    return proc.wait(timeout=300), stderr
 
 
 def test_closed_stdout_keeps_the_gates_result_and_prints_no_traceback(repo: Repo) -> None:
     # The gate prints far more than a pipe holds, after the reader has gone.
     script = "import sys\nfor i in range(200000): sys.stdout.write('line %d\\n' % i)\n"
     repo.write("gatekit.toml", f'[[gates]]\nname = "chatty"\nrun = [{sys.executable!r}, "-c", {script!r}]\n')
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "check", "--worktree"],
-        cwd=repo.path,
-        env=gatekit_env(repo.env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.readline()
-    proc.stdout.close()  # `| head -1`
-    stderr = proc.stderr.read().decode()
-    assert proc.wait(timeout=300) == 0, stderr
+    code, stderr = run_with_reader_gone(repo, ("check", "--worktree"), lines_read=1)  # `| head -1`
+    assert code == 0, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
 
 
@@ -37,17 +38,8 @@ def test_closed_stdout_of_a_listing_exits_quietly(repo: Repo) -> None:
     for i in range(300):
         repo.git("branch", f"b{i:03d}")
     undisturbed = repo.gatekit("status", "--all-branches").returncode
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "status", "--all-branches"],
-        cwd=repo.path,
-        env=gatekit_env(repo.env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.close()
-    stderr = proc.stderr.read().decode()
-    assert proc.wait(timeout=120) in (undisturbed, 141), stderr
+    code, stderr = run_with_reader_gone(repo, ("status", "--all-branches"), lines_read=0)
+    assert code in (undisturbed, 141), stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
 
 

@@ -118,14 +118,19 @@ def installer(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def editable_calc(repo: Repo, layout: str, installer: str, wheelhouse: Path) -> str:
+    """Commit the calc project, install it editable; the path of its module."""
+    files = project_files(layout)
+    repo.commit("calc", files)
+    editable_install(repo, installer, wheelhouse)
+    return next(path for path in files if path.endswith("calc/__init__.py"))
+
+
 @pytest.mark.parametrize("layout", ["src", "flat"])
 def test_a_staged_break_fails_although_the_worktree_is_editable_installed_and_good(
     repo: Repo, layout: str, installer: str, wheelhouse: Path
 ) -> None:
-    files = project_files(layout)
-    repo.commit("calc", files)
-    editable_install(repo, installer, wheelhouse)
-    module = next(path for path in files if path.endswith("calc/__init__.py"))
+    module = editable_calc(repo, layout, installer, wheelhouse)
     clean = repo.gatekit("check", "--staged", env=activated(repo))
     assert clean.returncode == 0, clean.stdout + clean.stderr
     repo.write(module, BROKEN)
@@ -140,10 +145,7 @@ def test_a_staged_break_fails_although_the_worktree_is_editable_installed_and_go
 def test_a_broken_rev_fails_while_the_editable_worktree_is_good(
     repo: Repo, layout: str, installer: str, wheelhouse: Path
 ) -> None:
-    files = project_files(layout)
-    repo.commit("calc", files)
-    editable_install(repo, installer, wheelhouse)
-    module = next(path for path in files if path.endswith("calc/__init__.py"))
+    module = editable_calc(repo, layout, installer, wheelhouse)
     repo.git("checkout", "-q", "-b", "broken")
     repo.commit("break add", {module: BROKEN})
     repo.git("checkout", "-q", "main")
