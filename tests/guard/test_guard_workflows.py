@@ -67,19 +67,20 @@ def wf_amend(w: Writer) -> None:
     w.git("commit", "-q", "--amend", "--no-edit")
 
 
-def wf_rebase_interactive(w: Writer) -> None:
+def _two_commits(w: Writer) -> None:
     w.edit("a.txt", "a2\n")
     w.commit("one")
     w.edit("b.txt", "b2\n")
     w.commit("two")
+
+
+def wf_rebase_interactive(w: Writer) -> None:
+    _two_commits(w)
     w.git("rebase", "-q", "-i", "HEAD~2")
 
 
 def wf_fixup_autosquash(w: Writer) -> None:
-    w.edit("a.txt", "a2\n")
-    w.commit("one")
-    w.edit("b.txt", "b2\n")
-    w.commit("two")
+    _two_commits(w)
     w.edit("a.txt", "a3\n")
     w.git("add", "-A")
     w.git("commit", "-q", "--fixup", "HEAD~1")
@@ -111,11 +112,15 @@ def _remote_ahead(w: Writer) -> None:
     w.git("fetch", "-q", "origin")
 
 
-def wf_cherry_pick(w: Writer) -> None:
-    w.git("switch", "-q", "-c", "side")
+def _commit_on_a_side_branch(w: Writer, branch: str, message: str) -> None:
+    w.git("switch", "-q", "-c", branch)
     w.edit("c.txt", "c\n")
-    w.commit("side work")
+    w.commit(message)
     w.git("switch", "-q", "main")
+
+
+def wf_cherry_pick(w: Writer) -> None:
+    _commit_on_a_side_branch(w, "side", "side work")
     w.git("cherry-pick", "side")
 
 
@@ -176,10 +181,7 @@ def wf_own_reset_hard(w: Writer) -> None:
 
 
 def wf_merge_no_ff(w: Writer) -> None:
-    w.git("switch", "-q", "-c", "feat")
-    w.edit("c.txt", "c\n")
-    w.commit("feat")
-    w.git("switch", "-q", "main")
+    _commit_on_a_side_branch(w, "feat", "feat")
     w.git("merge", "-q", "--no-ff", "-m", "merge feat", "feat")
     w.git("branch", "-q", "-d", "feat")
 
