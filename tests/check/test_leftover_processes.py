@@ -137,6 +137,7 @@ own = subprocess.Popen(["sleep", "300"])  # gatekit's own child (a git it runs),
 held = threading.Thread(target=run, args=("held", sys.argv[2]))
 held.start()
 while not (work / "held.pid").exists():
+    assert held.is_alive(), results
     held.join(0.02)
 run("quick", sys.argv[3])
 results["held alive after quick"] = [
