@@ -180,10 +180,16 @@ def run_gate(
     confinement.track(proc.pid)
     watch = GateWatch(proc.pid) if reaping else None
     strays: list[str] = []
+
+    def stop_leftovers() -> None:
+        strays.extend(watch.stop_leftovers() if watch is not None else confinement.stop_strays())
+
     try:
-        result = _supervise(proc, gate, listener, started, heartbeat)
+        result = _supervise(proc, gate, listener, started, heartbeat, stop_leftovers)
     finally:  # after an interrupt too: a detached daemon must not outlive the run
-        strays = watch.stop_leftovers() if watch is not None else confinement.stop_strays()
+        stop_leftovers()
+        if watch is not None:
+            watch.close()
         confinement.track(None)
     if strays:
         note = (
@@ -195,7 +201,12 @@ def run_gate(
 
 
 def _supervise(
-    proc: subprocess.Popen[bytes], gate: Gate, listener: GateListener, started: float, heartbeat: float
+    proc: subprocess.Popen[bytes],
+    gate: Gate,
+    listener: GateListener,
+    started: float,
+    heartbeat: float,
+    stop_leftovers: Callable[[], None] | None = None,
 ) -> GateResult:
     assert proc.stdout is not None
     output = _Output(gate, listener)
@@ -210,6 +221,8 @@ def _supervise(
     reader.join(DRAIN_SECONDS)
     if reader.is_alive():  # a background child still holds the pipe: it dies with its gate
         _kill_group(proc)
+        if stop_leftovers is not None:  # or a detached one: stopped now, not after another wait
+            stop_leftovers()
         reader.join(DRAIN_SECONDS)
     proc.stdout.close()
     duration = time.monotonic() - started

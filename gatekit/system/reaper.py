@@ -95,22 +95,23 @@ class GateWatch:
             _running[leader] = self.gate
 
     def stop_leftovers(self, rounds: int = 5) -> list[str]:
-        """Stop what the gate left running, reap what exited, and forget the gate; returns
-        "pid N (name)" for each process that was still running."""
+        """Stop what the gate left running and reap what exited; returns "pid N (name)" for each
+        process that was still running."""
         stopped: list[str] = []
-        try:
-            for _ in range(rounds):  # a leftover may fork while it is being stopped
-                tree = self._leftovers()
-                running = [stat.pid for stat in tree if not stat.exited]
-                _reap(stat.pid for stat in tree)
-                if not running:
-                    break
-                stopped += stop_processes(running)
-                _reap(stat.pid for stat in self._leftovers())
-        finally:
-            with _running_lock:
-                _running.pop(self.gate.leader, None)
+        for _ in range(rounds):  # a leftover may fork while it is being stopped
+            tree = self._leftovers()
+            running = [stat.pid for stat in tree if not stat.exited]
+            _reap(stat.pid for stat in tree)
+            if not running:
+                break
+            stopped += stop_processes(running)
+            _reap(stat.pid for stat in self._leftovers())
         return stopped
+
+    def close(self) -> None:
+        """The gate is over: forget it (its leftovers are stopped)."""
+        with _running_lock:
+            _running.pop(self.gate.leader, None)
 
     def _leftovers(self) -> list[ProcStat]:
         """The gate's orphans adopted by this process, and every descendant of theirs."""
