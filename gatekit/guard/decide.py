@@ -113,7 +113,7 @@ def decide(
     if risk is None:
         # Nothing to lose, but the journal still says who switched, reset --soft or rebased,
         # so `clobber` can tell the writer's own history moves from another's (issue 10).
-        decision = Decision(ALLOW, _op_name(cmd), str(target.root), argv=tuple(argv))
+        decision = Decision(ALLOW, op_name(cmd), str(target.root), argv=tuple(argv))
         _journal(target, caller, decision)
         return decision
     decision = _judge(target, risk, caller, mode or guard_mode(target.root))
@@ -145,7 +145,8 @@ def _locate(cmd: GitCommand, pinned: dict[str, str]) -> tuple[Path, Path, Path] 
     return guarding.locate_target(cmd.cwd, pinned)
 
 
-def _op_name(cmd: GitCommand) -> str:
+def op_name(cmd: GitCommand) -> str:
+    """How the journal names a command the risk rules do not: `stash pop`, `rebase -i`, ..."""
     words = [cmd.subcommand or ""]
     if cmd.subcommand in ("stash", "worktree") and cmd.args and not cmd.args[0].startswith("-"):
         words.append(cmd.args[0])

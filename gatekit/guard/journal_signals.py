@@ -29,13 +29,17 @@ SILENT = "no journal record: the command bypassed the guard (no git shim or agen
 def records_for(obs: Observation, since: float | None, every_worktree: bool = False) -> list[dict[str, Any]]:
     """This worktree's journal records (or every worktree's: the stash is shared) since a time
     (default: the last day), oldest first."""
+    from gatekit.guard.witness import fold
+
     cutoff = since if since is not None else obs.time - DEFAULT_HORIZON
     root = str(obs.root)
-    return [
-        r
-        for r in journal.read(journal.journal_file(obs.paths.repo.common_dir))
-        if (every_worktree or r.get("worktree") == root) and float(r.get("t") or 0) >= cutoff
-    ]
+    return fold(
+        [
+            r
+            for r in journal.read(journal.journal_file(obs.paths.repo.common_dir))
+            if (every_worktree or r.get("worktree") == root) and float(r.get("t") or 0) >= cutoff
+        ]
+    )
 
 
 def is_own(record: dict[str, Any], asker: frozenset[str], alone: bool) -> bool:
@@ -60,6 +64,10 @@ def describe(record: dict[str, Any]) -> str:
     argv = " ".join(quote(a) for a in record.get("argv", []))
     when = time.strftime("%H:%M:%S", time.gmtime(float(record.get("t") or 0)))
     via = record.get("via") or "?"
+    if via == "reference-transaction":
+        parent = str(record.get("parent") or "")
+        started = f", started by `{parent[:80]}`" if parent else ""
+        via = f"plain git, seen by the reference-transaction hook{started}"
     return f"{record.get('op')} by {who}, pid {record.get('pid')}, `git {argv}`, {when} UTC (via {via})"
 
 
@@ -287,7 +295,7 @@ def _match(
     want: tuple[str, ...] = ("reset",) if signal.kind == "unexplained-reset" else ("stash",)
     if signal.kind == "unexplained-reset" and signal.evidence.get("old") == signal.evidence.get("new"):
         want = ("reset", "stash")  # `git stash` resets to HEAD after saving the work
-    head_before = signal.evidence.get("old") if want == "reset" else _stash_parent(obs, signal)
+    head_before = signal.evidence.get("old") if want == ("reset",) else _stash_parent(obs, signal)
     for index in range(len(records) - 1, -1, -1):
         record = records[index]
         op = str(record.get("op") or "")

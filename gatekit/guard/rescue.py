@@ -57,6 +57,7 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
             if not git.is_null_oid(oid):
                 origin[oid] = entry
     lost = git.unreachable_commits(root, [o for o in origin if o != obs.status.head])
+    makers = _journal(repo)
     for oid in sorted(lost, key=lambda o: -origin[o].index)[:limit]:
         stat = _commit_stat(root, oid)
         items.append(
@@ -66,7 +67,7 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
                 origin[oid].time,
                 _paths(stat),
                 stat,
-                origin[oid].message,
+                origin[oid].message + _maker(makers, oid, "", "left by"),
                 oid,
             )
         )
@@ -75,12 +76,28 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
         # Named by commit id: stash@{n} shifts with every push and pop (issue 10).
         stat = _stash_stat(root, entry.new)
         selector = entry.selector("stash", len(obs.stash_log))
-        note = f"{entry.message} (now {selector})"
+        note = f"{entry.message} (now {selector})" + _maker(makers, entry.new, "refs/stash", "made by")
         items.append(
             Recoverable(f"stash:{entry.new}", "stash", entry.time, _paths(stat), stat, note, entry.new)
         )
     items += _blobs(obs.paths.repo, root, obs.dirty_paths, limit)
     return items
+
+
+def _journal(repo: git.RepoPaths) -> list[dict[str, Any]]:
+    from gatekit.guard import journal
+    from gatekit.guard.witness import fold
+
+    return fold(list(journal.read(journal.journal_file(repo.common_dir))))
+
+
+def _maker(records: Sequence[dict[str, Any]], commit: str, ref_prefix: str, verb: str) -> str:
+    """ " — made by session B, pid 4121, `git stash`, ...": who the journal says made or left it."""
+    from gatekit.guard.journal_signals import describe
+    from gatekit.guard.witness import maker_of
+
+    found = maker_of(records, commit, ref_prefix, made=verb == "made by")
+    return f" — {verb} {describe(found)}" if found else ""
 
 
 def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any, bool]]:

@@ -23,9 +23,36 @@ else
     fi
 fi
 
-# reference-transaction runs three times per ref update; gatekit only looks at committed ones.
-if [ "$hook" = reference-transaction ] && [ "${1:-}" != committed ]; then
-    exit 0
+# reference-transaction runs three times per ref update; gatekit only looks at committed ones,
+# and starts Python only for what the guard's witness records (guard/witness.py): a refs/stash
+# change, or HEAD or a branch deleted, reset to the same commit, or moved to a commit that does
+# not descend from the old one. Commits, fast-forwards and new branches end here, in sh.
+# every_branch=1 (`install-hooks --hook reference-transaction`) also sends every branch move, for
+# protect's warning about a protected branch moved to an unverified commit.
+every_branch=@EVERY_BRANCH@
+if [ "$hook" = reference-transaction ]; then
+    [ "${1:-}" = committed ] || exit 0
+    watched=
+    asked=
+    while read -r old new ref; do
+        case $ref in
+        refs/stash) watched=1 ;;
+        HEAD | refs/heads/*)
+            case $new in *[!0]*) ;; *) watched=1 ;; esac
+            case $old in *[!0]*) ;; *) continue ;; esac
+            [ -n "$every_branch" ] && watched=1
+            [ "$old" = "$new" ] && watched=1
+            if [ -z "$watched" ] && [ "$old $new" != "$asked" ]; then
+                asked="$old $new"
+                git merge-base --is-ancestor "$old" "$new" 2>/dev/null || watched=1
+            fi
+            ;;
+        esac
+        [ -n "$watched" ] && break
+    done <<EOF_REFS
+$input
+EOF_REFS
+    [ -n "$watched" ] || exit 0
 fi
 # After a commit, checkout or merge the only guard is the snapshot of uncommitted work: in a clean
 # worktree (the usual case after a commit) there is nothing to save, said without starting Python.
