@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.errors import UsageError
-from gatekit.guard.gitargv import DESTRUCTIVE_SUBCOMMANDS
+from gatekit.guard.gitargv import DESTRUCTIVE_SUBCOMMANDS, GIT_COMMANDS
 from gatekit.system.files import atomic_write
 
 MARKER = "# gatekit git shim"
@@ -45,21 +47,38 @@ def is_shim(path: Path) -> bool:
 
 
 def script(real_git: str) -> str:
-    """The wrapper: sh only, a `case` per argument, Python for destructive names alone."""
+    """The wrapper: sh only, a `case` per argument, Python for destructive names alone, and for a
+    subcommand that is not one of git's own (an alias from git config, perhaps)."""
     names = "|".join(sorted(DESTRUCTIVE_SUBCOMMANDS))
+    builtins = "|".join(sorted(GIT_COMMANDS))
     package_parent = str(Path(__file__).resolve().parents[2])
     python = shlex.quote(sys.executable)
     git = shlex.quote(real_git)
     return f"""#!/bin/sh
 {MARKER} (issue 10): installed by `gatekit shim install`; remove with `gatekit shim uninstall`.
 if [ -z "$GATEKIT_GUARD_INNER" ]; then
+  guard=
   for arg in "$@"; do
     case $arg in
-      {names}|alias.*)
-        PYTHONPATH={shlex.quote(package_parent)}${{PYTHONPATH:+:$PYTHONPATH}} \\
-          exec {python} -m gatekit shim-exec {git} "$@" ;;
+      {names}|alias.*) guard=1; break ;;
     esac
   done
+  if [ -z "$guard" ]; then
+    skip=
+    for arg in "$@"; do
+      if [ -n "$skip" ]; then skip=; continue; fi
+      case $arg in
+        -C|-c|--git-dir|--work-tree|--namespace|--super-prefix|--config-env) skip=1 ;;
+        -*) ;;
+        {builtins}) break ;;
+        *) guard=1; break ;;
+      esac
+    done
+  fi
+  if [ -n "$guard" ]; then
+    PYTHONPATH={shlex.quote(package_parent)}${{PYTHONPATH:+:$PYTHONPATH}} \\
+      exec {python} -m gatekit shim-exec {git} "$@"
+  fi
 fi
 exec {git} "$@"
 """
@@ -92,3 +111,68 @@ def shell_init(directory: Path | None = None) -> str:
         f'case ":$PATH:" in *:{folder}:*) ;; *) export PATH={folder}:"$PATH" ;; esac\n'
         "hash -r 2>/dev/null || true\n"
     )
+
+
+# -- `git update-ref --stdin` through the shim ---------------------------------------------------
+
+_CONTROL = (b"start", b"prepare", b"commit", b"abort")
+PAUSE = 0.2  # seconds without input after a transaction command: the client awaits git's answer
+
+
+@dataclass
+class Input:
+    """What the shim read of a command's standard input before deciding, handed on to git."""
+
+    data: bytes
+    eof: bool  # False: an interactive client (start/prepare/commit) still writes
+
+    def hand_on(self) -> None:
+        """Make fd 0 give git the bytes read here, then (interactive) the rest as it comes."""
+        if self.eof:
+            with tempfile.TemporaryFile() as spool:
+                spool.write(self.data)
+                spool.flush()
+                os.lseek(spool.fileno(), 0, os.SEEK_SET)
+                os.dup2(spool.fileno(), 0)
+            return
+        read_end, write_end = os.pipe()
+        if os.fork() == 0:  # the relay: what was read, then everything after it
+            os.close(read_end)
+            try:
+                _write_all(write_end, self.data)
+                while True:
+                    chunk = os.read(0, 65536)
+                    if not chunk:
+                        break
+                    _write_all(write_end, chunk)
+            except OSError:
+                pass
+            os._exit(0)
+        os.close(write_end)
+        os.dup2(read_end, 0)
+        os.close(read_end)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_input(fd: int = 0) -> Input:
+    """Read the command's input to its end, or until an interactive client waits for git's answer
+    to `start`, `prepare` or `commit` (git's transaction protocol): every ref update before that
+    point is known, and a client that waits is not kept waiting."""
+    import select
+
+    data = b""
+    while True:
+        last = data.replace(b"\0", b"\n").rstrip(b"\n").rsplit(b"\n", 1)[-1].strip()
+        if data.endswith((b"\n", b"\0")) and last in _CONTROL:
+            ready, _, _ = select.select([fd], [], [], PAUSE)
+            if not ready:
+                return Input(data, False)
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return Input(data, True)
+        data += chunk
