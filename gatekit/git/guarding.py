@@ -105,6 +105,13 @@ def ref_target(cwd: str | Path, pinned: Mapping[str, str], ref: str) -> str | No
     return text(out) if code == 0 else None
 
 
+def other_commands() -> list[str]:
+    """The git-* programs on PATH git would run as subcommands (`git lfs`): git runs one before
+    it looks for an alias of the same name."""
+    code, out = run_rc(os.path.expanduser("~"), "--list-cmds=others")
+    return os.fsdecode(out).split() if code == 0 else []
+
+
 def config_value(cwd: str | Path, pinned: Mapping[str, str], key: str) -> str | None:
     """The value of one git config key as git reads it there; None when unset."""
     code, out = run_rc(cwd, "config", "--get", key, env=git_env(pinned))

@@ -12,6 +12,7 @@ import os
 import shlex
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,11 +47,13 @@ def is_shim(path: Path) -> bool:
         return False
 
 
-def script(real_git: str) -> str:
+def script(real_git: str, others: Sequence[str] = ()) -> str:
     """The wrapper: sh only, a `case` per argument, Python for destructive names alone, and for a
-    subcommand that is not one of git's own (an alias from git config, perhaps)."""
+    subcommand that is not one of git's own nor a git-* program on PATH (others), which may be an
+    alias from git config."""
     names = "|".join(sorted(DESTRUCTIVE_SUBCOMMANDS))
-    builtins = "|".join(sorted(GIT_COMMANDS))
+    plain = {name for name in others if name and all(c.isalnum() or c in "-_." for c in name)}
+    builtins = "|".join(sorted((GIT_COMMANDS | plain) - DESTRUCTIVE_SUBCOMMANDS))
     package_parent = str(Path(__file__).resolve().parents[2])
     python = shlex.quote(sys.executable)
     git = shlex.quote(real_git)
@@ -91,7 +94,9 @@ def install(directory: Path | None = None) -> Path:
     target = directory / "git"
     if target.exists() and not is_shim(target):
         raise UsageError(f"{target} exists and is not a gatekit shim; choose another --dir")
-    atomic_write(target, script(find_real_git(directory)), mode=0o755)
+    from gatekit.git.guarding import other_commands
+
+    atomic_write(target, script(find_real_git(directory), other_commands()), mode=0o755)
     return target
 
 

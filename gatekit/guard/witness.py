@@ -206,6 +206,7 @@ def fold(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             merged[key] = earlier.get(key) or entry.get(key)
         if not is_witness(earlier):
             merged["witnessed"] = True
+            merged["git_pid"] = entry.get("pid")  # the git process the witness saw
         out[index] = merged
     return out
 
@@ -213,9 +214,10 @@ def fold(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def _same_process(out: list[dict[str, Any]], entry: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
     for index in range(len(out) - 1, max(-1, len(out) - 4), -1):
         earlier = out[index]
+        seen = earlier.get("pid") if is_witness(earlier) else earlier.get("git_pid")
         if (
-            is_witness(earlier)
-            and earlier.get("pid") == entry.get("pid")
+            seen is not None
+            and seen == entry.get("pid")
             and earlier.get("worktree") == entry.get("worktree")
             and float(entry.get("t") or 0) - float(earlier.get("t") or 0) <= PAIR_SECONDS
         ):

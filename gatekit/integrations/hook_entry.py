@@ -167,7 +167,7 @@ def protect(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
 
 def witness(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
     """reference-transaction: journal who moved refs/stash, HEAD or a branch backwards (guard/witness.py)."""
-    if args[:1] == ("committed",) or list(args[:1]) == ["committed"]:
+    if list(args[:1]) == ["committed"]:
         from gatekit.guard.witness import record
 
         record(os.fsdecode(stdin).splitlines(), app.repo)

@@ -121,7 +121,6 @@ def test_a_command_the_shim_journaled_is_one_record_not_two(make_repo, tmp_path:
     env = gatekit_env(repo.env)
     env["PATH"] = f"{shim}{os.pathsep}{env['PATH']}"
     env["GATEKIT_SESSION"] = "B"
-    Writer(repo, "A").start()
     repo.write("a.txt", "B's own edit\n")
     ran = subprocess.run(["git", "stash"], cwd=repo.path, env=env, capture_output=True, timeout=120)
     assert ran.returncode == 0, ran.stderr
