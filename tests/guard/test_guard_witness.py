@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from gatekit.guard import journal
@@ -102,14 +103,27 @@ def test_a_stash_pop_by_plain_git_is_named_to_the_entrys_maker(make_repo, tmp_pa
     assert taken and "stash pop by session X" in taken[0]["summary"], signals
 
 
-def test_commits_and_new_branches_start_no_python(repo: Repo) -> None:
+def test_commits_and_new_branches_start_no_python(repo: Repo, tmp_path: Path) -> None:
     install_witness(repo)
+    log = tmp_path / "pythons"
+    recorder = tmp_path / "python"
+    recorder.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {sys.executable} "$@"\n')
+    recorder.chmod(0o755)
+    env = {"GATEKIT_PYTHON": str(recorder), "PYTHONPATH": gatekit_env(repo.env)["PYTHONPATH"]}
     repo.write("README.md", "more\n")
-    repo.git("commit", "-qam", "forward")
-    repo.git("checkout", "-q", "-b", "topic")
-    repo.git("update-ref", "refs/gatekit/probe", "HEAD")
+    steps = [
+        ("commit", "-qam", "forward"),
+        ("branch", "topic"),
+        ("commit", "-q", "--allow-empty", "-m", "more"),
+        ("update-ref", "refs/heads/topic", "main", "topic"),  # a fast-forward
+        ("update-ref", "refs/gatekit/probe", "HEAD"),
+    ]
+    for args in steps:
+        assert plain_git(repo, *args, env=env).returncode == 0, args
+    assert not log.exists(), log.read_text()
     assert records(repo) == []
-    repo.git("reset", "-q", "--hard", "HEAD~1")
+    assert plain_git(repo, "reset", "-q", "--hard", "HEAD~1", env=env).returncode == 0
+    assert "hook reference-transaction committed" in log.read_text()
     assert [r["op"] for r in records(repo)] == ["reset --hard"]
 
 

@@ -39,8 +39,8 @@ if [ "$hook" = reference-transaction ]; then
         refs/stash) watched=1 ;;
         HEAD | refs/heads/*)
             case $new in *[!0]*) ;; *) watched=1 ;; esac
-            case $old in *[!0]*) ;; *) continue ;; esac
             [ -n "$every_branch" ] && watched=1
+            case $old in *[!0]*) ;; *) continue ;; esac
             [ "$old" = "$new" ] && watched=1
             if [ -z "$watched" ] && [ "$old $new" != "$asked" ]; then
                 asked="$old $new"
