@@ -142,12 +142,23 @@ def _op(
     argv: Sequence[str], cwd: str, env: Mapping[str, str], updates: Sequence[tuple[str, str, str]]
 ) -> str:
     """How the journal names the operation: as the guard would name the git command, else by ref."""
+    import shlex
+
     from gatekit.guard.decide import op_name
-    from gatekit.guard.gitargv import parse_git_argv
+    from gatekit.guard.gitargv import GIT_COMMANDS, parse_git_argv
     from gatekit.guard.risk import classify
 
     if argv:
         cmd = parse_git_argv(argv, cwd, env)
+        if cmd.subcommand and cmd.subcommand not in GIT_COMMANDS:
+            from gatekit.guard.aliases import config_alias
+
+            alias = config_alias(cmd)  # `git nuke` is journaled as the reset it is
+            if alias and not alias.startswith("!"):
+                try:
+                    cmd = parse_git_argv([*shlex.split(alias), *cmd.args], cwd, env)
+                except ValueError:
+                    pass
         if cmd.subcommand:
             risk = classify(cmd)
             return risk.op if risk is not None else op_name(cmd)
