@@ -285,18 +285,14 @@ def _write_count(path: str, count: int) -> None:
 
 def shim_exec(real_git: str, args: list[str]) -> int:
     """Decide on `git args`, then become the real git (same pid: the journal names it)."""
-    given = None
     if not os.environ.get("GATEKIT_GUARD_INNER"):
         from gatekit.guard.decide import decide
         from gatekit.guard.owners import Caller
 
-        given = None
         if "update-ref" in args and "--stdin" in args:
-            from gatekit.guard.shim import read_input
-
-            given = read_input()  # the ref updates, read first and handed on to git below
+            return _update_ref_stdin(real_git, args)
         try:
-            decision = decide(args, os.getcwd(), Caller.from_env("shim"), stdin=given.data if given else None)
+            decision = decide(args, os.getcwd(), Caller.from_env("shim"))
         except Exception as exc:  # noqa: BLE001 - fail closed: a destructive command waits for a working guard
             from gatekit.errors import GatekitError
 
@@ -315,7 +311,26 @@ def shim_exec(real_git: str, args: list[str]) -> int:
         if decision.action != "allow" and decision.message():
             sys.stderr.write(f"gatekit: {decision.message()}\n")
     sys.stderr.flush()
-    if given is not None:
-        given.hand_on()
+    os.execv(real_git, [real_git, *args])
+    return 0  # pragma: no cover - execv does not return
+
+
+def _update_ref_stdin(real_git: str, args: list[str]) -> int:
+    """`git update-ref --stdin`: its input is known only as the client writes it. A relay reads it
+    on its way to git and keeps the commits of the refs it updates or deletes before git commits
+    the transaction (update-ref never touches the worktree: nothing is refused)."""
+    from gatekit.guard.decide import decide
+    from gatekit.guard.owners import Caller
+    from gatekit.guard.shim import relay_input
+
+    cwd, caller = os.getcwd(), Caller.from_env("shim")
+
+    def keep(data: bytes) -> None:
+        decision = decide(args, cwd, caller, stdin=data)
+        if decision.action != "allow" and decision.message():
+            sys.stderr.write(f"gatekit: {decision.message()}\n")
+            sys.stderr.flush()
+
+    relay_input(keep)
     os.execv(real_git, [real_git, *args])
     return 0  # pragma: no cover - execv does not return

@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gatekit.errors import UsageError
@@ -120,64 +118,47 @@ def shell_init(directory: Path | None = None) -> str:
 
 # -- `git update-ref --stdin` through the shim ---------------------------------------------------
 
-_CONTROL = (b"start", b"prepare", b"commit", b"abort")
-PAUSE = 0.2  # seconds without input after a transaction command: the client awaits git's answer
+_COMMITTING = (b"prepare", b"commit")
 
 
-@dataclass
-class Input:
-    """What the shim read of a command's standard input before deciding, handed on to git."""
-
-    data: bytes
-    eof: bool  # False: an interactive client (start/prepare/commit) still writes
-
-    def hand_on(self) -> None:
-        """Make fd 0 give git the bytes read here, then (interactive) the rest as it comes."""
-        if self.eof:
-            with tempfile.TemporaryFile() as spool:
-                spool.write(self.data)
-                spool.flush()
-                os.lseek(spool.fileno(), 0, os.SEEK_SET)
-                os.dup2(spool.fileno(), 0)
-            return
-        read_end, write_end = os.pipe()
-        if os.fork() == 0:  # the relay: what was read, then everything after it
-            os.close(read_end)
-            try:
-                _write_all(write_end, self.data)
-                while True:
-                    chunk = os.read(0, 65536)
-                    if not chunk:
-                        break
-                    _write_all(write_end, chunk)
-            except OSError:
-                pass
-            os._exit(0)
-        os.close(write_end)
-        os.dup2(read_end, 0)
+def relay_input(keep: Callable[[bytes], None]) -> None:
+    """Put a relay between the client and git: git reads, as fd 0, exactly the bytes the client
+    writes; before it passes on a `prepare` or `commit` (git's transaction protocol), or the end
+    of the input (a batch: git commits then), it calls keep with the commands read since the last
+    call, while no ref has moved yet. A client that waits for git's `start: ok` is never kept
+    waiting: each chunk goes on as soon as it is read."""
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
         os.close(read_end)
+        code = 0
+        try:
+            _relay(0, write_end, keep)
+        except Exception:  # noqa: BLE001 - the relay must never leave git without its input
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    os.dup2(read_end, 0)
+    os.close(read_end)
+
+
+def _relay(source: int, sink: int, keep: Callable[[bytes], None]) -> None:
+    pending = b""
+    while True:
+        chunk = os.read(source, 65536)
+        if not chunk:
+            if pending:
+                keep(pending)
+            return
+        pending += chunk
+        records = pending.replace(b"\0", b"\n").split(b"\n")[:-1]  # the complete ones
+        if any(record.strip() in _COMMITTING for record in records):
+            keep(pending)
+            pending = b""
+        _write_all(sink, chunk)
 
 
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def read_input(fd: int = 0) -> Input:
-    """Read the command's input to its end, or until an interactive client waits for git's answer
-    to `start`, `prepare` or `commit` (git's transaction protocol): every ref update before that
-    point is known, and a client that waits is not kept waiting."""
-    import select
-
-    data = b""
-    while True:
-        last = data.replace(b"\0", b"\n").rstrip(b"\n").rsplit(b"\n", 1)[-1].strip()
-        if data.endswith((b"\n", b"\0")) and last in _CONTROL:
-            ready, _, _ = select.select([fd], [], [], PAUSE)
-            if not ready:
-                return Input(data, False)
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return Input(data, True)
-        data += chunk

@@ -41,7 +41,7 @@ def test_shim_keeps_a_branch_deleted_through_update_ref_stdin(repo: Repo, shim_e
         ["git", "update-ref", "--stdin"],
         cwd=repo.path,
         env=shim_env,
-        input=b"verify refs/heads/main\ndelete refs/heads/feature\n",
+        input=f"verify refs/heads/main {repo.rev('main')}\ndelete refs/heads/feature\n".encode(),
         capture_output=True,
         timeout=120,
     )

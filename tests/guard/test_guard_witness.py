@@ -15,10 +15,13 @@ from testing.repo import Repo, gatekit_env
 
 
 def install_witness(repo: Repo) -> None:
-    """The reference-transaction hook alone, as `install-hooks` writes it by default."""
-    from gatekit.integrations.hooks_install import install
-
-    install(repo.path, ("reference-transaction",))
+    """The reference-transaction hook alone, as `install-hooks` writes it by default (installed by
+    a process that runs this checkout's gatekit, whose module path the hook keeps)."""
+    code = "import sys; from pathlib import Path; from gatekit.integrations.hooks_install import install; "
+    code += "install(Path(sys.argv[1]), ('reference-transaction',))"
+    subprocess.run(
+        [sys.executable, "-c", code, str(repo.path)], env=gatekit_env(repo.env), check=True, timeout=60
+    )
 
 
 def test_install_hooks_installs_the_witness_by_default(repo: Repo) -> None:
@@ -68,7 +71,7 @@ def test_clobber_names_the_writer_of_a_plain_git_stash(make_repo) -> None:
     listed = repo.gatekit("rescue")
     assert listed.returncode == 0, listed.stderr
     line = next(x for x in listed.stdout.splitlines() if x.startswith("stash:"))
-    assert "made by session B" in line, listed.stdout
+    assert "made by stash push by session B" in line, listed.stdout
 
 
 def test_a_host_session_exported_to_the_shell_names_a_plain_git_reset(make_repo) -> None:
