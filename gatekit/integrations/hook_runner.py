@@ -79,10 +79,10 @@ def steps_for(
     if hook == "reference-transaction":
         # git ignores this hook's exit code once the transaction is committed: it only warns.
         state = git_args[0] if git_args else ""
-        return [
-            Step("witness", ("witness", state), blocking=False, stdin=True),
-            Step("protect", ("protect", "--transaction", state), blocking=False, stdin=True),
-        ]
+        steps = [Step("witness", ("witness", state), blocking=False, stdin=True)]
+        if env.get("GATEKIT_PROTECT_REFS") == "1":  # `install-hooks --hook reference-transaction`
+            steps.append(Step("protect", ("protect", "--transaction", state), blocking=False, stdin=True))
+        return steps
     if hook == "pre-push":
         steps = [Step("verify-push", ("verify-push", *git_args[:2]), stdin=True)]
         for commit in pushed_commits(stdin, env):

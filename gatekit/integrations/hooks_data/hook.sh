@@ -9,11 +9,26 @@ gatekit_python=@PYTHON@
 gatekit_path=@PATH@
 
 # A hook that was here before gatekit was installed keeps running, first.
-chained="$(dirname -- "$0")/$hook.gatekit-chained"
+case $0 in
+*/*) chained="${0%/*}/$hook.gatekit-chained" ;;
+*) chained="./$hook.gatekit-chained" ;;
+esac
+
+# git runs reference-transaction for every ref update, two or three times: each run is kept to sh
+# builtins (no `cat`, no `dirname`), and only the committed one reads its input.
+if [ "$hook" = reference-transaction ] && [ "${1:-}" != committed ] && [ ! -x "$chained" ]; then
+    exit 0
+fi
 
 if [ "$hook" = pre-push ] || [ "$hook" = reference-transaction ]; then
     # pre-push and reference-transaction read refs on stdin; the chained hook and gatekit both need them.
-    input="$(cat)"
+    input=
+    while IFS= read -r line || [ -n "$line" ]; do
+        input="$input$line
+"
+    done
+    input="${input%
+}"
     if [ -x "$chained" ]; then
         printf '%s\n' "$input" | "$chained" "$@" || exit $?
     fi
@@ -53,6 +68,8 @@ if [ "$hook" = reference-transaction ]; then
 $input
 EOF_REFS
     [ -n "$watched" ] || exit 0
+    # protect's warning comes with every_branch only: the witness alone never warns.
+    [ -n "$every_branch" ] && GATEKIT_PROTECT_REFS=1 && export GATEKIT_PROTECT_REFS
 fi
 # After a commit, checkout or merge the only guard is the snapshot of uncommitted work: in a clean
 # worktree (the usual case after a commit) there is nothing to save, said without starting Python.
