@@ -16,6 +16,7 @@ twin repository without the hook, in the same run, interleaved:
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,11 +46,16 @@ def make(path: Path, env: dict[str, str], hooked: bool) -> None:
         install(path, ("reference-transaction",))
 
 
-def run(lines: list[str], cwd: Path, env: dict[str, str]) -> float:
+def run(lines: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every process it started): CPU time hardly moves with the
+    machine's load, wall time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for line in lines:
         subprocess.run(line.split(), cwd=cwd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -62,14 +68,15 @@ def main() -> None:
         plain, hooked = Path(tmp, "plain"), Path(tmp, "hooked")
         make(plain, env, False)
         make(hooked, env, True)
-        print(f"{'operation':<30} {'no hook':>9} {'witness':>9} {'added':>9}")
+        print(f"{'operation':<30} {'no hook':>9} {'witness':>9} {'added':>9}   {'CPU added':>9}")
         for name, lines in CASES.items():
             base, with_hook = [], []
             for _ in range(args.runs):
                 base.append(run(lines, plain, env))
                 with_hook.append(run(lines, hooked, env))
-            b, h = statistics.median(base) * 1000, statistics.median(with_hook) * 1000
-            print(f"{name:<30} {b:>7.1f}ms {h:>7.1f}ms {h - b:>+7.1f}ms")
+            b, h = (statistics.median(x[0] for x in runs) * 1000 for runs in (base, with_hook))
+            cpu = (statistics.median(x[1] for x in with_hook) - statistics.median(x[1] for x in base)) * 1000
+            print(f"{name:<30} {b:>7.1f}ms {h:>7.1f}ms {h - b:>+7.1f}ms   {cpu:>+7.1f}ms")
 
 
 if __name__ == "__main__":
