@@ -180,6 +180,11 @@ def explain_own_history(
     own_heads = {r.get("head") for r in own if str(r.get("op") or "").startswith(("reset", "stash"))}
     own_switch = any(str(r.get("op") or "").split(" ")[0] in ("checkout", "switch") for r in own)
     own_paths = {p for r in own for p in r.get("paths") or ()}
+    # A reset --hard or stash of the asker's own that only the witness saw (plain git): it names
+    # no paths, and every tracked edit it discarded was the asker's to discard.
+    own_wipe = any(
+        r.get("via") == "reference-transaction" and str(r.get("op")).startswith(_WIPES) for r in own
+    )
     out = []
     for signal in signals:
         kind, evidence = signal.kind, signal.evidence
@@ -204,12 +209,16 @@ def explain_own_history(
         if kind == "unexplained-reset" and evidence.get("old") in own_heads:
             continue
         if kind == "reverted-edit" and (
-            set(signal.paths) <= own_paths
+            own_wipe
+            or set(signal.paths) <= own_paths
             or all(_committed(obs, entries, p, evidence.get("after_edit")) for p in signal.paths)
         ):
             continue
         out.append(signal)
     return out
+
+
+_WIPES = ("reset --hard", "reset --merge", "stash push", "stash save")
 
 
 def _only_rewrites(entries: Sequence[ReflogEntry], own_heads: set[Any], own_switch: bool) -> bool:
