@@ -71,7 +71,7 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
                 oid,
             )
         )
-    items += _lost_commits(root, {i.commit for i in items}, limit)
+    items += _lost_commits(root, {i.commit for i in items}, limit, makers)
     for entry in list(reversed(obs.stash_log))[:limit]:
         # Named by commit id: stash@{n} shifts with every push and pop (issue 10).
         stat = _stash_stat(root, entry.new)
@@ -96,7 +96,7 @@ def _maker(records: Sequence[dict[str, Any]], commit: str, ref_prefix: str, verb
     from gatekit.guard.journal_signals import describe
     from gatekit.guard.witness import maker_of
 
-    found = maker_of(records, commit, ref_prefix, made=verb == "made by")
+    found = maker_of(records, commit, ref_prefix, made=verb != "taken by" and verb != "left by")
     return f" — {verb} {describe(found)}" if found else ""
 
 
@@ -115,12 +115,17 @@ def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any
     ]
 
 
-def _lost_commits(root: Path, listed: set[str | None], limit: int) -> list[Recoverable]:
-    """The user's commits no ref or reflog reaches: what `doctor` reports as orphaned."""
+def _lost_commits(
+    root: Path, listed: set[str | None], limit: int, makers: Sequence[dict[str, Any]] = ()
+) -> list[Recoverable]:
+    """The user's commits no ref or reflog reaches: what `doctor` reports as orphaned. A popped or
+    dropped stash entry says who made it and who took it, when the journal knows."""
     found = []
     for lost in [c for c in lost_commits(root) if c.kind == "lost" and c.commit not in listed][:limit]:
         stat = _commit_stat(root, lost.commit)
         note = f"{lost.subject} (no ref or reflog reaches it: `git gc` will delete it)"
+        note += _maker(makers, lost.commit, "refs/stash", "made by")
+        note += _maker(makers, lost.commit, "refs/stash", "taken by")
         found.append(
             Recoverable(
                 f"commit:{lost.commit[:12]}",

@@ -104,6 +104,8 @@ def test_a_stash_pop_by_plain_git_is_named_to_the_entrys_maker(make_repo, tmp_pa
     signals = json.loads(y.clobber("--format", "json").stdout)["signals"]
     taken = [s for s in signals if s["kind"] in ("stash-drop", "stash-taken")]
     assert taken and "stash pop by session X" in taken[0]["summary"], signals
+    rescue = repo.gatekit("rescue").stdout
+    assert "made by stash push by session Y" in rescue and "taken by stash pop by session X" in rescue, rescue
 
 
 def test_commits_and_new_branches_start_no_python(repo: Repo, tmp_path: Path) -> None:
