@@ -25,7 +25,6 @@ from gatekit.guard.owners import Caller
 from gatekit.guard.risk import Risk, classify
 
 MODES = ("deny", "snapshot-and-allow", "warn")
-UNKNOWN_OWNER = ("caller", "deny")  # [guard] unknown_owner: whose is work nobody recorded
 MAX_ALIAS_DEPTH = 5  # an alias of an alias of ...: git itself refuses a loop
 ALLOW, SNAPSHOT, DENY, WARN = "allow", "snapshot", "deny", "warn"
 _SEVERITY = {ALLOW: 0, SNAPSHOT: 1, WARN: 2, DENY: 3}
