@@ -172,9 +172,10 @@ def test_sha256_repository_snapshots_sessions_and_hooks(tmp_path: Path, git_env:
 # -- GIT_DIR / GIT_WORK_TREE: the repository the user (or git, for a hook) named --------------------
 
 
-def seeing_gate(out: Path) -> str:
-    """A config whose gate records what it saw: the staged file and the repository git finds."""
-    script = f"cat dots.txt > {out}/seen; git rev-parse --absolute-git-dir > {out}/gitdir"
+def seeing_gate(out: Path, then: str = "true") -> str:
+    """A config whose gate records what it saw: the staged file and the repository git finds;
+    then decides whether it passes."""
+    script = f"cat dots.txt > {out}/seen; git rev-parse --absolute-git-dir > {out}/gitdir; {then}"
     return f"[[gates]]\nname = \"see\"\nshell = true\nrun = '{script}'\n"
 
 
@@ -183,6 +184,7 @@ def dotfiles(tmp_path: Path, git_env: dict[str, str]) -> tuple[Repo, Path]:
     cache, and the sandboxes in it, live inside the work tree). Returns the work tree, driven with
     GIT_DIR / GIT_WORK_TREE, and the directory the gate writes what it saw to."""
     home = Path(git_env["HOME"])
+    git_env["TMPDIR"] = str(tmp_path / "tmp")  # where the sandboxes go: ~/.cache is in the work tree
     bare = tmp_path / "dotfiles.git"
     Repo(tmp_path, git_env).git("init", "-q", "--bare", "-b", "dots", str(bare))
     (bare / "info" / "exclude").write_text("/.cache/\n/.config/\n/.gitconfig\n")
@@ -216,12 +218,14 @@ def test_dotfiles_layout_named_by_the_environment_is_the_repository(
     assert_clean_outcome(staged, codes=(0,))
     assert (out / "seen").read_text() == "staged\n"
     sandbox_git_dir = (out / "gitdir").read_text().strip()
-    assert sandbox_git_dir != str(tmp_path / "dotfiles.git")  # the gate's git found the sandbox's own
+    assert Path(sandbox_git_dir).resolve() != (tmp_path / "dotfiles.git").resolve()  # the sandbox's own
     assert "sandboxes" in sandbox_git_dir
 
-    in_place = work.gatekit("check")
+    in_place = work.gatekit("check", "--worktree")
     assert_clean_outcome(in_place, codes=(0,))
     assert (out / "seen").read_text() == "unstaged\n"
+    # in place, in the user's work tree, the gate's git finds the user's repository (as a hook's does)
+    assert Path((out / "gitdir").read_text().strip()).resolve() == (tmp_path / "dotfiles.git").resolve()
 
     status = work.gatekit("status", "--format", "json")
     assert_clean_outcome(status, codes=(0,))
@@ -283,9 +287,7 @@ def test_dotfiles_hooks_run_under_git_dir_and_work_tree_options(
     assert "Traceback" not in good.stderr
     assert (out / "seen").read_text() == "good\n"  # the pre-commit hook checked the dotfiles commit
     assert "sandboxes" in (out / "gitdir").read_text()
-    work.write(
-        "gatekit.toml", seeing_gate(out).replace("cat dots.txt", "! grep -q bad dots.txt && cat dots.txt")
-    )
+    work.write("gatekit.toml", seeing_gate(out, then="! grep -q bad dots.txt"))
     work.git("commit", "-q", "--no-verify", "-am", "gate refuses bad")
     head = work.rev()
     bad = commit("bad\n")

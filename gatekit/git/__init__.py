@@ -101,7 +101,17 @@ from gatekit.git.revisions import (
     tree_of,
     unmerged_commit_count,
 )
-from gatekit.git.runner import NULL_OID, git_env, is_null_oid, run, run_rc, text, without_repo_vars, zsplit
+from gatekit.git.runner import (
+    NULL_OID,
+    git_env,
+    is_null_oid,
+    pinned_layout,
+    run,
+    run_rc,
+    text,
+    without_repo_vars,
+    zsplit,
+)
 from gatekit.git.worktrees import (
     BranchStatus,
     PendingStatus,
@@ -197,6 +207,7 @@ __all__ = [
     "notes_write",
     "numstat",
     "patch_ids",
+    "pinned_layout",
     "object_type",
     "parse_branch_status",
     "parse_status_v2",
