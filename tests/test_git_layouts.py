@@ -219,7 +219,12 @@ def test_dotfiles_layout_named_by_the_environment_is_the_repository(
     assert (out / "seen").read_text() == "staged\n"
     sandbox_git_dir = (out / "gitdir").read_text().strip()
     assert Path(sandbox_git_dir).resolve() != (tmp_path / "dotfiles.git").resolve()  # the sandbox's own
-    assert "sandboxes" in sandbox_git_dir
+    # ~/.cache is inside the work tree: the sandboxes went to this user's private dir under $TMPDIR
+    assert (
+        Path(sandbox_git_dir)
+        .resolve()
+        .is_relative_to((tmp_path / "tmp" / f"gatekit-{os.getuid()}").resolve())
+    )
 
     in_place = work.gatekit("check", "--worktree")
     assert_clean_outcome(in_place, codes=(0,))
@@ -351,3 +356,16 @@ def test_hooks_see_the_git_dir_git_exports_and_the_sandbox_never_does(
     assert (out / "seen").read_text() == f"committed in the {where}\n"
     sandbox_git_dir = (out / "gitdir").read_text().strip()
     assert "sandboxes" in sandbox_git_dir and not sandbox_git_dir.startswith(str(repo.path))
+
+
+def test_dotfiles_sandbox_fallback_refuses_a_temporary_dir_others_can_write(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    work, _ = dotfiles(tmp_path, git_env)
+    shared = tmp_path / "tmp" / f"gatekit-{os.getuid()}"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    result = work.gatekit("check", "--staged")
+    assert result.returncode == 2, result.stderr
+    assert "not a private directory" in result.stderr and "GATEKIT_SANDBOX_DIR" in result.stderr
+    assert not (shared / "sandboxes").exists()
