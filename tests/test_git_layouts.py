@@ -226,6 +226,10 @@ def test_dotfiles_layout_named_by_the_environment_is_the_repository(
         .is_relative_to((tmp_path / "tmp" / f"gatekit-{os.getuid()}").resolve())
     )
 
+    committed = work.gatekit("check", "--rev", "HEAD")
+    assert_clean_outcome(committed, codes=(0,))
+    assert (out / "seen").read_text() == "committed\n"
+
     in_place = work.gatekit("check", "--worktree")
     assert_clean_outcome(in_place, codes=(0,))
     assert (out / "seen").read_text() == "unstaged\n"
@@ -369,3 +373,19 @@ def test_dotfiles_sandbox_fallback_refuses_a_temporary_dir_others_can_write(
     assert result.returncode == 2, result.stderr
     assert "not a private directory" in result.stderr and "GATEKIT_SANDBOX_DIR" in result.stderr
     assert not (shared / "sandboxes").exists()
+
+
+def test_git_work_tree_alone_uses_the_repository_found_here_with_that_work_tree(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    out = tmp_path / "seen"
+    out.mkdir()
+    repo = init_repo(tmp_path / "repo", git_env, {"gatekit.toml": seeing_gate(out), "dots.txt": "in repo\n"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "gatekit.toml").write_text(seeing_gate(out))
+    (elsewhere / "dots.txt").write_text("in the other work tree\n")
+    result = repo.gatekit("check", "--worktree", env={"GIT_WORK_TREE": str(elsewhere)})
+    assert_clean_outcome(result, codes=(0,))
+    assert (out / "seen").read_text() == "in the other work tree\n"
+    assert Path((out / "gitdir").read_text().strip()).resolve() == (repo.path / ".git").resolve()
