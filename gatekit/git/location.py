@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing, UsageError
 from gatekit.git.memo import remember
-from gatekit.git.runner import git_env, pin, pin_start, pinned_layout, run
+from gatekit.git.runner import LAYOUT_VARS, git_env, pin, pin_start, pinned_layout, run
 from gatekit.system.processes import run_captured
 
 
@@ -33,10 +33,7 @@ def pin_user_location(cwd: Path | str, environ: Mapping[str, str] | None = None)
     """
     environ = os.environ if environ is None else environ
     base = os.path.abspath(cwd)
-    pin_start(base, {name: os.path.join(base, environ[name]) for name in _LAYOUT_VARS if environ.get(name)})
-
-
-_LAYOUT_VARS = ("GIT_DIR", "GIT_WORK_TREE")
+    pin_start(base, {name: os.path.join(base, environ[name]) for name in LAYOUT_VARS if environ.get(name)})
 
 
 def get_repo_paths(cwd: Path | str = ".") -> RepoPaths:

@@ -47,7 +47,7 @@ class _Pins:
 
 
 _PINS = _Pins()
-_LAYOUT_VARS = ("GIT_DIR", "GIT_WORK_TREE")
+LAYOUT_VARS = ("GIT_DIR", "GIT_WORK_TREE")  # the user's layout: honoured, pinned to its worktree
 
 
 def pin_start(directory: Path | str, variables: Mapping[str, str]) -> None:
@@ -77,7 +77,7 @@ def pinned_layout(cwd: Path | str | None) -> dict[str, str]:
 def located(cwd: Path | str | None, env: Mapping[str, str]) -> dict[str, str]:
     """env plus the user's layout for a call in cwd, unless env already names a repository."""
     layout = pinned_layout(cwd)
-    if not layout or any(name in env for name in _LAYOUT_VARS):
+    if not layout or any(name in env for name in LAYOUT_VARS):
         return dict(env)
     return {**env, **layout}
 
@@ -93,7 +93,7 @@ def git_env(
     """The environment for a git call: no inherited repository-locating variables, never a
     prompt; for a call in cwd, the layout the user pinned there (pinned_layout)."""
     env = {k: v for k, v in os.environ.items() if k not in _REPO_LOCATING_VARS}
-    if extra is None or not any(name in extra for name in _LAYOUT_VARS):
+    if extra is None or not any(name in extra for name in LAYOUT_VARS):
         env.update(pinned_layout(cwd))
     if keep_index and "GIT_INDEX_FILE" in os.environ:
         env["GIT_INDEX_FILE"] = os.environ["GIT_INDEX_FILE"]
