@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -389,3 +390,38 @@ def test_git_work_tree_alone_uses_the_repository_found_here_with_that_work_tree(
     assert_clean_outcome(result, codes=(0,))
     assert (out / "seen").read_text() == "in the other work tree\n"
     assert Path((out / "gitdir").read_text().strip()).resolve() == (repo.path / ".git").resolve()
+
+
+def test_agent_guard_snapshots_a_dotfiles_command_before_it_discards_work(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    """An agent's `git --git-dir=... --work-tree=... checkout -- .` in the dotfiles layout: the guard
+    takes its snapshot in that repository (every call about that work tree carries the layout)."""
+    work, _ = dotfiles(tmp_path, git_env)
+    work.write("dots.txt", "my unsaved edit\n")
+    bare = tmp_path / "dotfiles.git"
+
+    def agent(event: str, data: dict[str, object]) -> subprocess.CompletedProcess[bytes]:
+        base = {"session_id": "me", "cwd": str(work.path), "hook_event_name": event}
+        return subprocess.run(
+            [sys.executable, "-m", "gatekit", "agent", event_arg[event], "--host", "claude-code"],
+            cwd=work.path,
+            env=gatekit_env(git_env),
+            input=json.dumps({**base, **data}).encode(),
+            capture_output=True,
+            timeout=120,
+        )
+
+    event_arg = {"PostToolUse": "post-tool", "PreToolUse": "pre-tool"}
+    edited = {"file_path": str(work.path / "dots.txt"), "content": "..."}
+    post = agent(
+        "PostToolUse", {"tool_name": "Write", "tool_input": edited, "tool_response": {"success": True}}
+    )
+    assert post.returncode == 0, post.stderr
+    command = f"git --git-dir={bare} --work-tree={work.path} checkout -- ."
+    pre = agent("PreToolUse", {"tool_name": "Bash", "tool_input": {"command": command}})
+    assert pre.returncode == 0, pre.stderr
+    assert b"Traceback" not in pre.stderr
+    refs = work.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()
+    assert len(refs) == 1, (pre.stdout, pre.stderr)
+    assert work.git("show", f"{refs[0]}:dots.txt") == "my unsaved edit\n"

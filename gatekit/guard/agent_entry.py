@@ -69,7 +69,7 @@ def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
             "", f"gatekit: cannot read the {host} hook payload: {exc}\n", 2 if event == "pre-tool" else 0
         )
     except Exception:  # noqa: BLE001 - a bug must not let a destructive command through silently
-        from gatekit.crash import write_crash_log
+        from gatekit.exits import write_crash_log
 
         log = write_crash_log()
         message = f"gatekit: internal error in the {event} hook; the traceback is in {log}"
@@ -248,7 +248,7 @@ def shim_exec(real_git: str, args: list[str]) -> int:
         try:
             decision = decide(args, os.getcwd(), Caller.from_env("shim"))
         except Exception:  # noqa: BLE001 - fail closed: a destructive command waits for a working guard
-            from gatekit.crash import write_crash_log
+            from gatekit.exits import write_crash_log
 
             sys.stderr.write(
                 f"gatekit: internal error in the git shim; the traceback is in {write_crash_log()}\n"
