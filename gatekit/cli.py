@@ -16,6 +16,7 @@ from gatekit import __version__
 from gatekit.app import App
 from gatekit.errors import EXIT_INTERRUPTED, EXIT_USAGE, GatekitError
 from gatekit.exits import exit_code_of, reader_gone
+from gatekit.git.location import pin_user_location
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -49,6 +50,7 @@ def cli(ctx: click.Context, directory: Path | None, config_path: Path | None, co
         if not directory.is_dir():
             raise GatekitError(f"-C {directory}: no such directory")
         app.cwd = directory.resolve()
+    pin_user_location(app.cwd)
     ctx.obj = app
 
 

@@ -43,6 +43,22 @@ def sandbox_root(configured: str | None = None) -> Path:
     return Path(cache).expanduser().absolute() / STATE_DIR / "sandboxes"
 
 
+def sandbox_root_chosen(configured: str | None = None) -> bool:
+    """Whether the user chose the sandbox root ($GATEKIT_SANDBOX_DIR or `[sandbox] dir`)."""
+    return bool(os.environ.get(SANDBOX_DIR_VAR) or configured)
+
+
+def private_sandbox_root() -> Path:
+    """The sandbox root when the cache dir lies inside the repository (a dotfiles work tree is
+    $HOME, ~/.cache with it): this user's own directory under $TMPDIR, else /var/tmp (kept
+    across reboots, unlike /tmp), else the temporary directory."""
+    import tempfile
+
+    chosen = os.environ.get("TMPDIR") or ("/var/tmp" if os.path.isdir("/var/tmp") else tempfile.gettempdir())
+    base = Path(chosen)
+    return base / f"gatekit-{os.getuid()}" / "sandboxes"
+
+
 def sandboxes_dir(common_dir: Path, configured: str | None = None) -> Path:
     """This repository's sandboxes: `<root>/<name>-<hash of the common git dir>`."""
     common = common_dir.resolve()

@@ -64,6 +64,10 @@ def not_a_file(kind: str) -> Setup:
     return setup
 
 
+def bare_repo(repo: Repo) -> None:
+    repo.git("init", "-q", "--bare", str(repo.path.parent / "bare.git"))
+
+
 def tag_and_branch(name: str) -> Setup:
     def setup(repo: Repo) -> None:
         repo.git("branch", name)
@@ -163,6 +167,23 @@ ARGUMENT_CASES = [
     Case("unknown command", ("chekc",), "chekc"),
     Case("unknown option", ("check", "--stagged"), "--stagged"),
     Case("-C missing dir", ("-C", "/nonexistent/dir", "status"), "/nonexistent/dir"),
+    Case("GIT_DIR not a repository", ("status",), "GIT_DIR names", env=(("GIT_DIR", "nowhere"),)),
+    Case(
+        "GIT_DIR not a repository in a hook",
+        ("hook", "pre-commit"),
+        "GIT_DIR names",
+        env=(("GIT_DIR", "nowhere"),),
+    ),
+    Case(
+        "GIT_DIR bare without work tree",
+        ("check", "--staged"),
+        "GIT_WORK_TREE",
+        bare_repo,
+        (("GIT_DIR", "../bare.git"),),
+    ),
+    Case(
+        "GIT_WORK_TREE missing dir", ("status",), "GIT_WORK_TREE names", env=(("GIT_WORK_TREE", "nowhere"),)
+    ),
     Case(
         "junit path is a directory",
         ("check", "--worktree", "--junit", "sub"),

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gatekit.config import Gate
-from gatekit.git import without_repo_vars
+from gatekit.git import pinned_layout, without_repo_vars
 from gatekit.system.processes import start_captured, stop_group
 from gatekit.system.reaper import GateWatch, become_subreaper
 
@@ -108,8 +108,10 @@ def gate_argv(gate: Gate) -> list[str]:
 
 def gate_environment(gate: Gate, workdir: Path, isolation: Mapping[str, str] | None = None) -> dict[str, str]:
     # A hook exports GIT_INDEX_FILE and friends for the user's repository; inside the sandbox
-    # they would point the gate's own git calls at the wrong index.
-    env = without_repo_vars()
+    # they would point the gate's own git calls at the wrong index. A gate run in place in the
+    # user's worktree (--worktree) gets the layout the user pinned (a dotfiles work tree has no
+    # .git to find); a sandbox never has one.
+    env = {**without_repo_vars(), **pinned_layout(workdir)}
     env["GATEKIT_WORKDIR"] = str(workdir)
     env.update(isolation or {})
     env.update(gate.env)

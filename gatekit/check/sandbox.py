@@ -36,8 +36,14 @@ from gatekit.check.isolation import isolation_env
 from gatekit.config import SandboxConfig
 from gatekit.errors import GatekitError, UsageError
 from gatekit.git import RepoPaths
-from gatekit.state_dirs import SANDBOX_DIR_VAR, legacy_sandboxes_dir, sandboxes_dir
-from gatekit.system.files import atomic_write, flocked, try_flock
+from gatekit.state_dirs import (
+    SANDBOX_DIR_VAR,
+    legacy_sandboxes_dir,
+    private_sandbox_root,
+    sandbox_root_chosen,
+    sandboxes_dir,
+)
+from gatekit.system.files import atomic_write, flocked, private_dir, try_flock
 from gatekit.system.processes import (
     live_group_members,
     marked_processes,
@@ -182,6 +188,16 @@ def acquire_sandbox(
 def pool_dir(repo: RepoPaths, config: SandboxConfig) -> Path:
     """This repository's sandbox directory, refused when it lies inside the repository itself."""
     base = sandboxes_dir(repo.common_dir, config.dir)
+    if not sandbox_root_chosen(config.dir) and _inside_repository(base, repo):
+        # The default cache dir is inside a work tree that is $HOME (dotfiles): go elsewhere.
+        root = private_sandbox_root()
+        if not private_dir(root.parent):
+            raise UsageError(
+                f"the cache dir is inside the repository ({repo.toplevel}) and {root.parent} is not a "
+                f"private directory of yours: choose a sandbox dir outside it (${SANDBOX_DIR_VAR} or "
+                "[sandbox] dir)"
+            )
+        base = sandboxes_dir(repo.common_dir, str(root))
     for owned in (repo.toplevel, repo.common_dir):
         if _is_within(base, owned):
             raise UsageError(
@@ -190,6 +206,10 @@ def pool_dir(repo: RepoPaths, config: SandboxConfig) -> Path:
                 f"(${SANDBOX_DIR_VAR} or [sandbox] dir)"
             )
     return base
+
+
+def _inside_repository(path: Path, repo: RepoPaths) -> bool:
+    return _is_within(path, repo.toplevel) or _is_within(path, repo.common_dir)
 
 
 def _is_within(path: Path, root: Path) -> bool:

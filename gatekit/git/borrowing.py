@@ -93,7 +93,7 @@ def _creates(refs: dict[str, str]) -> bytes:
 
 def _update_refs(path: Path, payload: bytes) -> int:
     argv = ("git", "update-ref", "--stdin", "-z")
-    return run_captured(argv, path, env=git_env(), input=payload, check=False).returncode
+    return run_captured(argv, path, env=git_env(cwd=path), input=payload, check=False).returncode
 
 
 def _refs(cwd: Path, *patterns: str) -> list[tuple[str, str]]:

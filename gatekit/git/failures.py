@@ -39,7 +39,10 @@ def installed_version() -> tuple[int, ...] | None:
 
 
 def is_shallow(cwd: Path | str) -> bool:
-    result = run_captured(("git", "rev-parse", "--is-shallow-repository"), cwd, check=False)
+    from gatekit.git.runner import git_env
+
+    argv = ("git", "rev-parse", "--is-shallow-repository")
+    result = run_captured(argv, cwd, env=git_env(cwd=cwd), check=False)
     return result.stdout.strip() == b"true"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekit.errors import CommandError, ToolMissing
-from gatekit.git.runner import git_env, run, run_rc, text
+from gatekit.git.runner import git_env, pin, run, run_rc, text
 from gatekit.system.processes import run_captured, start_captured
 
 if TYPE_CHECKING:
@@ -32,6 +32,10 @@ def locate_target(cwd: str, pinned: Mapping[str, str]) -> tuple[Path, Path, Path
     lines = os.fsdecode(result.stdout).splitlines()
     if result.returncode != 0 or len(lines) != 3:
         return None
+    if pinned:
+        # The command's own layout (`git --git-dir=~/.dotfiles --work-tree=~ ...`): every later
+        # call about that worktree -- the snapshot before it runs, the journal -- carries it.
+        pin(lines[0], {"GIT_DIR": lines[1], "GIT_WORK_TREE": lines[0]})
     return Path(lines[0]), Path(lines[1]), Path(lines[2])
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing, UsageError
 from gatekit.git.memo import remember
-from gatekit.git.runner import git_env, run
+from gatekit.git.runner import LAYOUT_VARS, git_env, pin, pin_start, pinned_layout, run
 from gatekit.system.processes import run_captured
 
 
@@ -20,6 +20,20 @@ class RepoPaths:
     toplevel: Path
     git_dir: Path
     common_dir: Path
+
+
+def pin_user_location(cwd: Path | str, environ: Mapping[str, str] | None = None) -> None:
+    """Start-up: honour the GIT_DIR / GIT_WORK_TREE the user set (git sets them for its hooks).
+
+    They name the repository and work tree of every git call gatekit makes about the user's
+    worktree, made absolute against cwd as git reads them; the first locate(cwd) resolves them
+    (git's own rules: a GIT_WORK_TREE without GIT_DIR, a GIT_DIR without GIT_WORK_TREE) and
+    extends the pin to the work tree's root. Calls anywhere else -- the sandbox, other worktrees,
+    temporary repositories -- never carry them.
+    """
+    environ = os.environ if environ is None else environ
+    base = os.path.abspath(cwd)
+    pin_start(base, {name: os.path.join(base, environ[name]) for name in LAYOUT_VARS if environ.get(name)})
 
 
 def get_repo_paths(cwd: Path | str = ".") -> RepoPaths:
@@ -38,15 +52,13 @@ def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
     args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"]
     for name in git_paths:
         args += ["--git-path", name]
+    layout = pinned_layout(cwd)
     try:
-        out = run_captured(("git", *args), cwd, env=git_env()).stdout
+        out = run_captured(("git", *args), cwd, env=git_env(cwd=cwd)).stdout
     except ToolMissing as exc:
         raise UsageError("git was not found on PATH. Is it installed?") from exc
     except CommandError as exc:
-        raise UsageError(
-            f"{cwd.resolve()} is not inside a git repository with a working tree "
-            f"(git said: {exc.stderr or 'nothing'})"
-        ) from exc
+        raise _not_located(cwd, layout, exc.stderr) from exc
     lines = [Path(line) for line in os.fsdecode(out).splitlines()]
     if len(lines) != 3 + len(git_paths) and b"\n" in out.rstrip(b"\n"):
         # A path holding a newline splits into extra lines, and rev-parse has no -z: ask for
@@ -54,7 +66,35 @@ def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
         lines = [_one_path(cwd, arg) for arg in _path_questions(git_paths)]
     if len(lines) != 3 + len(git_paths):
         raise UsageError(f"{cwd.resolve()} is not inside a git working tree")
+    if layout:
+        _pin_resolved(cwd, lines[0], lines[1])
     return lines
+
+
+def _pin_resolved(cwd: Path, toplevel: Path, git_dir: Path) -> None:
+    """The user's layout, resolved: git calls in cwd and in the work tree's root name both."""
+    if not toplevel.is_dir():  # git accepts a GIT_WORK_TREE that does not exist, then fails
+        raise UsageError(f"GIT_WORK_TREE names {toplevel}, which is not a directory")
+    resolved = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(toplevel)}
+    pin(cwd, resolved)
+    pin(toplevel, resolved)
+
+
+def _not_located(cwd: Path, layout: Mapping[str, str], said: str) -> UsageError:
+    """Why discovery failed, naming the variable the user set when one is to blame."""
+    git_dir = layout.get("GIT_DIR")
+    if git_dir and "not a git repository" in said:
+        return UsageError(f"GIT_DIR names {git_dir}, which is not a git repository")
+    if git_dir and "must be run in a work tree" in said:
+        return UsageError(
+            f"GIT_DIR names {git_dir}, a repository without a working tree: "
+            "set GIT_WORK_TREE (or git --work-tree) to the directory it tracks"
+        )
+    named = f" with GIT_WORK_TREE={layout['GIT_WORK_TREE']}" if "GIT_WORK_TREE" in layout else ""
+    return UsageError(
+        f"{cwd.resolve()} is not inside a git repository with a working tree{named} "
+        f"(git said: {said or 'nothing'})"
+    )
 
 
 def _path_questions(git_paths: Sequence[str]) -> list[tuple[str, ...]]:
@@ -63,7 +103,9 @@ def _path_questions(git_paths: Sequence[str]) -> list[tuple[str, ...]]:
 
 
 def _one_path(cwd: Path, question: tuple[str, ...]) -> Path:
-    out = run_captured(("git", "rev-parse", "--path-format=absolute", *question), cwd, env=git_env()).stdout
+    out = run_captured(
+        ("git", "rev-parse", "--path-format=absolute", *question), cwd, env=git_env(cwd=cwd)
+    ).stdout
     return Path(os.fsdecode(out[:-1] if out.endswith(b"\n") else out))
 
 

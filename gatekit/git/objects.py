@@ -60,7 +60,7 @@ def merge_tree(cwd: Path | str, ours: str, theirs: str) -> MergeResult:
     result = run_captured(
         ("git", "merge-tree", "--write-tree", "-z", "--name-only", "--no-messages", ours, theirs),
         cwd,
-        env=git_env(),
+        env=git_env(cwd=cwd),
         check=False,
     )
     if result.returncode not in (0, 1):

@@ -23,7 +23,7 @@ def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: st
     # An empty old value means "must not exist" in every hash width (40 zeros is SHA-1's only).
     expected = old if old is not None else ""
     argv = ("git", "update-ref", "-m", message, ref, new, expected)
-    result = run_captured(argv, cwd, env=git_env(), check=False)
+    result = run_captured(argv, cwd, env=git_env(cwd=cwd), check=False)
     if result.returncode == 0:
         return True
     if rev_parse(cwd, ref) != old:

@@ -33,6 +33,6 @@ def fetch(cwd: Path | str, source: str, *refspecs: str, unshallow: bool = False)
         return False, f"not a remote or URL: {source!r}"
     extra = ["--unshallow"] if unshallow else []
     argv = ["git", "fetch", "--quiet", "--no-tags", *extra, source, *refspecs]
-    result = run_captured(argv, cwd, env=git_env(), check=False)
+    result = run_captured(argv, cwd, env=git_env(cwd=cwd), check=False)
     lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
     return result.returncode == 0, lines[-1] if lines else ""

@@ -33,7 +33,7 @@ def commit_tree_parents(cwd: Path | str, rev: str) -> tuple[str, str, list[str]]
         result = run_captured(
             ("git", "rev-list", "-n1", "--no-commit-header", "--format=%H %T %P", f"{rev}^{{commit}}", "--"),
             cwd,
-            env=git_env(),
+            env=git_env(cwd=cwd),
             check=False,
         )
         if b"is ambiguous" in result.stderr:

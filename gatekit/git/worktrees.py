@@ -10,7 +10,7 @@ from pathlib import Path
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.location import locate
 from gatekit.git.memo import remember
-from gatekit.git.runner import git_env, run
+from gatekit.git.runner import git_env, pinned_layout, run, run_rc, text
 from gatekit.system.processes import start_captured
 
 
@@ -131,8 +131,10 @@ def _main_worktree_located(cwd: Path | str, worktrees: list[Worktree]) -> list[W
     From inside that worktree its real place is known (the toplevel); from a linked worktree it
     is not, and the entry is treated like a bare repository's: no files to look at.
     """
-    if not worktrees or worktrees[0].bare:
+    if not worktrees:
         return worktrees
+    if worktrees[0].bare:
+        return _pinned_work_tree_located(cwd, worktrees)
     main = worktrees[0]
     if not (main.path / "HEAD").is_file() or not (main.path / "objects").is_dir():
         return worktrees  # an ordinary worktree directory, not a git dir
@@ -140,6 +142,25 @@ def _main_worktree_located(cwd: Path | str, worktrees: list[Worktree]) -> list[W
     if git_dir.resolve() == common_dir.resolve():
         return [replace(main, path=toplevel), *worktrees[1:]]
     return [replace(main, bare=True), *worktrees[1:]]
+
+
+def _pinned_work_tree_located(cwd: Path | str, worktrees: list[Worktree]) -> list[Worktree]:
+    """A bare repository with a GIT_WORK_TREE (the dotfiles layout) is listed as bare; the work
+    tree the user named is its main worktree, with the repository's HEAD."""
+    if "GIT_WORK_TREE" not in pinned_layout(cwd):
+        return worktrees
+    toplevel, git_dir, common_dir = locate(cwd)
+    if git_dir.resolve() != common_dir.resolve():
+        return worktrees  # the pinned worktree is a linked one: it is listed already
+    head_code, head = run_rc(cwd, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    branch_code, branch = run_rc(cwd, "symbolic-ref", "--quiet", "HEAD")
+    main = Worktree(
+        path=toplevel,
+        head=text(head) if head_code == 0 else None,
+        branch=os.fsdecode(branch).rstrip("\n") if branch_code == 0 else None,
+        detached=branch_code != 0,
+    )
+    return [main, *worktrees[1:]]
 
 
 def ignored_files(worktree: Path | str) -> list[str]:
@@ -206,7 +227,7 @@ class PendingStatus:
 
     def __init__(self, cwd: Path | str) -> None:
         try:
-            self._proc = start_captured(_BRANCH_STATUS, cwd, git_env())
+            self._proc = start_captured(_BRANCH_STATUS, cwd, git_env(cwd=cwd))
         except FileNotFoundError as exc:
             raise ToolMissing("git") from exc
         self._result: BranchStatus | None = None

@@ -100,7 +100,7 @@ def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
         if isinstance(exc, GatekitError):  # a bad [guard] setting, say: refused with its sentence
             message = f"gatekit: {exc.message}"
         else:
-            from gatekit.crash import write_crash_log
+            from gatekit.exits import write_crash_log
 
             message = f"gatekit: internal error in the {event} hook; the traceback is in {write_crash_log()}"
         if event == "pre-tool" and may_destroy(raw):
@@ -336,7 +336,7 @@ def shim_exec(real_git: str, args: list[str]) -> int:
             if isinstance(exc, GatekitError):  # a bad [guard] setting, say: its one sentence, exit 2
                 sys.stderr.write(f"gatekit: {exc.message}\n")
                 return exc.exit_code
-            from gatekit.crash import write_crash_log
+            from gatekit.exits import write_crash_log
 
             sys.stderr.write(
                 f"gatekit: internal error in the git shim; the traceback is in {write_crash_log()}\n"

@@ -115,8 +115,11 @@ def fast_main(argv: list[str]) -> None:
     if options is None:
         return
     from gatekit.exits import exit_code_of
+    from gatekit.git.location import pin_user_location
 
-    sys.exit(exit_code_of(lambda: run(options, Path.cwd()), _err))
+    cwd = Path.cwd()
+    pin_user_location(cwd)  # the user's GIT_DIR / GIT_WORK_TREE, or the ones git gives its hooks
+    sys.exit(exit_code_of(lambda: run(options, cwd), _err))
 
 
 def _out(line: str) -> None:

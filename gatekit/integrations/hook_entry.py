@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from gatekit.app import App
 from gatekit.errors import EXIT_USAGE
+from gatekit.git.location import pin_user_location
 from gatekit.git.memo import remembered, tell
 from gatekit.integrations import hook_runner
 
@@ -108,6 +109,7 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
     steps = hook_runner.steps_for(name, stdin, git_args=git_args)
     if only:
         steps = [step for step in steps if step.name in only]
+    pin_user_location(cwd)  # git exports GIT_DIR (and GIT_WORK_TREE, when given) to its hooks
     app = HookApp(cwd=cwd)
 
     def runner(argv: Sequence[str], data: bytes, env: Mapping[str, str]) -> int:
@@ -246,6 +248,7 @@ SINGLE_GUARDS = {
 
 def run_guard(name: str, args: Sequence[str], cwd: Path) -> int:
     """Run one guard the way a hook runs it (the manifest's `gatekit overlap --staged`, ...)."""
+    pin_user_location(cwd)  # git exports GIT_DIR (and GIT_WORK_TREE, when given) to its hooks
     app = HookApp(cwd=cwd)
     if name == "snapshot":
         app.start_status()
