@@ -63,9 +63,10 @@ def pyenv_shims() -> Path:
     return Path(root) / "shims"
 
 
-def make_venv(path: Path, modules: dict[str, str] | None = None) -> Path:
-    """A virtualenv (no pip, so it is fast) with modules written straight into its site-packages."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+def make_venv(path: Path, modules: dict[str, str] | None = None, python: str = sys.executable) -> Path:
+    """A virtualenv of python (no pip, so it is fast) with modules written straight into its
+    site-packages."""
+    subprocess.run([python, "-m", "venv", "--without-pip", str(path)], check=True)
     site = next((path / "lib").glob("python3*/site-packages"))
     for name, source in (modules or {}).items():
         (site / f"{name}.py").write_text(source)

@@ -56,6 +56,18 @@ def project_environment(root: Path) -> PythonEnvironment | None:
     return None
 
 
+def project_variables(root: Path) -> dict[str, str]:
+    """VIRTUAL_ENV and PATH of the project's environment, as every gate of root runs with them
+    (nothing when it has none): the verdict key reads the same, so the environment is in it."""
+    venv = project_environment(root)
+    if venv is None:
+        return {}
+    return {
+        "VIRTUAL_ENV": str(venv.path),
+        "PATH": os.pathsep.join([str(venv.bin_dir), os.environ.get("PATH", os.defpath)]),
+    }
+
+
 def worktree_roots(repo: RepoPaths) -> list[Path]:
     """Every checkout of the repository: an import path into any of them is a user's source."""
     roots = {repo.toplevel.resolve()}
@@ -69,10 +81,7 @@ def isolation_env(repo: RepoPaths, sandbox: Path) -> dict[str, str]:
     """The variables that keep a gate in sandbox on the subject's code (added to its environment)."""
     roots = worktree_roots(repo)
     env: dict[str, str] = {REDIRECT_VAR: json.dumps({"from": [str(r) for r in roots], "to": str(sandbox)})}
-    venv = project_environment(repo.toplevel)
-    if venv is not None:
-        env["VIRTUAL_ENV"] = str(venv.path)
-        env["PATH"] = os.pathsep.join([str(venv.bin_dir), os.environ.get("PATH", os.defpath)])
+    env.update(project_variables(repo.toplevel))
     for name in PATH_VARS:
         if os.environ.get(name):
             env[name] = move_path(os.environ[name], roots, sandbox)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from testing.repo import Repo
@@ -25,9 +26,9 @@ from testing.toolchain_homes import (
 OLD_PYTHON = 'import sys; assert sys.version_info < (3, 10), sys.version; print("ok")'
 
 
-def configure(repo: Repo, body: str) -> None:
+def configure(repo: Repo, body: str, files: dict[str, str] | None = None) -> None:
     repo.write("gatekit.toml", body)
-    repo.commit("configure gatekit")
+    repo.commit("configure gatekit", files)
 
 
 def check(repo: Repo, env: dict[str, str] | None = None, *args: str) -> tuple[int, str]:
@@ -130,6 +131,50 @@ def test_a_venv_on_path_without_virtual_env_is_still_told_apart(repo: Repo, tmp_
     assert code == 0, out
     code, out = check(repo, {"PATH": f"{without / 'bin'}{os.pathsep}{base}"})
     assert code == 1, out
+
+
+def test_a_pass_in_the_project_s_venv_is_not_reused_once_the_venv_is_recreated_without_a_dependency(
+    repo: Repo,
+) -> None:
+    # Not activated: gatekit finds the project's .venv and runs the gate with it, so the key
+    # must hold that environment, not the interpreter the user's PATH names.
+    configure(
+        repo,
+        '[[gates]]\nname = "imports"\nrun = ["python", "-c", "import needed_dep"]\n',
+        {".gitignore": ".venv/\n"},
+    )
+    venv = repo.path / ".venv"
+    make_venv(venv, {"needed_dep": "VALUE = 1\n"})
+    code, out = check(repo)
+    assert code == 0, out
+    code, out = check(repo)
+    assert code == 0 and "verdict cached" in out, out
+    shutil.rmtree(venv)
+    make_venv(venv)  # the same place, another dependency set
+    code, out = check(repo)
+    assert code == 1, out
+    assert "verdict cached" not in out
+
+
+def test_a_pass_in_the_project_s_venv_is_not_reused_once_it_is_recreated_with_another_python(
+    repo: Repo,
+) -> None:
+    versions = pyenv_versions()
+    old, new = _oldest_and_newest(versions)
+    configure(
+        repo,
+        f'[[gates]]\nname = "old-python"\nrun = ["python", "-c", {json.dumps(OLD_PYTHON)}]\n',
+        {".gitignore": ".venv/\n"},
+    )
+    venv = repo.path / ".venv"
+    make_venv(venv, python=str(versions[old] / "python3"))
+    code, out = check(repo)
+    assert code == 0, out
+    shutil.rmtree(venv)
+    make_venv(venv, python=str(versions[new] / "python3"))
+    code, out = check(repo)
+    assert code == 1, out
+    assert "verdict cached" not in out
 
 
 def test_an_inherited_rustflags_is_part_of_the_key(repo: Repo) -> None:
