@@ -87,4 +87,27 @@ if ! ls "$wheels"/setuptools-*.whl "$wheels"/wheel-*.whl >/dev/null 2>&1; then
     python3 -m pip download -q --disable-pip-version-check -d "$wheels" "setuptools>=64" wheel
 fi
 
+# issue 11: poetry, hatch and PDM, each in a venv of its own under $prefix/pytools (the tests
+# find them there), for the editable installs each tool makes itself; their build backends
+# (hatchling, pdm-backend, editables) join the wheelhouse, so the installs need no index.
+# PDM 2.29 breaks with hishel 2 (SyncSqliteStorage is gone): hishel stays at 1.4.0.
+pytools="$prefix/pytools"
+install_pytool() {
+    local name="$1"
+    shift
+    local pin="$*"
+    if [ ! -x "$pytools/$name/bin/$name" ] || [ "$(cat "$pytools/$name/.gatekit-pin" 2>/dev/null)" != "$pin" ]; then
+        rm -rf "${pytools:?}/$name"
+        python3 -m venv "$pytools/$name"
+        "$pytools/$name/bin/python" -m pip install -q --disable-pip-version-check "$@"
+        echo "$pin" >"$pytools/$name/.gatekit-pin"
+    fi
+}
+install_pytool poetry poetry==2.5.1
+install_pytool hatch hatch==1.18.2
+install_pytool pdm pdm==2.29.4 "hishel[httpx2]==1.4.0"
+if ! ls "$wheels"/hatchling-*.whl "$wheels"/editables-*.whl "$wheels"/pdm_backend-*.whl >/dev/null 2>&1; then
+    python3 -m pip download -q --disable-pip-version-check -d "$wheels" hatchling editables pdm-backend
+fi
+
 echo "install-clients: ok (gitlab-ci-local $gcl_version in $prefix/node_modules/.bin)"

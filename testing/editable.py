@@ -8,6 +8,7 @@ wheelhouse that lets the editable builds run without an index (.ci/install-clien
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import site
 import subprocess
@@ -131,3 +132,109 @@ def editable_calc(repo: Repo, layout: str, installer: str, wheels: Path) -> str:
     repo.commit("calc", project_files(layout))
     editable_install(repo, installer, wheels)
     return module_path(layout)
+
+
+# -- poetry, hatch and PDM, each installing the project itself -------------------------------
+
+BACKENDS = {"hatch": "hatchling", "pdm": "pdm-backend"}
+# A proxy nobody listens on: an install that reaches for the network fails at once.
+OFFLINE = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
+
+
+def backend_wheelhouse() -> Path:
+    """The wheelhouse with hatchling and pdm-backend too (and `editables`, which both use for
+    exact editable installs), for builds in isolation without an index."""
+    path = setuptools_wheelhouse()
+    wanted = ("hatchling-*.whl", "editables-*.whl", "pdm_backend-*.whl")
+    if not all(list(path.glob(pattern)) for pattern in wanted):
+        argv = [sys.executable, "-m", "pip", "download", "-q", "-d", str(path), "hatchling", "editables"]
+        subprocess.run([*argv, "pdm-backend"], check=True, capture_output=True)
+    return path
+
+
+def tool_project_files(tool: str, exact: bool = False) -> dict[str, str]:
+    """The calc project (src layout) as poetry, hatch or PDM lays it out.
+
+    exact: the editable install maps the package through the `editables` import finder
+    (hatch's dev-mode-exact, PDM's editable-backend) instead of a `.pth` path entry.
+    """
+    project = '[project]\nname = "calc"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
+    if tool == "poetry":
+        pyproject = (
+            project + '\n[tool.poetry]\npackages = [{ include = "calc", from = "src" }]\n\n'
+            '[build-system]\nrequires = ["poetry-core>=2.0"]\nbuild-backend = "poetry.core.masonry.api"\n'
+        )
+    elif tool == "hatch":
+        pyproject = (
+            project + '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+            # The project's environment in the project, with the Python running these tests.
+            f'[tool.hatch.envs.default]\ntype = "virtual"\npath = ".venv"\npython = "{sys.executable}"\n'
+        )
+        if exact:
+            pyproject += "\n[tool.hatch.build]\ndev-mode-exact = true\n"
+    else:
+        pyproject = project + '\n[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n'
+        if exact:
+            pyproject += '\n[tool.pdm.build]\neditable-backend = "editables"\n'
+    return {
+        "gatekit.toml": TEST_GATE,
+        "pyproject.toml": pyproject,
+        module_path("src"): GOOD,
+        "tests/test_calc.py": TEST,
+        ".gitignore": GITIGNORE + "poetry.lock\npdm.lock\n.pdm-python\n",
+    }
+
+
+def tool_install(repo: Repo, tool: str, command: str, wheels: Path, scratch: Path) -> Path:
+    """`poetry install`, `hatch env create` or `pdm install` in the project, offline: the
+    project's .venv with the package installed editable by the tool itself. Returns the venv."""
+    venv = repo.path / ".venv"
+    env = {**repo.env, **OFFLINE, "PIP_CONFIG_FILE": os.devnull, "NO_PROXY": "", "no_proxy": ""}
+    if tool == "poetry":
+        # poetry builds the editable install itself (no backend to fetch); it uses an existing
+        # in-project .venv, made here with the Python running these tests.
+        run_ok([sys.executable, "-m", "venv", "--without-pip", str(venv)], repo.path, env)
+        env.update(
+            POETRY_VIRTUALENVS_IN_PROJECT="true",
+            POETRY_NO_INTERACTION="1",
+            POETRY_CONFIG_DIR=str(scratch / "poetry-config"),
+            POETRY_CACHE_DIR=str(scratch / "poetry-cache"),
+        )
+        run_ok([command, "install"], repo.path, env)
+    elif tool == "hatch":
+        # hatch creates the environment and pip-installs the project in dev mode, building it
+        # with hatchling in isolation: from the wheelhouse.
+        (scratch / "hatch-config.toml").write_text("")
+        env.update(
+            HATCH_CONFIG=str(scratch / "hatch-config.toml"),
+            HATCH_DATA_DIR=str(scratch / "hatch-data"),
+            HATCH_CACHE_DIR=str(scratch / "hatch-cache"),
+            PIP_NO_INDEX="1",
+            PIP_FIND_LINKS=str(wheels),
+        )
+        run_ok([command, "env", "create"], repo.path, env)
+    else:
+        # PDM reuses the in-project .venv and builds with pdm-backend in isolation, installed from
+        # its index: a simple index over the wheelhouse.
+        run_ok([sys.executable, "-m", "venv", "--without-pip", str(venv)], repo.path, env)
+        env.update(
+            PDM_HOME=str(scratch / "pdm-home"),
+            PDM_CACHE_DIR=str(scratch / "pdm-cache"),
+            PDM_CONFIG_FILE=str(scratch / "pdm-config.toml"),
+            PDM_CHECK_UPDATE="false",
+            PDM_PYPI_URL=simple_index(wheels, scratch / "simple").as_uri(),
+        )
+        run_ok([command, "install"], repo.path, env)
+    see_the_test_runners_packages(venv)
+    return venv
+
+
+def simple_index(wheels: Path, root: Path) -> Path:
+    """A PEP 503 simple index (one page per project) over the wheels of a directory."""
+    for wheel in sorted(wheels.glob("*.whl")):
+        project = re.sub(r"[-_.]+", "-", wheel.name.split("-")[0]).lower()
+        page = root / project / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        with page.open("a") as out:
+            out.write(f'<a href="{wheel.as_uri()}">{wheel.name}</a>\n')
+    return root
