@@ -80,3 +80,29 @@ def site_packages(venv: Path) -> Path:
 def activated(env: dict[str, str], venv: Path) -> dict[str, str]:
     """env as `source venv/bin/activate` leaves it."""
     return {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}"}
+
+
+def mise_with_pythons(env: dict[str, str], versions: dict[str, Path]) -> tuple[str, Path]:
+    """mise (from install-clients.sh's npm prefix) with the pyenv Pythons linked in as its own
+    versions, under env's HOME (nothing is downloaded); returns mise and its shims directory."""
+    from testing.clients import require_client
+
+    mise = require_client("mise")
+    for version, bin_dir in versions.items():
+        done = subprocess.run(
+            [mise, "link", "-f", f"python@{version}", str(bin_dir.parent)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    done = subprocess.run([mise, "reshim"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    data = Path(env.get("MISE_DATA_DIR", str(Path(env["HOME"]) / ".local" / "share" / "mise")))
+    return mise, data / "shims"
+
+
+def mise_use_global(mise: str, env: dict[str, str], version: str) -> None:
+    """`mise use -g python@version`: the user's global choice, outside every repository."""
+    done = subprocess.run([mise, "use", "-g", f"python@{version}"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

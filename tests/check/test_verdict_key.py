@@ -12,11 +12,15 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from testing.repo import Repo
 from testing.toolchain_homes import (
     activated,
     linked_rustup_home,
     make_venv,
+    mise_use_global,
+    mise_with_pythons,
     pyenv_shims,
     pyenv_versions,
     set_default_toolchain,
@@ -80,6 +84,30 @@ def test_a_pass_under_one_pyenv_version_is_not_reused_under_another(repo: Repo) 
     code, out = check(repo, {"PATH": path, "PYENV_VERSION": _full(versions[new])})
     assert code == 1, out
     assert "verdict cached" not in out
+
+
+@pytest.mark.parametrize("config_dir", ["default", "MISE_CONFIG_DIR"])
+def test_a_pass_under_one_mise_python_is_not_reused_under_another(
+    repo: Repo, tmp_path: Path, config_dir: str
+) -> None:
+    versions = pyenv_versions()
+    old, new = _oldest_and_newest(versions)
+    env = {**repo.env, "MISE_YES": "1"}
+    if config_dir == "MISE_CONFIG_DIR":
+        env["MISE_CONFIG_DIR"] = str(tmp_path / "mise-config")
+    mise, shims = mise_with_pythons(env, {old: versions[old], new: versions[new]})
+    configure(repo, f'[[gates]]\nname = "old-python"\nrun = ["python", "-c", {json.dumps(OLD_PYTHON)}]\n')
+    # mise's shims first on PATH (mise itself is not): the same `python` whatever mise selects.
+    env["PATH"] = f"{shims}{os.pathsep}{repo.env['PATH']}"
+    mise_use_global(mise, env, old)
+    code, out = check(repo, env)
+    assert code == 0, out
+    mise_use_global(mise, env, new)
+    code, out = check(repo, env)
+    assert code == 1, out
+    assert "verdict cached" not in out
+    code, out = check(repo, {**env, "MISE_PYTHON_VERSION": old})  # chosen by a variable
+    assert code == 0, out
 
 
 def _oldest_and_newest(versions: dict[str, Path]) -> tuple[str, str]:
