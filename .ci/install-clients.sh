@@ -110,4 +110,11 @@ if ! ls "$wheels"/hatchling-*.whl "$wheels"/editables-*.whl "$wheels"/pdm_backen
     python3 -m pip download -q --disable-pip-version-check -d "$wheels" hatchling editables pdm-backend
 fi
 
+# issue 11: mise, for the verdict-key test through its shims (its Pythons are linked from
+# pyenv's, nothing is downloaded). npm's package fetches the binary for this platform from npm.
+mise_version=2026.9.15
+if [ "$("$prefix/node_modules/.bin/mise" --version 2>/dev/null | cut -d' ' -f1)" != "$mise_version" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$prefix" "@jdxcode/mise@$mise_version" >/dev/null
+fi
+
 echo "install-clients: ok (gitlab-ci-local $gcl_version in $prefix/node_modules/.bin)"

@@ -152,11 +152,12 @@ def backend_wheelhouse() -> Path:
     return path
 
 
-def tool_project_files(tool: str, exact: bool = False) -> dict[str, str]:
+def tool_project_files(tool: str, exact: bool = False, in_project: bool = True) -> dict[str, str]:
     """The calc project (src layout) as poetry, hatch or PDM lays it out.
 
     exact: the editable install maps the package through the `editables` import finder
     (hatch's dev-mode-exact, PDM's editable-backend) instead of a `.pth` path entry.
+    in_project: hatch's environment is the project's .venv (else hatch's default, outside it).
     """
     project = '[project]\nname = "calc"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
     if tool == "poetry":
@@ -165,11 +166,13 @@ def tool_project_files(tool: str, exact: bool = False) -> dict[str, str]:
             '[build-system]\nrequires = ["poetry-core>=2.0"]\nbuild-backend = "poetry.core.masonry.api"\n'
         )
     elif tool == "hatch":
+        # The environment with the Python running these tests.
         pyproject = (
             project + '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
-            # The project's environment in the project, with the Python running these tests.
-            f'[tool.hatch.envs.default]\ntype = "virtual"\npath = ".venv"\npython = "{sys.executable}"\n'
+            f'[tool.hatch.envs.default]\ntype = "virtual"\npython = "{sys.executable}"\n'
         )
+        if in_project:
+            pyproject += 'path = ".venv"\n'
         if exact:
             pyproject += "\n[tool.hatch.build]\ndev-mode-exact = true\n"
     else:
@@ -185,34 +188,43 @@ def tool_project_files(tool: str, exact: bool = False) -> dict[str, str]:
     }
 
 
-def tool_install(repo: Repo, tool: str, command: str, wheels: Path, scratch: Path) -> Path:
+def tool_install(
+    repo: Repo, tool: str, command: str, wheels: Path, scratch: Path, in_project: bool = True
+) -> tuple[Path, dict[str, str]]:
     """`poetry install`, `hatch env create` or `pdm install` in the project, offline: the
-    project's .venv with the package installed editable by the tool itself. Returns the venv."""
+    project's environment with the package installed editable by the tool itself.
+
+    Returns the environment, and the tool's settings (where it keeps its environments), which
+    the user's shell has too.
+    """
     venv = repo.path / ".venv"
+    settings: dict[str, str] = {}
     env = {**repo.env, **OFFLINE, "PIP_CONFIG_FILE": os.devnull, "NO_PROXY": "", "no_proxy": ""}
     if tool == "poetry":
-        # poetry builds the editable install itself (no backend to fetch); it uses an existing
-        # in-project .venv, made here with the Python running these tests.
-        run_ok([sys.executable, "-m", "venv", "--without-pip", str(venv)], repo.path, env)
-        env.update(
-            POETRY_VIRTUALENVS_IN_PROJECT="true",
-            POETRY_NO_INTERACTION="1",
-            POETRY_CONFIG_DIR=str(scratch / "poetry-config"),
-            POETRY_CACHE_DIR=str(scratch / "poetry-cache"),
-        )
+        # poetry builds the editable install itself (no backend to fetch), in the environment
+        # `poetry env use` made with the Python running these tests: the project's .venv, or
+        # poetry's default, <cache dir>/virtualenvs/calc-<hash>-pyX.Y.
+        settings = {
+            "POETRY_VIRTUALENVS_IN_PROJECT": "true" if in_project else "false",
+            "POETRY_CONFIG_DIR": str(scratch / "poetry-config"),
+            "POETRY_CACHE_DIR": str(scratch / "poetry-cache"),
+        }
+        env.update(settings, POETRY_NO_INTERACTION="1")
+        run_ok([command, "env", "use", sys.executable], repo.path, env)
         run_ok([command, "install"], repo.path, env)
+        venv = Path(run_ok([command, "env", "info", "--path"], repo.path, env).stdout.strip())
     elif tool == "hatch":
         # hatch creates the environment and pip-installs the project in dev mode, building it
         # with hatchling in isolation: from the wheelhouse.
         (scratch / "hatch-config.toml").write_text("")
-        env.update(
-            HATCH_CONFIG=str(scratch / "hatch-config.toml"),
-            HATCH_DATA_DIR=str(scratch / "hatch-data"),
-            HATCH_CACHE_DIR=str(scratch / "hatch-cache"),
-            PIP_NO_INDEX="1",
-            PIP_FIND_LINKS=str(wheels),
-        )
+        settings = {
+            "HATCH_CONFIG": str(scratch / "hatch-config.toml"),
+            "HATCH_DATA_DIR": str(scratch / "hatch-data"),
+            "HATCH_CACHE_DIR": str(scratch / "hatch-cache"),
+        }
+        env.update(settings, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels))
         run_ok([command, "env", "create"], repo.path, env)
+        venv = Path(run_ok([command, "env", "find"], repo.path, env).stdout.strip())
     else:
         # PDM reuses the in-project .venv and builds with pdm-backend in isolation, installed from
         # its index: a simple index over the wheelhouse.
@@ -226,7 +238,7 @@ def tool_install(repo: Repo, tool: str, command: str, wheels: Path, scratch: Pat
         )
         run_ok([command, "install"], repo.path, env)
     see_the_test_runners_packages(venv)
-    return venv
+    return venv, settings
 
 
 def simple_index(wheels: Path, root: Path) -> Path:

@@ -140,6 +140,10 @@ class ToolchainProbe:
         pyenv = Path(env.get("PYENV_ROOT", str(home / ".pyenv")))
         asdf = Path(env.get("ASDF_DATA_DIR", str(home / ".asdf")))
         mise = Path(env.get("MISE_DATA_DIR", str(home / ".local/share/mise")))
+        # mise's global config: `mise use -g` writes it; MISE_CONFIG_DIR and XDG_CONFIG_HOME move it.
+        mise_config = Path(
+            env.get("MISE_CONFIG_DIR") or Path(env.get("XDG_CONFIG_HOME") or str(home / ".config")) / "mise"
+        )
         volta = Path(env.get("VOLTA_HOME", str(home / ".volta")))
         files += [
             rustup / "settings.toml",
@@ -148,6 +152,9 @@ class ToolchainProbe:
             home / ".tool-versions",
             asdf / "installs",
             home / ".config/mise/config.toml",
+            mise_config / "config.toml",
+            mise_config / "config.local.toml",
+            Path(env.get("MISE_GLOBAL_CONFIG_FILE") or mise_config / "config.toml"),
             mise / "installs",
             volta / "tools/user/platform.json",
             volta / "tools/image",
@@ -254,6 +261,11 @@ def manager_command(manager: str, resolved: str) -> str | None:
     """The manager's own command, to ask `<manager> which <program>`."""
     if manager == "shim":
         return None
+    # A proxy or shim that is the manager itself under another name (rustup's `rustc`, mise's
+    # shims): that binary answers, on PATH or not.
+    real = os.path.realpath(resolved)
+    if os.path.basename(real) == manager:
+        return real
     found = which(manager)
     if found is not None:
         return found
