@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from testing.clients import require_client
+
 HOST = "x86_64-unknown-linux-gnu"
 
 
@@ -85,8 +87,6 @@ def activated(env: dict[str, str], venv: Path) -> dict[str, str]:
 def mise_with_pythons(env: dict[str, str], versions: dict[str, Path]) -> tuple[str, Path]:
     """mise (from install-clients.sh's npm prefix) with the pyenv Pythons linked in as its own
     versions, under env's HOME (nothing is downloaded); returns mise and its shims directory."""
-    from testing.clients import require_client
-
     mise = require_client("mise")
     for version, bin_dir in versions.items():
         done = subprocess.run(
