@@ -178,6 +178,11 @@ def tool_project_files(tool: str, exact: bool = False, in_project: bool = True) 
     else:
         pyproject = project + '\n[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n'
         if exact:
+            # The editables redirector is imported at start-up: PDM installs it as the project's
+            # dependency (from the wheelhouse), as pdm-backend's documentation asks.
+            pyproject = pyproject.replace(
+                'requires-python = ">=3.9"\n', 'requires-python = ">=3.9"\ndependencies = ["editables"]\n'
+            )
             pyproject += '\n[tool.pdm.build]\neditable-backend = "editables"\n'
     return {
         "gatekit.toml": TEST_GATE,
@@ -197,6 +202,7 @@ def tool_install(
     Returns the environment, and the tool's settings (where it keeps its environments), which
     the user's shell has too.
     """
+    scratch.mkdir(parents=True, exist_ok=True)
     venv = repo.path / ".venv"
     settings: dict[str, str] = {}
     env = {**repo.env, **OFFLINE, "PIP_CONFIG_FILE": os.devnull, "NO_PROXY": "", "no_proxy": ""}
