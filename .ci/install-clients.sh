@@ -106,8 +106,11 @@ install_pytool() {
 install_pytool poetry poetry==2.5.1
 install_pytool hatch hatch==1.18.2
 install_pytool pdm pdm==2.29.4 "hishel[httpx2]==1.4.0"
-if ! ls "$wheels"/hatchling-*.whl "$wheels"/editables-*.whl "$wheels"/pdm_backend-*.whl >/dev/null 2>&1; then
-    python3 -m pip download -q --disable-pip-version-check -d "$wheels" hatchling editables pdm-backend
+# dep-logic<0.7: what PDM fetches with pip for a project on Python < 3.10 (the 3.9 run).
+if ! ls "$wheels"/hatchling-*.whl "$wheels"/editables-*.whl "$wheels"/pdm_backend-*.whl \
+    "$wheels"/dep_logic-0.[0-6].*.whl >/dev/null 2>&1; then
+    python3 -m pip download -q --disable-pip-version-check -d "$wheels" hatchling editables pdm-backend \
+        "dep-logic<0.7"
 fi
 
 # issue 11: mise, for the verdict-key test through its shims (its Pythons are linked from

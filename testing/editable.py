@@ -136,7 +136,8 @@ def editable_calc(repo: Repo, layout: str, installer: str, wheels: Path) -> str:
 
 # -- poetry, hatch and PDM, each installing the project itself -------------------------------
 
-BACKENDS = {"hatch": "hatchling", "pdm": "pdm-backend"}
+# PDM fetches this with pip for a project on Python < 3.10 (its "compat libs").
+PDM_COMPAT = ("dep-logic<0.7",)
 # A proxy nobody listens on: an install that reaches for the network fails at once.
 OFFLINE = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
 
@@ -145,10 +146,10 @@ def backend_wheelhouse() -> Path:
     """The wheelhouse with hatchling and pdm-backend too (and `editables`, which both use for
     exact editable installs), for builds in isolation without an index."""
     path = setuptools_wheelhouse()
-    wanted = ("hatchling-*.whl", "editables-*.whl", "pdm_backend-*.whl")
+    wanted = ("hatchling-*.whl", "editables-*.whl", "pdm_backend-*.whl", "dep_logic-0.[0-6].*.whl")
     if not all(list(path.glob(pattern)) for pattern in wanted):
         argv = [sys.executable, "-m", "pip", "download", "-q", "-d", str(path), "hatchling", "editables"]
-        subprocess.run([*argv, "pdm-backend"], check=True, capture_output=True)
+        subprocess.run([*argv, "pdm-backend", *PDM_COMPAT], check=True, capture_output=True)
     return path
 
 
@@ -241,6 +242,8 @@ def tool_install(
             PDM_CONFIG_FILE=str(scratch / "pdm-config.toml"),
             PDM_CHECK_UPDATE="false",
             PDM_PYPI_URL=simple_index(wheels, scratch / "simple").as_uri(),
+            PIP_NO_INDEX="1",  # the compat libs of a Python < 3.10 project
+            PIP_FIND_LINKS=str(wheels),
         )
         run_ok([command, "install"], repo.path, env)
     see_the_test_runners_packages(venv)
