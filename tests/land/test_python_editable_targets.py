@@ -72,6 +72,9 @@ def test_a_branch_that_breaks_the_package_is_refused_while_every_worktree_is_goo
     assert landed.returncode == 1, landed.stdout + landed.stderr
     assert "refused: broken" in landed.stdout, landed.stdout
     assert FAILURE in landed.stdout
+    # From the main checkout, whose .venv gatekit finds without activation: the same.
+    landed = repo.gatekit("land", "broken")
+    assert landed.returncode == 1 and "refused: broken" in landed.stdout, landed.stdout + landed.stderr
     assert repo.rev("main") == main_before
 
     pushed = push(branch, user, "origin", "broken:main")
