@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,6 +60,9 @@ def reader_gone() -> int:
 
 def write_crash_log() -> Path:
     """Write the current exception's traceback to a fresh log file and return its path."""
+    import tempfile  # here, not at the top: every hook imports this module, and crashes are rare
+    import traceback
+
     directory = Path(tempfile.gettempdir()) / "gatekit-logs"
     try:
         from gatekit.git import get_repo_paths

@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.runner import git_env, run, run_rc, text
-from gatekit.git.worktrees import StatusEntry, parse_status_v2
 from gatekit.system.processes import run_captured, start_captured
+
+if TYPE_CHECKING:
+    from gatekit.git.worktrees import StatusEntry
 
 
 def locate_target(cwd: str, pinned: Mapping[str, str]) -> tuple[Path, Path, Path] | None:
@@ -34,10 +37,17 @@ def locate_target(cwd: str, pinned: Mapping[str, str]) -> tuple[Path, Path, Path
 
 class PendingGuardStatus:
     """`status_under(root, pinned, [])` started in the background, so git walks the worktree while
-    the guard imports the rest of what it needs."""
+    the guard imports the rest of what it needs.
 
-    def __init__(self, root: str | Path, pinned: Mapping[str, str], ignored: bool) -> None:
-        self._argv = ["git", *_status_args(ignored), "--"]
+    untracked=False skips the untracked scan (`-uno`): a command that can only discard tracked
+    work needs none, and on a large worktree the scan is a third of the status.
+    """
+
+    def __init__(
+        self, root: str | Path, pinned: Mapping[str, str], ignored: bool, untracked: bool = True
+    ) -> None:
+        self.untracked = untracked or ignored
+        self._argv = ["git", *_status_args(ignored, self.untracked), "--"]
         self._proc = start_captured(self._argv, root, git_env(pinned))
 
     def result(self) -> tuple[list[StatusEntry], str | None]:
@@ -46,13 +56,46 @@ class PendingGuardStatus:
             raise CommandError(self._argv, self._proc.returncode, err)
         return _parse_status(out)
 
+    def cancel(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
 
-def _status_args(ignored: bool) -> list[str]:
-    args = ["--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all"]
+
+# Statuses started before the guard knew which command it judges (the agent hook starts one as
+# soon as it has read the payload's cwd): the decision takes the one that matches, or starts its own.
+_PRESTARTED: dict[tuple[str, bool, bool], PendingGuardStatus] = {}
+
+
+def prestart_status(root: str, ignored: bool, untracked: bool) -> None:
+    key = (root, ignored, untracked or ignored)
+    if key not in _PRESTARTED:
+        _PRESTARTED[key] = PendingGuardStatus(root, {}, ignored, untracked)
+
+
+def pending_status(
+    root: str | Path, pinned: Mapping[str, str], ignored: bool, untracked: bool
+) -> PendingGuardStatus:
+    """The status of root the decision needs: a prestarted one when it matches, else a new one."""
+    found = None if pinned else _PRESTARTED.pop((str(root), ignored, untracked or ignored), None)
+    return found or PendingGuardStatus(root, pinned, ignored, untracked)
+
+
+def discard_prestarted() -> None:
+    """Stop the prestarted statuses no decision took (the command acted elsewhere)."""
+    while _PRESTARTED:
+        _PRESTARTED.popitem()[1].cancel()
+
+
+def _status_args(ignored: bool, untracked: bool = True) -> list[str]:
+    args = ["--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch"]
+    args.append("--untracked-files=all" if untracked or ignored else "--untracked-files=no")
     return [*args, "--ignored=matching"] if ignored else args
 
 
 def _parse_status(out: bytes) -> tuple[list[StatusEntry], str | None]:
+    from gatekit.git.worktrees import parse_status_v2
+
     head = None
     for record in out.split(b"\0"):
         if not record.startswith(b"# "):
@@ -119,15 +162,21 @@ def keep_refs(cwd: str | Path, updates: Sequence[tuple[str, str]]) -> None:
 
 
 def index_and_worktree_trees(
-    cwd: str | Path, index_copy: Path, force_paths: Sequence[str]
+    cwd: str | Path, index_copy: Path, force_paths: Sequence[str], changed: Sequence[str] | None = None
 ) -> tuple[str, str]:
     """(tree of the index, tree of the worktree incl. untracked and force_paths) via a copy of the index.
 
+    changed: the worktree's dirty paths (relative to cwd, the worktree root) when a status just
+    listed them: only those are added, instead of git walking the whole worktree again.
     Only index_copy is written: the user's index is never touched.
     """
     env = git_env({"GIT_INDEX_FILE": str(index_copy)})
     index_tree = text(run(cwd, "write-tree", env=env))
-    run(cwd, "add", "-A", "--", ":/", env=env)
+    if changed is None:
+        run(cwd, "add", "-A", "--", ":/", env=env)
+    elif changed:
+        listing = b"".join(os.fsencode(path) + b"\0" for path in changed)
+        run(cwd, "update-index", "--add", "--remove", "-z", "--stdin", input=listing, env=env)
     if force_paths:
         run(cwd, "add", "-f", "--", *force_paths, env=env)
     return index_tree, text(run(cwd, "write-tree", env=env))

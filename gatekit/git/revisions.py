@@ -221,21 +221,35 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
     return changes
 
 
+@remember
 def default_branch(cwd: Path | str) -> str | None:
     """The repository's default branch: origin/HEAD, else init.defaultBranch, else the first of
-    main, master and trunk that exists (locally or on origin); None when none of them does."""
+    main, master and trunk that exists (locally or on origin); None when none of them does.
 
-    def exists(name: str) -> bool:
-        return any(
-            rev_parse(cwd, f"{ref}{name}^{{commit}}") for ref in ("refs/heads/", "refs/remotes/origin/")
-        )
-
-    code, out = run_rc(cwd, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
-    origin_head = text(out).removeprefix("refs/remotes/origin/") if code == 0 else ""
+    Two git calls whatever the answer (every hook asks it): the config, and one for-each-ref over
+    origin/HEAD and every candidate.
+    """
     code, out = run_rc(cwd, "config", "--get", "init.defaultBranch")
     configured = text(out) if code == 0 else ""
-    for name in (origin_head, configured, "main", "master", "trunk"):
-        if name and not name.startswith("-") and exists(name):
+    names = [n for n in dict.fromkeys((configured, "main", "master", "trunk")) if n and not n.startswith("-")]
+    origin = "refs/remotes/origin/"
+    patterns = [f"{origin}HEAD", *(f"{where}{n}" for n in names for where in ("refs/heads/", origin))]
+    out = run(
+        cwd, "for-each-ref", "--format=%(refname)%00%(symref)%00%(*objecttype)%00%(objecttype)", *patterns
+    )
+    commits: set[str] = set()  # refs (of the patterns, exactly) that name a commit
+    origin_head = ""
+    for line in text(out).splitlines():
+        ref, symref, peeled, kind = (line.split("\0") + ["", "", ""])[:4]
+        if (peeled or kind) != "commit":
+            continue  # a broken origin/HEAD is not listed at all
+        if ref == f"{origin}HEAD" and symref.startswith(origin):
+            origin_head = symref.removeprefix(origin)
+        commits.add(ref)
+    if origin_head and not origin_head.startswith("-"):
+        return origin_head  # origin/HEAD names a commit: that branch exists on origin
+    for name in names:
+        if f"refs/heads/{name}" in commits or f"{origin}{name}" in commits:
             return name
     return None
 

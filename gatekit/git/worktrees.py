@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.location import locate
+from gatekit.git.memo import remember
 from gatekit.git.runner import git_env, run
 from gatekit.system.processes import start_captured
 
@@ -98,6 +99,7 @@ class Worktree:
         return self.branch
 
 
+@remember  # inside one hook the worktrees do not change: overlap and check ask once
 def list_worktrees(cwd: Path | str) -> list[Worktree]:
     out = run(cwd, "worktree", "list", "--porcelain", "-z")
     worktrees: list[Worktree] = []

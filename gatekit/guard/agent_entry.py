@@ -55,21 +55,24 @@ def fast_main(argv: list[str]) -> None:
 def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
     if event == "pre-tool" and not may_destroy(raw):
         return _Quiet(host)  # the hot path: nothing imported, nothing parsed
-    from gatekit.guard import hosts
-
     try:
         if event == "pre-tool":
             return pre_tool(host, raw)
         if event == "post-tool":
             post_tool(host, raw)
+            from gatekit.guard import hosts
+
             return hosts.answer_post_tool(host)
         return stop(host, raw)
     except ValueError as exc:
+        from gatekit.guard import hosts
+
         return hosts.Answer(
             "", f"gatekit: cannot read the {host} hook payload: {exc}\n", 2 if event == "pre-tool" else 0
         )
     except Exception:  # noqa: BLE001 - a bug must not let a destructive command through silently
         from gatekit.crash import write_crash_log
+        from gatekit.guard import hosts
 
         log = write_crash_log()
         message = f"gatekit: internal error in the {event} hook; the traceback is in {log}"
@@ -88,6 +91,7 @@ def may_destroy(text: str) -> bool:
 def pre_tool(host: str, raw: str):  # type: ignore[no-untyped-def]
     if not may_destroy(raw):
         return _Quiet(host)  # the hot path: nothing imported, nothing parsed
+    _prestart_status(raw)
     from gatekit.guard import hosts
 
     call = hosts.parse_payload(host, raw)
@@ -110,16 +114,49 @@ class _Quiet:
         self.exit_code = 0
 
 
+# Commands that can discard untracked files: their decision needs git's untracked scan.
+_UNTRACKED_AT_RISK = ("stash", "clean", "worktree")
+
+
+def _prestart_status(raw: str) -> None:
+    """Let git walk the worktree the command most likely acts on (the payload's cwd) while Python
+    imports the decision engine: on a large worktree the status is most of the decision's time.
+    A guess that proves wrong (`git -C elsewhere ...`) is discarded and the decision asks again."""
+    import json
+
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return  # parse_payload says what is wrong with it
+    cwd = payload_cwd(data) if isinstance(data, dict) else None
+    found = find_worktree(str(cwd) if cwd else os.getcwd())
+    if found is None or "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return
+    from gatekit.git import guarding
+
+    guarding.prestart_status(found[0], False, any(word in raw for word in _UNTRACKED_AT_RISK))
+
+
+def payload_cwd(data: dict[str, object]) -> object:
+    """The directory a host's payload says the tool runs in (Cursor: the first workspace root)."""
+    roots = data.get("workspace_roots")
+    return data.get("cwd") or (roots[0] if isinstance(roots, list) and roots else None)
+
+
 def decide_line(command: str, cwd: str, caller: object, act: bool = True):  # type: ignore[no-untyped-def]
     """The decision for a whole shell command line: the strongest over its git invocations."""
+    from gatekit.git.guarding import discard_prestarted
     from gatekit.guard.decide import DENY, Decision, decide, strongest
     from gatekit.guard.shell import git_calls
 
     line = git_calls(command, cwd)
-    decisions = [
-        decide(call.argv, call.cwd, caller, env={**os.environ, **call.env}, act=act)  # type: ignore[arg-type]
-        for call in line.calls
-    ]
+    try:
+        decisions = [
+            decide(call.argv, call.cwd, caller, env={**os.environ, **call.env}, act=act)  # type: ignore[arg-type]
+            for call in line.calls
+        ]
+    finally:
+        discard_prestarted()
     if not line.exact:
         reason = (
             f"gatekit refused a command line it could not read safely ({line.problem}): it may run a "

@@ -83,6 +83,7 @@ class _Target:
     common_dir: Path
     pending: Any = None  # a full `git status` running in the background
     dirty: list[str] | None = None  # every dirty path, when one full status was taken
+    listed: list[str] | None = None  # the dirty paths the status listed (tracked only with -uno)
     head: str | None = None
     head_known: bool = False
 
@@ -109,7 +110,8 @@ def decide(
     if risk is not None and risk.kinds:
         from gatekit.git import guarding
 
-        target.pending = guarding.PendingGuardStatus(target.root, pinned, "ignored" in risk.kinds)
+        untracked = bool(risk.kinds & {"untracked", "ignored"})
+        target.pending = guarding.pending_status(target.root, pinned, "ignored" in risk.kinds, untracked)
     if risk is None:
         # Nothing to lose, but the journal still says who switched, reset --soft or rebased,
         # so `clobber` can tell the writer's own history moves from another's (issue 10).
@@ -219,7 +221,10 @@ def _entries_under(target: _Target, risk: Risk) -> list[Any]:
         entries, head = target.pending.result()
     else:
         entries, head = guarding.status_under(str(target.root), target.pinned, [], "ignored" in risk.kinds)
-    target.dirty = [e.path for e in entries]
+    # Without the untracked scan the list is not every dirty path: _dirty_among asks git then.
+    full = target.pending is None or target.pending.untracked
+    target.listed = [e.path for e in entries]
+    target.dirty = target.listed if full else None
     target.head, target.head_known = head, True
     prefixes = _plain_prefixes(target, specs)
     if prefixes is None:
@@ -324,10 +329,13 @@ def _judge(target: _Target, risk: Risk, caller: Caller, mode: str) -> Decision:
         return decision
     owners = Owners(target.git_dir, caller)
     mine = caller.labels
-    others_here = owners.other_writers(lambda paths: _dirty_among(target, paths))
+    resolved = [Loss(x.path, x.kind, x.size, x.owner or owners.owner(x.path)) for x in losses]
+    others_here: list[str] = []
+    # Who else is here decides only for work of unknown ownership: asked only then.
+    if any(x.owner is None for x in resolved):
+        others_here = owners.other_writers(lambda paths: _dirty_among(target, paths))
     if risk.worktree is not None and _inside(target.cmd.cwd, risk.worktree):
         others_here = []
-    resolved = [Loss(x.path, x.kind, x.size, x.owner or owners.owner(x.path)) for x in losses]
     foreign = [x for x in resolved if x.owner not in mine and (x.owner is not None or others_here)]
     decision.losses = resolved
     if not foreign:
@@ -345,11 +353,16 @@ def _judge(target: _Target, risk: Risk, caller: Caller, mode: str) -> Decision:
 def _dirty_among(target: _Target, paths: list[str]) -> set[str]:
     if target.dirty is not None:
         return set(paths) & set(target.dirty)
+    dirty = set(paths) & set(target.listed or ())
+    # What the status did not list is clean, untracked or gone: only an existing one needs git.
+    rest = [p for p in paths if p not in dirty and os.path.lexists(target.root / p)]
+    if not rest:
+        return dirty
     from gatekit.git import guarding
 
-    specs = [":(top,literal)" + p for p in paths]
+    specs = [":(top,literal)" + p for p in rest]
     entries, _ = guarding.status_under(str(target.root), target.pinned, specs)
-    return {e.path for e in entries}
+    return dirty | {e.path for e in entries}
 
 
 def _inside(cwd: str, worktree: str) -> bool:
@@ -406,7 +419,8 @@ def _act(target: _Target, risk: Risk, decision: Decision) -> None:
     repo = git.RepoPaths(target.root, target.git_dir, target.common_dir)
     if decision.losses:
         ignored = [x.path for x in decision.losses if x.kind in ("ignored", "untracked")]
-        snap = preserve.snapshot_before(repo, f"before git {risk.op}", ignored)
+        known = (target.listed, target.head) if target.listed is not None and target.head_known else None
+        snap = preserve.snapshot_before(repo, f"before git {risk.op}", ignored, dirty=known)
         decision.snapshot = snap.id
     commits = _doomed_commits(target, risk)
     if commits:

@@ -45,7 +45,9 @@ def parse_payload(host: str, raw: str) -> ToolCall:
     if not isinstance(data, dict):
         raise ValueError("the hook payload is not a JSON object")
     session = data.get("session_id") or data.get("conversation_id")
-    cwd = data.get("cwd") or _first(data.get("workspace_roots"))
+    from gatekit.guard.agent_entry import payload_cwd
+
+    cwd = payload_cwd(data)
     tool = str(data.get("tool_name") or "")
     tool_input = data.get("tool_input")
     if isinstance(tool_input, str):  # Cursor's MCP payloads carry a JSON string
@@ -68,10 +70,6 @@ def parse_payload(host: str, raw: str) -> ToolCall:
         tool=tool,
         stop_hook_active=bool(data.get("stop_hook_active")),
     )
-
-
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) and value else None
 
 
 def _quote(word: Any) -> str:

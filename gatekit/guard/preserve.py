@@ -28,17 +28,24 @@ def snapshot_before(
     ignored_paths: Sequence[str] = (),
     keep: int = 50,
     max_age_days: float = 30.0,
+    dirty: tuple[Sequence[str], str | None] | None = None,
 ) -> Snapshot:
-    """Snapshot the worktree and index now; the newest snapshot is reused when nothing changed."""
+    """Snapshot the worktree and index now; the newest snapshot is reused when nothing changed.
+
+    dirty: (the dirty paths, HEAD) from a status taken just before, when the caller has one: the
+    snapshot then adds those paths alone (with `git status -uno`, the tracked ones: what a command
+    that cannot touch untracked files would discard) instead of walking the worktree again.
+    """
     root = repo.toplevel
-    head = git.head_commit(root)
+    head = dirty[1] if dirty is not None else git.head_commit(root)
     with tempfile.TemporaryDirectory(prefix="gatekit-guard-") as tmp:
         index = Path(tmp, "index")
         real = git.git_path(root, "index")
         if real.exists():
             shutil.copyfile(real, index)
         forced = [f":(top,literal){p}" for p in ignored_paths]
-        index_tree, tree = guarding.index_and_worktree_trees(root, index, forced)
+        changed = list(dirty[0]) if dirty is not None else None
+        index_tree, tree = guarding.index_and_worktree_trees(root, index, forced, changed)
     existing = list_snapshots(repo)
     if existing and existing[-1].tree == tree:
         return existing[-1]

@@ -1,0 +1,82 @@
+"""The destructive-command decision asks git as little as it can (issue 10's ≤ 1.5× `git status`):
+a command that cannot discard untracked files gets a status without the untracked scan, the agent
+hook starts that status before it imports the decision engine, and the snapshot adds the paths
+the status listed instead of walking the worktree again. None of it may change a decision."""
+
+from __future__ import annotations
+
+from testing.repo import Repo
+from tests.guard.test_guard_agents import hook, payload, refused
+
+
+def test_unknown_owner_work_is_refused_while_another_writers_untracked_file_is_here(repo: Repo) -> None:
+    # The sibling's only work is an untracked file: a status without the untracked scan does not
+    # list it, so the decision must still ask git whether it is there.
+    repo.write("scratch.txt", "the sibling's notes\n")
+    hook(
+        repo,
+        "claude-code",
+        "post-tool",
+        payload("claude-code", "post_tool", repo, "sibling", path="scratch.txt"),
+    )
+    repo.write("README.md", "an edit nobody claimed\n")
+    result = hook(
+        repo,
+        "claude-code",
+        "pre-tool",
+        payload("claude-code", "pre_tool", repo, "me", command="git checkout -- ."),
+    )
+    reason = refused("claude-code", result)
+    assert reason is not None and "README.md" in reason, result.stdout
+    assert repo.read("README.md") == b"an edit nobody claimed\n"
+
+
+def test_the_same_unclaimed_edit_is_snapshotted_when_no_other_writer_is_here(repo: Repo) -> None:
+    repo.write("README.md", "an edit nobody claimed\n")
+    result = hook(
+        repo,
+        "claude-code",
+        "pre-tool",
+        payload("claude-code", "pre_tool", repo, "me", command="git checkout -- ."),
+    )
+    assert refused("claude-code", result) is None, result.stdout
+    refs = repo.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()
+    assert len(refs) == 1
+
+
+def test_a_status_prestarted_for_the_payload_cwd_does_not_decide_for_another_worktree(
+    repo: Repo, make_repo
+) -> None:  # type: ignore[no-untyped-def]
+    other = make_repo("other", {"a.txt": "committed\n"})
+    other.write("a.txt", "the sibling's edit in the other repository\n")
+    hook(
+        other, "claude-code", "post-tool", payload("claude-code", "post_tool", other, "sibling", path="a.txt")
+    )
+    command = f"git -C {other.path} checkout -- ."
+    result = hook(
+        repo, "claude-code", "pre-tool", payload("claude-code", "pre_tool", repo, "me", command=command)
+    )
+    reason = refused("claude-code", result)
+    assert reason is not None and "a.txt" in reason, result.stdout
+    assert other.read("a.txt") == b"the sibling's edit in the other repository\n"
+
+
+def test_snapshot_from_the_listed_paths_keeps_worktree_and_index_versions(repo: Repo) -> None:
+    repo.commit("more", {"staged.txt": "v1\n", "gone.txt": "tracked\n", "sub/deep.txt": "d1\n"})
+    repo.write("staged.txt", "v2 staged\n")
+    repo.git("add", "staged.txt")
+    repo.write("staged.txt", "v3 in the worktree\n")
+    repo.write("sub/deep.txt", "d2\n")
+    (repo.path / "gone.txt").unlink()
+    result = hook(
+        repo,
+        "claude-code",
+        "pre-tool",
+        payload("claude-code", "pre_tool", repo, "me", command="git reset --hard"),
+    )
+    assert refused("claude-code", result) is None, result.stdout
+    ref = repo.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()[0]
+    assert repo.git("show", f"{ref}:staged.txt") == "v3 in the worktree\n"
+    assert repo.git("show", f"{ref}:sub/deep.txt") == "d2\n"
+    assert "gone.txt" not in repo.git("ls-tree", "-r", "--name-only", ref).split()
+    assert repo.git("show", f"{ref}^2:staged.txt") == "v2 staged\n"  # the index before the command
