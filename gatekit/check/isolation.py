@@ -5,7 +5,9 @@ worktrees: an editable Python install (pip -e, uv, poetry, hatch, PDM) maps the 
 worktree, and variables such as CARGO_TARGET_DIR or GOWORK may name a path inside it. Gates get:
 
 - the project's own Python environment (the active virtualenv, else a `.venv`/`venv` in the
-  worktree) first on PATH, so `python -m pytest` has the project's dependencies;
+  worktree, else the one poetry or hatch keeps for it outside) first on PATH, so `python -m
+  pytest` has the project's dependencies; the verdict key reads the same PATH
+  (project_variables), so a recreated environment is a new key;
 - gatekit's sitecustomize shim first on PYTHONPATH, which moves every import path and editable
   finder that points into a worktree of this repository to the same place in the sandbox;
 - path variables that point into a worktree moved to the sandbox likewise.
