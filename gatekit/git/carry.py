@@ -151,4 +151,10 @@ def behind_commit(worktree: Path, ref: str, depth: int = 20) -> str | None:
     index = staged_tree(worktree)
     if index == earlier[0][1]:
         return None
-    return next((commit for commit, tree in earlier[1:] if tree == index), None)
+    held = next((commit for commit, tree in earlier[1:] if tree == index), None)
+    if held is None:
+        return None
+    # A rewound branch (`reset --hard HEAD~1`, then the same edit redone) gained nothing a commit
+    # here would revert: its tip is already in what the checkout holds.
+    code, _ = run_rc(worktree, "merge-base", "--is-ancestor", earlier[0][0], held)
+    return None if code == 0 else held

@@ -220,3 +220,16 @@ def test_a_land_killed_writing_a_verdict_leaves_no_lock_that_stops_the_next_verd
     tree = app.git("rev-parse", "main^{tree}").strip()
     assert "passed" in app.git("notes", "--ref=gatekit", "show", tree)
     _assert_landed_and_clean(app, "extra.py")
+
+
+def test_redoing_a_change_after_rewinding_the_branch_is_not_a_checkout_left_behind(app: Repo) -> None:
+    # `git reset --hard HEAD~1`, then the same edit again: the staged tree equals the commit the
+    # branch no longer has, but the branch gained nothing a commit here would revert.
+    app.commit("an edit", {"extra.py": "X = 1\n"})
+    app.git("reset", "-q", "--hard", "HEAD~1")
+    app.write("extra.py", "X = 1\n")
+    app.git("add", "extra.py")
+    clobber = app.gatekit("clobber", "--staged")
+    assert "behind-ref" not in clobber.stdout + clobber.stderr, clobber.stdout + clobber.stderr
+    status = app.gatekit("status")
+    assert "behind-ref" not in status.stdout, status.stdout
