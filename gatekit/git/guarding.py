@@ -184,24 +184,3 @@ def keep_refs(cwd: str | Path, updates: Sequence[tuple[str, str]]) -> None:
     if updates:
         payload = b"".join(f"update {ref}\0{oid}\0\0".encode() for ref, oid in updates)
         run(cwd, "update-ref", "--stdin", "-z", input=payload)
-
-
-def index_and_worktree_trees(
-    cwd: str | Path, index_copy: Path, force_paths: Sequence[str], changed: Sequence[str] | None = None
-) -> tuple[str, str]:
-    """(tree of the index, tree of the worktree incl. untracked and force_paths) via a copy of the index.
-
-    changed: the worktree's dirty paths (relative to cwd, the worktree root) when a status just
-    listed them: only those are added, instead of git walking the whole worktree again.
-    Only index_copy is written: the user's index is never touched.
-    """
-    env = git_env({"GIT_INDEX_FILE": str(index_copy)})
-    index_tree = text(run(cwd, "write-tree", env=env))
-    if changed is None:
-        run(cwd, "add", "-A", "--", ":/", env=env)
-    elif changed:
-        listing = b"".join(os.fsencode(path) + b"\0" for path in changed)
-        run(cwd, "update-index", "--add", "--remove", "-z", "--stdin", input=listing, env=env)
-    if force_paths:
-        run(cwd, "add", "-f", "--", *force_paths, env=env)
-    return index_tree, text(run(cwd, "write-tree", env=env))

@@ -9,11 +9,8 @@ refs/gatekit/kept/. Nothing the user owns is written: the index is copied first.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from gatekit import git
 from gatekit.git import guarding
@@ -38,14 +35,14 @@ def snapshot_before(
     """
     root = repo.toplevel
     head = dirty[1] if dirty is not None else git.head_commit(root)
-    with tempfile.TemporaryDirectory(prefix="gatekit-guard-") as tmp:
-        index = Path(tmp, "index")
-        real = git.git_path(root, "index")
-        if real.exists():
-            shutil.copyfile(real, index)
-        forced = [f":(top,literal){p}" for p in ignored_paths]
-        changed = list(dirty[0]) if dirty is not None else None
-        index_tree, tree = guarding.index_and_worktree_trees(root, index, forced, changed)
+    # A copy of the real index that keeps git's racy-clean rule (git/index.py): an edit made in
+    # the second the index was written, same size, is still seen.
+    with git.temporary_index(root, git.git_path(root, "index")) as index:
+        index_tree = index.write_tree()
+        tree = index.add_all() if dirty is None else index.stage_paths(list(dirty[0]))
+        if ignored_paths:  # ignored files the command would delete: added by force
+            index.git("add", "-f", "--", *(f":(top,literal){p}" for p in ignored_paths))
+            tree = index.write_tree()
     existing = list_snapshots(repo)
     if existing and existing[-1].tree == tree:
         return existing[-1]

@@ -5,6 +5,7 @@ the status listed instead of walking the worktree again. None of it may change a
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from testing.repo import Repo
@@ -65,10 +66,22 @@ def test_a_status_prestarted_for_the_payload_cwd_does_not_decide_for_another_wor
 
 def test_snapshot_from_the_listed_paths_keeps_worktree_and_index_versions(repo: Repo) -> None:
     repo.commit("more", {"staged.txt": "v1\n", "gone.txt": "tracked\n", "sub/deep.txt": "d1\n"})
+    # sub/deep.txt gets a same-size edit in the second the index was written ("racily clean"):
+    # git must compare contents, so the snapshot's copy of the index must keep the index's mtime.
+    # Made exact: the index caches an mtime an hour old, and after the edit the file and the
+    # index are given that mtime (ctime, which utime cannot set, is left out as
+    # core.trustctime=false does).
+    repo.git("config", "core.trustctime", "false")
+    deep, index = repo.path / "sub" / "deep.txt", repo.path / ".git" / "index"
+    cached = deep.stat().st_mtime_ns - 3600 * 10**9
+    os.utime(deep, ns=(cached, cached))
+    repo.git("update-index", "--refresh")
     repo.write("staged.txt", "v2 staged\n")
     repo.git("add", "staged.txt")
     repo.write("staged.txt", "v3 in the worktree\n")
     repo.write("sub/deep.txt", "d2\n")
+    os.utime(deep, ns=(cached, cached))
+    os.utime(index, ns=(cached, cached))
     (repo.path / "gone.txt").unlink()
     result = hook(
         repo,
