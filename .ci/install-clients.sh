@@ -87,4 +87,37 @@ if ! ls "$wheels"/setuptools-*.whl "$wheels"/wheel-*.whl >/dev/null 2>&1; then
     python3 -m pip download -q --disable-pip-version-check -d "$wheels" "setuptools>=64" wheel
 fi
 
+# issue 11: poetry, hatch and PDM, each in a venv of its own under $prefix/pytools (the tests
+# find them there), for the editable installs each tool makes itself; their build backends
+# (hatchling, pdm-backend, editables) join the wheelhouse, so the installs need no index.
+# PDM 2.29 breaks with hishel 2 (SyncSqliteStorage is gone): hishel stays at 1.4.0.
+pytools="$prefix/pytools"
+install_pytool() {
+    local name="$1"
+    shift
+    local pin="$*"
+    if [ ! -x "$pytools/$name/bin/$name" ] || [ "$(cat "$pytools/$name/.gatekit-pin" 2>/dev/null)" != "$pin" ]; then
+        rm -rf "${pytools:?}/$name"
+        python3 -m venv "$pytools/$name"
+        "$pytools/$name/bin/python" -m pip install -q --disable-pip-version-check "$@"
+        echo "$pin" >"$pytools/$name/.gatekit-pin"
+    fi
+}
+install_pytool poetry poetry==2.5.1
+install_pytool hatch hatch==1.18.2
+install_pytool pdm pdm==2.29.4 "hishel[httpx2]==1.4.0"
+# dep-logic<0.7: what PDM fetches with pip for a project on Python < 3.10 (the 3.9 run).
+if ! ls "$wheels"/hatchling-*.whl "$wheels"/editables-*.whl "$wheels"/pdm_backend-*.whl \
+    "$wheels"/dep_logic-0.[0-6].*.whl >/dev/null 2>&1; then
+    python3 -m pip download -q --disable-pip-version-check -d "$wheels" hatchling editables pdm-backend \
+        "dep-logic<0.7"
+fi
+
+# issue 11: mise, for the verdict-key test through its shims (its Pythons are linked from
+# pyenv's, nothing is downloaded). npm's package fetches the binary for this platform from npm.
+mise_version=2026.9.15
+if [ "$("$prefix/node_modules/.bin/mise" --version 2>/dev/null | cut -d' ' -f1)" != "$mise_version" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$prefix" "@jdxcode/mise@$mise_version" >/dev/null
+fi
+
 echo "install-clients: ok (gitlab-ci-local $gcl_version in $prefix/node_modules/.bin)"

@@ -69,7 +69,7 @@ def _register_commands() -> None:
 
     from gatekit.commands import agent
 
-    for command in (agent.agent, agent.shim, agent.shell_init, agent.shim_exec):
+    for command in (agent.agent, agent.shim, agent.shell_init, agent.shim_exec, agent.witness):
         cli.add_command(command)
 
     from gatekit.commands import fleet

@@ -146,7 +146,9 @@ def _no_nul(value: str, key_path: str, source: str) -> None:
 def _choice(choices: tuple[str, ...]) -> Any:
     def convert(value: Any, key_path: str, source: str) -> str:
         if value not in choices:
-            raise ConfigError(source, key_path, f"expected one of {', '.join(choices)}, got {value!r}")
+            hint = _nearest(value, choices) if isinstance(value, str) else ""
+            hint = hint if hint.startswith(" (") else ""
+            raise ConfigError(source, key_path, f"expected one of {', '.join(choices)}, got {value!r}{hint}")
         return str(value)
 
     return convert
@@ -204,6 +206,11 @@ class GuardConfig:
     destructive: str = field(
         default="deny", metadata={"convert": _choice(("deny", "snapshot-and-allow", "warn"))}
     )
+    # Whose is dirty work nobody recorded (no session claim, no host edit)? "caller": the one who
+    # runs the command, while no other writer is known in the worktree (a lone writer with zero
+    # setup gets snapshots, not refusals); "deny": nobody's, so a destructive command over it is
+    # refused like one over another writer's work (docs/guard.md).
+    unknown_owner: str = field(default="caller", metadata={"convert": _choice(("caller", "deny"))})
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ CLIENTS_PREFIX = Path(os.environ.get("GATEKIT_CLIENTS", str(Path.home() / ".cach
 
 
 def find_client(name: str) -> str | None:
-    """A CI client on PATH, next to this Python, or in install-clients.sh's npm prefix."""
+    """A CI client on PATH, next to this Python, or where install-clients.sh puts it."""
     for candidate in (
         shutil.which(name),
         shutil.which(name, path=str(Path(sys.executable).parent)),
         shutil.which(name, path=str(CLIENTS_PREFIX / "node_modules" / ".bin")),
+        # Python tools install-clients.sh keeps in venvs of their own (poetry, hatch, pdm).
+        shutil.which(name, path=str(CLIENTS_PREFIX / "pytools" / name / "bin")),
     ):
         if candidate:
             return candidate

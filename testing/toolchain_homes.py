@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from testing.clients import require_client
+
 HOST = "x86_64-unknown-linux-gnu"
 
 
@@ -63,9 +65,10 @@ def pyenv_shims() -> Path:
     return Path(root) / "shims"
 
 
-def make_venv(path: Path, modules: dict[str, str] | None = None) -> Path:
-    """A virtualenv (no pip, so it is fast) with modules written straight into its site-packages."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+def make_venv(path: Path, modules: dict[str, str] | None = None, python: str = sys.executable) -> Path:
+    """A virtualenv of python (no pip, so it is fast) with modules written straight into its
+    site-packages."""
+    subprocess.run([python, "-m", "venv", "--without-pip", str(path)], check=True)
     site = next((path / "lib").glob("python3*/site-packages"))
     for name, source in (modules or {}).items():
         (site / f"{name}.py").write_text(source)
@@ -79,3 +82,27 @@ def site_packages(venv: Path) -> Path:
 def activated(env: dict[str, str], venv: Path) -> dict[str, str]:
     """env as `source venv/bin/activate` leaves it."""
     return {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}"}
+
+
+def mise_with_pythons(env: dict[str, str], versions: dict[str, Path]) -> tuple[str, Path]:
+    """mise (from install-clients.sh's npm prefix) with the pyenv Pythons linked in as its own
+    versions, under env's HOME (nothing is downloaded); returns mise and its shims directory."""
+    mise = require_client("mise")
+    for version, bin_dir in versions.items():
+        done = subprocess.run(
+            [mise, "link", "-f", f"python@{version}", str(bin_dir.parent)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    done = subprocess.run([mise, "reshim"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    data = Path(env.get("MISE_DATA_DIR", str(Path(env["HOME"]) / ".local" / "share" / "mise")))
+    return mise, data / "shims"
+
+
+def mise_use_global(mise: str, env: dict[str, str], version: str) -> None:
+    """`mise use -g python@version`: the user's global choice, outside every repository."""
+    done = subprocess.run([mise, "use", "-g", f"python@{version}"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

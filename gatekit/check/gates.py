@@ -20,6 +20,7 @@ from typing import Protocol
 from gatekit.config import Gate
 from gatekit.git import pinned_layout, without_repo_vars
 from gatekit.system.processes import start_captured, stop_group
+from gatekit.system.reaper import GateWatch, become_subreaper
 
 
 class GateStatus(str, Enum):
@@ -140,7 +141,9 @@ def run_gate(
     A confinement, if given, is told the gate's process group id once it runs and None once it
     is over (a sandbox records it so that a run killed with SIGKILL, which cannot kill its gate,
     does not leave the gate building in a slot the next run is about to use), and stops what the
-    gate left running; the result says what that was.
+    gate left running; the result says what that was. Where it can, this process becomes the
+    reaper of the gate's orphans (system/reaper.py), so what the gate detached is found through
+    its parent links however it detached; elsewhere the confinement's own scan finds it.
     """
     cwd = (workdir / gate.cwd).resolve()
     listener.gate_started(gate)
@@ -154,6 +157,8 @@ def run_gate(
                 message=f"working directory {gate.cwd!r} does not exist in the subject",
             ),
         )
+    # Before the gate starts: its first orphan must already be re-parented to us, not to init.
+    reaping = confinement is not None and become_subreaper()
     try:
         env = gate_environment(gate, workdir, confinement.env if confinement else None)
         proc = start_captured(gate_argv(gate), cwd, env, own_group=True)
@@ -175,11 +180,18 @@ def run_gate(
     if confinement is None:
         return _finish(listener, _supervise(proc, gate, listener, started, heartbeat))
     confinement.track(proc.pid)
+    watch = GateWatch(proc.pid) if reaping else None
     strays: list[str] = []
+
+    def stop_leftovers() -> None:
+        strays.extend(watch.stop_leftovers() if watch is not None else confinement.stop_strays())
+
     try:
-        result = _supervise(proc, gate, listener, started, heartbeat)
+        result = _supervise(proc, gate, listener, started, heartbeat, stop_leftovers)
     finally:  # after an interrupt too: a detached daemon must not outlive the run
-        strays = confinement.stop_strays()
+        stop_leftovers()
+        if watch is not None:
+            watch.close()
         confinement.track(None)
     if strays:
         note = (
@@ -191,7 +203,12 @@ def run_gate(
 
 
 def _supervise(
-    proc: subprocess.Popen[bytes], gate: Gate, listener: GateListener, started: float, heartbeat: float
+    proc: subprocess.Popen[bytes],
+    gate: Gate,
+    listener: GateListener,
+    started: float,
+    heartbeat: float,
+    stop_leftovers: Callable[[], None] | None = None,
 ) -> GateResult:
     assert proc.stdout is not None
     output = _Output(gate, listener)
@@ -206,6 +223,8 @@ def _supervise(
     reader.join(DRAIN_SECONDS)
     if reader.is_alive():  # a background child still holds the pipe: it dies with its gate
         _kill_group(proc)
+        if stop_leftovers is not None:  # or a detached one: stopped now, not after another wait
+            stop_leftovers()
         reader.join(DRAIN_SECONDS)
     proc.stdout.close()
     duration = time.monotonic() - started

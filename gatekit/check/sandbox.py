@@ -14,9 +14,11 @@ A slot is held with an flock on `slot-N.lock`: the kernel drops it when its hold
 SIGKILL, so a killed run never leaves a slot locked. SIGKILL does leave the run's gate behind,
 though (it runs in its own process group), so the slot remembers that group in `slot-N.gate`
 while a gate runs, and the next holder stops a group still running there before it touches the
-files. Gates carry a marker variable naming their slot; what a gate detached from its group
-(`setsid`, a double fork) is found by that marker, or by its working directory in the slot, and
-stopped when the gate ends. Everything here writes only inside the pool.
+files. What a gate detached from its group (`setsid`, a double fork) is stopped when the gate ends:
+found through its parent link where gatekit is the reaper of its gates' orphans (system/reaper.py),
+else by the marker variable naming the slot that gates carry, or by a working directory in the slot.
+After a killed run only the marker and the directory are left to find them by. Everything here
+writes only inside the pool.
 """
 
 from __future__ import annotations

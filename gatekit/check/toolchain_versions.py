@@ -80,12 +80,12 @@ class ToolchainProbe:
             return "not found on PATH"
         memo_key = f"{program}\0{resolved}\0{path_env}"
         if memo_key not in self._memo:
-            self._memo[memo_key] = self._describe(program, resolved)
+            self._memo[memo_key] = self._describe(program, resolved, path_env)
         return self._memo[memo_key]
 
     # -- resolution ------------------------------------------------------------------------
 
-    def _describe(self, program: str, resolved: str) -> str:
+    def _describe(self, program: str, resolved: str, path_env: str | None = None) -> str:
         manager = shim_manager(resolved)
         real = resolved
         via = ""
@@ -95,7 +95,7 @@ class ToolchainProbe:
         if real.startswith("version:"):  # the manager could not name the binary: its answer stands
             return f"{real[len('version:') :]} [{resolved}{via}]"
         description = f"{self._version(program, real)} [{real}{via}]"
-        interpreter = python_interpreter(program, real)
+        interpreter = python_interpreter(program, real, path_env)
         if interpreter is not None:
             description += f" {{{self._interpreter_environment(interpreter)}}}"
         return description
@@ -140,6 +140,10 @@ class ToolchainProbe:
         pyenv = Path(env.get("PYENV_ROOT", str(home / ".pyenv")))
         asdf = Path(env.get("ASDF_DATA_DIR", str(home / ".asdf")))
         mise = Path(env.get("MISE_DATA_DIR", str(home / ".local/share/mise")))
+        # mise's global config: `mise use -g` writes it; MISE_CONFIG_DIR and XDG_CONFIG_HOME move it.
+        mise_config = Path(
+            env.get("MISE_CONFIG_DIR") or Path(env.get("XDG_CONFIG_HOME") or str(home / ".config")) / "mise"
+        )
         volta = Path(env.get("VOLTA_HOME", str(home / ".volta")))
         files += [
             rustup / "settings.toml",
@@ -148,6 +152,9 @@ class ToolchainProbe:
             home / ".tool-versions",
             asdf / "installs",
             home / ".config/mise/config.toml",
+            mise_config / "config.toml",
+            mise_config / "config.local.toml",
+            Path(env.get("MISE_GLOBAL_CONFIG_FILE") or mise_config / "config.toml"),
             mise / "installs",
             volta / "tools/user/platform.json",
             volta / "tools/image",
@@ -254,6 +261,11 @@ def manager_command(manager: str, resolved: str) -> str | None:
     """The manager's own command, to ask `<manager> which <program>`."""
     if manager == "shim":
         return None
+    # A proxy or shim that is the manager itself under another name (rustup's `rustc`, mise's
+    # shims): that binary answers, on PATH or not.
+    real = os.path.realpath(resolved)
+    if os.path.basename(real) == manager:
+        return real
     found = which(manager)
     if found is not None:
         return found
@@ -265,8 +277,9 @@ def manager_command(manager: str, resolved: str) -> str | None:
     return None
 
 
-def python_interpreter(program: str, real: str) -> str | None:
-    """The interpreter whose environment a program runs in: itself, or the one its `#!` names."""
+def python_interpreter(program: str, real: str, path_env: str | None = None) -> str | None:
+    """The interpreter whose environment a program runs in: itself, or the one its `#!` names
+    (`#!/usr/bin/env python` on path_env, the PATH the gate runs with)."""
     if _PYTHON.match(os.path.basename(program)):
         return real
     try:
@@ -280,7 +293,7 @@ def python_interpreter(program: str, real: str) -> str | None:
     if not words:
         return None
     if os.path.basename(words[0]) == "env" and len(words) > 1:
-        return which(words[-1])
+        return which(words[-1], path_env)
     return words[0]
 
 

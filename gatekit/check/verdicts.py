@@ -34,7 +34,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from gatekit import git
 from gatekit.check.build_env import build_environment, gate_programs
 from gatekit.check.gates import GateStatus
+from gatekit.check.isolation import project_variables
 from gatekit.check.toolchain_versions import ToolchainProbe
 from gatekit.config import Gate, VerdictsConfig
 from gatekit.errors import CommandError, GatekitError
@@ -140,10 +141,19 @@ def parse_keys(content: str) -> dict[str, dict[str, Any]]:
     return keys
 
 
-def gate_key(gate: Gate, probe: ToolchainProbe, settings: VerdictsConfig | None = None) -> dict[str, Any]:
-    """Everything besides the tree that decides a gate's result, as a JSON-able value."""
+def gate_key(
+    gate: Gate,
+    probe: ToolchainProbe,
+    settings: VerdictsConfig | None = None,
+    project: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Everything besides the tree that decides a gate's result, as a JSON-able value.
+
+    project: the variables of the project's environment the gate runs with (its venv first on
+    PATH; isolation.project_variables), so the tools are those the gate really starts.
+    """
     settings = settings or VerdictsConfig()
-    environ = {**os.environ, **gate.env}
+    environ = {**os.environ, **(project or {}), **gate.env}
     path_env = environ.get("PATH")
     programs = gate_programs(gate)
     tools = {p: probe.identity(p, path_env) for p in (*programs.programs, *settings.tools)}
@@ -177,6 +187,7 @@ class VerdictStore:
         self.notes_ref = notes_ref
         self.settings = settings or VerdictsConfig()
         self.probe = ToolchainProbe(shared_state_dir(repo.common_dir), cwd=repo.toplevel)
+        self.project = project_variables(repo.toplevel)
         self._notes: dict[str, str] = {}
         self._keys: dict[tuple[object, ...], tuple[str, dict[str, Any]]] = {}
 
@@ -187,7 +198,7 @@ class VerdictStore:
         # Gate holds a dict (env), so it is not hashable: key the memo on its fields.
         memo = (gate.run, gate.shell, gate.cwd, tuple(sorted(gate.env.items())))
         if memo not in self._keys:
-            key = gate_key(gate, self.probe, self.settings)
+            key = gate_key(gate, self.probe, self.settings, self.project)
             self._keys[memo] = (fingerprint_of(key), key)
         return self._keys[memo]
 

@@ -99,3 +99,14 @@ def shim_exec(argv: tuple[str, ...]) -> None:
     from gatekit.guard.agent_entry import shim_exec as run
 
     raise click.exceptions.Exit(run(argv[0], list(argv[1:])))
+
+
+@click.command("witness", hidden=True)
+@click.argument("state")
+@click.pass_obj
+def witness(app: App, state: str) -> None:
+    """Run by the reference-transaction hook: journal who moved a watched ref (guard/witness.py)."""
+    if state == "committed" and not sys.stdin.isatty():
+        from gatekit.guard.witness import record
+
+        record(sys.stdin.read().splitlines(), app.repo)

@@ -20,7 +20,8 @@ from gatekit.integrations.hook_runner import GIT_HOOKS, OPTIONAL_HOOKS
     "hooks",
     multiple=True,
     type=click.Choice(GIT_HOOKS + OPTIONAL_HOOKS),
-    help="Only this git hook (repeatable; default: all but reference-transaction).",
+    help="Only this git hook (repeatable; default: all). Naming reference-transaction also makes it "
+    "start gatekit for every branch move (protect's warning), not only for the guard's witness.",
 )
 @click.pass_obj
 def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
@@ -33,7 +34,11 @@ def install_hooks(app: App, uninstall: bool, hooks: tuple[str, ...]) -> None:
 
     selected = hooks or GIT_HOOKS
     root = app.repo.toplevel
-    changes = hooks_install.uninstall(root, selected) if uninstall else hooks_install.install(root, selected)
+    if uninstall:
+        changes = hooks_install.uninstall(root, selected)
+    else:
+        every_branch = "reference-transaction" in hooks
+        changes = hooks_install.install(root, selected, every_branch=every_branch)
     for change in changes:
         click.echo(f"{change.action:<9} {change.path}{_explain(change.action)}")
     directory = hooks_install.hooks_dir(root)

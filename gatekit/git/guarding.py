@@ -152,6 +152,27 @@ def ref_target(cwd: str | Path, pinned: Mapping[str, str], ref: str) -> str | No
     return text(out) if code == 0 else None
 
 
+def other_commands() -> list[str]:
+    """The git-* programs on PATH git would run as subcommands (`git lfs`): git runs one before
+    it looks for an alias of the same name."""
+    code, out = run_rc(os.path.expanduser("~"), "--list-cmds=others")
+    return os.fsdecode(out).split() if code == 0 else []
+
+
+def config_value(cwd: str | Path, pinned: Mapping[str, str], key: str) -> str | None:
+    """The value of one git config key as git reads it there; None when unset."""
+    code, out = run_rc(cwd, "config", "--get", key, env=git_env(pinned))
+    return os.fsdecode(out).rstrip("\n") if code == 0 else None
+
+
+def refs_under(cwd: str | Path, pinned: Mapping[str, str], prefix: str) -> list[tuple[str, str]]:
+    """(ref, commit) of every ref under prefix ("refs/heads/")."""
+    fmt = "--format=%(refname)%00%(objectname)"
+    code, out = run_rc(cwd, "for-each-ref", fmt, "--", prefix, env=git_env(pinned))
+    rows = [line.split("\0") for line in os.fsdecode(out).splitlines() if line] if code == 0 else []
+    return [(row[0], row[1]) for row in rows if len(row) == 2]
+
+
 def stash_commits(cwd: str | Path, pinned: Mapping[str, str]) -> list[str]:
     """The commit ids of every stash entry, newest first."""
     code, out = run_rc(cwd, "log", "-g", "--format=%H", "refs/stash", "--", env=git_env(pinned))

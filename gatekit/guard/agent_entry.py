@@ -27,7 +27,30 @@ _DESTRUCTIVE = (
     "branch",
     "update-ref",
 )
+# gitargv.GIT_COMMANDS, without importing it: `git WORD` with another WORD may be an alias.
+_COMMAND_NAMES = (
+    "add am annotate apply archive backfill bisect blame branch bugreport bundle cat-file check-attr "
+    "check-ignore check-mailmap check-ref-format checkout checkout-index cherry cherry-pick clean "
+    "clone column commit commit-graph commit-tree config count-objects credential credential-cache "
+    "credential-store daemon describe diagnose diff diff-files diff-index diff-tree difftool "
+    "fast-export fast-import fetch fetch-pack filter-branch fmt-merge-msg for-each-ref for-each-repo "
+    "format-patch fsck fsck-objects gc get-tar-commit-id grep hash-object help hook http-backend "
+    "http-fetch http-push imap-send index-pack init init-db instaweb interpret-trailers last-modified "
+    "log ls-files ls-remote ls-tree mailinfo mailsplit maintenance merge merge-base merge-file "
+    "merge-index merge-octopus merge-one-file merge-ours merge-recursive merge-recursive-ours "
+    "merge-recursive-theirs merge-resolve merge-subtree merge-tree mergetool mktag mktree "
+    "multi-pack-index mv name-rev notes pack-objects pack-redundant pack-refs patch-id pickaxe prune "
+    "prune-packed pull push quiltimport range-diff read-tree rebase receive-pack reflog refs remote "
+    "remote-ext remote-fd remote-ftp remote-ftps remote-http remote-https repack replace replay repo "
+    "request-pull rerere reset restore rev-list rev-parse revert rm send-pack shell shortlog show "
+    "show-branch show-index show-ref sparse-checkout stage stash status stripspace submodule subtree "
+    "switch symbolic-ref tag unpack-file unpack-objects update-index update-ref update-server-info "
+    "upload-archive upload-pack var verify-commit verify-pack verify-tag version whatchanged worktree "
+    "write-tree"
+)
+_GIT_COMMANDS = frozenset(_COMMAND_NAMES.split())
 _HOSTS = ("claude-code", "codex", "gemini", "cursor")  # hosts.HOSTS, without importing it
+_GIT_ENDINGS = ('"git', "'git", "/git", "(git", "`git", ";git", "&git", "|git", "{git")
 STOP_CAP = 3  # blocks in a row before a failing Stop hook lets the turn end anyway
 STOP_TIMEOUT = 540.0  # seconds; the installed hooks give the host a 600 s limit
 
@@ -70,12 +93,16 @@ def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
         return hosts.Answer(
             "", f"gatekit: cannot read the {host} hook payload: {exc}\n", 2 if event == "pre-tool" else 0
         )
-    except Exception:  # noqa: BLE001 - a bug must not let a destructive command through silently
-        from gatekit.exits import write_crash_log
+    except Exception as exc:  # noqa: BLE001 - a bug must not let a destructive command through silently
+        from gatekit.errors import GatekitError
         from gatekit.guard import hosts
 
-        log = write_crash_log()
-        message = f"gatekit: internal error in the {event} hook; the traceback is in {log}"
+        if isinstance(exc, GatekitError):  # a bad [guard] setting, say: refused with its sentence
+            message = f"gatekit: {exc.message}"
+        else:
+            from gatekit.exits import write_crash_log
+
+            message = f"gatekit: internal error in the {event} hook; the traceback is in {write_crash_log()}"
         if event == "pre-tool" and may_destroy(raw):
             return hosts.answer_pre_tool(host, "deny", message)
         return hosts.Answer("", message + "\n", 0)
@@ -85,7 +112,24 @@ def _answer(event: str, host: str, raw: str):  # type: ignore[no-untyped-def]
 
 
 def may_destroy(text: str) -> bool:
-    return "git" in text and any(word in text for word in _DESTRUCTIVE)
+    return "git" in text and (any(word in text for word in _DESTRUCTIVE) or _names_other_command(text))
+
+
+def _names_other_command(text: str) -> bool:
+    """Does a `git WORD` name something that is not one of git's commands (an alias, perhaps)?
+    A word scan, no parsing: a payload naming only builtins stays on the hot path."""
+    words = text.replace("\\n", " ").split()
+    for i, word in enumerate(words[:-1]):
+        if word != "git" and not word.endswith(_GIT_ENDINGS):
+            continue
+        j = i + 1
+        while j < len(words) and words[j].startswith("-"):
+            j += 2 if words[j] in ("-C", "-c") else 1
+        if j < len(words):
+            sub = words[j].strip("\"'`;&|(){}\\")
+            if sub and sub[0].isalpha() and sub not in _GIT_COMMANDS:
+                return True
+    return False
 
 
 def pre_tool(host: str, raw: str):  # type: ignore[no-untyped-def]
@@ -152,7 +196,7 @@ def decide_line(command: str, cwd: str, caller: object, act: bool = True):  # ty
     line = git_calls(command, cwd)
     try:
         decisions = [
-            decide(call.argv, call.cwd, caller, env={**os.environ, **call.env}, act=act)  # type: ignore[arg-type]
+            decide(call.argv, call.cwd, caller, env={**os.environ, **call.env}, act=act, stdin=call.stdin)  # type: ignore[arg-type]
             for call in line.calls
         ]
     finally:
@@ -282,9 +326,16 @@ def shim_exec(real_git: str, args: list[str]) -> int:
         from gatekit.guard.decide import decide
         from gatekit.guard.owners import Caller
 
+        if "update-ref" in args and "--stdin" in args:
+            return _update_ref_stdin(real_git, args)
         try:
             decision = decide(args, os.getcwd(), Caller.from_env("shim"))
-        except Exception:  # noqa: BLE001 - fail closed: a destructive command waits for a working guard
+        except Exception as exc:  # noqa: BLE001 - fail closed: a destructive command waits for a working guard
+            from gatekit.errors import GatekitError
+
+            if isinstance(exc, GatekitError):  # a bad [guard] setting, say: its one sentence, exit 2
+                sys.stderr.write(f"gatekit: {exc.message}\n")
+                return exc.exit_code
             from gatekit.exits import write_crash_log
 
             sys.stderr.write(
@@ -297,5 +348,26 @@ def shim_exec(real_git: str, args: list[str]) -> int:
         if decision.action != "allow" and decision.message():
             sys.stderr.write(f"gatekit: {decision.message()}\n")
     sys.stderr.flush()
+    os.execv(real_git, [real_git, *args])
+    return 0  # pragma: no cover - execv does not return
+
+
+def _update_ref_stdin(real_git: str, args: list[str]) -> int:
+    """`git update-ref --stdin`: its input is known only as the client writes it. A relay reads it
+    on its way to git and keeps the commits of the refs it updates or deletes before git commits
+    the transaction (update-ref never touches the worktree: nothing is refused)."""
+    from gatekit.guard.decide import decide
+    from gatekit.guard.owners import Caller
+    from gatekit.guard.shim import relay_input
+
+    cwd, caller = os.getcwd(), Caller.from_env("shim")
+
+    def keep(data: bytes) -> None:
+        decision = decide(args, cwd, caller, stdin=data)
+        if decision.action != "allow" and decision.message():
+            sys.stderr.write(f"gatekit: {decision.message()}\n")
+            sys.stderr.flush()
+
+    relay_input(keep)
     os.execv(real_git, [real_git, *args])
     return 0  # pragma: no cover - execv does not return

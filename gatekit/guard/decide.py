@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gatekit.guard.gitargv import DESTRUCTIVE_SUBCOMMANDS, GitCommand, parse_git_argv
+from gatekit.guard.gitargv import DESTRUCTIVE_SUBCOMMANDS, GIT_COMMANDS, GitCommand, parse_git_argv
 from gatekit.guard.owners import Caller
 from gatekit.guard.risk import Risk, classify
 
 MODES = ("deny", "snapshot-and-allow", "warn")
+MAX_ALIAS_DEPTH = 5  # an alias of an alias of ...: git itself refuses a loop
 ALLOW, SNAPSHOT, DENY, WARN = "allow", "snapshot", "deny", "warn"
 _SEVERITY = {ALLOW: 0, SNAPSHOT: 1, WARN: 2, DENY: 3}
 
@@ -95,10 +96,19 @@ def decide(
     env: Mapping[str, str] | None = None,
     mode: str | None = None,
     act: bool = True,
+    stdin: bytes | None = None,
+    depth: int = 0,
 ) -> Decision:
-    """Decide on `git argv` run in cwd; with act, snapshot/keep what it needs and journal it."""
+    """Decide on `git argv` run in cwd; with act, snapshot/keep what it needs and journal it.
+    stdin: what the command will read, when known (`update-ref --stdin`)."""
     cmd = parse_git_argv(argv, cwd, env)
-    risk = classify(cmd)
+    if cmd.subcommand and cmd.subcommand not in GIT_COMMANDS and depth < MAX_ALIAS_DEPTH:
+        from gatekit.guard.aliases import config_alias, decide_alias
+
+        alias = config_alias(cmd)
+        if alias is not None:
+            return decide_alias(cmd, alias, caller, env, mode, act, stdin, depth)
+    risk = classify(cmd, stdin)
     if risk is None and not (act and cmd.subcommand in DESTRUCTIVE_SUBCOMMANDS):
         return Decision(ALLOW, argv=tuple(argv))
 
@@ -115,10 +125,11 @@ def decide(
     if risk is None:
         # Nothing to lose, but the journal still says who switched, reset --soft or rebased,
         # so `clobber` can tell the writer's own history moves from another's (issue 10).
-        decision = Decision(ALLOW, _op_name(cmd), str(target.root), argv=tuple(argv))
+        decision = Decision(ALLOW, op_name(cmd), str(target.root), argv=tuple(argv))
         _journal(target, caller, decision)
         return decision
-    decision = _judge(target, risk, caller, mode or guard_mode(target.root))
+    settings = guard_settings(target.root)
+    decision = _judge(target, risk, caller, mode or settings[0], settings[1] == "deny")
     decision.argv = tuple(argv)
     if act:
         _act(target, risk, decision)
@@ -147,7 +158,8 @@ def _locate(cmd: GitCommand, pinned: dict[str, str]) -> tuple[Path, Path, Path] 
     return guarding.locate_target(cmd.cwd, pinned)
 
 
-def _op_name(cmd: GitCommand) -> str:
+def op_name(cmd: GitCommand) -> str:
+    """How the journal names a command the risk rules do not: `stash pop`, `rebase -i`, ..."""
     words = [cmd.subcommand or ""]
     if cmd.subcommand in ("stash", "worktree") and cmd.args and not cmd.args[0].startswith("-"):
         words.append(cmd.args[0])
@@ -170,14 +182,21 @@ def _stash_entry(target: _Target, cmd: GitCommand) -> str | None:
 
 
 def guard_mode(root: Path) -> str:
-    """[guard] destructive from the repository's config; the config module loads only if one exists."""
+    """[guard] destructive from the repository's config."""
+    return guard_settings(root)[0]
+
+
+def guard_settings(root: Path) -> tuple[str, str]:
+    """[guard] destructive and unknown_owner from the repository's config; the config module
+    loads only if one exists."""
     from gatekit.guard.clobber_entry import has_config
 
     if not has_config(root):
-        return "deny"
+        return "deny", "caller"
     from gatekit.config import load_config
 
-    return load_config(root).guard.destructive
+    guard = load_config(root).guard
+    return guard.destructive, guard.unknown_owner
 
 
 # -- what would be lost -------------------------------------------------------------------------
@@ -187,6 +206,8 @@ def losses_of(target: _Target, risk: Risk) -> tuple[list[Loss], Risk]:
     from gatekit.git import guarding
 
     cmd = target.cmd
+    if risk.in_progress == "rebase" and not _rebase_stopped(target.git_dir):
+        return [], risk  # git answers "no rebase in progress" and changes nothing
     if risk.maybe_branch is not None:
         if guarding.is_commit(cmd.cwd, target.pinned, risk.maybe_branch):
             if not risk.forced_switch:
@@ -209,6 +230,10 @@ def losses_of(target: _Target, risk: Risk) -> tuple[list[Loss], Risk]:
         if kind:
             losses.append(_loss(target, entry.path, kind))
     return losses, risk
+
+
+def _rebase_stopped(git_dir: Path) -> bool:
+    return (git_dir / "rebase-merge").is_dir() or (git_dir / "rebase-apply").is_dir()
 
 
 def _entries_under(target: _Target, risk: Risk) -> list[Any]:
@@ -317,7 +342,8 @@ def _worktree_losses(path: str) -> list[Loss]:
 # -- whose it is, and the decision ----------------------------------------------------------------
 
 
-def _judge(target: _Target, risk: Risk, caller: Caller, mode: str) -> Decision:
+def _judge(target: _Target, risk: Risk, caller: Caller, mode: str, deny_unknown: bool = False) -> Decision:
+    """deny_unknown ([guard] unknown_owner = "deny"): work nobody recorded is never the caller's."""
     from gatekit.guard.owners import Owners
 
     losses, risk = losses_of(target, risk)
@@ -325,6 +351,11 @@ def _judge(target: _Target, risk: Risk, caller: Caller, mode: str) -> Decision:
     if risk.refs or risk.stash_refs:
         decision.action = SNAPSHOT  # the commits are kept first; nothing is lost
         decision.reason = f"`git {risk.op}` drops commits; gatekit keeps them reachable first."
+        if "input unknown" in risk.notes:
+            decision.reason = (
+                f"`git {risk.op}` reads ref updates gatekit cannot see before it runs; gatekit keeps "
+                "every local branch's commit reachable first."
+            )
     if not losses:
         return decision
     owners = Owners(target.git_dir, caller)
@@ -336,7 +367,8 @@ def _judge(target: _Target, risk: Risk, caller: Caller, mode: str) -> Decision:
         others_here = owners.other_writers(lambda paths: _dirty_among(target, paths))
     if risk.worktree is not None and _inside(target.cmd.cwd, risk.worktree):
         others_here = []
-    foreign = [x for x in resolved if x.owner not in mine and (x.owner is not None or others_here)]
+    unknown_foreign = bool(others_here) or deny_unknown
+    foreign = [x for x in resolved if x.owner not in mine and (x.owner is not None or unknown_foreign)]
     decision.losses = resolved
     if not foreign:
         decision.action = SNAPSHOT
@@ -435,6 +467,10 @@ def _doomed_commits(target: _Target, risk: Risk) -> list[tuple[str, str]]:
         return [(oid, oid) for oid in guarding.stash_commits(target.root, target.pinned)]
     found = []
     for ref in risk.refs:
+        if ref.endswith("/"):  # every ref under a prefix (update-ref --stdin, input unknown)
+            pairs = guarding.refs_under(target.root, target.pinned, ref)
+            found += [(name.removeprefix("refs/").replace("/", "-"), oid) for name, oid in pairs]
+            continue
         oid = guarding.ref_target(target.root, target.pinned, ref)
         if oid:
             found.append((ref.removeprefix("refs/").replace("/", "-"), oid))

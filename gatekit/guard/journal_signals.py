@@ -29,13 +29,17 @@ SILENT = "no journal record: the command bypassed the guard (no git shim or agen
 def records_for(obs: Observation, since: float | None, every_worktree: bool = False) -> list[dict[str, Any]]:
     """This worktree's journal records (or every worktree's: the stash is shared) since a time
     (default: the last day), oldest first."""
+    from gatekit.guard.witness import fold
+
     cutoff = since if since is not None else obs.time - DEFAULT_HORIZON
     root = str(obs.root)
-    return [
-        r
-        for r in journal.read(journal.journal_file(obs.paths.repo.common_dir))
-        if (every_worktree or r.get("worktree") == root) and float(r.get("t") or 0) >= cutoff
-    ]
+    return fold(
+        [
+            r
+            for r in journal.read(journal.journal_file(obs.paths.repo.common_dir))
+            if (every_worktree or r.get("worktree") == root) and float(r.get("t") or 0) >= cutoff
+        ]
+    )
 
 
 def is_own(record: dict[str, Any], asker: frozenset[str], alone: bool) -> bool:
@@ -60,6 +64,10 @@ def describe(record: dict[str, Any]) -> str:
     argv = " ".join(quote(a) for a in record.get("argv", []))
     when = time.strftime("%H:%M:%S", time.gmtime(float(record.get("t") or 0)))
     via = record.get("via") or "?"
+    if via == "reference-transaction":
+        parent = str(record.get("parent") or "")
+        started = f", started by `{parent[:80]}`" if parent else ""
+        via = f"plain git, seen by the reference-transaction hook{started}"
     return f"{record.get('op')} by {who}, pid {record.get('pid')}, `git {argv}`, {when} UTC (via {via})"
 
 
@@ -172,6 +180,11 @@ def explain_own_history(
     own_heads = {r.get("head") for r in own if str(r.get("op") or "").startswith(("reset", "stash"))}
     own_switch = any(str(r.get("op") or "").split(" ")[0] in ("checkout", "switch") for r in own)
     own_paths = {p for r in own for p in r.get("paths") or ()}
+    # A reset --hard or stash of the asker's own that only the witness saw (plain git): it names
+    # no paths, and every tracked edit it discarded was the asker's to discard.
+    own_wipe = any(
+        r.get("via") == "reference-transaction" and str(r.get("op")).startswith(_WIPES) for r in own
+    )
     out = []
     for signal in signals:
         kind, evidence = signal.kind, signal.evidence
@@ -196,12 +209,16 @@ def explain_own_history(
         if kind == "unexplained-reset" and evidence.get("old") in own_heads:
             continue
         if kind == "reverted-edit" and (
-            set(signal.paths) <= own_paths
+            own_wipe
+            or set(signal.paths) <= own_paths
             or all(_committed(obs, entries, p, evidence.get("after_edit")) for p in signal.paths)
         ):
             continue
         out.append(signal)
     return out
+
+
+_WIPES = ("reset --hard", "reset --merge", "stash push", "stash save")
 
 
 def _only_rewrites(entries: Sequence[ReflogEntry], own_heads: set[Any], own_switch: bool) -> bool:
@@ -287,7 +304,7 @@ def _match(
     want: tuple[str, ...] = ("reset",) if signal.kind == "unexplained-reset" else ("stash",)
     if signal.kind == "unexplained-reset" and signal.evidence.get("old") == signal.evidence.get("new"):
         want = ("reset", "stash")  # `git stash` resets to HEAD after saving the work
-    head_before = signal.evidence.get("old") if want == "reset" else _stash_parent(obs, signal)
+    head_before = signal.evidence.get("old") if want == ("reset",) else _stash_parent(obs, signal)
     for index in range(len(records) - 1, -1, -1):
         record = records[index]
         op = str(record.get("op") or "")

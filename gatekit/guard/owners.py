@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,18 +41,29 @@ class Caller:
         return ", ".join(sorted(self.labels)) or "an unidentified writer"
 
     @classmethod
-    def from_env(cls, via: str = "shim") -> Caller:
-        """The caller of a shim: GATEKIT_SESSION, and the host session an agent host exports."""
+    def from_env(cls, via: str = "shim", env: Mapping[str, str] | None = None) -> Caller:
+        """The caller of a shim or of plain git: GATEKIT_SESSION, and the session id an agent
+        host exports to the commands its shell tool runs."""
+        env = os.environ if env is None else env
         host, host_session = None, None
-        for var, name in (
-            ("CLAUDE_SESSION_ID", "claude-code"),
-            ("CODEX_SESSION_ID", "codex"),
-            ("GEMINI_SESSION_ID", "gemini"),
-        ):
-            if os.environ.get(var):
-                host, host_session = name, os.environ[var]
+        for var, name in HOST_SESSION_VARS:
+            if env.get(var):
+                host, host_session = name, env[var]
                 break
-        return cls(os.environ.get("GATEKIT_SESSION") or None, host, host_session, via)
+        return cls(env.get("GATEKIT_SESSION") or None, host, host_session, via)
+
+
+# What each host exports to its shell tool's commands, equal to the session_id of its hook
+# payloads: Claude Code since 2.1.132 (CLAUDE_CODE_SESSION_ID), Codex its thread id
+# (CODEX_THREAD_ID). The older names are kept for launchers that set them themselves. Gemini CLI
+# exports only GEMINI_CLI=1 and Cursor nothing: their commands are known by GATEKIT_SESSION only.
+HOST_SESSION_VARS = (
+    ("CLAUDE_CODE_SESSION_ID", "claude-code"),
+    ("CLAUDE_SESSION_ID", "claude-code"),
+    ("CODEX_THREAD_ID", "codex"),
+    ("CODEX_SESSION_ID", "codex"),
+    ("GEMINI_SESSION_ID", "gemini"),
+)
 
 
 def session_label(name: str) -> str:

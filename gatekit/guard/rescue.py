@@ -57,6 +57,7 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
             if not git.is_null_oid(oid):
                 origin[oid] = entry
     lost = git.unreachable_commits(root, [o for o in origin if o != obs.status.head])
+    makers = _journal(repo)
     for oid in sorted(lost, key=lambda o: -origin[o].index)[:limit]:
         stat = _commit_stat(root, oid)
         items.append(
@@ -66,21 +67,37 @@ def list_recoverable(cwd: Path, limit: int = 20, all_worktrees: bool = False) ->
                 origin[oid].time,
                 _paths(stat),
                 stat,
-                origin[oid].message,
+                origin[oid].message + _maker(makers, oid, "", "left by"),
                 oid,
             )
         )
-    items += _lost_commits(root, {i.commit for i in items}, limit)
+    items += _lost_commits(root, {i.commit for i in items}, limit, makers)
     for entry in list(reversed(obs.stash_log))[:limit]:
         # Named by commit id: stash@{n} shifts with every push and pop (issue 10).
         stat = _stash_stat(root, entry.new)
         selector = entry.selector("stash", len(obs.stash_log))
-        note = f"{entry.message} (now {selector})"
+        note = f"{entry.message} (now {selector})" + _maker(makers, entry.new, "refs/stash", "made by")
         items.append(
             Recoverable(f"stash:{entry.new}", "stash", entry.time, _paths(stat), stat, note, entry.new)
         )
     items += _blobs(obs.paths.repo, root, obs.dirty_paths, limit)
     return items
+
+
+def _journal(repo: git.RepoPaths) -> list[dict[str, Any]]:
+    from gatekit.guard import journal
+    from gatekit.guard.witness import fold
+
+    return fold(list(journal.read(journal.journal_file(repo.common_dir))))
+
+
+def _maker(records: Sequence[dict[str, Any]], commit: str, ref_prefix: str, verb: str) -> str:
+    """ " — made by session B, pid 4121, `git stash`, ...": who the journal says made or left it."""
+    from gatekit.guard.journal_signals import describe
+    from gatekit.guard.witness import maker_of
+
+    found = maker_of(records, commit, ref_prefix, made=verb != "taken by" and verb != "left by")
+    return f" — {verb} {describe(found)}" if found else ""
 
 
 def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any, bool]]:
@@ -98,12 +115,17 @@ def _snapshots_shown(repo: git.RepoPaths, all_worktrees: bool) -> list[tuple[Any
     ]
 
 
-def _lost_commits(root: Path, listed: set[str | None], limit: int) -> list[Recoverable]:
-    """The user's commits no ref or reflog reaches: what `doctor` reports as orphaned."""
+def _lost_commits(
+    root: Path, listed: set[str | None], limit: int, makers: Sequence[dict[str, Any]] = ()
+) -> list[Recoverable]:
+    """The user's commits no ref or reflog reaches: what `doctor` reports as orphaned. A popped or
+    dropped stash entry says who made it and who took it, when the journal knows."""
     found = []
     for lost in [c for c in lost_commits(root) if c.kind == "lost" and c.commit not in listed][:limit]:
         stat = _commit_stat(root, lost.commit)
         note = f"{lost.subject} (no ref or reflog reaches it: `git gc` will delete it)"
+        note += _maker(makers, lost.commit, "refs/stash", "made by")
+        note += _maker(makers, lost.commit, "refs/stash", "taken by")
         found.append(
             Recoverable(
                 f"commit:{lost.commit[:12]}",

@@ -34,11 +34,15 @@ class Risk:
     maybe_branch: str | None = None  # `checkout X` with no `--`: a branch switch if X is a commit
     forced_switch: bool = False  # with maybe_branch: `checkout -f`, so a switch discards too
     notes: tuple[str, ...] = field(default=())
+    in_progress: str | None = None  # "rebase": discards only while git is stopped in one
 
 
-def classify(cmd: GitCommand) -> Risk | None:
-    """The risk of one git command, or None when it cannot discard anything."""
+def classify(cmd: GitCommand, stdin: bytes | None = None) -> Risk | None:
+    """The risk of one git command, or None when it cannot discard anything. stdin: the input
+    the command will read, when known (`update-ref --stdin`); None when it is not."""
     sub = cmd.subcommand
+    if sub == "update-ref" and "--stdin" in cmd.args:
+        return _update_ref_stdin(stdin)
     handler = _HANDLERS.get(sub or "")
     return handler(cmd.args) if handler else None
 
@@ -217,6 +221,40 @@ def _update_ref(args: Sequence[str]) -> Risk | None:
     return Risk("update-ref -d" if "-d" in options else "update-ref", refs=(ref,))
 
 
+# `update-ref --stdin` with an input nobody can read before it runs (a pipe into an agent's shell
+# command): it may move or delete any branch, so every local branch's commit is kept first.
+EVERY_BRANCH = "refs/heads/"
+
+
+def _update_ref_stdin(stdin: bytes | None) -> Risk | None:
+    if stdin is None:
+        return Risk("update-ref --stdin", refs=(EVERY_BRANCH,), notes=("input unknown",))
+    refs = tuple(ref for ref in refs_moved(stdin) if not ref.startswith("refs/gatekit/"))
+    return Risk("update-ref --stdin", refs=refs) if refs else None
+
+
+def refs_moved(data: bytes) -> list[str]:
+    """The refs an `update-ref --stdin [-z]` input updates or deletes (`create` and `verify`
+    drop nothing; `start`, `prepare`, `commit`, `abort` and `option` name no ref). Both formats:
+    `update SP ref SP new [SP old] LF` and `update SP ref NUL new NUL old NUL`."""
+    found: list[str] = []
+    for item in data.replace(b"\0", b"\n").split(b"\n"):
+        command, _, rest = item.decode("utf-8", "surrogateescape").partition(" ")
+        if command in ("update", "delete", "symref-update", "symref-delete") and rest.strip():
+            ref = rest.split()[0]
+            if ref not in found:
+                found.append(ref)
+    return found
+
+
+def _rebase(args: Sequence[str]) -> Risk | None:
+    if "--skip" in args:
+        # The stopped commit's changes, resolved or not, are reset away: staged and unstaged
+        # edits of tracked files (untracked files stay). Only while a rebase is stopped.
+        return Risk("rebase --skip", ALL_TRACKED, in_progress="rebase")
+    return _autostash("rebase")(args)
+
+
 _HANDLERS: dict[str, Callable[[Sequence[str]], Risk | None]] = {
     "reset": _reset,
     "checkout": _checkout,
@@ -224,7 +262,7 @@ _HANDLERS: dict[str, Callable[[Sequence[str]], Risk | None]] = {
     "switch": _switch,
     "stash": _stash,
     "clean": _clean,
-    "rebase": _autostash("rebase"),
+    "rebase": _rebase,
     "pull": _autostash("pull"),
     "worktree": _worktree,
     "branch": _branch,

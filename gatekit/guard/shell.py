@@ -14,10 +14,16 @@ from __future__ import annotations
 import os
 import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import re
 
 _SHELLS = frozenset(("sh", "bash", "zsh", "dash", "ksh"))
 # Commands that run their arguments as a command (after their own options).
 _WRAPPERS = frozenset(("sudo", "command", "exec", "nohup", "time", "nice", "builtin", "stdbuf", "doas"))
+_INPUT_MARK = "\0<"  # a `< file` redirection, carried to the command it belongs to
+_INPUT_LIMIT = 1 << 20
 _OPERATORS = frozenset((";", "&&", "||", "|", "&", "|&", ";;", "\n"))
 _COMPLEX_MARKS = ("$(", "`", "<<", "{", "}", "<(", ">(")
 _KEYWORDS = frozenset(
@@ -47,6 +53,7 @@ class ShellGit:
     argv: tuple[str, ...]  # the words after `git`
     cwd: str
     env: dict[str, str] = field(default_factory=dict)  # VAR=value prefixes
+    stdin: bytes | None = None  # its input when the line carries it (<<EOF, <<<, < file)
 
 
 @dataclass
@@ -129,6 +136,8 @@ def _drop_redirections(tokens: list[str]) -> list[str]:
             if i + 1 < len(tokens) and tokens[i + 1] == "&":  # 2>&1, >&2
                 i += 3
                 continue
+            if token in ("<", "0<") and i + 1 < len(tokens):
+                out.append(_INPUT_MARK + tokens[i + 1])  # the command's input file
             i += 2 if bare else 1
             continue
         out.append(token)
@@ -146,9 +155,13 @@ class _Walker:
         self.calls: list[ShellGit] = []
         self.exact = True
         self.problem = ""
+        self.quoted_heredocs: set[str] = set()
 
-    def simple(self, words: list[str], env: dict[str, str] | None = None) -> None:
+    def simple(self, words: list[str], env: dict[str, str] | None = None, stdin: bytes | None = None) -> None:
         env = dict(env or {})
+        for word in [w for w in words if w.startswith(_INPUT_MARK)]:
+            words = [w for w in words if w != word]
+            stdin = _read_input(os.path.join(self.cwd, word[len(_INPUT_MARK) :]))
         while words and _is_assignment(words[0]):
             name, _, value = words[0].partition("=")
             env[name] = value
@@ -159,15 +172,15 @@ class _Walker:
         if program == "cd":
             self._cd(words[1:])
         elif program == "git":
-            self.calls.append(ShellGit(tuple(words[1:]), self.cwd, env))
+            self.calls.append(ShellGit(tuple(words[1:]), self.cwd, env, stdin))
         elif program in _SHELLS:
             self._shell(words[1:])
         elif program == "eval":
             self._nested(" ".join(words[1:]))
         elif program == "env":
-            self.simple(_skip_options(words[1:], valued=("-u", "-C", "-S")), env)
+            self.simple(_skip_options(words[1:], valued=("-u", "-C", "-S")), env, stdin)
         elif program in _WRAPPERS:
-            self.simple(_skip_options(words[1:], valued=("-u", "-g", "-n", "-o", "-e", "-i")), env)
+            self.simple(_skip_options(words[1:], valued=("-u", "-g", "-n", "-o", "-e", "-i")), env, stdin)
         elif program in ("timeout",):
             rest = _skip_options(words[1:], valued=("-s", "-k", "--signal", "--kill-after"))
             self.simple(rest[1:], env)
@@ -207,6 +220,17 @@ class _Walker:
             self.problem = line.problem
 
 
+def _read_input(path: str) -> bytes | None:
+    """A small input file's bytes; None (unknown) when it is missing or large."""
+    try:
+        if os.path.getsize(path) > _INPUT_LIMIT:
+            return None
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 def _is_assignment(word: str) -> bool:
     name, eq, _ = word.partition("=")
     return bool(eq) and name.replace("_", "a").isalnum() and not name[:1].isdigit()
@@ -227,21 +251,47 @@ def _skip_options(words: list[str], valued: tuple[str, ...]) -> list[str]:
 def _with_bashlex(command: str, cwd: str, depth: int) -> ParsedLine:
     import bashlex  # the `guard` extra
 
+    command, quoted = _unquote_heredoc_delimiters(command)
     walker = _Walker(cwd, depth)
+    walker.quoted_heredocs = quoted
     for tree in bashlex.parse(command):
         _visit(tree, walker)
     return ParsedLine(walker.calls, walker.exact, walker.problem)
+
+
+def _unquote_heredoc_delimiters(command: str) -> tuple[str, set[str]]:
+    """`<<'EOF'` as `<<EOF` (bashlex cannot find the end of a here-document whose delimiter is
+    quoted), and which delimiters were quoted: bash expands nothing in their bodies."""
+    import re
+
+    quoted: set[str] = set()
+
+    def plain(match: re.Match[str]) -> str:
+        quoted.add(match.group(3))
+        return f"<<{match.group(1)}{match.group(3)}"
+
+    pattern = r"<<(-?)\s*(?:(['\"])(\w+)\2|\\(\w+))"
+    text = re.sub(pattern, lambda m: plain(m) if m.group(3) else _backslashed(m, quoted), command)
+    return text, quoted
+
+
+def _backslashed(match: re.Match[str], quoted: set[str]) -> str:
+    quoted.add(match.group(4))
+    return f"<<{match.group(1)}{match.group(4)}"
 
 
 def _visit(node: object, walker: _Walker) -> None:
     kind = getattr(node, "kind", "")
     if kind == "command":
         words: list[str] = []
+        stdin: bytes | None = None
         for part in node.parts:  # type: ignore[attr-defined]
             _visit_substitutions(part, walker)
             if getattr(part, "kind", "") in ("word", "assignment"):
                 words.append(part.word)
-        walker.simple(words)
+            elif getattr(part, "kind", "") == "redirect":
+                stdin = _redirected_input(part, walker.cwd, stdin, walker.quoted_heredocs)
+        walker.simple(words, stdin=stdin)
         return
     if kind == "compound":
         parts = node.list  # type: ignore[attr-defined]
@@ -258,6 +308,27 @@ def _visit(node: object, walker: _Walker) -> None:
     command = getattr(node, "command", None)
     if command is not None:
         _visit(command, walker)
+
+
+def _redirected_input(node: object, cwd: str, current: bytes | None, quoted: set[str]) -> bytes | None:
+    """The input a redirection gives the command: a here-document's body, a here-string's word
+    plus a newline, a small file's bytes (bash expands neither here: quoted or plain words)."""
+    kind = getattr(node, "type", "")
+    target = getattr(node, "output", None)
+    word = getattr(target, "word", None)
+    if kind in ("<<", "<<-"):
+        body = getattr(getattr(node, "heredoc", None), "value", "")
+        lines = body.split("\n")
+        if lines and lines[-1].strip() == (word or ""):
+            lines = lines[:-1]  # bashlex keeps the delimiter line
+        if word not in quoted and any(mark in body for mark in ("$", "`", "\\")):
+            return None  # bash expands this body: its bytes are known only when it runs
+        return ("\n".join(lines) + "\n").encode()
+    if kind == "<<<" and isinstance(word, str):
+        return (word + "\n").encode()
+    if kind == "<" and isinstance(word, str):
+        return _read_input(os.path.join(cwd, word))
+    return current
 
 
 def _visit_substitutions(node: object, walker: _Walker) -> None:

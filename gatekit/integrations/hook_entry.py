@@ -118,7 +118,7 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
             return hook_runner.run_in_process(argv, data, env)
         return _guarded(guard, app, argv[1:], data)
 
-    if name != "pre-push":
+    if name not in ("pre-push", "reference-transaction"):
         app.start_status()
     try:
         with remembered():  # HEAD, the branch, the staged tree: asked of git once for every guard
@@ -154,7 +154,8 @@ def protect(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
         if _value(args, "--transaction") == "committed":
             from gatekit.land.audit import transaction_warnings
 
-            lines = os.fsdecode(stdin).splitlines()
+            # A reset to the same commit (what `git stash` writes) moves nothing.
+            lines = [x for x in os.fsdecode(stdin).splitlines() if len(set(x.split()[:2])) != 1]
             for warning in transaction_warnings(app.repo, app.config.protected, lines):
                 _err(f"gatekit: {warning}")
         return 0
@@ -163,6 +164,15 @@ def protect(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
     notice = outcome.notice()
     if notice:
         _err(notice)
+    return 0
+
+
+def witness(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
+    """reference-transaction: journal who moved refs/stash, HEAD or a branch backwards (guard/witness.py)."""
+    if list(args[:1]) == ["committed"]:
+        from gatekit.guard.witness import record
+
+        record(os.fsdecode(stdin).splitlines(), app.repo)
     return 0
 
 
@@ -220,6 +230,7 @@ def snapshot(app: HookApp, args: Sequence[str], stdin: bytes) -> int:
 
 GUARDS: dict[str, Guard] = {
     "protect": protect,
+    "witness": witness,
     "clobber": clobber,
     "overlap": overlap,
     "check": check,

@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from gatekit.git.pushes import parse_pre_push
 from gatekit.system.processes import run_attached
 
-GIT_HOOKS = ("pre-commit", "pre-merge-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
-# Installed only when asked for (`install-hooks --hook reference-transaction`): git runs it for
-# every ref update, so it costs a Python start each time.
-OPTIONAL_HOOKS = ("reference-transaction",)
+GIT_HOOKS = (
+    "pre-commit",
+    "pre-merge-commit",
+    "pre-push",
+    "post-commit",
+    "post-checkout",
+    "post-merge",
+    # git runs it for every ref update; the installed script answers in sh and starts Python only
+    # for a stash change or a HEAD/branch rewind (the guard's witness of plain git, issue 10).
+    "reference-transaction",
+)
+OPTIONAL_HOOKS: tuple[str, ...] = ()
 SKIP_VAR = "GATEKIT_SKIP"
 
 
@@ -71,7 +79,10 @@ def steps_for(
     if hook == "reference-transaction":
         # git ignores this hook's exit code once the transaction is committed: it only warns.
         state = git_args[0] if git_args else ""
-        return [Step("protect", ("protect", "--transaction", state), blocking=False, stdin=True)]
+        steps = [Step("witness", ("witness", state), blocking=False, stdin=True)]
+        if env.get("GATEKIT_PROTECT_REFS") == "1":  # `install-hooks --hook reference-transaction`
+            steps.append(Step("protect", ("protect", "--transaction", state), blocking=False, stdin=True))
+        return steps
     if hook == "pre-push":
         steps = [Step("verify-push", ("verify-push", *git_args[:2]), stdin=True)]
         for commit in pushed_commits(stdin, env):

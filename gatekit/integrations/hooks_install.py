@@ -39,9 +39,11 @@ def hooks_dir(cwd: Path) -> Path:
     return git.git_path(cwd, "hooks")
 
 
-def render_hook(hook: str, python: str = "", path: Sequence[str] = ()) -> str:
+def render_hook(hook: str, python: str = "", path: Sequence[str] = (), every_branch: bool = False) -> str:
     """The script for one git hook; python is the interpreter baked in as a fallback ("" = none),
-    path its module path (sys.path), which lets the hook start it without site (-S)."""
+    path its module path (sys.path), which lets the hook start it without site (-S). every_branch:
+    the reference-transaction hook starts Python for every branch move (protect's warning), not
+    only for the guard's witness."""
     if hook not in GIT_HOOKS + OPTIONAL_HOOKS:
         raise UsageError(f"gatekit has no {hook!r} hook; hooks are {', '.join(GIT_HOOKS + OPTIONAL_HOOKS)}")
     template = (
@@ -52,6 +54,7 @@ def render_hook(hook: str, python: str = "", path: Sequence[str] = ()) -> str:
         template.replace("@HOOK@", hook)
         .replace("@PYTHON@", shlex.quote(python) if python else "''")
         .replace("@PATH@", shlex.quote(joined) if joined else "''")
+        .replace("@EVERY_BRANCH@", "1" if every_branch else "")
     )
 
 
@@ -65,8 +68,11 @@ def is_gatekit_hook(path: Path) -> bool:
     return MARKER.encode() in head
 
 
-def install(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None) -> list[HookChange]:
-    """Install the gatekit hooks, chaining any existing hook; safe to run again."""
+def install(
+    cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = None, every_branch: bool = False
+) -> list[HookChange]:
+    """Install the gatekit hooks, chaining any existing hook; safe to run again. every_branch: see
+    render_hook."""
     directory = hooks_dir(cwd)
     # This interpreter's module path is known; another one's is not (it starts with site then).
     # sys.path[0] is where this process was started from (the script dir or, with -m, the cwd).
@@ -86,7 +92,7 @@ def install(cwd: Path, hooks: tuple[str, ...] = GIT_HOOKS, python: str | None = 
             action = "chained"
         else:
             action = "installed"
-        _write_executable(path, render_hook(hook, python, module_path))
+        _write_executable(path, render_hook(hook, python, module_path, every_branch))
         changes.append(HookChange(hook, path, action))
     return changes
 

@@ -246,6 +246,30 @@ def marked_processes(var: str, value: str, root: Path, *, started_since: int = 0
     return found
 
 
+def parent_and_name(pid: int) -> tuple[int, str] | None:
+    """(parent pid, executable name) of pid, from /proc; None when unknown or gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, _, rest = stat.partition(" (")[2].rpartition(") ")
+    try:
+        return int(rest.split()[1]), name
+    except (IndexError, ValueError):
+        return None
+
+
+def command_line(pid: int) -> list[str]:
+    """The argv of pid, from /proc; [] when unknown or gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return (
+        [os.fsdecode(part) for part in raw.split(b"\0")[:-1]] if raw.endswith(b"\0") else [os.fsdecode(raw)]
+    )
+
+
 def describe_process(pid: int) -> str:
     try:
         name = Path(f"/proc/{pid}/comm").read_text().strip()

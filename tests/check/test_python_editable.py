@@ -7,123 +7,32 @@ pytest through the detected gates, with the project's `.venv` found by gatekit.
 
 from __future__ import annotations
 
-import os
-import shutil
-import site
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from testing.editable import (
+    BROKEN,
+    GOOD,
+    activated,
+    editable_calc,
+    editable_install,
+    project_files,
+    setuptools_wheelhouse,
+)
 from testing.repo import Repo
-
-GOOD = "def add(a, b):\n    return a + b\n"
-BROKEN = "def add(a, b):\n    return a - b\n"
-TEST = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
-
-
-def project_files(layout: str) -> dict[str, str]:
-    package = "src/calc" if layout == "src" else "calc"
-    pyproject = (
-        '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
-        '[project]\nname = "calc"\nversion = "0.1"\n'
-    )
-    if layout == "flat":
-        pyproject += '\n[tool.setuptools]\npackages = ["calc"]\n'
-    return {
-        # From tests/, as a runner started there would: the project root is not on sys.path, so
-        # `import calc` goes through the editable install.
-        "gatekit.toml": '[[gates]]\nname = "test"\nrun = ["python", "-m", "pytest", "-q"]\ncwd = "tests"\n',
-        "pyproject.toml": pyproject,
-        f"{package}/__init__.py": GOOD,
-        "tests/test_calc.py": TEST,
-        ".gitignore": ".venv/\n*.egg-info/\n__pycache__/\nbuild/\n",
-    }
 
 
 @pytest.fixture(scope="session")
 def wheelhouse() -> Path:
-    """setuptools and wheel for the editable builds, downloaded once (.ci/install-clients.sh does)
-    for each Python: a setuptools built for 3.11 refuses to install under 3.9."""
-    root = Path(os.environ.get("GATEKIT_TEST_WHEELS", Path.home() / ".cache" / "gatekit-test-wheels"))
-    path = root / f"py{sys.version_info[0]}{sys.version_info[1]}"
-    if not list(path.glob("setuptools-*.whl")) or not list(path.glob("wheel-*.whl")):
-        argv = [sys.executable, "-m", "pip", "download", "-q", "-d", str(path), "setuptools>=64", "wheel"]
-        subprocess.run(argv, check=True, capture_output=True)
-    return path
-
-
-def editable_install(repo: Repo, installer: str, wheels: Path) -> None:
-    """A .venv in the worktree (with the system's pytest) and the project installed editable."""
-    env = dict(repo.env)
-    venv = repo.path / ".venv"
-    python = str(venv / "bin" / "python")
-    offline = ["--no-index", "--find-links", str(wheels)]
-    if installer == "pip":
-        steps = [
-            [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "--python",
-                python,
-                "install",
-                "-q",
-                *offline,
-                "--no-deps",
-                "-e",
-                ".",
-            ],
-        ]
-    else:
-        uv = shutil.which("uv")
-        if uv is None:
-            pytest.skip("uv is not installed (.ci/install-clients.sh installs it)")
-        env["UV_CACHE_DIR"] = os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv"))
-        steps = [
-            [uv, "venv", "-q", "--system-site-packages", "-p", sys.executable, str(venv)],
-            [uv, "pip", "install", "-q", "--offline", *offline, "-p", python, "-e", "."],
-        ]
-    for argv in steps[:1]:
-        done = subprocess.run(argv, cwd=repo.path, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}"
-    see_the_test_runners_packages(venv)
-    for argv in steps[1:]:
-        done = subprocess.run(argv, cwd=repo.path, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, f"{argv}: {done.stdout}{done.stderr}"
-
-
-def see_the_test_runners_packages(venv: Path) -> None:
-    """Give the project's venv the packages of the Python running these tests (pytest above all).
-
-    --system-site-packages only reaches the base interpreter's, and when the tests run in a venv
-    of their own (CI's, or the 3.9 one) pytest is not there.
-    """
-    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    target = venv / "lib" / version / "site-packages"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "test_runner_packages.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-
-
-def activated(repo: Repo) -> dict[str, str]:
-    """The environment of a user who activated the project's .venv."""
-    venv = repo.path / ".venv"
-    return {"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{repo.env['PATH']}"}
+    return setuptools_wheelhouse()
 
 
 @pytest.fixture(params=["pip", "uv"])
 def installer(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def editable_calc(repo: Repo, layout: str, installer: str, wheelhouse: Path) -> str:
-    """Commit the calc project, install it editable; the path of its module."""
-    files = project_files(layout)
-    repo.commit("calc", files)
-    editable_install(repo, installer, wheelhouse)
-    return next(path for path in files if path.endswith("calc/__init__.py"))
 
 
 @pytest.mark.parametrize("layout", ["src", "flat"])

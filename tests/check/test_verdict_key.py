@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
+
+import pytest
 
 from testing.repo import Repo
 from testing.toolchain_homes import (
     activated,
     linked_rustup_home,
     make_venv,
+    mise_use_global,
+    mise_with_pythons,
     pyenv_shims,
     pyenv_versions,
     set_default_toolchain,
@@ -25,9 +30,9 @@ from testing.toolchain_homes import (
 OLD_PYTHON = 'import sys; assert sys.version_info < (3, 10), sys.version; print("ok")'
 
 
-def configure(repo: Repo, body: str) -> None:
+def configure(repo: Repo, body: str, files: dict[str, str] | None = None) -> None:
     repo.write("gatekit.toml", body)
-    repo.commit("configure gatekit")
+    repo.commit("configure gatekit", files)
 
 
 def check(repo: Repo, env: dict[str, str] | None = None, *args: str) -> tuple[int, str]:
@@ -81,6 +86,30 @@ def test_a_pass_under_one_pyenv_version_is_not_reused_under_another(repo: Repo) 
     assert "verdict cached" not in out
 
 
+@pytest.mark.parametrize("config_dir", ["default", "MISE_CONFIG_DIR"])
+def test_a_pass_under_one_mise_python_is_not_reused_under_another(
+    repo: Repo, tmp_path: Path, config_dir: str
+) -> None:
+    versions = pyenv_versions()
+    old, new = _oldest_and_newest(versions)
+    env = {**repo.env, "MISE_YES": "1"}
+    if config_dir == "MISE_CONFIG_DIR":
+        env["MISE_CONFIG_DIR"] = str(tmp_path / "mise-config")
+    mise, shims = mise_with_pythons(env, {old: versions[old], new: versions[new]})
+    configure(repo, f'[[gates]]\nname = "old-python"\nrun = ["python", "-c", {json.dumps(OLD_PYTHON)}]\n')
+    # mise's shims first on PATH (mise itself is not): the same `python` whatever mise selects.
+    env["PATH"] = f"{shims}{os.pathsep}{repo.env['PATH']}"
+    mise_use_global(mise, env, old)
+    code, out = check(repo, env)
+    assert code == 0, out
+    mise_use_global(mise, env, new)
+    code, out = check(repo, env)
+    assert code == 1, out
+    assert "verdict cached" not in out
+    code, out = check(repo, {**env, "MISE_PYTHON_VERSION": old})  # chosen by a variable
+    assert code == 0, out
+
+
 def _oldest_and_newest(versions: dict[str, Path]) -> tuple[str, str]:
     ordered = sorted(versions, key=lambda v: tuple(int(part) for part in v.split(".")))
     return ordered[0], ordered[-1]
@@ -130,6 +159,50 @@ def test_a_venv_on_path_without_virtual_env_is_still_told_apart(repo: Repo, tmp_
     assert code == 0, out
     code, out = check(repo, {"PATH": f"{without / 'bin'}{os.pathsep}{base}"})
     assert code == 1, out
+
+
+def test_a_pass_in_the_project_s_venv_is_not_reused_once_the_venv_is_recreated_without_a_dependency(
+    repo: Repo,
+) -> None:
+    # Not activated: gatekit finds the project's .venv and runs the gate with it, so the key
+    # must hold that environment, not the interpreter the user's PATH names.
+    configure(
+        repo,
+        '[[gates]]\nname = "imports"\nrun = ["python", "-c", "import needed_dep"]\n',
+        {".gitignore": ".venv/\n"},
+    )
+    venv = repo.path / ".venv"
+    make_venv(venv, {"needed_dep": "VALUE = 1\n"})
+    code, out = check(repo)
+    assert code == 0, out
+    code, out = check(repo)
+    assert code == 0 and "verdict cached" in out, out
+    shutil.rmtree(venv)
+    make_venv(venv)  # the same place, another dependency set
+    code, out = check(repo)
+    assert code == 1, out
+    assert "verdict cached" not in out
+
+
+def test_a_pass_in_the_project_s_venv_is_not_reused_once_it_is_recreated_with_another_python(
+    repo: Repo,
+) -> None:
+    versions = pyenv_versions()
+    old, new = _oldest_and_newest(versions)
+    configure(
+        repo,
+        f'[[gates]]\nname = "old-python"\nrun = ["python", "-c", {json.dumps(OLD_PYTHON)}]\n',
+        {".gitignore": ".venv/\n"},
+    )
+    venv = repo.path / ".venv"
+    make_venv(venv, python=str(versions[old] / "python3"))
+    code, out = check(repo)
+    assert code == 0, out
+    shutil.rmtree(venv)
+    make_venv(venv, python=str(versions[new] / "python3"))
+    code, out = check(repo)
+    assert code == 1, out
+    assert "verdict cached" not in out
 
 
 def test_an_inherited_rustflags_is_part_of_the_key(repo: Repo) -> None:

@@ -60,6 +60,8 @@ def _build(path: Path, env: dict[str, str], state: str) -> Repo:
     repo.git("checkout", "-q", "feature")
     repo.commit("feature work", {"docs/readme.md": "# docs, feature\n"})
     repo.git("checkout", "-q", "main")
+    for name, value in ALIASES.items():
+        repo.git("config", f"alias.{name}", value)
     if state == "clean":
         return repo
     repo.write("a.txt", "a staged\n")
@@ -73,6 +75,14 @@ def _build(path: Path, env: dict[str, str], state: str) -> Repo:
     return repo
 
 
+ALIASES = {
+    "nuke": "reset --hard",
+    "scrub": "!git checkout -- . && git clean -fd",
+    "undo": '!f() { git reset --hard "$@"; }; f',
+    "lg": "log --oneline",
+    "st": "status -sb",
+    "sw": "switch",
+}
 EXPECTED = {
     "clean": {"safe": {"allow"}, "wipe": {"allow"}, "keep": {"snapshot"}},
     "own": {"safe": {"allow"}, "wipe": {"snapshot"}, "keep": {"snapshot"}},
@@ -97,3 +107,21 @@ def test_the_hook_prefilter_knows_every_destructive_subcommand() -> None:
     from gatekit.guard import agent_entry, gitargv
 
     assert set(agent_entry._DESTRUCTIVE) == set(gitargv.DESTRUCTIVE_SUBCOMMANDS)
+
+
+def test_the_hook_prefilter_knows_every_git_command() -> None:
+    """A `git WORD` whose WORD is not a git command may be an alias and goes to the engine; the
+    prefilter keeps its own copy of the names, held here to gitargv's."""
+    from gatekit.guard import agent_entry, gitargv
+
+    assert agent_entry._GIT_COMMANDS == gitargv.GIT_COMMANDS
+    assert agent_entry.may_destroy('{"tool_input":{"command":"git nuke"}}')
+    assert agent_entry.may_destroy('{"tool_input":{"command":"cd src && git -C . scrub"}}')
+    assert not agent_entry.may_destroy('{"tool_input":{"command":"git status && git log -3"}}')
+
+
+def test_an_alias_that_loops_is_decided_without_hanging(states: dict[str, Repo]) -> None:
+    repo = states["sibling"]
+    repo.git("config", "alias.ping", "pong")
+    repo.git("config", "alias.pong", "ping")
+    assert decide_line("git ping", str(repo.path), ME, act=False).action == "allow"

@@ -34,7 +34,10 @@ OPS = [
     "clean -fdx",
     "reset --merge",
     "reset",
+    "nuke",  # alias.nuke = reset --hard, from git config
+    "scrub",  # alias.scrub = !git stash -u, a shell alias
 ]
+ALIASES = {"nuke": "reset --hard", "scrub": "!git stash -u"}
 BINARY = bytes(range(256)) * 4
 TRACKED = {
     "u.txt": b"u\n",
@@ -54,6 +57,8 @@ def make_work(repo: Repo) -> None:
         repo.write(path, data)
     repo.write("run.sh", b"#!/bin/sh\n", mode=0o755)
     repo.commit("tracked files")
+    for name, value in ALIASES.items():
+        repo.git("config", f"alias.{name}", value)
     repo.write("u.txt", b"unstaged edit\n")
     repo.write("s.txt", b"staged edit\n")
     repo.git("add", "s.txt")
@@ -136,6 +141,34 @@ def test_destructive_op_over_every_kind_of_work_is_recoverable(
     repo: Repo, shim_dir: Path, mode: str, op: str
 ) -> None:
     make_work(repo)
+    assert_recoverable(repo, mode, op, shim_dir)
+
+
+@pytest.mark.parametrize("mode", ["shim", "claude-code"])
+def test_rebase_skip_over_resolved_and_edited_work_is_recoverable(
+    repo: Repo, shim_dir: Path, mode: str
+) -> None:
+    repo.commit("base", {"c.txt": "base\n", "other.txt": "other\n", "bin.dat": b"\x00old"})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("topic change", {"c.txt": "topic\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main change", {"c.txt": "main\n"})
+    repo.git("checkout", "-q", "topic")
+    repo.git("rebase", "main", check=False)
+    assert (repo.path / ".git" / "rebase-merge").is_dir()  # stopped on the conflict
+    repo.write("c.txt", b"resolved by hand\n")
+    repo.git("add", "c.txt")
+    repo.write("other.txt", b"edited while the rebase was stopped\n")
+    repo.write("bin.dat", BINARY)
+    repo.git("add", "bin.dat")
+    repo.write("bin.dat", BINARY + b"more")
+    assert_recoverable(repo, mode, "rebase --skip", shim_dir, must_lose={"c.txt", "other.txt", "bin.dat"})
+
+
+def assert_recoverable(
+    repo: Repo, mode: str, op: str, shim_dir: Path, must_lose: set[str] = frozenset()
+) -> None:
+    """Run op; every version it lost was predicted, snapshotted, detected and comes back."""
     head = head_blobs(repo)
     before_wt, before_index = worktree_state(repo.path), index_state(repo)
     result = run_op(repo, mode, op, shim_dir)
@@ -156,6 +189,7 @@ def test_destructive_op_over_every_kind_of_work_is_recoverable(
     # reset/restore/checkout of a tracked file back to HEAD bytes: the HEAD version is not lost
     lost_wt = [p for p in lost_wt if p in before_wt and not _committed(repo, p, before_wt[p][0], head)]
     records = list(journal.read(repo.path / ".git" / "gatekit" / "journal.jsonl"))
+    assert must_lose <= set(lost_wt) | set(lost_index), (op, lost_wt, lost_index)
     if not lost_wt and not lost_index:
         return
     assert records, f"{op}: work was lost and nothing was journaled"

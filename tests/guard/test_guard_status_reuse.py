@@ -5,6 +5,8 @@ the status listed instead of walking the worktree again. None of it may change a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from testing.repo import Repo
 from tests.guard.test_guard_agents import hook, payload, refused
 
@@ -80,3 +82,22 @@ def test_snapshot_from_the_listed_paths_keeps_worktree_and_index_versions(repo: 
     assert repo.git("show", f"{ref}:sub/deep.txt") == "d2\n"
     assert "gone.txt" not in repo.git("ls-tree", "-r", "--name-only", ref).split()
     assert repo.git("show", f"{ref}^2:staged.txt") == "v2 staged\n"  # the index before the command
+
+
+def test_a_bug_in_the_decision_refuses_the_command_and_leaves_a_crash_log(repo: Repo) -> None:
+    # The operations journal is a directory: journaling the decision fails where no code path
+    # expects it. A guard that fails must refuse, not crash (Claude Code runs the command after
+    # a hook's traceback and exit 1); the crash handler itself once failed to import.
+    repo.write("README.md", "work that must survive\n")
+    (repo.path / ".git" / "gatekit" / "journal.jsonl").mkdir(parents=True)
+    result = hook(
+        repo,
+        "claude-code",
+        "pre-tool",
+        payload("claude-code", "pre_tool", repo, "me", command="git reset --hard"),
+    )
+    reason = refused("claude-code", result)
+    assert reason is not None and "internal error" in reason, (result.stdout, result.stderr)
+    log = reason.rsplit(" ", 1)[-1]
+    assert "Traceback" in Path(log).read_text()
+    assert repo.read("README.md") == b"work that must survive\n"

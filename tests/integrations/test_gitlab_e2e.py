@@ -56,6 +56,23 @@ def gitlab_project(
     return repo
 
 
+@pytest.fixture
+def project(tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str]) -> Repo:
+    """The project including the template with its default inputs."""
+    return gitlab_project(tmp_path, git_env, hook_repo)
+
+
+def breaking_merge_request(repo: Repo) -> None:
+    """A feature whose merge into main breaks the build, in a clone that has origin's main."""
+    break_by_merge(repo)
+    repo.git("update-ref", "refs/remotes/origin/main", "main")
+
+
+def artifacts_of(repo: Repo, job: str = "gatekit") -> Path:
+    """Where gitlab-ci-local copies a job's artifacts:paths."""
+    return repo.path / ".gitlab-ci-local" / "artifacts" / job
+
+
 def pipeline(gcl: str, repo: Repo, venv: Path, *variables: str) -> tuple[int, str]:
     # --concurrency 1: the jobs share the session's venv, and `pip install <path>` reinstalls.
     argv = [gcl, "--color=false", "--shell-isolation", "--force-shell-executor", "--concurrency", "1"]
@@ -81,53 +98,35 @@ MR = ("CI_PIPELINE_SOURCE=merge_request_event", "CI_MERGE_REQUEST_TARGET_BRANCH_
 
 
 def test_merge_request_whose_merge_into_main_breaks_the_build_fails_with_a_junit_report(
-    gcl: str,
-    tmp_path: Path,
-    git_env: dict[str, str],
-    hook_repo: tuple[Path, str],
-    gatekit_venv: Path,
+    gcl: str, project: Repo, gatekit_venv: Path
 ) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    break_by_merge(repo)
-    repo.git("update-ref", "refs/remotes/origin/main", "main")  # the clone has origin's main
-    code, output = pipeline(gcl, repo, gatekit_venv, *MR)
+    breaking_merge_request(project)
+    code, output = pipeline(gcl, project, gatekit_venv, *MR)
     assert code == 1, output
     assert "merged into refs/remotes/origin/main" in output and "ImportError" in output
-    artifacts = repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit"
-    junit = (artifacts / "gatekit-junit.xml").read_text()
+    junit = (artifacts_of(project) / "gatekit-junit.xml").read_text()
     assert 'failures="1"' in junit and 'name="build"' in junit
-    issues = json.loads((artifacts / "gatekit-codequality.json").read_text())
+    issues = json.loads((artifacts_of(project) / "gatekit-codequality.json").read_text())
     assert issues and issues[0]["check_name"] == "gatekit/build"
 
 
-def test_good_merge_request_passes(
-    gcl: str,
-    tmp_path: Path,
-    git_env: dict[str, str],
-    hook_repo: tuple[Path, str],
-    gatekit_venv: Path,
-) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
+def test_good_merge_request_passes(gcl: str, project: Repo, gatekit_venv: Path) -> None:
     # A project's default before_script (toolchain setup) must still run in the gatekit job.
-    ci = repo.read(".gitlab-ci.yml") + b"default:\n  before_script:\n    - echo project-setup-ran\n"
-    repo.commit("CI: a default before_script", {".gitlab-ci.yml": ci})
-    good_feature(repo)
-    code, output = pipeline(gcl, repo, gatekit_venv, *MR)
+    ci = project.read(".gitlab-ci.yml") + b"default:\n  before_script:\n    - echo project-setup-ran\n"
+    project.commit("CI: a default before_script", {".gitlab-ci.yml": ci})
+    good_feature(project)
+    code, output = pipeline(gcl, project, gatekit_venv, *MR)
     assert code == 0, output
     assert "gatekit > project-setup-ran" in output
-    junit = (repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml").read_text()
-    assert 'failures="0"' in junit
+    assert 'failures="0"' in (artifacts_of(project) / "gatekit-junit.xml").read_text()
 
 
-def test_rules_run_the_job_for_merge_requests_and_the_default_branch_only(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str]
-) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    assert listed_jobs(gcl, repo, "CI_PIPELINE_SOURCE=push") == ["gatekit"]  # on main
-    good_feature(repo)
-    assert listed_jobs(gcl, repo, "CI_PIPELINE_SOURCE=push") == []  # a feature branch push
-    assert listed_jobs(gcl, repo, *MR) == ["gatekit"]
-    assert listed_jobs(gcl, repo, *MR, "CI_MERGE_REQUEST_EVENT_TYPE=merged_result") == ["gatekit"]
+def test_rules_run_the_job_for_merge_requests_and_the_default_branch_only(gcl: str, project: Repo) -> None:
+    assert listed_jobs(gcl, project, "CI_PIPELINE_SOURCE=push") == ["gatekit"]  # on main
+    good_feature(project)
+    assert listed_jobs(gcl, project, "CI_PIPELINE_SOURCE=push") == []  # a feature branch push
+    assert listed_jobs(gcl, project, *MR) == ["gatekit"]
+    assert listed_jobs(gcl, project, *MR, "CI_MERGE_REQUEST_EVENT_TYPE=merged_result") == ["gatekit"]
 
 
 def test_job_prefix_input_names_the_ready_job(
@@ -149,11 +148,10 @@ def gatekit_project(tmp_path: Path, repo: Repo, hook_repo: tuple[Path, str], pat
 
 
 def test_this_repository_works_as_a_ci_cd_component_and_as_a_project_include(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    gcl: str, project: Repo, tmp_path: Path, hook_repo: tuple[Path, str], gatekit_venv: Path
 ) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    gatekit_project(tmp_path, repo, hook_repo, "group/gatekit")
-    repo.write(
+    gatekit_project(tmp_path, project, hook_repo, "group/gatekit")
+    project.write(
         ".gitlab-ci.yml",
         "include:\n"
         "  - component: gitlab.example.com/group/gatekit/gatekit@v1\n"
@@ -167,19 +165,18 @@ def test_this_repository_works_as_a_ci_cd_component_and_as_a_project_include(
         f"      pip_spec: {hook_repo[0]}\n"
         "      job_prefix: project-\n",
     )
-    repo.commit("CI: gatekit as a component and a project include")
-    assert sorted(listed_jobs(gcl, repo, *MR)) == ["component-gatekit", "project-gatekit"]
-    good_feature(repo)
-    code, output = pipeline(gcl, repo, gatekit_venv, *MR)
+    project.commit("CI: gatekit as a component and a project include")
+    assert sorted(listed_jobs(gcl, project, *MR)) == ["component-gatekit", "project-gatekit"]
+    good_feature(project)
+    code, output = pipeline(gcl, project, gatekit_venv, *MR)
     assert code == 0, output
     assert output.count("merged into refs/remotes/origin/main") >= 2
 
 
 def test_two_includes_keep_their_own_inputs_and_args_carry_spaces(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    gcl: str, project: Repo, hook_repo: tuple[Path, str], gatekit_venv: Path
 ) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    config = repo.read("gatekit.toml") + b'\n[[gates]]\nname = "unit tests"\nrun = "python -c pass"\n'
+    config = project.read("gatekit.toml") + b'\n[[gates]]\nname = "unit tests"\nrun = "python -c pass"\n'
     ci = (
         "include:\n"
         "  - local: ci/gatekit.yml\n"
@@ -193,70 +190,59 @@ def test_two_includes_keep_their_own_inputs_and_args_carry_spaces(
         "      job_prefix: b-\n"
         "      stage: build\n"
     )
-    repo.commit("two gatekit jobs", {"gatekit.toml": config, ".gitlab-ci.yml": ci})
-    code, output = pipeline(gcl, repo, gatekit_venv, "CI_PIPELINE_SOURCE=push")
+    project.commit("two gatekit jobs", {"gatekit.toml": config, ".gitlab-ci.yml": ci})
+    code, output = pipeline(gcl, project, gatekit_venv, "CI_PIPELINE_SOURCE=push")
     assert code == 0, output
     assert "a-gatekit starting shell (test)" in output and "b-gatekit starting shell (build)" in output
-    artifacts = repo.path / ".gitlab-ci-local" / "artifacts"
-    a_junit = (artifacts / "a-gatekit" / "gatekit-junit.xml").read_text()
+    a_junit = (artifacts_of(project, "a-gatekit") / "gatekit-junit.xml").read_text()
     assert 'name="unit tests"' in a_junit and 'name="build"' not in a_junit
-    b_junit = (artifacts / "b-gatekit" / "gatekit-junit.xml").read_text()
+    b_junit = (artifacts_of(project, "b-gatekit") / "gatekit-junit.xml").read_text()
     assert 'name="unit tests"' in b_junit and 'name="build"' in b_junit
 
 
 def test_fork_merge_request_is_verified_against_the_target_projects_main(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    gcl: str, project: Repo, tmp_path: Path, gatekit_venv: Path
 ) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    break_by_merge(repo)
+    break_by_merge(project)
     upstream = tmp_path / "upstream.git"
-    repo.git("clone", "-q", "--bare", str(repo.path), str(upstream))
-    repo.git(
+    project.git("clone", "-q", "--bare", str(project.path), str(upstream))
+    project.git(
         "config", "--global", f"url.file://{upstream}.insteadOf", "https://gitlab.example.com/group/upstream"
     )
     # The fork's main (and its origin/main) is from before the target renamed greet.
-    stale = repo.rev("main~1")
-    repo.git("branch", "-f", "main", stale)
-    repo.git("update-ref", "refs/remotes/origin/main", stale)
+    stale = project.rev("main~1")
+    project.git("branch", "-f", "main", stale)
+    project.git("update-ref", "refs/remotes/origin/main", stale)
     fork_mr = (*MR, "CI_MERGE_REQUEST_PROJECT_URL=https://gitlab.example.com/group/upstream")
-    code, output = pipeline(gcl, repo, gatekit_venv, *fork_mr)
+    code, output = pipeline(gcl, project, gatekit_venv, *fork_mr)
     assert code == 1, output
     assert "fetched main from the target project https://gitlab.example.com/group/upstream" in output
     assert "merged into refs/gatekit/ci/target/main" in output and "ImportError" in output
 
 
 def test_a_tag_named_like_the_target_does_not_stand_in_for_it(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    gcl: str, project: Repo, gatekit_venv: Path
 ) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    break_by_merge(repo)
-    repo.git("update-ref", "refs/remotes/origin/main", "main")
-    repo.git("tag", "main", "main~1")  # before the rename: the feature merges cleanly into it
-    code, output = pipeline(gcl, repo, gatekit_venv, *MR)
+    breaking_merge_request(project)
+    project.git("tag", "main", "main~1")  # before the rename: the feature merges cleanly into it
+    code, output = pipeline(gcl, project, gatekit_venv, *MR)
     assert code == 1, output
     assert "merged into refs/remotes/origin/main" in output
 
 
 @pytest.mark.parametrize("event", ["merged_result", "merge_train"])
 def test_merged_results_and_train_pipelines_verify_the_merge_they_check_out(
-    event: str,
-    gcl: str,
-    tmp_path: Path,
-    git_env: dict[str, str],
-    hook_repo: tuple[Path, str],
-    gatekit_venv: Path,
+    event: str, gcl: str, project: Repo, gatekit_venv: Path
 ) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    break_by_merge(repo)
-    repo.git("update-ref", "refs/remotes/origin/main", "main")
+    breaking_merge_request(project)
     # GitLab checks out refs/merge-requests/N/merge (or the train's ref): the merge itself.
-    repo.git("merge", "-q", "--no-edit", "main")
+    project.git("merge", "-q", "--no-edit", "main")
     variables = (
         *MR,
         f"CI_MERGE_REQUEST_EVENT_TYPE={event}",
-        f"CI_MERGE_REQUEST_TARGET_BRANCH_SHA={repo.rev('main')}",
+        f"CI_MERGE_REQUEST_TARGET_BRANCH_SHA={project.rev('main')}",
     )
-    code, output = pipeline(gcl, repo, gatekit_venv, *variables)
+    code, output = pipeline(gcl, project, gatekit_venv, *variables)
     assert code == 1, output
     assert f"gitlab {event}:" in output and "(fast-forward)" in output and "ImportError" in output
 
@@ -276,18 +262,16 @@ def test_readme_gitlab_example_checks_the_whole_workspace_on_the_default_branch(
     )
     assert code == 0, f"{where}\n{output}"
     assert "built-everything" in output and "checking the whole workspace" in output
-    junit = (repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit" / "gatekit-junit.xml").read_text()
+    junit = (artifacts_of(repo) / "gatekit-junit.xml").read_text()
     assert 'tests="1"' in junit or 'tests="2"' in junit
 
 
 def test_a_run_that_cannot_verify_still_publishes_its_reports(
-    gcl: str, tmp_path: Path, git_env: dict[str, str], hook_repo: tuple[Path, str], gatekit_venv: Path
+    gcl: str, project: Repo, gatekit_venv: Path
 ) -> None:
-    repo = gitlab_project(tmp_path, git_env, hook_repo)
-    repo.commit("a broken config", {"gatekit.toml": "[[gates]]\nname = 1\n"})
-    code, output = pipeline(gcl, repo, gatekit_venv, "CI_PIPELINE_SOURCE=push")
+    project.commit("a broken config", {"gatekit.toml": "[[gates]]\nname = 1\n"})
+    code, output = pipeline(gcl, project, gatekit_venv, "CI_PIPELINE_SOURCE=push")
     assert code == 1, output
-    artifacts = repo.path / ".gitlab-ci-local" / "artifacts" / "gatekit"
-    assert "<error" in (artifacts / "gatekit-junit.xml").read_text()
-    (issue,) = json.loads((artifacts / "gatekit-codequality.json").read_text())
+    assert "<error" in (artifacts_of(project) / "gatekit-junit.xml").read_text()
+    (issue,) = json.loads((artifacts_of(project) / "gatekit-codequality.json").read_text())
     assert "gates[0].name" in issue["description"]

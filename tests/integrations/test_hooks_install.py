@@ -14,8 +14,17 @@ from testing.repo import Repo
 from testing.samples import BASE_FILES, python_project
 from testing.state import capture_state
 
-HOOKS = ("pre-commit", "pre-merge-commit", "pre-push", "post-commit", "post-checkout", "post-merge")
-OPTIONAL_HOOKS = ("reference-transaction",)  # installed only when named with --hook
+HOOKS = (
+    "pre-commit",
+    "pre-merge-commit",
+    "pre-push",
+    "post-commit",
+    "post-checkout",
+    "post-merge",
+    "reference-transaction",  # the guard's witness; Python only for stash changes and rewinds
+)
+BROKEN = "def oops(:\n"
+FIXED = "def fine():\n    return 1\n"
 OLD_HOOK = b'#!/bin/sh\necho the old hook ran >> "$(git rev-parse --git-dir)/old-hook.log"\n'
 
 
@@ -50,6 +59,26 @@ def with_bare_remote(project: Repo, tmp_path: Path) -> Path:
     return remote
 
 
+def stage(repo: Repo, path: str, text: str) -> None:
+    """Write path and stage every change."""
+    repo.write(path, text)
+    repo.git("add", "-A")
+
+
+def commit_past_the_hooks(repo: Repo, message: str, text: str = BROKEN) -> None:
+    """Commit src/broken.py with text as `--no-verify` does: what only pre-push can still stop."""
+    stage(repo, "src/broken.py", text)
+    repo.git("commit", "-q", "--no-verify", "-m", message)
+
+
+def broken_commit_to_push(project: Repo, tmp_path: Path) -> Path:
+    """The hooks installed, an `origin` with main, and a broken commit made past the hooks; the remote."""
+    remote = with_bare_remote(project, tmp_path)
+    assert project.gatekit("install-hooks").returncode == 0
+    commit_past_the_hooks(project, "broken, committed past the hook")
+    return remote
+
+
 def hooks_dir(repo: Repo) -> Path:
     return Path(repo.git("rev-parse", "--path-format=absolute", "--git-path", "hooks").strip())
 
@@ -62,20 +91,17 @@ def test_install_hooks_writes_executable_hooks_for_each_git_hook(project: Repo) 
         assert path.stat().st_mode & stat.S_IXUSR, hook
         assert "gatekit-managed hook" in path.read_text()
         assert f"installed {path}" in result.stdout
-    assert not (project.path / ".git" / "hooks" / "reference-transaction").exists()
 
 
 def test_installed_hook_blocks_a_broken_staged_build_and_passes_a_good_one(project: Repo) -> None:
     assert project.gatekit("install-hooks").returncode == 0
     head = project.rev()
-    project.write("src/broken.py", "def oops(:\n")
-    project.git("add", "-A")
+    stage(project, "src/broken.py", BROKEN)
     code, output = commit(project, "broken")
     assert code != 0
     assert "build" in output and "SyntaxError" in output
     assert project.rev() == head, "a failed pre-commit hook must leave HEAD where it was"
-    project.write("src/broken.py", "def fine():\n    return 1\n")
-    project.git("add", "-A")
+    stage(project, "src/broken.py", FIXED)
     code, output = commit(project, "fixed")
     assert code == 0, output
     assert project.rev() != head
@@ -106,8 +132,7 @@ def test_existing_hook_is_chained_and_uninstall_restores_it_byte_for_byte(projec
     assert "chained" in result.stdout
     chained = hook.with_name("pre-commit.gatekit-chained")
     assert chained.read_bytes() == OLD_HOOK
-    project.write("src/more.py", "Y = 2\n")
-    project.git("add", "-A")
+    stage(project, "src/more.py", "Y = 2\n")
     code, output = commit(project, "more")
     assert code == 0, output
     log = project.path / ".git" / "old-hook.log"
@@ -126,8 +151,7 @@ def test_chained_hook_failure_blocks_the_commit(project: Repo) -> None:
     hook.write_text("#!/bin/sh\necho refused by the old hook\nexit 7\n")
     hook.chmod(0o755)
     assert project.gatekit("install-hooks").returncode == 0
-    project.write("src/more.py", "Y = 2\n")
-    project.git("add", "-A")
+    stage(project, "src/more.py", "Y = 2\n")
     code, output = commit(project, "more")
     assert code != 0
     assert "refused by the old hook" in output
@@ -188,8 +212,8 @@ def test_install_respects_core_hooks_path(project: Repo, hooks_path: str) -> Non
     installed = project.path / hooks_path / "pre-commit"
     assert installed.is_file()
     assert not (project.path / ".git" / "hooks" / "pre-commit").exists()
-    project.write("src/broken.py", "def oops(:\n")
-    project.git("add", "src/broken.py")
+    project.write("src/broken.py", BROKEN)
+    project.git("add", "src/broken.py")  # not -A: the hooks directory is in the worktree
     code, output = commit(project, "broken")
     assert code != 0 and "SyntaxError" in output
 
@@ -199,27 +223,20 @@ def test_install_from_a_linked_worktree_puts_hooks_in_the_common_dir(project: Re
     result = linked.gatekit("install-hooks")
     assert result.returncode == 0, result.stderr
     assert (project.path / ".git" / "hooks" / "pre-commit").is_file()
-    linked.write("src/broken.py", "def oops(:\n")
-    linked.git("add", "-A")
+    stage(linked, "src/broken.py", BROKEN)
     code, output = commit(linked, "broken in the linked worktree")
     assert code != 0 and "SyntaxError" in output
     assert linked.rev() == project.rev("work")
 
 
 def test_pre_push_hook_blocks_pushing_a_broken_commit(project: Repo, tmp_path: Path) -> None:
-    remote = with_bare_remote(project, tmp_path)
-    assert project.gatekit("install-hooks").returncode == 0
     project.git("checkout", "-q", "-b", "topic")
-    project.write("src/broken.py", "def oops(:\n")
-    project.git("add", "-A")
-    project.git("commit", "-q", "--no-verify", "-m", "broken, committed past the hook")
+    remote = broken_commit_to_push(project, tmp_path)
     code, output = git_with_hooks(project, "push", "-q", "origin", "topic")
     assert code != 0, output
     assert "SyntaxError" in output
     assert project.git("ls-remote", str(remote), "refs/heads/topic").strip() == ""
-    project.write("src/broken.py", "def fine():\n    return 1\n")
-    project.git("add", "-A")
-    project.git("commit", "-q", "--no-verify", "-m", "fixed")
+    commit_past_the_hooks(project, "fixed", FIXED)
     code, output = git_with_hooks(project, "push", "-q", "origin", "topic")
     assert code == 0, output
 
@@ -228,11 +245,7 @@ def test_pre_push_hook_checks_a_commit_pushed_by_an_expression_with_spaces(
     project: Repo, tmp_path: Path
 ) -> None:
     """git hands the hook the source as the user typed it: `HEAD@{0 seconds ago}` has spaces."""
-    remote = with_bare_remote(project, tmp_path)
-    assert project.gatekit("install-hooks").returncode == 0
-    project.write("src/broken.py", "def oops(:\n")
-    project.git("add", "-A")
-    project.git("commit", "-q", "--no-verify", "-m", "broken, committed past the hook")
+    remote = broken_commit_to_push(project, tmp_path)
     code, output = git_with_hooks(project, "push", "-q", "origin", "HEAD@{0 seconds ago}:refs/heads/topic")
     assert code != 0, output
     assert "SyntaxError" in output
@@ -241,8 +254,7 @@ def test_pre_push_hook_checks_a_commit_pushed_by_an_expression_with_spaces(
 
 def test_gatekit_skip_skips_the_named_guard(project: Repo) -> None:
     assert project.gatekit("install-hooks").returncode == 0
-    project.write("src/broken.py", "def oops(:\n")
-    project.git("add", "-A")
+    stage(project, "src/broken.py", BROKEN)
     project.env = {**project.env, "GATEKIT_SKIP": "check"}
     code, output = commit(project, "broken but skipped")
     assert code == 0, output
@@ -262,7 +274,7 @@ def test_committed_hooks_dir_matches_the_rendered_scripts() -> None:
     from gatekit.integrations.hooks_install import render_hook
     from testing.repo import REPO_ROOT
 
-    for hook in HOOKS + OPTIONAL_HOOKS:
+    for hook in HOOKS:
         path = REPO_ROOT / "hooks" / hook
         assert path.read_text() == render_hook(hook), f"hooks/{hook} is stale"
         assert path.stat().st_mode & stat.S_IXUSR
@@ -292,8 +304,7 @@ def test_installed_hook_refuses_a_commit_on_a_protected_branch(project: Repo) ->
     assert project.gatekit("install-hooks").returncode == 0
     project.git("checkout", "-q", "main")
     head = project.rev()
-    project.write("src/more.py", "X = 1\n")
-    project.git("add", "-A")
+    stage(project, "src/more.py", "X = 1\n")
     code, output = commit(project, "straight to main")
     assert code == 1, output
     assert "main" in output and "protected" in output
@@ -303,11 +314,7 @@ def test_installed_hook_refuses_a_commit_on_a_protected_branch(project: Repo) ->
 def test_pre_push_to_a_protected_branch_runs_verify_push_with_the_remote_arguments(
     project: Repo, tmp_path: Path
 ) -> None:
-    remote = with_bare_remote(project, tmp_path)
-    assert project.gatekit("install-hooks").returncode == 0
-    project.write("src/broken.py", "def oops(:\n")
-    project.git("add", "-A")
-    project.git("commit", "-q", "--no-verify", "-m", "broken")
+    remote = broken_commit_to_push(project, tmp_path)
     code, output = git_with_hooks(project, "push", "origin", "work:main")
     assert code != 0, output
     assert (

@@ -11,10 +11,14 @@ from pathlib import Path
 from gatekit.system.processes import (
     is_alive,
     live_group_members,
+    marked_processes,
+    now_ticks,
     process_start,
+    process_start_ticks,
     stale_index_lock_age,
     start_captured,
     stop_group,
+    stop_processes,
 )
 from testing.gitlocks import git_holding_index_lock, kill_git_holding_index_lock
 from testing.repo import Repo
@@ -63,3 +67,28 @@ def test_an_index_lock_is_stale_only_when_no_git_process_holds_it(repo: Repo) ->
     assert age is not None and age >= 5
     assert Path(lock).exists()
     os.unlink(lock)
+
+
+def test_marked_processes_finds_the_marked_and_those_started_in_the_root_since_then(tmp_path: Path) -> None:
+    """The scan that stands in for the reaper where prctl is missing (and after a killed run)."""
+    root = tmp_path / "slot"
+    root.mkdir()
+    before = subprocess.Popen(["sleep", "300"], cwd=root)  # a shell opened there earlier
+    since = process_start_ticks(before.pid)
+    assert since is not None
+    while now_ticks() <= since:  # the next process must start in a later clock tick
+        time.sleep(0.01)
+    clean = {"PATH": os.environ["PATH"]}
+    marked = subprocess.Popen(["sleep", "300"], env={**clean, "MARK": "slot"}, start_new_session=True)
+    inside = subprocess.Popen(["sleep", "300"], cwd=root, env=clean, start_new_session=True)
+    elsewhere = subprocess.Popen(["sleep", "300"], cwd=tmp_path, env=clean, start_new_session=True)
+    try:
+        found = marked_processes("MARK", "slot", root, started_since=since + 1)
+        assert sorted(found) == sorted([marked.pid, inside.pid])
+        assert stop_processes(found, grace=5.0) == [f"pid {pid} (sleep)" for pid in found]
+        assert marked.wait(timeout=10) and inside.wait(timeout=10)  # killed by SIGTERM
+        assert before.poll() is None and elsewhere.poll() is None
+    finally:
+        for proc in (before, marked, inside, elsewhere):
+            proc.kill()
+            proc.wait()

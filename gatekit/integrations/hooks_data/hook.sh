@@ -9,11 +9,26 @@ gatekit_python=@PYTHON@
 gatekit_path=@PATH@
 
 # A hook that was here before gatekit was installed keeps running, first.
-chained="$(dirname -- "$0")/$hook.gatekit-chained"
+case $0 in
+*/*) chained="${0%/*}/$hook.gatekit-chained" ;;
+*) chained="./$hook.gatekit-chained" ;;
+esac
+
+# git runs reference-transaction for every ref update, two or three times: each run is kept to sh
+# builtins (no `cat`, no `dirname`), and only the committed one reads its input.
+if [ "$hook" = reference-transaction ] && [ "${1:-}" != committed ] && [ ! -x "$chained" ]; then
+    exit 0
+fi
 
 if [ "$hook" = pre-push ] || [ "$hook" = reference-transaction ]; then
     # pre-push and reference-transaction read refs on stdin; the chained hook and gatekit both need them.
-    input="$(cat)"
+    input=
+    while IFS= read -r line || [ -n "$line" ]; do
+        input="$input$line
+"
+    done
+    input="${input%
+}"
     if [ -x "$chained" ]; then
         printf '%s\n' "$input" | "$chained" "$@" || exit $?
     fi
@@ -23,9 +38,38 @@ else
     fi
 fi
 
-# reference-transaction runs three times per ref update; gatekit only looks at committed ones.
-if [ "$hook" = reference-transaction ] && [ "${1:-}" != committed ]; then
-    exit 0
+# reference-transaction runs three times per ref update; gatekit only looks at committed ones,
+# and starts Python only for what the guard's witness records (guard/witness.py): a refs/stash
+# change, or HEAD or a branch deleted, reset to the same commit, or moved to a commit that does
+# not descend from the old one. Commits, fast-forwards and new branches end here, in sh.
+# every_branch=1 (`install-hooks --hook reference-transaction`) also sends every branch move, for
+# protect's warning about a protected branch moved to an unverified commit.
+every_branch=@EVERY_BRANCH@
+if [ "$hook" = reference-transaction ]; then
+    [ "${1:-}" = committed ] || exit 0
+    watched=
+    asked=
+    while read -r old new ref; do
+        case $ref in
+        refs/stash) watched=1 ;;
+        HEAD | refs/heads/*)
+            case $new in *[!0]*) ;; *) watched=1 ;; esac
+            [ -n "$every_branch" ] && watched=1
+            case $old in *[!0]*) ;; *) continue ;; esac
+            [ "$old" = "$new" ] && watched=1
+            if [ -z "$watched" ] && [ "$old $new" != "$asked" ]; then
+                asked="$old $new"
+                git merge-base --is-ancestor "$old" "$new" 2>/dev/null || watched=1
+            fi
+            ;;
+        esac
+        [ -n "$watched" ] && break
+    done <<EOF_REFS
+$input
+EOF_REFS
+    [ -n "$watched" ] || exit 0
+    # protect's warning comes with every_branch only: the witness alone never warns.
+    [ -n "$every_branch" ] && GATEKIT_PROTECT_REFS=1 && export GATEKIT_PROTECT_REFS
 fi
 # After a commit, checkout or merge the only guard is the snapshot of uncommitted work: in a clean
 # worktree (the usual case after a commit) there is nothing to save, said without starting Python.
