@@ -69,8 +69,9 @@ def write_crash_log() -> Path:
         from gatekit.state_dirs import logs_dir
 
         directory = logs_dir(get_repo_paths(Path.cwd()).common_dir)
-    except Exception:  # noqa: BLE001 - outside a repository the temp dir will do
-        pass
+        directory.mkdir(parents=True, exist_ok=True)
+    except Exception:  # noqa: BLE001 - outside a repository, or its log dir unusable: the temp dir
+        directory = Path(tempfile.gettempdir()) / "gatekit-logs"
     directory.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = directory / f"crash-{stamp}-{os.getpid()}.log"

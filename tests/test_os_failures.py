@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.repo import Repo, init_repo
+from testing.repo import Repo, gatekit_env, init_repo
 
 
 def run_with_reader_gone(repo: Repo, argv: tuple[str, ...], lines_read: int) -> tuple[int, str]:
@@ -85,3 +85,37 @@ def test_full_disk_gets_one_sentence_and_exit_2(tmp_path: Path, git_env: dict[st
         assert result.stderr.startswith("gatekit: the disk is full")
         assert "Traceback" not in result.stderr + result.stdout
         assert repo.read("work.txt") == b"uncommitted\n"
+
+
+def test_agent_guard_fails_closed_when_its_state_dir_is_unusable(repo: Repo) -> None:
+    """An internal error in the agent's pre-tool hook denies the destructive command with the crash
+    log's path; the crash handler itself never fails (once it imported a module that no longer
+    existed, and wrote its log under the same unusable repository dir: a traceback, exit 1, and
+    the host ran the command)."""
+    import json
+
+    repo.write("README.md", "unsaved edit\n")
+    (repo.path / ".git" / "gatekit").write_text("a file where gatekit's state dir belongs\n")
+    payload = {
+        "session_id": "me",
+        "cwd": str(repo.path),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "git checkout -- ."},
+    }
+    logs = repo.path.parent / "tmp"
+    logs.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "gatekit", "agent", "pre-tool", "--host", "claude-code"],
+        cwd=repo.path,
+        env={**gatekit_env(repo.env), "TMPDIR": str(logs)},
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    answer = json.loads(result.stdout)["hookSpecificOutput"]
+    assert answer["permissionDecision"] == "deny"
+    assert "internal error" in answer["permissionDecisionReason"]
+    assert repo.read("README.md") == b"unsaved edit\n"
+    assert list((logs / "gatekit-logs").glob("crash-*.log"))  # the log went where it could
