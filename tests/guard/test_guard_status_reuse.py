@@ -12,6 +12,13 @@ from testing.repo import Repo
 from tests.guard.test_guard_agents import hook, payload, refused
 
 
+def pre_tool(repo: Repo, command: str):  # type: ignore[no-untyped-def]
+    """Claude Code's pre-tool hook on command, run in repo as session "me"."""
+    return hook(
+        repo, "claude-code", "pre-tool", payload("claude-code", "pre_tool", repo, "me", command=command)
+    )
+
+
 def test_unknown_owner_work_is_refused_while_another_writers_untracked_file_is_here(repo: Repo) -> None:
     # The sibling's only work is an untracked file: a status without the untracked scan does not
     # list it, so the decision must still ask git whether it is there.
@@ -23,12 +30,7 @@ def test_unknown_owner_work_is_refused_while_another_writers_untracked_file_is_h
         payload("claude-code", "post_tool", repo, "sibling", path="scratch.txt"),
     )
     repo.write("README.md", "an edit nobody claimed\n")
-    result = hook(
-        repo,
-        "claude-code",
-        "pre-tool",
-        payload("claude-code", "pre_tool", repo, "me", command="git checkout -- ."),
-    )
+    result = pre_tool(repo, "git checkout -- .")
     reason = refused("claude-code", result)
     assert reason is not None and "README.md" in reason, result.stdout
     assert repo.read("README.md") == b"an edit nobody claimed\n"
@@ -36,12 +38,7 @@ def test_unknown_owner_work_is_refused_while_another_writers_untracked_file_is_h
 
 def test_the_same_unclaimed_edit_is_snapshotted_when_no_other_writer_is_here(repo: Repo) -> None:
     repo.write("README.md", "an edit nobody claimed\n")
-    result = hook(
-        repo,
-        "claude-code",
-        "pre-tool",
-        payload("claude-code", "pre_tool", repo, "me", command="git checkout -- ."),
-    )
+    result = pre_tool(repo, "git checkout -- .")
     assert refused("claude-code", result) is None, result.stdout
     refs = repo.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()
     assert len(refs) == 1
@@ -56,9 +53,7 @@ def test_a_status_prestarted_for_the_payload_cwd_does_not_decide_for_another_wor
         other, "claude-code", "post-tool", payload("claude-code", "post_tool", other, "sibling", path="a.txt")
     )
     command = f"git -C {other.path} checkout -- ."
-    result = hook(
-        repo, "claude-code", "pre-tool", payload("claude-code", "pre_tool", repo, "me", command=command)
-    )
+    result = pre_tool(repo, command)
     reason = refused("claude-code", result)
     assert reason is not None and "a.txt" in reason, result.stdout
     assert other.read("a.txt") == b"the sibling's edit in the other repository\n"
@@ -83,12 +78,7 @@ def test_snapshot_from_the_listed_paths_keeps_worktree_and_index_versions(repo: 
     os.utime(deep, ns=(cached, cached))
     os.utime(index, ns=(cached, cached))
     (repo.path / "gone.txt").unlink()
-    result = hook(
-        repo,
-        "claude-code",
-        "pre-tool",
-        payload("claude-code", "pre_tool", repo, "me", command="git reset --hard"),
-    )
+    result = pre_tool(repo, "git reset --hard")
     assert refused("claude-code", result) is None, result.stdout
     ref = repo.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()[0]
     assert repo.git("show", f"{ref}:staged.txt") == "v3 in the worktree\n"
@@ -103,12 +93,7 @@ def test_a_bug_in_the_decision_refuses_the_command_and_leaves_a_crash_log(repo: 
     # a hook's traceback and exit 1); the crash handler itself once failed to import.
     repo.write("README.md", "work that must survive\n")
     (repo.path / ".git" / "gatekit" / "journal.jsonl").mkdir(parents=True)
-    result = hook(
-        repo,
-        "claude-code",
-        "pre-tool",
-        payload("claude-code", "pre_tool", repo, "me", command="git reset --hard"),
-    )
+    result = pre_tool(repo, "git reset --hard")
     reason = refused("claude-code", result)
     assert reason is not None and "internal error" in reason, (result.stdout, result.stderr)
     log = reason.rsplit(" ", 1)[-1]
