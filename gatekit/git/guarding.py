@@ -61,9 +61,13 @@ class PendingGuardStatus:
         return _parse_status(out)
 
     def cancel(self) -> None:
+        """Stop it and forget its output (no wait for a pipe something else may still hold)."""
         if self._proc.poll() is None:
             self._proc.kill()
-        self._proc.communicate()
+        self._proc.wait()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 # Statuses started before the guard knew which command it judges (the agent hook starts one as

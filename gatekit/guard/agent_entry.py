@@ -135,18 +135,24 @@ def _names_other_command(text: str) -> bool:
 def pre_tool(host: str, raw: str):  # type: ignore[no-untyped-def]
     if not may_destroy(raw):
         return _Quiet(host)  # the hot path: nothing imported, nothing parsed
-    _prestart_status(raw)
-    from gatekit.guard import hosts
+    prestarted = _prestart_status(raw)
+    try:
+        from gatekit.guard import hosts
 
-    call = hosts.parse_payload(host, raw)
-    command = call.command
-    if not command or not may_destroy(command):
-        return hosts.answer_pre_tool(host, "allow", "")
-    from gatekit.guard.owners import Caller
+        call = hosts.parse_payload(host, raw)
+        command = call.command
+        if not command or not may_destroy(command):
+            return hosts.answer_pre_tool(host, "allow", "")
+        from gatekit.guard.owners import Caller
 
-    caller = Caller(os.environ.get("GATEKIT_SESSION") or None, host, call.session, host)
-    decision = decide_line(command, call.cwd or os.getcwd(), caller)
-    return hosts.answer_pre_tool(host, decision.action, decision.message())
+        caller = Caller(os.environ.get("GATEKIT_SESSION") or None, host, call.session, host)
+        decision = decide_line(command, call.cwd or os.getcwd(), caller)
+        return hosts.answer_pre_tool(host, decision.action, decision.message())
+    finally:
+        if prestarted:  # the payload named no destructive command after all, or could not be read
+            from gatekit.git.guarding import discard_prestarted
+
+            discard_prestarted()
 
 
 class _Quiet:
@@ -162,7 +168,7 @@ class _Quiet:
 _UNTRACKED_AT_RISK = ("stash", "clean", "worktree")
 
 
-def _prestart_status(raw: str) -> None:
+def _prestart_status(raw: str) -> bool:
     """Let git walk the worktree the command most likely acts on (the payload's cwd) while Python
     imports the decision engine: on a large worktree the status is most of the decision's time.
     A guess that proves wrong (`git -C elsewhere ...`) is discarded and the decision asks again."""
@@ -171,14 +177,15 @@ def _prestart_status(raw: str) -> None:
     try:
         data = json.loads(raw)
     except ValueError:
-        return  # parse_payload says what is wrong with it
+        return False  # parse_payload says what is wrong with it
     cwd = payload_cwd(data) if isinstance(data, dict) else None
     found = find_worktree(str(cwd) if cwd else os.getcwd())
     if found is None or "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
-        return
+        return False
     from gatekit.git import guarding
 
     guarding.prestart_status(found[0], False, any(word in raw for word in _UNTRACKED_AT_RISK))
+    return True
 
 
 def payload_cwd(data: dict[str, object]) -> object:

@@ -6,9 +6,13 @@ the status listed instead of walking the worktree again. None of it may change a
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
-from testing.repo import Repo
+from testing.repo import Repo, gatekit_env
 from tests.guard.test_guard_agents import hook, payload, refused
 
 
@@ -99,3 +103,44 @@ def test_a_bug_in_the_decision_refuses_the_command_and_leaves_a_crash_log(repo: 
     log = reason.rsplit(" ", 1)[-1]
     assert "Traceback" in Path(log).read_text()
     assert repo.read("README.md") == b"work that must survive\n"
+
+
+def test_a_status_started_for_a_command_that_proves_harmless_does_not_outlive_the_hook(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # The payload holds "reset" (in its session id) but the command is `git log`: the hook starts
+    # a status on the word, then allows the command. That status must be stopped, not left to run
+    # on after the answer. A git on PATH that records its pid and sleeps before the real git makes
+    # "left to run" observable.
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    pids = tmp_path / "pids"
+    real_git = shutil.which("git")
+    (shim / "git").write_text(
+        f'#!/bin/sh\ncase "$*" in *status*) echo $$ >> {pids}; exec sleep 30;; esac\nexec {real_git} "$@"\n'
+    )
+    (shim / "git").chmod(0o755)
+    data = payload("claude-code", "pre_tool", repo, "reset-session", command="git log -1")
+    env = gatekit_env({**repo.env, "PATH": f"{shim}{os.pathsep}{repo.env.get('PATH', os.environ['PATH'])}"})
+    result = subprocess.run(
+        [sys.executable, "-m", "gatekit", "agent", "pre-tool", "--host", "claude-code"],
+        cwd=repo.path,
+        env=env,
+        input=data,
+        capture_output=True,
+        timeout=60,
+    )
+    assert refused("claude-code", result) is None, result.stdout
+    started = [int(pid) for pid in pids.read_text().split()]
+    assert started, "the hook started no status: the test no longer sees what it checks"
+    alive = [pid for pid in started if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
