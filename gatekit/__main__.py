@@ -5,22 +5,39 @@ from __future__ import annotations
 import sys
 
 
+# The commands a resident server runs (gatekit/resident/): the hooks and the guards they run, and
+# the commands people and agents run between commits. Not the agent hooks: those answer in a few
+# milliseconds from a path of their own, and their attribution reads the process tree.
+RESIDENT_COMMANDS = ("hook", "protect", "overlap", "snapshot", "clobber", "check")
+
+
 def main() -> None:
-    if sys.argv[1:2] in (["hook"], ["protect"], ["overlap"], ["snapshot"]):
+    if sys.argv[1:2] and sys.argv[1] in RESIDENT_COMMANDS:
+        from gatekit.resident.client import hand_over
+
+        code = hand_over(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+    dispatch(sys.argv[1:])
+
+
+def dispatch(argv: list[str]) -> None:
+    """Run gatekit with argv in this process (sys.argv holds the same arguments)."""
+    if argv[:1] in (["hook"], ["protect"], ["overlap"], ["snapshot"]):
         # Every git hook, and the manifest's single guards, without loading click (issue 13).
         from gatekit.integrations.hook_entry import fast_main as hook_main
 
-        hook_main(sys.argv[1:])  # exits when it could read the arguments
-    if sys.argv[1:2] == ["clobber"]:
+        hook_main(argv)  # exits when it could read the arguments
+    if argv[:1] == ["clobber"]:
         # The commit hook's command is answered without loading click: it runs on every commit.
         from gatekit.guard.clobber_entry import fast_main
 
-        fast_main(sys.argv[1:])  # exits when it could read the arguments
-    if sys.argv[1:2] in (["agent"], ["shim-exec"]):
+        fast_main(argv)  # exits when it could read the arguments
+    if argv[:1] in (["agent"], ["shim-exec"]):
         # Agent hooks run on every shell command an agent issues: no click (issue 10).
         from gatekit.guard.agent_entry import fast_main as agent_main
 
-        agent_main(sys.argv[1:])
+        agent_main(argv)
     if sys.flags.no_site:
         # The installed hooks start Python with -S (no site: the hook path needs only gatekit's
         # own directory); the full CLI needs click from site-packages.

@@ -32,6 +32,8 @@ def hermetic_env(home: Path) -> dict[str, str]:
             "GIT_EDITOR": "false",
             "GIT_TERMINAL_PROMPT": "0",
             "LC_ALL": "C.UTF-8",
+            # Hooks and commands run in process; tests/resident/ start their own servers.
+            "GATEKIT_RESIDENT": "0",
         }
     )
     # Cargo keeps its registry cache under CARGO_HOME; the real one stays usable offline.

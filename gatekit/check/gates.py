@@ -113,6 +113,9 @@ def gate_environment(gate: Gate, workdir: Path, isolation: Mapping[str, str] | N
     # .git to find); a sandbox never has one.
     env = {**without_repo_vars(), **pinned_layout(workdir)}
     env["GATEKIT_WORKDIR"] = str(workdir)
+    # A gatekit inside a gate (a project testing its own hooks) runs in process: a resident server
+    # it started would outlive the gate and be stopped as the gate's leftover.
+    env["GATEKIT_RESIDENT"] = "0"
     env.update(isolation or {})
     env.update(gate.env)
     return env

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from gatekit.system import identity
 
 JOURNAL_NAME = "journal.jsonl"  # in <common-dir>/gatekit/: every worktree's operations
 EDITS_NAME = "edits.jsonl"  # in <git-dir>/gatekit/: one worktree's host-session edits
@@ -63,7 +64,7 @@ def read(path: Path) -> Iterator[dict[str, Any]]:
 
 def parent_command(pid: int | None = None) -> str:
     """The command line of this process's parent (who ran git), from /proc; "" where unknown."""
-    ppid = os.getppid() if pid is None else pid
+    ppid = identity.parent_pid() if pid is None else pid
     try:
         raw = Path(f"/proc/{ppid}/cmdline").read_bytes()
     except OSError:
@@ -73,7 +74,7 @@ def parent_command(pid: int | None = None) -> str:
 
 def operation_record(**fields: Any) -> dict[str, Any]:
     """A journal record: time, pid, parent, plus the caller's fields."""
-    record: dict[str, Any] = {"v": 1, "t": round(time.time(), 3), "pid": os.getpid(), "ppid": os.getppid()}
+    record: dict[str, Any] = {"v": 1, "t": round(time.time(), 3), "pid": os.getpid(), "ppid": identity.parent_pid()}
     record["parent"] = parent_command()
     record.update(fields)
     return record

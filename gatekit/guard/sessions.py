@@ -27,6 +27,7 @@ from gatekit.guard.content import blob_ids, claimed_by
 from gatekit.guard.observe import Observation, baseline_of, observe
 from gatekit.state_dirs import worktree_state_dir
 from gatekit.system.processes import is_alive, run_attached
+from gatekit.system import identity
 
 SESSION_ENV = "GATEKIT_SESSION"
 DECLARABLE = ("reset", "stash", "checkout")
@@ -47,7 +48,7 @@ def validate_name(name: str) -> str:
 
 
 def default_name() -> str:
-    return f"s{os.getppid()}-{int(time.time()) % 100000:05d}"
+    return f"s{identity.parent_pid()}-{int(time.time()) % 100000:05d}"
 
 
 # -- finding sessions -------------------------------------------------------------------------
@@ -107,7 +108,7 @@ def start_session(cwd: Path, name: str | None, claims: Sequence[str], pid: int |
     base = baseline_of(obs)
     record = store.SessionRecord(
         name=name,
-        pid=pid if pid is not None else os.getppid(),
+        pid=pid if pid is not None else identity.parent_pid(),
         started=obs.time,
         worktree=str(obs.root),
         branch=obs.status.branch,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.guard import journal
+from gatekit.system import identity
 
 VIA = "reference-transaction"
 OBSERVED = "observed"
@@ -179,7 +180,7 @@ def record(lines: Iterable[str], repo: Any, env: Mapping[str, str] | None = None
         root,
         worktree_id(repo.git_dir, repo.common_dir),
         os.environ if env is None else env,
-        os.getppid(),
+        identity.parent_pid(),
     )
     journal.append(journal.journal_file(repo.common_dir), entry)
     return entry

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from gatekit.system import identity
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def find_hidden_changes(
     env = env if env is not None else dict(os.environ)
     if env.get("PRE_COMMIT") != "1":
         return None
-    pid = parent_pid if parent_pid is not None else os.getppid()
+    pid = parent_pid if parent_pid is not None else identity.parent_pid()
     store = precommit_store_dir(env)
     try:
         candidates = sorted(store.glob(f"patch*-{pid}"), key=lambda p: p.stat().st_mtime)

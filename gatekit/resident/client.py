@@ -1,0 +1,220 @@
+"""Hand this run to the resident server, or say that it must run here.
+
+Every hook start imports this before anything else, so it uses only what the interpreter has
+loaded already (os, sys) and the C modules _socket and _signal (the `socket` and `signal` modules
+import enum, which costs a hook more than the whole conversation).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gatekit.resident import protocol
+
+_FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+
+
+def hand_over(argv: list[str]) -> int | None:
+    """The exit code of argv run by a worker of the resident server, or None: run it here.
+
+    None when the server is off, absent (one is started for the next run), stale or refuses; or
+    when a worker stopped before it could say how the run ended (after that worker has gone, so
+    the run here never overlaps it).
+    """
+    if not protocol.enabled(os.environ):
+        return None
+    if sys.path[:1] and sys.path[0] in ("", os.getcwd()):
+        return None  # `python -m gatekit` from a directory: its modules may come from that directory
+    directory = protocol.socket_dir(os.environ)
+    if directory is None:
+        return None
+    try:
+        import _socket
+    except ImportError:
+        return None
+    setup = protocol.material()
+    path = protocol.socket_path(directory, setup)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        _start_server(path)
+        return None
+    try:
+        return _converse(sock, _socket, setup, argv)
+    except OSError:
+        return None  # the server went away before it started a worker
+    finally:
+        sock.close()
+
+
+def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type: ignore[no-untyped-def]
+    opened: list[int] = []
+    try:
+        fds = [_stream_fd(fd, opened) for fd in (0, 1, 2)]
+        cwd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        opened.append(cwd)
+        fds.append(cwd)
+    except OSError:
+        for fd in opened:
+            os.close(fd)
+        return None
+    stdout, stdin = sys.stdout, sys.stdin
+    fields = {
+        "material": setup,
+        "pid": str(os.getpid()),
+        "ppid": str(os.getppid()),
+        "umask": str(_umask()),
+        "stdout_encoding": getattr(stdout, "encoding", None) or "utf-8",
+        "stdout_errors": getattr(stdout, "errors", None) or "strict",
+        "stdin_encoding": getattr(stdin, "encoding", None) or "utf-8",
+    }
+    payload = protocol.encode_request(fields, argv, dict(os.environb))
+    header = protocol.MAGIC + len(payload).to_bytes(4, "big")
+    rights = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in fds)
+    try:
+        sock.sendmsg([header], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
+        sock.sendall(payload)
+    finally:
+        for fd in opened:
+            os.close(fd)
+    replies = _Lines(sock)
+    first = replies.next()
+    if first is None or not first.startswith("P "):
+        return None  # "R ...": stale, another setup, or busy; EOF: the server is gone
+    worker = int(first[2:])
+    _forward_signals(worker)
+    last = replies.next()
+    if last is not None and last.startswith("X "):
+        return int(last[2:])
+    if last is not None and last.startswith("S "):
+        _die_by(int(last[2:]))
+    sys.stderr.write("gatekit: the resident server stopped during this run; running it again here\n")
+    _wait_gone(worker)
+    return None
+
+
+def _stream_fd(fd: int, opened: list[int]) -> int:
+    """fd when it is open, else /dev/null (a hook may start with a closed stdin)."""
+    try:
+        os.fstat(fd)
+        return fd
+    except OSError:
+        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        opened.append(null)
+        return null
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class _Lines:
+    """Reply lines from the server; None at end of stream."""
+
+    def __init__(self, sock) -> None:  # type: ignore[no-untyped-def]
+        self.sock = sock
+        self.buffer = b""
+
+    def next(self) -> str | None:
+        while b"\n" not in self.buffer:
+            chunk = self.sock.recv(256)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line.decode("ascii", "replace")
+
+
+def _forward_signals(worker: int) -> None:
+    """A Ctrl-C (or a kill) aimed at this client reaches the worker that runs its command."""
+    import _signal
+
+    def forward(signum: int, frame: object) -> None:
+        try:
+            os.kill(worker, signum)
+        except OSError:
+            pass
+
+    for name in _FORWARDED:
+        _signal.signal(getattr(_signal, name), forward)
+
+
+def _die_by(signum: int) -> None:
+    """End as the worker ended: killed by signum."""
+    import _signal
+
+    sys.stdout.flush()
+    _signal.signal(signum, _signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # a signal that does not end a process by default
+
+
+def _wait_gone(pid: int) -> None:
+    """Wait until process pid has exited (it is not our child: no wait(), poll its pidfd)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return  # already gone
+    try:
+        import select
+
+        select.select([fd], [], [])
+    finally:
+        os.close(fd)
+
+
+def _start_server(path: str) -> None:
+    """Start a server for this setup in the background, for the next run (best effort)."""
+    executable = sys.executable
+    if not executable or any("\n" in entry for entry in sys.path):
+        return
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            os.posix_spawn(
+                executable,
+                [executable, *_interpreter_options(), "-c", _BOOT, "\n".join(sys.path), path],
+                dict(os.environ),
+                file_actions=[(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)],
+                setsid=True,
+            )
+        finally:
+            os.close(null)
+    except (OSError, NotImplementedError, TypeError):
+        pass
+
+
+def _interpreter_options() -> list[str]:
+    """The command-line options that shaped this interpreter (the server must be started alike)."""
+    flags = sys.flags
+    options = []
+    for flag, option in (
+        ("isolated", "-I"),
+        ("no_site", "-S"),
+        ("ignore_environment", "-E"),
+        ("no_user_site", "-s"),
+        ("dont_write_bytecode", "-B"),
+        ("safe_path", "-P"),
+    ):
+        if getattr(flags, flag, 0) and not (flags.isolated and flag in ("ignore_environment", "no_user_site", "safe_path")):
+            options.append(option)
+    options += ["-O"] * flags.optimize
+    for key, value in getattr(sys, "_xoptions", {}).items():
+        options += ["-X", key if value is True else f"{key}={value}"]
+    for warning in sys.warnoptions:
+        options += ["-W", warning]
+    return options
+
+
+# The server's first lines: the client's module path before any gatekit import.
+_BOOT = (
+    "import sys\n"
+    "sys.path[:] = sys.argv[1].split('\\n')\n"
+    "from gatekit.resident.server import main\n"
+    "main(sys.argv[2])\n"
+)

@@ -1,0 +1,110 @@
+"""Where the resident server listens, what identifies it, and the messages on its socket.
+
+Imported by every gatekit start that may hand its run over, before anything else: it uses only
+modules the interpreter has already loaded (os, sys) and binascii.
+
+One server serves one interpreter setup: the same executable, version, flags, module path and the
+environment variables that shape an interpreter's start-up. That setup is the server's "material":
+its socket is named by a checksum of it, and the server compares the client's full material with its
+own on every request, so a checksum collision can only send the client back to run itself.
+
+The conversation on a Unix stream socket:
+- client: b"GKR1" + the request's length (4 bytes, big-endian), with the client's stdin, stdout,
+  stderr and working directory as SCM_RIGHTS descriptors, then the request (REQUEST_FIELDS, argv,
+  environment; NUL-separated);
+- server: "P <worker pid>\\n" when a worker runs it, or "R <reason>\\n" (run it yourself);
+- server: "X <exit code>\\n" or "S <signal>\\n" when the worker has ended.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ENABLE_VAR = "GATEKIT_RESIDENT"  # "0" (or off/no/false): never hand a run over, never start a server
+DIR_VAR = "GATEKIT_RESIDENT_DIR"  # where sockets live (tests); else XDG_RUNTIME_DIR or /tmp
+IDLE_VAR = "GATEKIT_RESIDENT_IDLE"  # seconds a server waits for work before it exits
+DEFAULT_IDLE = 900.0
+MAGIC = b"GKR1"
+FD_COUNT = 4  # stdin, stdout, stderr, the working directory
+REQUEST_FIELDS = ("material", "pid", "ppid", "umask", "stdout_encoding", "stdout_errors", "stdin_encoding")
+
+# What the interpreter reads from the environment when it starts, besides PYTHON*.
+_STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG")
+
+
+def enabled(env: os._Environ[str] | dict[str, str]) -> bool:
+    return sys.platform.startswith("linux") and env.get(ENABLE_VAR, "1").lower() not in ("0", "off", "no", "false")
+
+
+def material() -> str:
+    """This interpreter's setup, as a server must share it to run this client's command."""
+    flags = sys.flags
+    parts = [
+        "gatekit-resident 1",
+        str(os.getuid()),
+        sys.executable,
+        sys.version,
+        repr(tuple(flags)),
+        repr(sys.warnoptions),
+        repr(sorted(getattr(sys, "_xoptions", {}).items())),
+        "\n".join(sys.path),
+    ]
+    parts += sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("PYTHON") or k in _STARTUP_VARS)
+    return "\n".join(parts)
+
+
+def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:
+    """The directory of this user's sockets, created private; None when it is not private (another
+    user's, a symlink, open to others): a client must not hand its environment to a stranger."""
+    chosen = env.get(DIR_VAR)
+    if not chosen:
+        runtime = env.get("XDG_RUNTIME_DIR")
+        chosen = os.path.join(runtime, "gatekit") if runtime else f"/tmp/gatekit-{os.getuid()}"
+    try:
+        os.mkdir(chosen, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        info = os.lstat(chosen)
+    except OSError:
+        return None
+    private = (info.st_mode & 0o170000) == 0o040000 and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    return chosen if private else None
+
+
+def socket_path(directory: str, setup: str) -> str:
+    import binascii
+
+    checksum = binascii.crc32(os.fsencode(setup))
+    return os.path.join(directory, f"r{checksum:08x}.sock")
+
+
+def encode_request(fields: dict[str, str], argv: list[str], environ: dict[bytes, bytes]) -> bytes:
+    items = [os.fsencode(fields[name]) for name in REQUEST_FIELDS]
+    items.append(str(len(argv)).encode())
+    items += [os.fsencode(arg) for arg in argv]
+    items += [key + b"=" + value for key, value in environ.items()]
+    return b"\0".join(items)
+
+
+def decode_request(payload: bytes) -> tuple[dict[str, str], list[str], dict[bytes, bytes]]:
+    """(fields, argv, environment) of a request; ValueError when it is malformed."""
+    items = payload.split(b"\0")
+    count = len(REQUEST_FIELDS)
+    if len(items) < count + 1:
+        raise ValueError("a short request")
+    fields = {name: os.fsdecode(value) for name, value in zip(REQUEST_FIELDS, items)}
+    argc = int(items[count])
+    argv = [os.fsdecode(arg) for arg in items[count + 1 : count + 1 + argc]]
+    if len(argv) != argc:
+        raise ValueError("a request cut short in its arguments")
+    environ: dict[bytes, bytes] = {}
+    for item in items[count + 1 + argc :]:
+        key, sep, value = item.partition(b"=")
+        if not sep or not key:
+            raise ValueError("a malformed environment entry")
+        environ[key] = value
+    return fields, argv, environ
