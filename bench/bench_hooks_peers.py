@@ -56,6 +56,7 @@ def install_peers() -> dict[str, Path]:
         subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *PIP_PEERS], check=True)
     bin_dir = PEERS / "node_modules" / ".bin"
     if not (bin_dir / "lefthook").exists() or not (bin_dir / "husky").exists():
+        PEERS.mkdir(parents=True, exist_ok=True)
         if shutil.which("npm") is None:
             raise SystemExit("npm is needed for husky and lefthook (apt-get install nodejs npm)")
         subprocess.run(
@@ -71,6 +72,10 @@ def install_peers() -> dict[str, Path]:
                 *NPM_PEERS,
             ],
             check=True,
+            # lefthook's postinstall installs its hooks into the repository around the working
+            # directory: run npm where there is none, and tell lefthook not to.
+            cwd=PEERS,
+            env={**os.environ, "LEFTHOOK": "0"},
         )
     return {
         "prek": venv / "bin" / "prek",

@@ -70,6 +70,8 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         "stdout_encoding": getattr(stdout, "encoding", None) or "utf-8",
         "stdout_errors": getattr(stdout, "errors", None) or "strict",
         "stdin_encoding": getattr(stdin, "encoding", None) or "utf-8",
+        "stdout_buffering": _buffering(stdout),
+        "stderr_buffering": _buffering(sys.stderr),
     }
     payload = protocol.encode_request(fields, argv, dict(os.environb))
     header = protocol.MAGIC + len(payload).to_bytes(4, "big")
@@ -86,7 +88,10 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         return None  # "R ...": stale, another setup, or busy; EOF: the server is gone
     worker = int(first[2:])
     _forward_signals(worker)
-    last = replies.next()
+    try:
+        last = replies.next()
+    except OSError:
+        last = None
     if last is not None and last.startswith("X "):
         return int(last[2:])
     if last is not None and last.startswith("S "):
@@ -94,6 +99,12 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
     sys.stderr.write("gatekit: the resident server stopped during this run; running it again here\n")
     _wait_gone(worker)
     return None
+
+
+def _buffering(stream: object) -> str:
+    return ("l" if getattr(stream, "line_buffering", False) else "") + (
+        "w" if getattr(stream, "write_through", False) else ""
+    )
 
 
 def _stream_fd(fd: int, opened: list[int]) -> int:
@@ -149,7 +160,10 @@ def _die_by(signum: int) -> None:
     import _signal
 
     sys.stdout.flush()
-    _signal.signal(signum, _signal.SIG_DFL)
+    try:
+        _signal.signal(signum, _signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass  # SIGKILL and SIGSTOP keep their default: they cannot be caught
     os.kill(os.getpid(), signum)
     os._exit(128 + signum)  # a signal that does not end a process by default
 

@@ -27,7 +27,17 @@ IDLE_VAR = "GATEKIT_RESIDENT_IDLE"  # seconds a server waits for work before it 
 DEFAULT_IDLE = 900.0
 MAGIC = b"GKR1"
 FD_COUNT = 4  # stdin, stdout, stderr, the working directory
-REQUEST_FIELDS = ("material", "pid", "ppid", "umask", "stdout_encoding", "stdout_errors", "stdin_encoding")
+REQUEST_FIELDS = (
+    "material",
+    "pid",
+    "ppid",
+    "umask",
+    "stdin_encoding",
+    "stdout_encoding",
+    "stdout_errors",
+    "stdout_buffering",  # "l" line-buffered, "w" write-through (-u, PYTHONUNBUFFERED), as the client's
+    "stderr_buffering",
+)
 
 # What the interpreter reads from the environment when it starts, besides PYTHON*.
 _STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG")

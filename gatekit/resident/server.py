@@ -37,8 +37,13 @@ WARM_MODULES = (
     "gatekit.check.verdicts",
     "gatekit.report.text",
     "gatekit.git.objects",
+    "gatekit.git.borrowing",
+    "gatekit.git.diffs",
+    "gatekit.git.refs",
+    "gatekit.git.worktrees",
     "gatekit.exits",
     "gatekit.resident.worker",
+    "ctypes",  # the reaper's prctl
     "json",
     "subprocess",
     "traceback",
@@ -52,6 +57,7 @@ def main(path: str) -> None:
     lock = _take_lock(path + ".lock")
     if lock is None:
         return
+    os.chdir("/")  # never keep a worktree busy (or a removed one alive): workers take the client's
     setup = protocol.material()
     for name in WARM_MODULES + (() if sys.flags.no_site else WARM_CLI_MODULES):
         try:

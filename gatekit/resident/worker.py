@@ -20,6 +20,8 @@ import time
 
 from gatekit.system import identity
 
+SERVED_BY_VAR = "GATEKIT_SERVED_BY"  # the server's pid, in the environment of a run it serves
+
 
 def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[bytes, bytes]) -> int:
     """Become the client described by the request and run argv; the exit code."""
@@ -30,6 +32,7 @@ def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[b
     os.close(fds[3])
     os.environb.clear()
     os.environb.update(environ)
+    os.environ[SERVED_BY_VAR] = str(os.getppid())  # for whoever wonders how this run was started
     time.tzset()
     os.umask(int(fields["umask"]))
     identity.stand_in_for(int(fields["ppid"]))
@@ -63,14 +66,17 @@ def _adopt_streams(fds: list[int], fields: dict[str, str]) -> None:
             os.dup2(fd, target)
             os.close(fd)
     encoding = fields["stdout_encoding"]
-    sys.stdin = sys.__stdin__ = _text(0, "r", fields["stdin_encoding"], "strict", line_buffering=False)
-    sys.stdout = sys.__stdout__ = _text(1, "w", encoding, fields["stdout_errors"], line_buffering=os.isatty(1))
-    sys.stderr = sys.__stderr__ = _text(2, "w", encoding, "backslashreplace", line_buffering=True)
+    sys.stdin = sys.__stdin__ = _text(0, "r", fields["stdin_encoding"], "strict", "")
+    sys.stdout = sys.__stdout__ = _text(1, "w", encoding, fields["stdout_errors"], fields["stdout_buffering"])
+    sys.stderr = sys.__stderr__ = _text(2, "w", encoding, "backslashreplace", fields["stderr_buffering"])
 
 
-def _text(fd: int, mode: str, encoding: str, errors: str, *, line_buffering: bool) -> io.TextIOWrapper:
-    binary = io.open(fd, mode + "b", closefd=False)  # noqa: UP020 (a descriptor, not a path)
-    return io.TextIOWrapper(binary, encoding=encoding, errors=errors, line_buffering=line_buffering)
+def _text(fd: int, mode: str, encoding: str, errors: str, buffering: str) -> io.TextIOWrapper:
+    """A text stream over fd buffered as the client's ("l": by line, "w": not at all)."""
+    binary = io.open(fd, mode + "b", buffering=0 if "w" in buffering and mode == "w" else -1, closefd=False)  # noqa: UP020
+    return io.TextIOWrapper(
+        binary, encoding=encoding, errors=errors, line_buffering="l" in buffering, write_through="w" in buffering
+    )
 
 
 def _exit_code(code: object) -> int:

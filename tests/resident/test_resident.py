@@ -1,0 +1,314 @@
+"""The resident server (gatekit/resident/): a run it serves is the run the client would have made.
+
+Every test drives real git commits and real gatekit processes, with a server of its own (a private
+socket directory). A gate reports who ran it: "served" when a resident server is among its
+ancestors, "here" when gatekit ran in the client's own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gatekit.guard import journal
+from testing import resident
+from testing.repo import Repo, gatekit_env, init_repo
+
+# Appends "served" or "here" to $RUNS, then runs the rest of the gate ($1, may be empty).
+WHO = r"""
+who=here; pid=$PPID
+while [ "$pid" -gt 1 ] 2>/dev/null; do
+    if tr '\0' ' ' < /proc/$pid/cmdline | grep -q gatekit.resident.server; then who=served; fi
+    pid=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$pid/status)
+done
+echo "$who" >> "$RUNS"
+"""
+
+
+def gate_toml(after: str = "") -> str:
+    return f"[[gates]]\nname = \"who\"\nrun = {json.dumps(['sh', '-c', WHO + after])}\n"
+
+
+@pytest.fixture
+def sockets(tmp_path: Path):  # type: ignore[no-untyped-def]
+    directory = tmp_path / "sockets"
+    yield directory
+    resident.stop_servers(directory)
+
+
+def hooked_repo(path: Path, env: dict[str, str], config: str) -> Repo:
+    """A repository on branch work (main is protected) with gatekit's hooks and one staged change."""
+    repo = init_repo(path, env, {"gatekit.toml": config, "a.txt": "a\n"})
+    repo.git("checkout", "-q", "-b", "work")
+    installed = repo.gatekit("install-hooks")
+    assert installed.returncode == 0, installed.stderr
+    repo.write("a.txt", "b\n")
+    repo.git("add", "a.txt")
+    return repo
+
+
+def commit(repo: Repo, env: dict[str, str], message: str = "change") -> subprocess.CompletedProcess[str]:
+    return resident.run(["git", "commit", "-q", "-m", message], repo.path, env, timeout=120)
+
+
+def runs(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def warm_up(repo: Repo, env: dict[str, str], gatekit: Path | None = None) -> int:
+    """Start a server as a user's first run does (that run is not served) and wait for it: the
+    hooks' server (python -S), or with gatekit, that console script's."""
+    if gatekit is None:
+        hook = repo.path / ".git" / "hooks" / "pre-commit"
+        skip_all = {**env, "GATEKIT_SKIP": "protect,clobber,overlap,check"}
+        started = resident.run(["sh", str(hook)], repo.path, skip_all)
+        socket = resident.hooks_socket(hook.parent, env)
+    else:
+        started = resident.run([str(gatekit), "overlap"], repo.path, gatekit_env(env))
+        socket = resident.script_socket(gatekit, gatekit_env(env))
+    assert started.returncode == 0, started.stderr
+    return resident.wait_for_server(socket)
+
+
+def normalized(text: str, root: Path) -> str:
+    text = text.replace(str(root), "ROOT")
+    return re.sub(r"\d+\.\d+s", "N.Ns", text)
+
+
+@pytest.mark.parametrize("gate_fails", [False, True], ids=["gate-passes", "gate-fails"])
+def test_a_commit_served_by_the_server_ends_and_reads_as_one_run_in_process(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, gate_fails: bool
+) -> None:
+    config = gate_toml("exit 1" if gate_fails else "")
+    outcomes = {}
+    for mode in ("here", "served"):
+        root = tmp_path / mode
+        env = {**git_env, "RUNS": str(root / "runs")}
+        env = resident.resident_env(env, sockets) if mode == "served" else env
+        repo = hooked_repo(root / "repo", env, config)
+        if mode == "served":
+            warm_up(repo, env)
+        result = commit(repo, env)
+        assert runs(root / "runs") == [mode]
+        outcomes[mode] = (result.returncode, normalized(result.stdout, root), normalized(result.stderr, root))
+    assert outcomes["served"] == outcomes["here"]
+    assert outcomes["here"][0] == (1 if gate_fails else 0)
+    assert "who" in outcomes["here"][2]
+
+
+def test_the_worker_takes_the_clients_directory_environment_and_umask(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # The gate prints what it inherited; the server was started by a run with other values.
+    config = gate_toml('echo "mark=$MARK umask=$(umask)"')
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs"), "MARK": "first"}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, config)
+    (repo.path / "sub").mkdir()
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    result = resident.run(
+        ["sh", "-c", f"umask 077 && exec {gatekit} check --staged"],
+        repo.path / "sub",
+        gatekit_env({**env, "MARK": "second"}),
+    )
+    assert result.returncode == 0, result.stderr
+    assert runs(tmp_path / "runs") == ["served"]
+    assert "mark=second umask=0077" in result.stdout + result.stderr
+
+
+def test_a_push_served_by_the_server_reads_the_pushed_refs(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # The gate fails on a tree holding bad.txt. HEAD stays good and the bad commit is pushed by its
+    # branch: only a pre-push check that read git's ref lines on stdin sees it.
+    config = gate_toml("test ! -e bad.txt")
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, config)
+    repo.git("init", "-q", "--bare", str(tmp_path / "remote.git"))
+    repo.git("remote", "add", "origin", str(tmp_path / "remote.git"))
+    assert commit(repo, {**env, "GATEKIT_RESIDENT": "0"}).returncode == 0
+    repo.commit("bad", {"bad.txt": "x\n"})
+    repo.git("branch", "bad")
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    warm_up(repo, env)
+    pushed = resident.run(["git", "push", "-q", "origin", "bad"], repo.path, env, timeout=120)
+    assert pushed.returncode != 0, pushed.stderr
+    assert runs(tmp_path / "runs")[-1] == "served"
+
+
+def test_the_witness_names_the_git_command_not_the_server(make_repo, tmp_path: Path, sockets: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("repo", {"a.txt": "one\n"})
+    repo.commit("two", {"a.txt": "two\n"})
+    env = resident.resident_env(repo.env, sockets)
+    assert repo.gatekit("install-hooks").returncode == 0
+    warm_up(repo, env)
+    trace = tmp_path / "trace2"
+    reset = resident.run(["git", "reset", "-q", "--hard", "HEAD~1"], repo.path, {**env, "GIT_TRACE2_EVENT": str(trace)})
+    assert reset.returncode == 0, reset.stderr
+    # git's trace names each process's ancestors: the witness's own git calls were made by a
+    # worker (python) whose parent is the server (python), not the reference-transaction hook.
+    ancestries = [event["ancestry"] for event in map(json.loads, trace.read_text().splitlines()) if "ancestry" in event]
+    assert any(a[0].startswith("python") and a[1] == a[0] for a in ancestries if len(a) > 1), ancestries
+    entries = list(journal.read(repo.path / ".git" / "gatekit" / "journal.jsonl"))
+    assert entries, "the witness recorded nothing"
+    assert entries[-1]["argv"] == ["reset", "-q", "--hard", "HEAD~1"], entries[-1]
+    assert "gatekit.resident.server" not in entries[-1]["parent"]
+
+
+def test_ctrl_c_reaches_the_gate_through_the_server(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+    started = tmp_path / "started"
+    config = gate_toml(f"touch {started}; sleep 60")
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, config)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    client = subprocess.Popen(
+        [str(gatekit), "check", "--staged"],
+        cwd=repo.path,
+        env=gatekit_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert client.poll() is None and time.monotonic() < deadline, client.communicate()
+        time.sleep(0.02)
+    client.send_signal(signal.SIGINT)
+    out, err = client.communicate(timeout=60)
+    assert runs(tmp_path / "runs") == ["served"]
+    assert client.returncode == 130, (out, err)
+    assert "interrupted" in (out + err).lower()
+
+
+def test_a_run_whose_server_dies_runs_again_here(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+    started, resume = tmp_path / "started", tmp_path / "resume"
+    config = gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, config)
+    server = warm_up(repo, env)
+    client = subprocess.Popen(
+        ["git", "commit", "-q", "-m", "change"],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert client.poll() is None and time.monotonic() < deadline, client.communicate()
+        time.sleep(0.02)
+    os.kill(server, signal.SIGKILL)
+    resident.wait_gone(server)
+    resume.touch()
+    out, err = client.communicate(timeout=120)
+    assert client.returncode == 0, err
+    assert "running it again here" in err
+    # The orphaned worker finished its gate before the run here began, and left its verdict.
+    assert runs(tmp_path / "runs") == ["served"]
+    assert "verdict cached" in err
+
+
+def test_a_client_ends_as_its_worker_ended(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+    # The fault hook SIGKILLs gatekit's process group when the verdict is about to be written.
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    result = subprocess.run(
+        [str(gatekit), "check", "--staged"],
+        cwd=repo.path,
+        env=gatekit_env({**env, "GATEKIT_TEST_KILL_AT": "notes-writing"}),
+        capture_output=True,
+        start_new_session=True,
+        timeout=120,
+    )
+    assert runs(tmp_path / "runs") == ["served"], result.stderr
+    assert result.returncode == -signal.SIGKILL
+    assert resident.servers(sockets), "the worker's death took the server down"
+
+
+def test_a_server_running_changed_code_is_not_used(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+    import shutil
+
+    from testing.repo import REPO_ROOT
+
+    copy = tmp_path / "copy"
+    shutil.copytree(REPO_ROOT / "gatekit", copy / "gatekit", ignore=shutil.ignore_patterns("__pycache__"))
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs"), "PYTHONPATH": str(copy)}, sockets)
+    repo = init_repo(tmp_path / "repo", env, {"gatekit.toml": gate_toml(), "a.txt": "a\n"})
+    gatekit = tmp_path / "bin" / "gatekit"
+    gatekit.parent.mkdir()
+    gatekit.write_text(f"#!{sys.executable}\nfrom gatekit.__main__ import main\nmain()\n")
+    gatekit.chmod(0o755)
+
+    def check() -> None:
+        result = resident.run([str(gatekit), "check", "--worktree"], repo.path, env, timeout=120)
+        assert result.returncode == 0, result.stderr
+
+    check()
+    socket = resident.script_socket(gatekit, env)
+    first = resident.wait_for_server(socket)
+    check()
+    assert runs(tmp_path / "runs") == ["here", "served"]
+    module = copy / "gatekit" / "report" / "text.py"
+    module.write_text(module.read_text() + "\n# edited\n")
+    check()  # the server answers "stale" and leaves: this run is the client's own
+    assert runs(tmp_path / "runs")[-1] == "here"
+    resident.wait_gone(first)
+    check()  # no server: this run starts a fresh one
+    resident.wait_for_server(socket)
+    check()
+    assert runs(tmp_path / "runs")[-2:] == ["here", "served"]
+
+
+def test_a_socket_directory_others_can_enter_is_never_used(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    sockets.chmod(0o777)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    for message in ("one", "two"):
+        result = commit(repo, env, message)
+        assert result.returncode == 0, result.stderr
+        repo.write("a.txt", message)
+        repo.git("add", "a.txt")
+    assert runs(tmp_path / "runs") == ["here", "here"]
+    assert not list(sockets.iterdir()) and not resident.servers(sockets)
+
+
+def test_an_idle_server_leaves_and_takes_its_socket(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets, idle=0.5)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    server = warm_up(repo, env)
+    resident.wait_gone(server)
+    assert not list(sockets.glob("*.sock"))
+
+
+def test_concurrent_commits_in_two_worktrees_share_one_server(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    other = repo.worktree_add(tmp_path / "other", "other")
+    other.write("b.txt", "b\n")
+    other.git("add", "b.txt")
+    warm_up(repo, env)
+    clients = [
+        subprocess.Popen(["git", "commit", "-q", "-m", "c"], cwd=path, env=env, stderr=subprocess.PIPE, text=True)
+        for path in (repo.path, other.path)
+    ]
+    for client in clients:
+        _, err = client.communicate(timeout=120)
+        assert client.returncode == 0, err
+    assert runs(tmp_path / "runs") == ["served", "served"]
+    assert len(resident.servers(sockets)) == 1
