@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-
 # The commands a resident server runs (gatekit/resident/): the hooks and the guards they run, and
 # the commands people and agents run between commits. Not the agent hooks: those answer in a few
 # milliseconds from a path of their own, and their attribution reads the process tree.

@@ -81,7 +81,9 @@ def hooks_socket(hooks: Path, env: Mapping[str, str]) -> Path:
     python = script.split("\ngatekit_python=", 1)[1].split("\n", 1)[0]
     path = script.split("\ngatekit_path=", 1)[1].split("\n", 1)[0]
     code = "import sys\nsys.path[0:1] = [p for p in sys.argv.pop(1).split(':') if p]\n" + _SOCKET_OF
-    result = subprocess.run([python, "-S", "-c", code, path], env=dict(env), capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [python, "-S", "-c", code, path], env=dict(env), capture_output=True, text=True, check=True
+    )
     return Path(result.stdout.strip())
 
 
@@ -135,5 +137,7 @@ def console_script(path: Path) -> Path:
     return path
 
 
-def run(argv: list[str], cwd: Path, env: Mapping[str, str], **options: object) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: list[str], cwd: Path, env: Mapping[str, str], **options: object
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, cwd=cwd, env=dict(env), capture_output=True, text=True, **options)  # type: ignore[call-overload]

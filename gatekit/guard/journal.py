@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
 from gatekit.system import identity
 
 JOURNAL_NAME = "journal.jsonl"  # in <common-dir>/gatekit/: every worktree's operations
@@ -74,7 +75,12 @@ def parent_command(pid: int | None = None) -> str:
 
 def operation_record(**fields: Any) -> dict[str, Any]:
     """A journal record: time, pid, parent, plus the caller's fields."""
-    record: dict[str, Any] = {"v": 1, "t": round(time.time(), 3), "pid": os.getpid(), "ppid": identity.parent_pid()}
+    record: dict[str, Any] = {
+        "v": 1,
+        "t": round(time.time(), 3),
+        "pid": os.getpid(),
+        "ppid": identity.parent_pid(),
+    }
     record["parent"] = parent_command()
     record.update(fields)
     return record

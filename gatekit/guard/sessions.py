@@ -26,8 +26,8 @@ from gatekit.guard import sessions_store as store
 from gatekit.guard.content import blob_ids, claimed_by
 from gatekit.guard.observe import Observation, baseline_of, observe
 from gatekit.state_dirs import worktree_state_dir
-from gatekit.system.processes import is_alive, run_attached
 from gatekit.system import identity
+from gatekit.system.processes import is_alive, run_attached
 
 SESSION_ENV = "GATEKIT_SESSION"
 DECLARABLE = ("reset", "stash", "checkout")

@@ -194,7 +194,11 @@ def _start_server(path: str) -> None:
                 executable,
                 [executable, *_interpreter_options(), "-c", _BOOT, "\n".join(sys.path), path],
                 dict(os.environ),
-                file_actions=[(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)],
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, null, 0),
+                    (os.POSIX_SPAWN_DUP2, null, 1),
+                    (os.POSIX_SPAWN_DUP2, null, 2),
+                ],
                 setsid=True,
             )
         finally:
@@ -215,7 +219,9 @@ def _interpreter_options() -> list[str]:
         ("dont_write_bytecode", "-B"),
         ("safe_path", "-P"),
     ):
-        if getattr(flags, flag, 0) and not (flags.isolated and flag in ("ignore_environment", "no_user_site", "safe_path")):
+        if getattr(flags, flag, 0) and not (
+            flags.isolated and flag in ("ignore_environment", "no_user_site", "safe_path")
+        ):
             options.append(option)
     options += ["-O"] * flags.optimize
     for key, value in getattr(sys, "_xoptions", {}).items():

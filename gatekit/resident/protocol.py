@@ -44,7 +44,12 @@ _STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG")
 
 
 def enabled(env: os._Environ[str] | dict[str, str]) -> bool:
-    return sys.platform.startswith("linux") and env.get(ENABLE_VAR, "1").lower() not in ("0", "off", "no", "false")
+    return sys.platform.startswith("linux") and env.get(ENABLE_VAR, "1").lower() not in (
+        "0",
+        "off",
+        "no",
+        "false",
+    )
 
 
 def material() -> str:
@@ -81,7 +86,9 @@ def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:
         info = os.lstat(chosen)
     except OSError:
         return None
-    private = (info.st_mode & 0o170000) == 0o040000 and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    private = (
+        (info.st_mode & 0o170000) == 0o040000 and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    )
     return chosen if private else None
 
 

@@ -310,4 +310,3 @@ def _receive_exactly(client: socket.socket, size: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
-

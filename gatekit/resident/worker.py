@@ -66,16 +66,23 @@ def _adopt_streams(fds: list[int], fields: dict[str, str]) -> None:
             os.dup2(fd, target)
             os.close(fd)
     encoding = fields["stdout_encoding"]
-    sys.stdin = sys.__stdin__ = _text(0, "r", fields["stdin_encoding"], "strict", "")
-    sys.stdout = sys.__stdout__ = _text(1, "w", encoding, fields["stdout_errors"], fields["stdout_buffering"])
-    sys.stderr = sys.__stderr__ = _text(2, "w", encoding, "backslashreplace", fields["stderr_buffering"])
+    sys.stdin = _text(0, "r", fields["stdin_encoding"], "strict", "")
+    sys.stdout = _text(1, "w", encoding, fields["stdout_errors"], fields["stdout_buffering"])
+    sys.stderr = _text(2, "w", encoding, "backslashreplace", fields["stderr_buffering"])
+    # The interpreter's own copies (tracebacks at exit, code that restores the originals).
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr  # type: ignore[misc]
 
 
 def _text(fd: int, mode: str, encoding: str, errors: str, buffering: str) -> io.TextIOWrapper:
     """A text stream over fd buffered as the client's ("l": by line, "w": not at all)."""
-    binary = io.open(fd, mode + "b", buffering=0 if "w" in buffering and mode == "w" else -1, closefd=False)  # noqa: UP020
+    unbuffered = "w" in buffering and mode == "w"
+    binary = open(fd, mode + "b", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115 (lives as sys.std*)
     return io.TextIOWrapper(
-        binary, encoding=encoding, errors=errors, line_buffering="l" in buffering, write_through="w" in buffering
+        binary,
+        encoding=encoding,
+        errors=errors,
+        line_buffering="l" in buffering,
+        write_through="w" in buffering,
     )
 
 

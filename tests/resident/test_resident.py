@@ -34,7 +34,7 @@ echo "$who" >> "$RUNS"
 
 
 def gate_toml(after: str = "") -> str:
-    return f"[[gates]]\nname = \"who\"\nrun = {json.dumps(['sh', '-c', WHO + after])}\n"
+    return f'[[gates]]\nname = "who"\nrun = {json.dumps(["sh", "-c", WHO + after])}\n'
 
 
 @pytest.fixture
@@ -151,11 +151,15 @@ def test_the_witness_names_the_git_command_not_the_server(make_repo, tmp_path: P
     assert repo.gatekit("install-hooks").returncode == 0
     warm_up(repo, env)
     trace = tmp_path / "trace2"
-    reset = resident.run(["git", "reset", "-q", "--hard", "HEAD~1"], repo.path, {**env, "GIT_TRACE2_EVENT": str(trace)})
+    reset = resident.run(
+        ["git", "reset", "-q", "--hard", "HEAD~1"], repo.path, {**env, "GIT_TRACE2_EVENT": str(trace)}
+    )
     assert reset.returncode == 0, reset.stderr
     # git's trace names each process's ancestors: the witness's own git calls were made by a
     # worker (python) whose parent is the server (python), not the reference-transaction hook.
-    ancestries = [event["ancestry"] for event in map(json.loads, trace.read_text().splitlines()) if "ancestry" in event]
+    ancestries = [
+        event["ancestry"] for event in map(json.loads, trace.read_text().splitlines()) if "ancestry" in event
+    ]
     assert any(a[0].startswith("python") and a[1] == a[0] for a in ancestries if len(a) > 1), ancestries
     entries = list(journal.read(repo.path / ".git" / "gatekit" / "journal.jsonl"))
     assert entries, "the witness recorded nothing"
@@ -163,7 +167,9 @@ def test_the_witness_names_the_git_command_not_the_server(make_repo, tmp_path: P
     assert "gatekit.resident.server" not in entries[-1]["parent"]
 
 
-def test_ctrl_c_reaches_the_gate_through_the_server(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+def test_ctrl_c_reaches_the_gate_through_the_server(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
     started = tmp_path / "started"
     config = gate_toml(f"touch {started}; sleep 60")
     env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
@@ -189,7 +195,9 @@ def test_ctrl_c_reaches_the_gate_through_the_server(tmp_path: Path, git_env: dic
     assert "interrupted" in (out + err).lower()
 
 
-def test_a_run_whose_server_dies_runs_again_here(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+def test_a_run_whose_server_dies_runs_again_here(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
     started, resume = tmp_path / "started", tmp_path / "resume"
     config = gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
     env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
@@ -237,7 +245,9 @@ def test_a_client_ends_as_its_worker_ended(tmp_path: Path, git_env: dict[str, st
     assert resident.servers(sockets), "the worker's death took the server down"
 
 
-def test_a_server_running_changed_code_is_not_used(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+def test_a_server_running_changed_code_is_not_used(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
     import shutil
 
     from testing.repo import REPO_ROOT
@@ -286,7 +296,9 @@ def test_a_socket_directory_others_can_enter_is_never_used(
     assert not list(sockets.iterdir()) and not resident.servers(sockets)
 
 
-def test_an_idle_server_leaves_and_takes_its_socket(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+def test_an_idle_server_leaves_and_takes_its_socket(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
     env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets, idle=0.5)
     repo = hooked_repo(tmp_path / "repo", env, gate_toml())
     server = warm_up(repo, env)
@@ -304,7 +316,9 @@ def test_concurrent_commits_in_two_worktrees_share_one_server(
     other.git("add", "b.txt")
     warm_up(repo, env)
     clients = [
-        subprocess.Popen(["git", "commit", "-q", "-m", "c"], cwd=path, env=env, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            ["git", "commit", "-q", "-m", "c"], cwd=path, env=env, stderr=subprocess.PIPE, text=True
+        )
         for path in (repo.path, other.path)
     ]
     for client in clients:
