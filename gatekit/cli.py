@@ -84,6 +84,10 @@ def _register_commands() -> None:
     cli.add_command(integrations.init)
     cli.add_command(integrations.ci)
 
+    from gatekit.commands import resident
+
+    cli.add_command(resident.resident)
+
 
 _register_commands()
 

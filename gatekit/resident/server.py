@@ -243,6 +243,8 @@ def _take_lock(path: str) -> int | None:
     except OSError:
         os.close(fd)
         return None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())  # for `gatekit resident status` and `stop`
     return fd  # held (open) for the server's whole life
 
 

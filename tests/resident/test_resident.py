@@ -326,3 +326,20 @@ def test_concurrent_commits_in_two_worktrees_share_one_server(
         assert client.returncode == 0, err
     assert runs(tmp_path / "runs") == ["served", "served"]
     assert len(resident.servers(sockets)) == 1
+
+
+def test_status_lists_the_servers_and_stop_stops_them(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    server = warm_up(repo, env)
+    listed = repo.gatekit("resident", "status", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"pid {server}:" in listed.stdout
+    stopped = repo.gatekit("resident", "stop", env=env)
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"stopped pid {server}:" in stopped.stdout
+    resident.wait_gone(server)
+    assert "no resident server is running" in repo.gatekit("resident", "status", env=env).stdout
+    assert not list(sockets.glob("*.sock"))
