@@ -33,9 +33,12 @@ def hermetic_env(home: Path) -> dict[str, str]:
             "GIT_TERMINAL_PROMPT": "0",
             "LC_ALL": "C.UTF-8",
             # Hooks and commands run in process; tests/resident/ start their own servers.
-            "GATEKIT_RESIDENT": "0",
+            # GATEKIT_TEST_RESIDENT=1 runs the suite's hooks through one shared server instead.
+            "GATEKIT_RESIDENT": os.environ.get("GATEKIT_TEST_RESIDENT", "0"),
         }
     )
+    if env["GATEKIT_RESIDENT"] == "1":
+        env["GATEKIT_RESIDENT_DIR"] = os.environ["GATEKIT_TEST_RESIDENT_DIR"]
     # Cargo keeps its registry cache under CARGO_HOME; the real one stays usable offline.
     env.setdefault("CARGO_HOME", os.environ.get("CARGO_HOME", str(Path.home() / ".cargo")))
     env.setdefault("RUSTUP_HOME", os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")))
