@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.resident import protocol
+from gatekit.system import signals
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,6 @@ def stop(servers: list[RunningServer]) -> list[RunningServer]:
     """Ask each server to leave (it finishes the runs it serves first); those it reached."""
     stopped = []
     for server in servers:
-        try:
-            os.kill(server.pid, signal.SIGTERM)
-        except OSError:
-            continue
-        stopped.append(server)
+        if signals.send(server.pid, signal.SIGTERM):
+            stopped.append(server)
     return stopped

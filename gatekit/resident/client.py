@@ -1,8 +1,8 @@
 """Hand this run to the resident server, or say that it must run here.
 
 Every hook start imports this before anything else, so it uses only what the interpreter has
-loaded already (os, sys) and the C modules _socket and _signal (the `socket` and `signal` modules
-import enum, which costs a hook more than the whole conversation).
+loaded already (os, sys), the C module _socket and system/signals.py (the `socket` and `signal`
+modules import enum, which costs a hook more than the whole conversation).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import os
 import sys
 
 from gatekit.resident import protocol
-
-_FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+from gatekit.system import signals
 
 
 def hand_over(argv: list[str]) -> int | None:
@@ -87,7 +86,7 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
     if first is None or not first.startswith("P "):
         return None  # "R ...": stale, another setup, or busy; EOF: the server is gone
     worker = int(first[2:])
-    _forward_signals(worker)
+    signals.forward_to(worker)
     try:
         last = replies.next()
     except OSError:
@@ -95,7 +94,7 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
     if last is not None and last.startswith("X "):
         return int(last[2:])
     if last is not None and last.startswith("S "):
-        _die_by(int(last[2:]))
+        signals.die_by(int(last[2:]))
     sys.stderr.write("gatekit: the resident server stopped during this run; running it again here\n")
     _wait_gone(worker)
     return None
@@ -139,33 +138,6 @@ class _Lines:
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line.decode("ascii", "replace")
-
-
-def _forward_signals(worker: int) -> None:
-    """A Ctrl-C (or a kill) aimed at this client reaches the worker that runs its command."""
-    import _signal
-
-    def forward(signum: int, frame: object) -> None:
-        try:
-            os.kill(worker, signum)
-        except OSError:
-            pass
-
-    for name in _FORWARDED:
-        _signal.signal(getattr(_signal, name), forward)
-
-
-def _die_by(signum: int) -> None:
-    """End as the worker ended: killed by signum."""
-    import _signal
-
-    sys.stdout.flush()
-    try:
-        _signal.signal(signum, _signal.SIG_DFL)
-    except (OSError, ValueError):
-        pass  # SIGKILL and SIGSTOP keep their default: they cannot be caught
-    os.kill(os.getpid(), signum)
-    os._exit(128 + signum)  # a signal that does not end a process by default
 
 
 def _wait_gone(pid: int) -> None:

@@ -9,7 +9,6 @@ one). One server at a time holds a socket's lock file, so racing clients start a
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import importlib
 import os
@@ -18,8 +17,10 @@ import signal
 import socket
 import sys
 import time
+from pathlib import Path
 
 from gatekit.resident import protocol
+from gatekit.system.files import try_flock
 
 # What the hooks and the served commands import: loaded once here, never again in a worker. A
 # module missing from this list still works (the worker imports it), only slower.
@@ -54,7 +55,7 @@ WARM_CLI_MODULES = ("gatekit.cli", "gatekit.commands.check", "gatekit.commands.f
 
 def main(path: str) -> None:
     """Serve the socket at path until idle; exits quietly when another server holds it."""
-    lock = _take_lock(path + ".lock")
+    lock = try_flock(Path(path + ".lock"), holder_note=True)  # names the server for `resident status`
     if lock is None:
         return
     os.chdir("/")  # never keep a worktree busy (or a removed one alive): workers take the client's
@@ -164,15 +165,14 @@ class Server:
                 os.close(fd)
 
     def log(self, line: str) -> None:
-        """One line in the server's log beside its socket (kept short: the newest 64 KiB)."""
+        """One line in the server's log beside its socket (started afresh past 64 KiB)."""
         log = self.path + ".log"
         try:
-            if os.path.getsize(log) > 1 << 16:
-                os.replace(log, log + ".old")
+            full = os.path.getsize(log) > 1 << 16
         except OSError:
-            pass
+            full = False
         try:
-            with open(log, "a", encoding="utf-8") as handle:
+            with open(log, "w" if full else "a", encoding="utf-8") as handle:
                 handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {line}\n")
         except OSError:
             pass
@@ -234,18 +234,6 @@ class Server:
         except OSError:
             pass  # the client is gone (killed): nobody to tell
         client.close()
-
-
-def _take_lock(path: str) -> int | None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())  # for `gatekit resident status` and `stop`
-    return fd  # held (open) for the server's whole life
 
 
 def _loaded_files() -> dict[str, int]:

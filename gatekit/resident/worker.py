@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 
-from gatekit.system import identity
+from gatekit.system import identity, signals
 
 SERVED_BY_VAR = "GATEKIT_SERVED_BY"  # the server's pid, in the environment of a run it serves
 
@@ -48,8 +48,7 @@ def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[b
     except KeyboardInterrupt:
         # Python ends an uncaught Ctrl-C by dying of SIGINT; the client then does the same.
         _finish()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
+        signals.die_by(signal.SIGINT)
     except BaseException:
         import traceback
 

@@ -1,0 +1,49 @@
+"""Signals between a resident client, its worker and the servers, kept cheap to import.
+
+The client imports this on every hook start, so it uses only os and the C module _signal (the
+`signal` module imports enum).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+
+
+def send(pid: int, signum: int) -> bool:
+    """Signal pid; False when it is gone or not ours."""
+    try:
+        os.kill(pid, signum)
+    except OSError:
+        return False
+    return True
+
+
+def forward_to(pid: int) -> None:
+    """From now on, a Ctrl-C (or a kill) aimed at this process reaches pid instead."""
+    import _signal
+
+    def forward(signum: int, frame: object) -> None:
+        send(pid, signum)
+
+    for name in FORWARDED:
+        _signal.signal(getattr(_signal, name), forward)
+
+
+def die_by(signum: int) -> None:
+    """End this process as killed by signum (as a process it stood in for ended)."""
+    import _signal
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    try:
+        _signal.signal(signum, _signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass  # SIGKILL and SIGSTOP keep their default: they cannot be caught
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # a signal that does not end a process by default
