@@ -24,12 +24,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_env, busy_build, timed  # noqa: E402
+from common import bench_env, busy_build, console_script, served, start_server, stop_servers, timed  # noqa: E402
 
 from testing.repo import Repo, init_repo  # noqa: E402
 
@@ -38,36 +37,6 @@ BUSY_BUILD = busy_build(3.0)
 
 def gatekit_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "gatekit", *args]
-
-
-def console_script(path: Path) -> Path:
-    """gatekit as its installed script starts (`python -m` from a directory is never served by
-    a resident server)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\nfrom gatekit.__main__ import main\nmain()\n")
-    path.chmod(0o755)
-    return path
-
-
-def served(env: dict[str, str], directory: Path) -> dict[str, str]:
-    """env with gatekit's resident server on, its socket in directory."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return {**env, "GATEKIT_RESIDENT": "1", "GATEKIT_RESIDENT_DIR": str(directory)}
-
-
-def start_server(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
-    """Run argv once (it starts the server) and wait until the server listens."""
-    directory = Path(env["GATEKIT_RESIDENT_DIR"])
-    timed(argv, cwd, env)
-    deadline = time.monotonic() + 30
-    while not list(directory.glob("*.sock")):
-        if time.monotonic() > deadline:
-            raise SystemExit("the resident server did not start")
-        time.sleep(0.02)
-
-
-def stop_servers(env: dict[str, str]) -> None:
-    subprocess.run([*gatekit_argv("resident", "stop")], env=env, stdout=subprocess.DEVNULL, check=False)
 
 
 def bench_overhead(repo: Repo, repeat: int) -> tuple[float, float]:

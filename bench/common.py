@@ -40,3 +40,37 @@ def bench_env(home: Path) -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("CARGO_TARGET_DIR", None)  # each checkout keeps its own target/
     return env
+
+
+# -- gatekit's resident server (gatekit/resident/) ----------------------------------------------
+
+
+def console_script(path: Path) -> Path:
+    """gatekit as its installed script starts (`python -m` from a directory is never served by
+    a resident server)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{sys.executable}\nfrom gatekit.__main__ import main\nmain()\n")
+    path.chmod(0o755)
+    return path
+
+
+def served(env: dict[str, str], directory: Path) -> dict[str, str]:
+    """env with gatekit's resident server on, its socket in directory."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return {**env, "GATEKIT_RESIDENT": "1", "GATEKIT_RESIDENT_DIR": str(directory)}
+
+
+def start_server(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run argv once (it starts the server) and wait until the server listens."""
+    directory = Path(env["GATEKIT_RESIDENT_DIR"])
+    timed(argv, cwd, env)
+    deadline = time.monotonic() + 30
+    while not list(directory.glob("*.sock")):
+        if time.monotonic() > deadline:
+            raise SystemExit("the resident server did not start")
+        time.sleep(0.02)
+
+
+def stop_servers(env: dict[str, str]) -> None:
+    argv = [sys.executable, "-m", "gatekit", "resident", "stop"]
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=False)
