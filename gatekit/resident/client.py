@@ -39,7 +39,8 @@ def hand_over(argv: list[str]) -> int | None:
         sock.connect(path)
     except OSError:
         sock.close()
-        _start_server(path)
+        if protocol.may_start(os.environ) and not protocol.recently_failed(path):
+            _start_server(path)
         return None
     try:
         return _converse(sock, _socket, setup, argv)

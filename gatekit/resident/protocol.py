@@ -44,12 +44,16 @@ _STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG")
 
 
 def enabled(env: os._Environ[str] | dict[str, str]) -> bool:
-    return sys.platform.startswith("linux") and env.get(ENABLE_VAR, "1").lower() not in (
-        "0",
-        "off",
-        "no",
-        "false",
-    )
+    return sys.platform.startswith("linux") and env.get(ENABLE_VAR, "1").lower() not in _OFF
+
+
+def may_start(env: os._Environ[str] | dict[str, str]) -> bool:
+    """Whether a client may start a server: not on a CI machine, where the job ends soon and a
+    process left behind only delays its end (a server already there is used)."""
+    return env.get("CI", "").lower() in ("", *_OFF)
+
+
+_OFF = ("0", "off", "no", "false")
 
 
 def material() -> str:
@@ -90,6 +94,28 @@ def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:
         (info.st_mode & 0o170000) == 0o040000 and info.st_uid == os.getuid() and not info.st_mode & 0o077
     )
     return chosen if private else None
+
+
+FAILED_SUFFIX = ".failed"  # beside a socket: its server could not start; why
+FAILED_FOR = 3600.0  # seconds a failure keeps clients from starting another server
+
+
+def mark_failed(path: str, why: str) -> None:
+    """Say that the server of socket path cannot start here, so clients stop starting it."""
+    try:
+        with open(path + FAILED_SUFFIX, "a", encoding="utf-8") as handle:
+            handle.write(why + "\n")
+    except OSError:
+        pass
+
+
+def recently_failed(path: str) -> bool:
+    import time
+
+    try:
+        return time.time() - os.stat(path + FAILED_SUFFIX).st_mtime < FAILED_FOR
+    except OSError:
+        return False
 
 
 def socket_path(directory: str, setup: str) -> str:

@@ -59,16 +59,23 @@ def main(path: str) -> None:
     if lock is None:
         return
     os.chdir("/")  # never keep a worktree busy (or a removed one alive): workers take the client's
-    setup = protocol.material()
-    for name in WARM_MODULES + (() if sys.flags.no_site else WARM_CLI_MODULES):
-        try:
-            importlib.import_module(name)
-        except Exception:  # an optional part (an extra) that is not installed: its users import it
-            pass
-    loaded = _loaded_files()
-    gc.collect()
-    gc.freeze()  # a worker's garbage collections never touch (and copy) the server's objects
-    Server(path, setup, loaded, lock).serve()
+    try:
+        os.close(os.pidfd_open(os.getpid()))  # how workers are waited for (Linux 5.3)
+        setup = protocol.material()
+        for name in WARM_MODULES + (() if sys.flags.no_site else WARM_CLI_MODULES):
+            try:
+                importlib.import_module(name)
+            except ImportError:  # an optional part (an extra) that is not installed: its users import it
+                pass
+        loaded = _loaded_files()
+        gc.collect()
+        gc.freeze()  # a worker's garbage collections never touch (and copy) the server's objects
+        server = Server(path, setup, loaded, lock)
+        server.listen()
+    except Exception as problem:  # noqa: BLE001 (whatever it is, clients must stop starting servers)
+        protocol.mark_failed(path, repr(problem))
+        return
+    server.serve()
 
 
 class Server:
@@ -83,7 +90,7 @@ class Server:
         self.workers: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, client)
         self.last_activity = time.monotonic()
 
-    def serve(self) -> None:
+    def listen(self) -> None:
         try:
             os.unlink(self.path)
         except FileNotFoundError:
@@ -95,6 +102,8 @@ class Server:
         self.listener = listener
         self.inode = os.stat(self.path).st_ino
         self.selector.register(listener, selectors.EVENT_READ)
+
+    def serve(self) -> None:
         signal.signal(signal.SIGTERM, lambda signum, frame: self.stop_listening())
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         while self.listener is not None or self.workers:

@@ -343,3 +343,32 @@ def test_status_lists_the_servers_and_stop_stops_them(
     resident.wait_gone(server)
     assert "no resident server is running" in repo.gatekit("resident", "status", env=env).stdout
     assert not list(sockets.glob("*.sock"))
+
+
+def test_a_server_that_cannot_start_is_not_started_again_and_again(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    socket = resident.hooks_socket(repo.path / ".git" / "hooks", env)
+    socket.mkdir()  # nothing can bind there
+    failed = Path(f"{socket}.failed")
+    for message in ("one", "two"):
+        result = commit(repo, env, message)
+        assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + 30
+        while resident.servers(sockets) or not failed.exists():  # a server started: wait for its end
+            assert time.monotonic() < deadline, "the server neither served nor gave up"
+            time.sleep(0.02)
+        repo.write("a.txt", message)
+        repo.git("add", "a.txt")
+    assert runs(tmp_path / "runs") == ["here", "here"]
+    assert len(failed.read_text().splitlines()) == 1, failed.read_text()
+
+
+def test_no_server_is_started_on_a_ci_machine(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs"), "CI": "true"}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    result = commit(repo, env)
+    assert result.returncode == 0, result.stderr
+    assert not resident.servers(sockets) and not list(sockets.glob("*.sock"))
