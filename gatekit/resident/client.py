@@ -23,7 +23,11 @@ def hand_over(argv: list[str]) -> int | None:
     """
     if not protocol.enabled(os.environ):
         return None
-    if sys.path[:1] and sys.path[0] in ("", os.getcwd()):
+    try:
+        here = os.getcwd()
+    except OSError:
+        return None  # a directory removed under us: the run here says so
+    if sys.path[:1] and sys.path[0] in ("", here):
         return None  # `python -m gatekit` from a directory: its modules may come from that directory
     directory = protocol.socket_dir(os.environ)
     if directory is None:
@@ -43,9 +47,12 @@ def hand_over(argv: list[str]) -> int | None:
             _start_server(path)
         return None
     try:
+        sock.settimeout(protocol.START_TIMEOUT)  # a stopped or wedged server must not hang a run
+        if sock.recv(len(protocol.HELLO)) != protocol.HELLO:
+            return None
         return _converse(sock, _socket, setup, argv)
     except OSError:
-        return None  # the server went away before it started a worker
+        return None  # the server went away, or did not answer in time, before it started a worker
     finally:
         sock.close()
 
@@ -83,10 +90,15 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         for fd in opened:
             os.close(fd)
     replies = _Lines(sock)
-    first = replies.next()
+    try:
+        first = replies.next()
+    except OSError:  # no answer in time: the worker it may still fork waits for a "go" that never comes
+        return None
     if first is None or not first.startswith("P "):
         return None  # "R ...": stale, another setup, or busy; EOF: the server is gone
     worker = int(first[2:])
+    sock.settimeout(None)  # the run itself takes as long as it takes
+    sock.sendall(protocol.GO)
     signals.forward_to(worker)
     try:
         last = replies.next()

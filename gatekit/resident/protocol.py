@@ -9,10 +9,13 @@ its socket is named by a checksum of it, and the server compares the client's fu
 own on every request, so a checksum collision can only send the client back to run itself.
 
 The conversation on a Unix stream socket:
+- server: HELLO, once it has accepted the connection (a client sends no descriptor before: a
+  stopped server would hold them, and a reader waiting for the end of the client's output with it);
 - client: b"GKR1" + the request's length (4 bytes, big-endian), with the client's stdin, stdout,
   stderr and working directory as SCM_RIGHTS descriptors, then the request (REQUEST_FIELDS, argv,
   environment; NUL-separated);
 - server: "P <worker pid>\\n" when a worker runs it, or "R <reason>\\n" (run it yourself);
+- client: GO; a worker that reads anything else (the client gave up waiting) runs nothing;
 - server: "X <exit code>\\n" or "S <signal>\\n" when the worker has ended.
 """
 
@@ -26,6 +29,9 @@ DIR_VAR = "GATEKIT_RESIDENT_DIR"  # where sockets live (tests); else XDG_RUNTIME
 IDLE_VAR = "GATEKIT_RESIDENT_IDLE"  # seconds a server waits for work before it exits
 DEFAULT_IDLE = 900.0
 MAGIC = b"GKR1"
+HELLO = b"H"  # the server has taken the connection: the client may send its descriptors
+GO = b"G"  # the client's answer to "P <pid>": it is still there, the worker may run
+START_TIMEOUT = 5.0  # seconds a client waits for a worker to be started before running itself
 FD_COUNT = 4  # stdin, stdout, stderr, the working directory
 REQUEST_FIELDS = (
     "material",

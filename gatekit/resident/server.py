@@ -149,6 +149,7 @@ class Server:
             if not _same_user(client):
                 client.close()
                 return
+            client.sendall(protocol.HELLO)
             fds, payload = _receive(client)
             fields, argv, environ = protocol.decode_request(payload)
             refusal = self.refusal(fields)
@@ -220,7 +221,10 @@ class Server:
             if self.listener is not None:
                 self.listener.close()
             self.selector.close()
+            go = client.recv(len(protocol.GO))
             client.close()
+            if go != protocol.GO:
+                return  # the client stopped waiting (and runs the command itself)
             os.close(self.lock)  # a worker that outlives the server must not keep its successor out
             code = worker.run(fds, fields, argv, environ)
         except BaseException as problem:  # before the command ran (its own failures are its exit code)

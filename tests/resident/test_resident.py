@@ -372,3 +372,36 @@ def test_no_server_is_started_on_a_ci_machine(tmp_path: Path, git_env: dict[str,
     result = commit(repo, env)
     assert result.returncode == 0, result.stderr
     assert not resident.servers(sockets) and not list(sockets.glob("*.sock"))
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_stopped_server_does_not_hang_a_commit_nor_run_it_twice(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
+    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    server = warm_up(repo, env)
+    os.kill(server, signal.SIGSTOP)
+    try:
+        result = commit(repo, env, "stopped")  # waits a few seconds, then runs here
+    finally:
+        os.kill(server, signal.SIGCONT)
+    assert result.returncode == 0, result.stderr
+    repo.write("a.txt", "again\n")
+    repo.git("add", "a.txt")
+    assert commit(repo, env, "served").returncode == 0  # the server took the stale request first
+    deadline = time.monotonic() + 60
+    while children(server):  # the worker forked for the stale request has ended
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert runs(tmp_path / "runs") == ["here", "served"]
