@@ -163,13 +163,14 @@ class Server:
             pid = os.fork()
             if pid == 0:
                 self.become_worker(client, fds, fields, argv, environ)
-            client.sendall(f"P {pid}\n".encode())
-            pidfd = os.pidfd_open(pid)
+            pidfd = os.pidfd_open(pid)  # registered first: a worker is always reaped
             self.workers[pidfd] = (pid, client)
             self.selector.register(pidfd, selectors.EVENT_READ)
-        except (OSError, ValueError) as problem:
+            client.sendall(f"P {pid}\n".encode())  # a client gone now: its worker sees no go and ends
+        except Exception as problem:  # noqa: BLE001 (one bad request never takes the server down)
             self.log(f"a request failed: {problem!r}")
-            client.close()
+            if not any(other is client for _, other in self.workers.values()):
+                client.close()
         finally:
             for fd in fds:
                 os.close(fd)
