@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from gatekit.git.borrowing import (
         borrows_from,
-        checkout_detached,
+        checkout_tree,
         init_borrowing,
         mirror_refs,
         object_format,
@@ -71,9 +71,9 @@ if TYPE_CHECKING:
     )
     from gatekit.git.refs import (
         BranchInfo,
+        NoteRead,
         for_each_ref,
         list_branches,
-        NoteRead,
         notes_objects,
         notes_read,
         notes_write,
@@ -145,7 +145,7 @@ if TYPE_CHECKING:
 # cost every commit tens of milliseconds (issue 13).
 _HOMES = {
     "borrows_from": "borrowing",
-    "checkout_detached": "borrowing",
+    "checkout_tree": "borrowing",
     "init_borrowing": "borrowing",
     "mirror_refs": "borrowing",
     "object_format": "borrowing",
@@ -276,7 +276,7 @@ __all__ = [
     "object_format",
     "mirror_refs",
     "init_borrowing",
-    "checkout_detached",
+    "checkout_tree",
     "borrows_from",
     "blob_hunks",
     "renames",

@@ -50,49 +50,81 @@ def init_borrowing(path: Path, objects_dir: Path, hash_format: str) -> None:
     alternates.write_text(f"{objects_dir}\n", encoding="utf-8", errors="surrogateescape")
 
 
-def checkout_detached(path: Path, tree: str, commit: str, *, fresh: bool = False) -> None:
-    """Make the files and index of path exactly tree, with HEAD detached at commit.
+def checkout_tree(path: Path, tree: str, *, fresh: bool = False) -> None:
+    """Make the files and index of path exactly tree (mirror_refs then points HEAD at its commit).
 
     `read-tree --reset -u` rewrites only the files whose content differs and removes files the
     previous subject tracked, so unchanged files keep their mtimes (incremental builds) and
-    untracked build outputs stay. `fresh` deletes those outputs first.
+    untracked build outputs stay. It compares every tracked file with the index (an lstat each),
+    which is what finds the files a gate changed behind the index. `fresh` deletes those outputs first.
     """
     if fresh:
         run(path, "clean", "-ffdxq")
     run(path, "read-tree", "--reset", "-u", tree)
-    run(path, "update-ref", "--no-deref", "-m", "gatekit: sandbox checkout", "HEAD", commit)
 
 
-def mirror_refs(lender: Path, path: Path) -> None:
-    """Give the repository at path the lender's branches, tags and remote-tracking refs; drop
-    every other ref it has (what the last gate created: its branches, tags, stash)."""
+def mirror_refs(lender: Path, path: Path, head: str) -> None:
+    """Detach the HEAD of the repository at path at commit head, give it the lender's branches,
+    tags and remote-tracking refs, and drop every other ref it has (what the last gate created:
+    its branches, tags, stash): one update-ref transaction, none when nothing changed.
+
+    The repository's own refs are read from its files (gatekit made it and holds it), so only
+    the lender is asked; git is asked too when the files cannot say or the transaction fails.
+    """
     wanted = dict(_refs(lender, *MIRRORED_REFS))
-    have = dict(_refs(path))
-    payload = bytearray()
-    for ref in sorted(set(have) - set(wanted)):
-        payload += b"delete " + os.fsencode(ref) + b"\0\0"
-    for ref, oid in sorted(wanted.items()):
-        if have.get(ref) != oid:
-            payload += b"update " + os.fsencode(ref) + b"\0" + oid.encode() + b"\0\0"
-    if not payload:
-        return
-    code = _update_refs(path, bytes(payload))
-    if code != 0:
-        # A D/F clash (refs/heads/a vs refs/heads/a/b) in one transaction: delete, then create.
-        _update_refs(path, b"".join(b"delete " + os.fsencode(r) + b"\0\0" for r in sorted(have)))
-        run(path, "update-ref", "--stdin", "-z", input=bytes(_creates(wanted)))
-    if payload.count(b"update ") > PACK_AFTER:
+    if _attached_head(path):
+        # A gate switched branches: HEAD and its branch cannot both move in one transaction.
+        run(path, "update-ref", "--no-deref", "-m", CHECKOUT_MESSAGE, "HEAD", head)
+    have = own_refs(path)
+    if have is None or _update_refs(path, _changes(have, wanted, head, path)) != 0:
+        have = dict(_refs(path))
+        if _update_refs(path, _changes(have, wanted, head, path)) != 0:
+            # A D/F clash (refs/heads/a vs refs/heads/a/b) in one transaction: delete, then create.
+            _update_refs(path, _deletes(have))
+            run(
+                path,
+                "update-ref",
+                "-m",
+                CHECKOUT_MESSAGE,
+                "--stdin",
+                "-z",
+                input=_changes({}, wanted, head, None),
+            )
+    if sum(1 for ref, oid in wanted.items() if have.get(ref) != oid) > PACK_AFTER:
         run(path, "pack-refs", "--all", "--prune")  # thousands of loose tag files slow every later read
 
 
-def _creates(refs: dict[str, str]) -> bytes:
-    return b"".join(
-        b"update " + os.fsencode(r) + b"\0" + o.encode() + b"\0\0" for r, o in sorted(refs.items())
-    )
+CHECKOUT_MESSAGE = "gatekit: sandbox checkout"
+
+
+def _changes(have: dict[str, str], wanted: dict[str, str], head: str, path: Path | None) -> bytes:
+    """update-ref -z commands that turn have into wanted and detach HEAD at head (when it is not).
+
+    Each names the ref itself, not what it points to: a symbolic ref a gate made is replaced
+    or deleted, never followed to the branch it names.
+    """
+    payload = bytearray()
+    if path is None or _detached_head(path) != head:
+        payload += _NO_DEREF + b"update HEAD\0" + head.encode() + b"\0\0"
+    for ref in sorted(set(have) - set(wanted)):
+        payload += _NO_DEREF + b"delete " + os.fsencode(ref) + b"\0\0"
+    for ref, oid in sorted(wanted.items()):
+        if have.get(ref) != oid:
+            payload += _NO_DEREF + b"update " + os.fsencode(ref) + b"\0" + oid.encode() + b"\0\0"
+    return bytes(payload)
+
+
+def _deletes(refs: dict[str, str]) -> bytes:
+    return b"".join(_NO_DEREF + b"delete " + os.fsencode(ref) + b"\0\0" for ref in sorted(refs))
+
+
+_NO_DEREF = b"option no-deref\0"
 
 
 def _update_refs(path: Path, payload: bytes) -> int:
-    argv = ("git", "update-ref", "--stdin", "-z")
+    if not payload:
+        return 0
+    argv = ("git", "update-ref", "-m", CHECKOUT_MESSAGE, "--stdin", "-z")
     return run_captured(argv, path, env=git_env(cwd=path), input=payload, check=False).returncode
 
 
@@ -104,3 +136,52 @@ def _refs(cwd: Path, *patterns: str) -> list[tuple[str, str]]:
         if sep:
             rows.append((ref, oid))
     return rows
+
+
+def own_refs(path: Path) -> dict[str, str] | None:
+    """Every ref under refs/ of the repository at path, read from its loose files and packed-refs
+    as for-each-ref would list them; None when the files cannot say (reftable, a symbolic ref, a
+    file git would not write)."""
+    admin = path / ".git"
+    if (admin / "reftable").exists():
+        return None
+    refs: dict[str, str] = {}
+    try:
+        packed = (admin / "packed-refs").read_bytes()
+    except FileNotFoundError:
+        packed = b""
+    except OSError:
+        return None
+    for line in packed.splitlines():
+        if not line.startswith((b"#", b"^")):
+            oid, _, ref = line.partition(b" ")
+            refs[os.fsdecode(ref)] = oid.decode("ascii", "replace")
+    for folder, _, files in os.walk(admin / "refs"):
+        for name in files:
+            if name.endswith(".lock"):
+                continue  # a killed git's; Sandbox clears them first
+            file = Path(folder, name)
+            try:
+                refs[file.relative_to(admin).as_posix()] = (
+                    file.read_bytes().rstrip(b"\n").decode("ascii", "replace")
+                )
+            except (OSError, ValueError):
+                return None
+    return refs if all(_is_object_id(oid) for oid in refs.values()) else None
+
+
+def _attached_head(path: Path) -> bool:
+    """Does HEAD name a branch (or is it unreadable), rather than hold a commit id?"""
+    return _detached_head(path) is None
+
+
+def _detached_head(path: Path) -> str | None:
+    try:
+        value = (path / ".git" / "HEAD").read_bytes().rstrip(b"\n").decode("ascii", "replace")
+    except OSError:
+        return None
+    return value if _is_object_id(value) else None
+
+
+def _is_object_id(value: str) -> bool:
+    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
