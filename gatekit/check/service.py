@@ -21,6 +21,7 @@ from gatekit.check.gates import Confinement, GateResult, GateStatus, run_gate
 from gatekit.check.sandbox import Sandbox, acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
+from gatekit.git.memo import remembered, tell
 from gatekit.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
 NO_GATES_HELP = """\
@@ -187,15 +188,18 @@ def run_check(
     """
     started = time.monotonic()
     root = app.repo.toplevel
-    try:
-        subject = resolve_subject(root, request)
-    except MergeConflict as conflict:
-        return _conflict_outcome(conflict, request, listener, started, config or app.config)
+    with remembered():  # the subject's questions, asked once (inside a hook: the hook's answers)
+        # Discovery named the git dir, and a worktree's index is in it (git_env drops GIT_INDEX_FILE).
+        tell(git.git_path, root, "index", answer=app.repo.git_dir / "index")
+        try:
+            subject = resolve_subject(root, request)
+        except MergeConflict as conflict:
+            return _conflict_outcome(conflict, request, listener, started, config or app.config)
+        notes = _uncommitted_notes(root, subject) if request.report_uncommitted else []
     if request.subject_config and subject.tree is not None:
         config = config_in_tree(root, subject.tree)
     if config is None:
         config = _config_for(app, request, subject)
-    notes = _uncommitted_notes(root, subject) if request.report_uncommitted else []
     with _signals_interrupt():
         if subject.tree is None:
             return _run_in(app, config, request, subject, root, "in place", listener, None, started, notes)
