@@ -204,14 +204,13 @@ def run_check(
         if subject.tree is None:
             return _run_in(app, config, request, subject, root, "in place", listener, None, started, notes)
         configured = _configured_gates(config, request)
-        if configured and cache is not None and not request.affected:
+        if configured and cache is not None:
+            # Configured gates are the same in affected mode (they are not scoped to packages), so
+            # a commit hook's `--affected` check of a verified tree needs no sandbox either.
             cached = [cache.lookup(subject.tree, gate) for gate in configured]
             if all(r is not None and r.status == GateStatus.PASSED for r in cached):
-                plan = CheckPlan(
-                    subject,
-                    configured,
-                    "(every verdict cached; no sandbox needed)",
-                    [f"config: {config.source}"],
+                plan = plan_gates(
+                    app, config, request, subject, root, "(every verdict cached; no sandbox needed)"
                 )
                 listener.check_started(plan)
                 results = [r for r in cached if r is not None]
@@ -219,7 +218,9 @@ def run_check(
                     listener.gate_finished(result)
                 return _finish(
                     listener,
-                    CheckOutcome(subject, results, time.monotonic() - started, None, config.source, notes),
+                    CheckOutcome(
+                        subject, results, time.monotonic() - started, plan.affected, config.source, notes
+                    ),
                 )
         with acquire_sandbox(app.repo, config.sandbox, listener.notice) as sandbox:
             assert subject.commit is not None

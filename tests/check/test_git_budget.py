@@ -16,10 +16,10 @@ from testing.repo import Repo
 
 GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
-CHECK_FIRST = 0
-CHECK_CACHED = 0
-HOOK_FIRST = 0
-HOOK_CACHED = 0
+CHECK_FIRST = 11
+CHECK_CACHED = 6
+HOOK_FIRST = 16
+HOOK_CACHED = 12
 
 
 @pytest.fixture
