@@ -72,24 +72,20 @@ def mirror_refs(lender: Path, path: Path, head: str) -> None:
     the lender is asked; git is asked too when the files cannot say or the transaction fails.
     """
     wanted = dict(_refs(lender, *MIRRORED_REFS))
-    if _attached_head(path):
-        # A gate switched branches: HEAD and its branch cannot both move in one transaction.
+    detached = _detached_head(path)
+    if detached is None:
+        # A gate switched branches (or HEAD is not a plain file): HEAD and the branch it names
+        # cannot both move in one transaction, so HEAD moves first, on its own.
         run(path, "update-ref", "--no-deref", "-m", CHECKOUT_MESSAGE, "HEAD", head)
+    move_head = head if detached not in (None, head) else None
     have = own_refs(path)
-    if have is None or _update_refs(path, _changes(have, wanted, head, path)) != 0:
+    if have is None or _update_refs(path, _changes(have, wanted, move_head)) != 0:
         have = dict(_refs(path))
-        if _update_refs(path, _changes(have, wanted, head, path)) != 0:
+        if _update_refs(path, _changes(have, wanted, move_head)) != 0:
             # A D/F clash (refs/heads/a vs refs/heads/a/b) in one transaction: delete, then create.
             _update_refs(path, _deletes(have))
-            run(
-                path,
-                "update-ref",
-                "-m",
-                CHECKOUT_MESSAGE,
-                "--stdin",
-                "-z",
-                input=_changes({}, wanted, head, None),
-            )
+            creates = _changes({}, wanted, head)
+            run(path, "update-ref", "-m", CHECKOUT_MESSAGE, "--stdin", "-z", input=creates)
     if sum(1 for ref, oid in wanted.items() if have.get(ref) != oid) > PACK_AFTER:
         run(path, "pack-refs", "--all", "--prune")  # thousands of loose tag files slow every later read
 
@@ -97,14 +93,14 @@ def mirror_refs(lender: Path, path: Path, head: str) -> None:
 CHECKOUT_MESSAGE = "gatekit: sandbox checkout"
 
 
-def _changes(have: dict[str, str], wanted: dict[str, str], head: str, path: Path | None) -> bytes:
-    """update-ref -z commands that turn have into wanted and detach HEAD at head (when it is not).
+def _changes(have: dict[str, str], wanted: dict[str, str], head: str | None) -> bytes:
+    """update-ref -z commands that turn have into wanted, and detach HEAD at head (unless None).
 
     Each names the ref itself, not what it points to: a symbolic ref a gate made is replaced
     or deleted, never followed to the branch it names.
     """
     payload = bytearray()
-    if path is None or _detached_head(path) != head:
+    if head is not None:
         payload += _NO_DEREF + b"update HEAD\0" + head.encode() + b"\0\0"
     for ref in sorted(set(have) - set(wanted)):
         payload += _NO_DEREF + b"delete " + os.fsencode(ref) + b"\0\0"
@@ -170,12 +166,8 @@ def own_refs(path: Path) -> dict[str, str] | None:
     return refs if all(_is_object_id(oid) for oid in refs.values()) else None
 
 
-def _attached_head(path: Path) -> bool:
-    """Does HEAD name a branch (or is it unreadable), rather than hold a commit id?"""
-    return _detached_head(path) is None
-
-
 def _detached_head(path: Path) -> str | None:
+    """The commit a detached HEAD holds; None when HEAD names a branch (or is not a plain file)."""
     try:
         value = (path / ".git" / "HEAD").read_bytes().rstrip(b"\n").decode("ascii", "replace")
     except OSError:
