@@ -21,8 +21,8 @@ from gatekit.check.gates import Confinement, GateResult, GateStatus, run_gate
 from gatekit.check.sandbox import Sandbox, acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
-from gatekit.git.memo import remembered, tell
 from gatekit.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from gatekit.git.memo import remembered, tell
 
 NO_GATES_HELP = """\
 no gates to run: no [[gates]] are configured and no toolchain was found in {where}
