@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gatekit.git.runner import git_env, run, run_rc
+from gatekit.git.runner import git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured
 
 # The lender's refs a gate may ask about (`git describe`, `git merge-base origin/main HEAD`).
@@ -163,7 +163,7 @@ def own_refs(path: Path) -> dict[str, str] | None:
                 )
             except (OSError, ValueError):
                 return None
-    return refs if all(_is_object_id(oid) for oid in refs.values()) else None
+    return refs if all(is_object_id(oid) for oid in refs.values()) else None
 
 
 def _detached_head(path: Path) -> str | None:
@@ -172,8 +172,4 @@ def _detached_head(path: Path) -> str | None:
         value = (path / ".git" / "HEAD").read_bytes().rstrip(b"\n").decode("ascii", "replace")
     except OSError:
         return None
-    return value if _is_object_id(value) else None
-
-
-def _is_object_id(value: str) -> bool:
-    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
+    return value if is_object_id(value) else None

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.revisions import rev_parse
-from gatekit.git.runner import git_env, run, run_rc
+from gatekit.git.runner import git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured
 
 
@@ -84,7 +84,7 @@ def _loose_ref(path: Path) -> str | None:
     except OSError:
         return None
     value = content.rstrip(b"\n").decode("ascii", "replace")
-    return value if _is_object_id(value) else None
+    return value if is_object_id(value) else None
 
 
 def _packed_ref(path: Path, ref: str) -> str | None:
@@ -98,12 +98,8 @@ def _packed_ref(path: Path, ref: str) -> str | None:
     for line in content.splitlines():
         if line.endswith(wanted) and not line.startswith((b"#", b"^")):
             value = line[: -len(wanted)].decode("ascii", "replace")
-            return value if _is_object_id(value) else None
+            return value if is_object_id(value) else None
     return ""
-
-
-def _is_object_id(value: str) -> bool:
-    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
 
 
 def for_each_ref(cwd: Path | str, pattern: str, fmt: str = "%(refname)%00%(objectname)") -> list[list[str]]:
