@@ -60,3 +60,13 @@ def test_nothing_is_written_when_head_and_refs_already_match(repo: Repo, borrowe
     git.mirror_refs(repo.path, borrower.path, head=repo.rev())
     assert log.read_bytes() == before
     assert own_refs(borrower.path) == refs_of(borrower)  # read from its files, as git lists them
+
+
+def test_a_ref_file_git_would_not_list_leaves_the_mirror_to_git(repo: Repo, borrower: Repo) -> None:
+    git.checkout_tree(borrower.path, repo.rev("HEAD^{tree}"))
+    git.mirror_refs(repo.path, borrower.path, head=repo.rev())
+    (borrower.path / ".git" / "refs" / "heads" / "bad..name").write_text(repo.rev() + "\n")
+    borrower.git("branch", "gates-own")
+    second = repo.commit("second", {"x.txt": "x\n"})
+    git.mirror_refs(repo.path, borrower.path, head=second)
+    assert refs_of(borrower) == refs_of(repo) and borrower.rev() == second
