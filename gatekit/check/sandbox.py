@@ -76,7 +76,7 @@ class Sandbox:
         self._ensure_repository()
         self._clear_stale_locks()
         git.checkout_tree(self.path, tree, fresh=fresh)
-        git.mirror_refs(self.repo.toplevel, self.path, head=commit)
+        git.mirror_refs(self.repo, self.path, head=commit)
         return self.path
 
     def _ensure_repository(self) -> None:

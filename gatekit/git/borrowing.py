@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gatekit.git.location import RepoPaths
 from gatekit.git.runner import git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured
 
@@ -63,23 +64,25 @@ def checkout_tree(path: Path, tree: str, *, fresh: bool = False) -> None:
     run(path, "read-tree", "--reset", "-u", tree)
 
 
-def mirror_refs(lender: Path, path: Path, head: str) -> None:
+def mirror_refs(lender: RepoPaths, path: Path, head: str) -> None:
     """Detach the HEAD of the repository at path at commit head, give it the lender's branches,
     tags and remote-tracking refs, and drop every other ref it has (what the last gate created:
     its branches, tags, stash): one update-ref transaction, none when nothing changed.
 
-    The repository's own refs are read from its files (gatekit made it and holds it), so only
-    the lender is asked; git is asked too when the files cannot say or the transaction fails.
+    Both repositories' refs are read from their files, as for-each-ref would list them; git
+    lists them when the files cannot say, or when the transaction they led to fails (a ref git
+    would not list: a broken one, an invalid name).
     """
-    wanted = dict(_refs(lender, *MIRRORED_REFS))
     detached = _detached_head(path)
     if detached is None:
         # A gate switched branches (or HEAD is not a plain file): HEAD and the branch it names
         # cannot both move in one transaction, so HEAD moves first, on its own.
         run(path, "update-ref", "--no-deref", "-m", CHECKOUT_MESSAGE, "HEAD", head)
     move_head = head if detached not in (None, head) else None
-    have = own_refs(path)
-    if have is None or _update_refs(path, _changes(have, wanted, move_head)) != 0:
+    wanted = refs_in_files(lender.common_dir, MIRRORED_REFS)
+    have = refs_in_files(path / ".git", ("refs/",))
+    if wanted is None or have is None or _update_refs(path, _changes(have, wanted, move_head)) != 0:
+        wanted = dict(_refs(lender.toplevel, *MIRRORED_REFS))
         have = dict(_refs(path))
         if _update_refs(path, _changes(have, wanted, move_head)) != 0:
             # A D/F clash (refs/heads/a vs refs/heads/a/b) in one transaction: delete, then create.
@@ -134,36 +137,47 @@ def _refs(cwd: Path, *patterns: str) -> list[tuple[str, str]]:
     return rows
 
 
-def own_refs(path: Path) -> dict[str, str] | None:
-    """Every ref under refs/ of the repository at path, read from its loose files and packed-refs
-    as for-each-ref would list them; None when the files cannot say (reftable, a symbolic ref, a
-    file git would not write)."""
-    admin = path / ".git"
-    if (admin / "reftable").exists():
+def refs_in_files(refs_dir: Path, prefixes: tuple[str, ...]) -> dict[str, str] | None:
+    """The refs under prefixes of the files backend at refs_dir (a common git dir), with the
+    object ids for-each-ref lists for them (a symbolic ref's is its target's): from packed-refs
+    and the loose files that override it. None when only git can tell: reftable, a symbolic ref
+    whose target is not among them, a file in a shape git does not write."""
+    if (refs_dir / "reftable").exists():
         return None
-    refs: dict[str, str] = {}
+    values: dict[str, str] = {}
     try:
-        packed = (admin / "packed-refs").read_bytes()
+        packed = (refs_dir / "packed-refs").read_bytes()
     except FileNotFoundError:
         packed = b""
     except OSError:
         return None
     for line in packed.splitlines():
         if not line.startswith((b"#", b"^")):
-            oid, _, ref = line.partition(b" ")
-            refs[os.fsdecode(ref)] = oid.decode("ascii", "replace")
-    for folder, _, files in os.walk(admin / "refs"):
-        for name in files:
-            if name.endswith(".lock"):
-                continue  # a killed git's; Sandbox clears them first
-            file = Path(folder, name)
-            try:
-                refs[file.relative_to(admin).as_posix()] = (
-                    file.read_bytes().rstrip(b"\n").decode("ascii", "replace")
-                )
-            except (OSError, ValueError):
-                return None
-    return refs if all(is_object_id(oid) for oid in refs.values()) else None
+            oid, _, name = line.partition(b" ")
+            values[os.fsdecode(name)] = oid.decode("ascii", "replace")
+    for prefix in dict.fromkeys(prefixes):
+        for folder, _, files in os.walk(refs_dir / prefix):
+            for file_name in files:
+                if file_name.endswith(".lock"):
+                    continue  # a lock, not a ref (the sandbox's are cleared before)
+                file = Path(folder, file_name)
+                try:
+                    content = file.read_bytes().rstrip(b"\n").decode("ascii")
+                except (OSError, ValueError):
+                    return None
+                values[file.relative_to(refs_dir).as_posix()] = content
+    refs: dict[str, str] = {}
+    for ref, value in values.items():
+        if not ref.startswith(prefixes):
+            continue
+        for _ in range(5):  # git follows a chain of symbolic refs this deep
+            if not value.startswith("ref: "):
+                break
+            value = values.get(value[5:], "")
+        if not is_object_id(value):
+            return None
+        refs[ref] = value
+    return refs
 
 
 def _detached_head(path: Path) -> str | None:

@@ -16,9 +16,9 @@ from testing.repo import Repo
 
 GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
-CHECK_FIRST = 11
+CHECK_FIRST = 10
 CHECK_CACHED = 6
-HOOK_FIRST = 16
+HOOK_FIRST = 15
 HOOK_CACHED = 12
 
 
