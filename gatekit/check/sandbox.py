@@ -75,8 +75,8 @@ class Sandbox:
         give it the user's branches and tags (read-only copies: the gate may move them freely)."""
         self._ensure_repository()
         self._clear_stale_locks()
-        git.checkout_detached(self.path, tree, commit, fresh=fresh)
-        git.mirror_refs(self.repo.toplevel, self.path)
+        git.checkout_tree(self.path, tree, fresh=fresh)
+        git.mirror_refs(self.repo, self.path, head=commit)
         return self.path
 
     def _ensure_repository(self) -> None:

@@ -22,6 +22,7 @@ from gatekit.check.sandbox import Sandbox, acquire_sandbox
 from gatekit.check.subjects import MERGE, REV, STAGED, WORKTREE, MergeConflict, Subject
 from gatekit.config import Config, Gate
 from gatekit.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from gatekit.git.memo import remembered, tell
 
 NO_GATES_HELP = """\
 no gates to run: no [[gates]] are configured and no toolchain was found in {where}
@@ -187,27 +188,29 @@ def run_check(
     """
     started = time.monotonic()
     root = app.repo.toplevel
-    try:
-        subject = resolve_subject(root, request)
-    except MergeConflict as conflict:
-        return _conflict_outcome(conflict, request, listener, started, config or app.config)
+    with remembered():  # the subject's questions, asked once (inside a hook: the hook's answers)
+        # Discovery named the git dir, and a worktree's index is in it (git_env drops GIT_INDEX_FILE).
+        tell(git.git_path, root, "index", answer=app.repo.git_dir / "index")
+        try:
+            subject = resolve_subject(root, request)
+        except MergeConflict as conflict:
+            return _conflict_outcome(conflict, request, listener, started, config or app.config)
+        notes = _uncommitted_notes(root, subject) if request.report_uncommitted else []
     if request.subject_config and subject.tree is not None:
         config = config_in_tree(root, subject.tree)
     if config is None:
         config = _config_for(app, request, subject)
-    notes = _uncommitted_notes(root, subject) if request.report_uncommitted else []
     with _signals_interrupt():
         if subject.tree is None:
             return _run_in(app, config, request, subject, root, "in place", listener, None, started, notes)
         configured = _configured_gates(config, request)
-        if configured and cache is not None and not request.affected:
+        if configured and cache is not None:
+            # Configured gates are the same in affected mode (they are not scoped to packages), so
+            # a commit hook's `--affected` check of a verified tree needs no sandbox either.
             cached = [cache.lookup(subject.tree, gate) for gate in configured]
             if all(r is not None and r.status == GateStatus.PASSED for r in cached):
-                plan = CheckPlan(
-                    subject,
-                    configured,
-                    "(every verdict cached; no sandbox needed)",
-                    [f"config: {config.source}"],
+                plan = plan_gates(
+                    app, config, request, subject, root, "(every verdict cached; no sandbox needed)"
                 )
                 listener.check_started(plan)
                 results = [r for r in cached if r is not None]
@@ -215,7 +218,9 @@ def run_check(
                     listener.gate_finished(result)
                 return _finish(
                     listener,
-                    CheckOutcome(subject, results, time.monotonic() - started, None, config.source, notes),
+                    CheckOutcome(
+                        subject, results, time.monotonic() - started, plan.affected, config.source, notes
+                    ),
                 )
         with acquire_sandbox(app.repo, config.sandbox, listener.notice) as sandbox:
             assert subject.commit is not None

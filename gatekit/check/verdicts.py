@@ -188,7 +188,8 @@ class VerdictStore:
         self.settings = settings or VerdictsConfig()
         self.probe = ToolchainProbe(shared_state_dir(repo.common_dir), cwd=repo.toplevel)
         self.project = project_variables(repo.toplevel)
-        self._notes: dict[str, str] = {}
+        # tree -> (the notes commit its note was read from, None once unknown; the note)
+        self._notes: dict[str, tuple[str | None, str]] = {}
         self._keys: dict[tuple[object, ...], tuple[str, dict[str, Any]]] = {}
 
     # -- reading ---------------------------------------------------------------------------
@@ -208,8 +209,18 @@ class VerdictStore:
     def note(self, tree: str) -> str:
         """The raw note on tree ("" when there is none)."""
         if tree not in self._notes:
-            self._notes[tree] = git.notes_show(self.repo.toplevel, self.notes_ref, tree) or ""
-        return self._notes[tree]
+            read = git.notes_read(self.repo.toplevel, self.notes_ref, tree)
+            self._notes[tree] = (read.commit, read.content or "")
+        return self._notes[tree][1]
+
+    def _note_now(self, tree: str) -> str:
+        """The note on tree as it is now (under the lock): the one read before while the notes ref
+        still holds the commit it was read from, else read again (another writer came between)."""
+        seen = self._notes.get(tree)
+        now = git.ref_value(self.repo.toplevel, self.repo.common_dir, self.notes_ref)
+        if seen is None or seen[0] != now:
+            self._notes.pop(tree, None)
+        return self.note(tree)
 
     def history(self, tree: str) -> list[Verdict]:
         """Every verdict recorded for tree, oldest first."""
@@ -245,9 +256,7 @@ class VerdictStore:
         """Append verdicts (and the keys not yet on the note) to tree's note under a lock."""
         verdicts = list(verdicts)
         with self._locked():
-            # Re-read under the lock: another process may have written since we looked.
-            self._notes.pop(tree, None)
-            content = self.note(tree)
+            content = self._note_now(tree)
             existing = parse_note(content)
             known = parse_keys(content)
             flips: list[Flip | None] = []
@@ -264,20 +273,22 @@ class VerdictStore:
             lines += [v.to_line() for v in verdicts]
             content = "\n".join(lines) + "\n"
             self._write(tree, content)
-            self._notes[tree] = content
+            self._notes[tree] = (None, content)  # the new notes commit is git's to name
         return flips
 
     def _write(self, tree: str, content: str) -> None:
         """Write the note (called under notes.lock), journaled so a killed writer's lock is provably dead."""
-        env = None if git.has_identity(self.repo.toplevel) else _FALLBACK_IDENTITY
         journal = locks_dir(self.repo.common_dir) / "notes-writer.json"
         self._remove_lock_of_dead_writer(journal)
         journal.write_text(json.dumps({"pid": os.getpid(), "written": time.time()}))
         reached("notes-writing")
         try:
-            git.notes_write(self.repo.toplevel, self.notes_ref, tree, content, env=env)
+            git.notes_write(self.repo.toplevel, self.notes_ref, tree, content)
         except CommandError:
-            if not self._remove_dead_ref_lock():
+            # Who the committer is, is asked only now: a write that failed for want of one
+            # wrote nothing, and is made again with gatekit's own.
+            env = None if git.has_identity(self.repo.toplevel) else _FALLBACK_IDENTITY
+            if not self._remove_dead_ref_lock() and env is None:
                 raise
             git.notes_write(self.repo.toplevel, self.notes_ref, tree, content, env=env)
         journal.unlink(missing_ok=True)

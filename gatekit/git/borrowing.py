@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gatekit.git.runner import git_env, run, run_rc
+from gatekit.git.location import RepoPaths
+from gatekit.git.runner import git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured
 
 # The lender's refs a gate may ask about (`git describe`, `git merge-base origin/main HEAD`).
@@ -50,49 +51,79 @@ def init_borrowing(path: Path, objects_dir: Path, hash_format: str) -> None:
     alternates.write_text(f"{objects_dir}\n", encoding="utf-8", errors="surrogateescape")
 
 
-def checkout_detached(path: Path, tree: str, commit: str, *, fresh: bool = False) -> None:
-    """Make the files and index of path exactly tree, with HEAD detached at commit.
+def checkout_tree(path: Path, tree: str, *, fresh: bool = False) -> None:
+    """Make the files and index of path exactly tree (mirror_refs then points HEAD at its commit).
 
     `read-tree --reset -u` rewrites only the files whose content differs and removes files the
     previous subject tracked, so unchanged files keep their mtimes (incremental builds) and
-    untracked build outputs stay. `fresh` deletes those outputs first.
+    untracked build outputs stay. It compares every tracked file with the index (an lstat each),
+    which is what finds the files a gate changed behind the index. `fresh` deletes those outputs first.
     """
     if fresh:
         run(path, "clean", "-ffdxq")
     run(path, "read-tree", "--reset", "-u", tree)
-    run(path, "update-ref", "--no-deref", "-m", "gatekit: sandbox checkout", "HEAD", commit)
 
 
-def mirror_refs(lender: Path, path: Path) -> None:
-    """Give the repository at path the lender's branches, tags and remote-tracking refs; drop
-    every other ref it has (what the last gate created: its branches, tags, stash)."""
-    wanted = dict(_refs(lender, *MIRRORED_REFS))
-    have = dict(_refs(path))
-    payload = bytearray()
-    for ref in sorted(set(have) - set(wanted)):
-        payload += b"delete " + os.fsencode(ref) + b"\0\0"
-    for ref, oid in sorted(wanted.items()):
-        if have.get(ref) != oid:
-            payload += b"update " + os.fsencode(ref) + b"\0" + oid.encode() + b"\0\0"
-    if not payload:
-        return
-    code = _update_refs(path, bytes(payload))
-    if code != 0:
-        # A D/F clash (refs/heads/a vs refs/heads/a/b) in one transaction: delete, then create.
-        _update_refs(path, b"".join(b"delete " + os.fsencode(r) + b"\0\0" for r in sorted(have)))
-        run(path, "update-ref", "--stdin", "-z", input=bytes(_creates(wanted)))
-    if payload.count(b"update ") > PACK_AFTER:
+def mirror_refs(lender: RepoPaths, path: Path, head: str) -> None:
+    """Detach the HEAD of the repository at path at commit head, give it the lender's branches,
+    tags and remote-tracking refs, and drop every other ref it has (what the last gate created:
+    its branches, tags, stash): one update-ref transaction, none when nothing changed.
+
+    Both repositories' refs are read from their files, as for-each-ref would list them; git
+    lists them when the files cannot say, or when the transaction they led to fails (a ref git
+    would not list: a broken one, an invalid name).
+    """
+    detached = _detached_head(path)
+    if detached is None:
+        # A gate switched branches (or HEAD is not a plain file): HEAD and the branch it names
+        # cannot both move in one transaction, so HEAD moves first, on its own.
+        run(path, "update-ref", "--no-deref", "-m", CHECKOUT_MESSAGE, "HEAD", head)
+    move_head = head if detached not in (None, head) else None
+    wanted = refs_in_files(lender.common_dir, MIRRORED_REFS)
+    have = refs_in_files(path / ".git", ("refs/",))
+    if wanted is None or have is None or _update_refs(path, _changes(have, wanted, move_head)) != 0:
+        wanted = dict(_refs(lender.toplevel, *MIRRORED_REFS))
+        have = dict(_refs(path))
+        if _update_refs(path, _changes(have, wanted, move_head)) != 0:
+            # A D/F clash (refs/heads/a vs refs/heads/a/b) in one transaction: delete, then create.
+            _update_refs(path, _deletes(have))
+            creates = _changes({}, wanted, head)
+            run(path, "update-ref", "-m", CHECKOUT_MESSAGE, "--stdin", "-z", input=creates)
+    if sum(1 for ref, oid in wanted.items() if have.get(ref) != oid) > PACK_AFTER:
         run(path, "pack-refs", "--all", "--prune")  # thousands of loose tag files slow every later read
 
 
-def _creates(refs: dict[str, str]) -> bytes:
-    return b"".join(
-        b"update " + os.fsencode(r) + b"\0" + o.encode() + b"\0\0" for r, o in sorted(refs.items())
-    )
+CHECKOUT_MESSAGE = "gatekit: sandbox checkout"
+
+
+def _changes(have: dict[str, str], wanted: dict[str, str], head: str | None) -> bytes:
+    """update-ref -z commands that turn have into wanted, and detach HEAD at head (unless None).
+
+    Each names the ref itself, not what it points to: a symbolic ref a gate made is replaced
+    or deleted, never followed to the branch it names.
+    """
+    payload = bytearray()
+    if head is not None:
+        payload += _NO_DEREF + b"update HEAD\0" + head.encode() + b"\0\0"
+    for ref in sorted(set(have) - set(wanted)):
+        payload += _NO_DEREF + b"delete " + os.fsencode(ref) + b"\0\0"
+    for ref, oid in sorted(wanted.items()):
+        if have.get(ref) != oid:
+            payload += _NO_DEREF + b"update " + os.fsencode(ref) + b"\0" + oid.encode() + b"\0\0"
+    return bytes(payload)
+
+
+def _deletes(refs: dict[str, str]) -> bytes:
+    return b"".join(_NO_DEREF + b"delete " + os.fsencode(ref) + b"\0\0" for ref in sorted(refs))
+
+
+_NO_DEREF = b"option no-deref\0"
 
 
 def _update_refs(path: Path, payload: bytes) -> int:
-    argv = ("git", "update-ref", "--stdin", "-z")
+    if not payload:
+        return 0
+    argv = ("git", "update-ref", "-m", CHECKOUT_MESSAGE, "--stdin", "-z")
     return run_captured(argv, path, env=git_env(cwd=path), input=payload, check=False).returncode
 
 
@@ -104,3 +135,55 @@ def _refs(cwd: Path, *patterns: str) -> list[tuple[str, str]]:
         if sep:
             rows.append((ref, oid))
     return rows
+
+
+def refs_in_files(refs_dir: Path, prefixes: tuple[str, ...]) -> dict[str, str] | None:
+    """The refs under prefixes of the files backend at refs_dir (a common git dir), with the
+    object ids for-each-ref lists for them (a symbolic ref's is its target's): from packed-refs
+    and the loose files that override it. None when only git can tell: reftable, a symbolic ref
+    whose target is not among them, a file in a shape git does not write."""
+    if (refs_dir / "reftable").exists():
+        return None
+    values: dict[str, str] = {}
+    try:
+        packed = (refs_dir / "packed-refs").read_bytes()
+    except FileNotFoundError:
+        packed = b""
+    except OSError:
+        return None
+    for line in packed.splitlines():
+        if not line.startswith((b"#", b"^")):
+            oid, _, name = line.partition(b" ")
+            values[os.fsdecode(name)] = oid.decode("ascii", "replace")
+    for prefix in dict.fromkeys(prefixes):
+        for folder, _, files in os.walk(refs_dir / prefix):
+            for file_name in files:
+                if file_name.endswith(".lock"):
+                    continue  # a lock, not a ref (the sandbox's are cleared before)
+                file = Path(folder, file_name)
+                try:
+                    content = file.read_bytes().rstrip(b"\n").decode("ascii")
+                except (OSError, ValueError):
+                    return None
+                values[file.relative_to(refs_dir).as_posix()] = content
+    refs: dict[str, str] = {}
+    for ref, value in values.items():
+        if not ref.startswith(prefixes):
+            continue
+        for _ in range(5):  # git follows a chain of symbolic refs this deep
+            if not value.startswith("ref: "):
+                break
+            value = values.get(value[5:], "")
+        if not is_object_id(value):
+            return None
+        refs[ref] = value
+    return refs
+
+
+def _detached_head(path: Path) -> str | None:
+    """The commit a detached HEAD holds; None when HEAD names a branch (or is not a plain file)."""
+    try:
+        value = (path / ".git" / "HEAD").read_bytes().rstrip(b"\n").decode("ascii", "replace")
+    except OSError:
+        return None
+    return value if is_object_id(value) else None

@@ -23,7 +23,11 @@ _ANSWERS: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("gatekit_gi
 
 @contextmanager
 def remembered() -> Iterator[None]:
-    """Within: each remembered question is asked of git once."""
+    """Within: each remembered question is asked of git once (a block inside another one shares
+    its answers: a check a hook runs keeps what the hook learnt)."""
+    if _ANSWERS.get() is not None:
+        yield
+        return
     token = _ANSWERS.set({})
     try:
         yield
@@ -41,10 +45,11 @@ def _key(question: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
 
 
 def tell(question: Callable[..., Any], *args: Any, answer: Any) -> None:
-    """Record an answer learnt another way (e.g. from `git status --branch`) inside remembered()."""
+    """Record an answer learnt another way (e.g. from `git status --branch`) inside remembered();
+    an answer already known stands."""
     answers = _ANSWERS.get()
     if answers is not None:
-        answers[_key(question, args, {})] = answer
+        answers.setdefault(_key(question, args, {}), answer)
 
 
 def remember(question: F) -> F:

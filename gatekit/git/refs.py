@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
-from gatekit.errors import CommandError
+from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.revisions import rev_parse
-from gatekit.git.runner import git_env, run, run_rc
+from gatekit.git.runner import git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured
 
 
@@ -50,16 +52,180 @@ def ref_lock_paths(common_dir: Path, ref: str) -> list[Path]:
     return locks
 
 
+def ref_value(cwd: Path | str, common_dir: Path, ref: str) -> str:
+    """The object id a shared ref (not HEAD nor a per-worktree ref) holds now; "" when it does
+    not exist. Read from the files backend's own files when they can say, else asked of git."""
+    found = _ref_in_files(common_dir, ref)
+    return found if found is not None else (rev_parse(cwd, ref) or "")
+
+
+def _ref_in_files(common_dir: Path, ref: str) -> str | None:
+    """ref's value from its loose file or packed-refs ("" when in neither); None when only git can
+    tell (a reftable repository, a symbolic ref, a file in a shape git does not write).
+
+    git replaces either file by renaming a new one over it, so each read sees a whole version.
+    The loose file is read again after packed-refs: a ref written in between is not missed.
+    """
+    if (common_dir / "reftable").exists():
+        return None
+    loose = _loose_ref(common_dir / ref)
+    if loose != "":
+        return loose
+    packed = _packed_ref(common_dir / "packed-refs", ref)
+    again = _loose_ref(common_dir / ref)
+    return packed if again == "" else again
+
+
+def _loose_ref(path: Path) -> str | None:
+    try:
+        content = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return ""
+    except OSError:
+        return None
+    value = content.rstrip(b"\n").decode("ascii", "replace")
+    return value if is_object_id(value) else None
+
+
+def _packed_ref(path: Path, ref: str) -> str | None:
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return None
+    wanted = b" " + os.fsencode(ref)
+    for line in content.splitlines():
+        if line.endswith(wanted) and not line.startswith((b"#", b"^")):
+            value = line[: -len(wanted)].decode("ascii", "replace")
+            return value if is_object_id(value) else None
+    return ""
+
+
 def for_each_ref(cwd: Path | str, pattern: str, fmt: str = "%(refname)%00%(objectname)") -> list[list[str]]:
     """Rows of for-each-ref output, fields split on NUL (use %00 between fields in fmt)."""
     out = run(cwd, "for-each-ref", f"--format={fmt}", pattern)
     return [line.split("\0") for line in os.fsdecode(out).splitlines() if line]
 
 
-def notes_show(cwd: Path | str, notes_ref: str, obj: str) -> str | None:
-    """The note attached to obj under notes_ref, or None when there is none."""
-    code, out = run_rc(cwd, "notes", f"--ref={notes_ref}", "show", obj)
-    return out.decode("utf-8", "replace") if code == 0 else None
+@dataclass(frozen=True)
+class NoteRead:
+    """A note as read, with the notes commit it was read from ("" when the notes ref did not exist)."""
+
+    commit: str
+    content: str | None  # None: obj has no note there
+
+
+def notes_read(cwd: Path | str, notes_ref: str, obj: str) -> NoteRead:
+    """The note attached to obj under notes_ref, and the commit of notes_ref it is part of.
+
+    One `git cat-file --batch` reads the ref's commit, then walks its tree down to obj's note
+    (git spreads notes over two-character directories once there are many; each level names the
+    next), so the content is exactly that commit's. Unlike `git notes show` it execs no `git show`.
+    """
+    with _ObjectReader(cwd) as reader:
+        head = reader.read(_full_notes_ref(notes_ref))
+        if head is None:
+            return NoteRead("", None)
+        commit, kind, body = head
+        if kind != "commit" or not body.startswith(b"tree "):
+            return NoteRead(commit, None)  # not a notes ref: `git notes show` finds nothing either
+        blobs = _note_blobs(reader, body[5 : body.index(b"\n")].decode(), obj.lower(), len(commit) // 2)
+        notes = [found[2] for found in map(reader.read, blobs) if found is not None]
+    if not notes:
+        return NoteRead(commit, None)
+    # Two notes for one object (odd fanouts merged): git shows them joined, as does this.
+    return NoteRead(commit, b"\n".join(notes).decode("utf-8", "replace"))
+
+
+def _full_notes_ref(notes_ref: str) -> str:
+    """What `git notes --ref=X` makes of X."""
+    if notes_ref.startswith("refs/notes/"):
+        return notes_ref
+    return f"refs/{notes_ref}" if notes_ref.startswith("notes/") else f"refs/notes/{notes_ref}"
+
+
+def _note_blobs(reader: _ObjectReader, tree: str, obj: str, hash_bytes: int) -> list[str]:
+    """The blobs holding obj's note in a notes tree: named by obj's hex id, whole or after as many
+    two-character directories as the tree's fanout has levels."""
+    blobs: list[str] = []
+    pending = [(tree, 0)]
+    while pending:
+        oid, used = pending.pop()
+        found = reader.read(oid)
+        if found is None or found[1] != "tree":
+            continue
+        for mode, name, entry in _tree_entries(found[2], hash_bytes):
+            name = name.lower()
+            if mode == b"40000" and len(name) == 2 and obj.startswith(name, used):
+                pending.append((entry, used + 2))
+            elif mode != b"40000" and name == obj[used:]:
+                blobs.append(entry)
+    return blobs
+
+
+def _tree_entries(data: bytes, hash_bytes: int) -> list[tuple[bytes, str, str]]:
+    """(mode, name, object id) of each entry of a raw tree object."""
+    entries = []
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        oid = data[nul + 1 : nul + 1 + hash_bytes].hex()
+        entries.append((data[pos:space], os.fsdecode(data[space + 1 : nul]), oid))
+        pos = nul + 1 + hash_bytes
+    return entries
+
+
+class _ObjectReader:
+    """One `git cat-file --batch` asked one object at a time, so each answer can name the next."""
+
+    ARGV = ("git", "cat-file", "--batch")
+
+    def __init__(self, cwd: Path | str) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                self.ARGV,
+                cwd=cwd,
+                env=git_env(cwd=cwd),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError as exc:
+            raise ToolMissing("git") from exc
+
+    def __enter__(self) -> _ObjectReader:
+        return self
+
+    def read(self, name: str) -> tuple[str, str, bytes] | None:
+        """(object id, type, content) of the object name names; None when it names none."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        try:
+            self._proc.stdin.write(name.encode() + b"\n")
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            self._fail()
+        header = self._proc.stdout.readline()
+        if not header:
+            self._fail()
+        fields = header.split()
+        if len(fields) != 3:  # "<name> missing" (or ambiguous)
+            return None
+        size = int(fields[2])
+        content = self._proc.stdout.read(size + 1)[:size]
+        return fields[0].decode(), fields[1].decode(), content
+
+    def _fail(self) -> NoReturn:
+        _, err = self._proc.communicate()
+        raise CommandError(self.ARGV, self._proc.returncode or 1, err or "it ended before answering")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._proc.returncode is not None:
+            return  # _fail reaped it
+        _, err = self._proc.communicate()
+        if self._proc.returncode and exc_info[0] is None:
+            raise CommandError(self.ARGV, self._proc.returncode, err)
 
 
 def notes_write(

@@ -31,6 +31,11 @@ def is_null_oid(oid: str) -> bool:
     return bool(oid) and not oid.strip("0")
 
 
+def is_object_id(value: str) -> bool:
+    """Is value a full object id as git writes it (lowercase hex, SHA-1 or SHA-256 wide)?"""
+    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
+
+
 class _Pins:
     """Where the user pinned git with GIT_DIR / GIT_WORK_TREE (or git did: it exports GIT_DIR to
     every hook), as absolute paths: directory -> the variables every git call run there carries.

@@ -485,3 +485,8 @@ def test_affected_mode_with_configured_gates_says_so_in_the_json_document(
         "packages": [],
         "reasons": ["affected mode: configured gates are not scoped to packages, so all of them run"],
     }
+    again = project.gatekit("check", "--staged", "--affected", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    cached = json.loads(again.stdout)
+    assert cached["affected"] == json.loads(result.stdout)["affected"]
+    assert all(gate["cached"] for gate in cached["gates"])  # and no sandbox was needed for it

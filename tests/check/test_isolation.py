@@ -125,6 +125,49 @@ def test_a_gate_s_git_commands_never_touch_the_users_stash_tags_branches_or_conf
         assert (repo.path / ".git" / "config").read_text() == config_before
 
 
+VANDAL = """
+import os, pathlib, subprocess, sys
+def git(*args):
+    return subprocess.run(["git", *args], capture_output=True, text=True).stdout.strip()
+seen = {
+    "a": pathlib.Path("a.txt").read_text() if os.path.exists("a.txt") else None,
+    "b": os.path.exists("b.txt"),
+    "gone": os.path.exists("gone.txt"),
+    "extra": os.path.exists("extra.txt"),
+    "head": git("rev-parse", "HEAD"),
+    "branch": git("symbolic-ref", "-q", "HEAD"),
+    "dirty": git("status", "--porcelain", "--untracked-files=no"),
+    "vandal": git("rev-parse", "--verify", "-q", "refs/heads/vandal"),
+}
+print("SEEN=" + repr(seen))
+git("checkout", "-q", "-b", "vandal")
+git("commit", "-q", "--allow-empty", "-m", "the gate's own commit")
+pathlib.Path("extra.txt").write_text("the gate's\\n")
+git("add", "extra.txt")  # tracked now, by the sandbox's index alone
+pathlib.Path("a.txt").write_text("vandalised\\n")  # the files behind the index's back
+os.remove("b.txt")
+"""
+
+
+def test_files_index_and_head_a_gate_changed_are_the_subject_s_again_next_run(repo: Repo) -> None:
+    gate_config(repo, f'[[gates]]\nname = "vandal"\nrun = {json.dumps([sys.executable, "-c", VANDAL])}\n')
+    repo.commit("files", {"a.txt": "a\n", "b.txt": "b\n", "gone.txt": "soon gone\n"})
+    expected = {"a": "a\n", "b": True, "gone": True, "extra": False, "branch": "", "dirty": "", "vandal": ""}
+    for _ in range(2):  # the same tree again: nothing but the files themselves says they changed
+        result = repo.gatekit("check", "--no-cache")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert _seen(result) == {**expected, "head": repo.rev()}
+    (repo.path / "gone.txt").unlink()
+    repo.commit("a file goes", {"a.txt": "a2\n"})
+    result = repo.gatekit("check", "--no-cache")
+    assert _seen(result) == {**expected, "a": "a2\n", "gone": False, "head": repo.rev()}
+
+
+def _seen(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    line = next(line for line in result.stdout.splitlines() if line.startswith("SEEN="))
+    return eval(line[len("SEEN=") :])  # noqa: S307 - the gate printed a repr of plain values
+
+
 def test_the_sandbox_sees_the_users_branches_and_tags_for_describe(repo: Repo) -> None:
     gate_config(repo, '[[gates]]\nname = "describe"\nrun = ["git", "describe", "--tags"]\n')
     old = repo.rev()

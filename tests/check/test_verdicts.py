@@ -223,3 +223,24 @@ def test_concurrent_writers_lose_no_verdict(app: Repo) -> None:
     assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
     store = VerdictStore(get_repo_paths(app.path))
     assert len(store.history(tree)) == 20
+
+
+def test_a_verdict_another_process_recorded_after_the_lookup_is_kept(app: Repo) -> None:
+    # The store read the note before its gate ran; another check wrote to it meanwhile.
+    tree = app.rev("main^{tree}")
+    store = VerdictStore(get_repo_paths(app.path))
+    assert store.history(tree) == []
+    VerdictStore(get_repo_paths(app.path)).record(tree, Gate(name="other", run=("true", "1")), True, 0.1)
+    store.record(tree, Gate(name="mine", run=("true", "2")), True, 0.1)
+    assert sorted(v.gate for v in VerdictStore(get_repo_paths(app.path)).history(tree)) == ["mine", "other"]
+    store.record(tree, Gate(name="again", run=("true", "3")), True, 0.1)  # after its own write
+    assert len(VerdictStore(get_repo_paths(app.path)).history(tree)) == 3
+
+
+def test_a_verdict_is_recorded_where_git_knows_no_committer(app: Repo, counter: Path) -> None:
+    env = {"GIT_COMMITTER_NAME": "", "GIT_COMMITTER_EMAIL": ""}
+    app.git("config", "user.useConfigOnly", "true")  # no guessing from the host name either
+    result = app.gatekit("check", "--rev", "main", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [v["status"] for v in _note(app)] == ["passed"]
+    assert app.git("log", "-1", "--format=%cn <%ce>", NOTES_REF).strip() == "gatekit <gatekit@localhost>"
