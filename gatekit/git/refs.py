@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import NoReturn
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.revisions import rev_parse
 from gatekit.git.runner import git_env, is_object_id, run, run_rc
-from gatekit.system.processes import run_captured
+from gatekit.system.processes import run_captured, start_conversation
 
 
 def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: str) -> bool:
@@ -184,14 +183,7 @@ class _ObjectReader:
 
     def __init__(self, cwd: Path | str) -> None:
         try:
-            self._proc = subprocess.Popen(
-                self.ARGV,
-                cwd=cwd,
-                env=git_env(cwd=cwd),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self._proc = start_conversation(self.ARGV, cwd, git_env(cwd=cwd))
         except FileNotFoundError as exc:
             raise ToolMissing("git") from exc
 

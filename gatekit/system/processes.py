@@ -72,6 +72,21 @@ def start_captured(
     )
 
 
+def start_conversation(
+    argv: Sequence[str], cwd: Path | str | None, env: Mapping[str, str] | None
+) -> subprocess.Popen[bytes]:
+    """Start argv with stdin, stdout and stderr piped, to be asked one question at a time
+    (`git cat-file --batch`). OSError (a missing program) is the caller's to explain."""
+    return subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
 def which(program: str, path: str | None = None) -> str | None:
     """The full path of program on PATH, or None."""
     import shutil
