@@ -42,6 +42,7 @@ WARM_MODULES = (
     "gatekit.git.diffs",
     "gatekit.git.refs",
     "gatekit.git.worktrees",
+    "gatekit.git.carry",
     "gatekit.exits",
     "gatekit.resident.worker",
     "ctypes",  # the reaper's prctl
@@ -50,7 +51,7 @@ WARM_MODULES = (
     "traceback",
 )
 # The click CLI, for servers of a full (site-enabled) interpreter: `gatekit check` and friends.
-WARM_CLI_MODULES = ("gatekit.cli", "gatekit.commands.check", "gatekit.commands.fleet")
+WARM_CLI_MODULES = ("gatekit.cli", "gatekit.commands.check", "gatekit.commands.fleet", "gatekit.report.files")
 
 
 def main(path: str) -> None:
