@@ -33,6 +33,9 @@ from common import bench_env, busy_build, console_script, served, start_server, 
 from testing.repo import Repo, init_repo  # noqa: E402
 
 BUSY_BUILD = busy_build(3.0)
+# The gate runs the very interpreter the direct run does: `python` on PATH may be a version
+# manager's shim (pyenv's costs ~0.1 s a start), which would be measured as gatekit's overhead.
+BUILD_GATE = f'[[gates]]\nname = "build"\nrun = [{json.dumps(sys.executable)}, "build.py"]\n'
 
 
 def gatekit_argv(*args: str) -> list[str]:
@@ -40,7 +43,7 @@ def gatekit_argv(*args: str) -> list[str]:
 
 
 def bench_overhead(repo: Repo, repeat: int) -> tuple[float, float]:
-    repo.write("gatekit.toml", '[[gates]]\nname = "build"\nrun = ["python", "build.py"]\n')
+    repo.write("gatekit.toml", BUILD_GATE)
     repo.commit("busy build", {"build.py": BUSY_BUILD})
     direct = statistics.median(
         timed([sys.executable, "build.py"], repo.path, repo.env) for _ in range(repeat)
@@ -55,7 +58,7 @@ def bench_sandbox_overhead(
     repo: Repo, repeat: int, script: Path, env: dict[str, str]
 ) -> tuple[float, float, float]:
     """(direct, check in process, check served by the resident server) in a reused sandbox slot."""
-    repo.write("gatekit.toml", '[[gates]]\nname = "build"\nrun = ["python", "build.py"]\n')
+    repo.write("gatekit.toml", BUILD_GATE)
     repo.commit("busy build", {"build.py": BUSY_BUILD})
     timed(gatekit_argv("check", "--no-cache"), repo.path, repo.env)  # the slot exists: reuse it
     start_server([str(script), "check", "--no-cache"], repo.path, env)
