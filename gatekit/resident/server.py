@@ -88,6 +88,7 @@ class Server:
         self.idle = _idle_seconds()
         self.selector = selectors.DefaultSelector()
         self.listener: socket.socket | None = None
+        self.wakeup = -1
         self.workers: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, client)
         self.last_activity = time.monotonic()
 
@@ -105,12 +106,19 @@ class Server:
         self.selector.register(listener, selectors.EVENT_READ)
 
     def serve(self) -> None:
+        # A signal wakes the loop through this pipe: select() itself resumes after a handler.
+        self.wakeup, wakeup_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        os.set_blocking(wakeup_write, False)
+        signal.set_wakeup_fd(wakeup_write)
+        self.selector.register(self.wakeup, selectors.EVENT_READ)
         signal.signal(signal.SIGTERM, lambda signum, frame: self.stop_listening())
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         while self.listener is not None or self.workers:
             for key, _ in self.selector.select(timeout=min(self.idle, 30.0)):
                 if key.fileobj is self.listener:
                     self.accept()
+                elif key.fd == self.wakeup:
+                    os.read(self.wakeup, 512)
                 else:
                     self.reap(key.fd)
             if self.listener is not None and not self.workers and self.expired():
@@ -215,6 +223,7 @@ class Server:
 
         code = 1
         try:
+            signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGHUP, signal.SIG_DFL)
             for pidfd, (_, other) in self.workers.items():

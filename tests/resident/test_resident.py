@@ -340,7 +340,7 @@ def test_status_lists_the_servers_and_stop_stops_them(
     stopped = repo.gatekit("resident", "stop", env=env)
     assert stopped.returncode == 0, stopped.stderr
     assert f"stopped pid {server}:" in stopped.stdout
-    resident.wait_gone(server)
+    resident.wait_gone(server, timeout=5)  # at once, not at the end of the server's idle wait
     assert "no resident server is running" in repo.gatekit("resident", "status", env=env).stdout
     assert not list(sockets.glob("*.sock"))
 
