@@ -20,7 +20,6 @@ import argparse
 import os
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_env  # noqa: E402
+from common import bench_env, served, server_cpu, stop_servers  # noqa: E402
 
 PEERS = Path(os.environ.get("GATEKIT_BENCH_PEERS", Path.home() / ".cache" / "gatekit-bench-peers"))
 PIP_PEERS = ("prek==0.5.10", "pre-commit==4.7.0" if sys.version_info >= (3, 11) else "pre-commit==4.3.0")
@@ -147,24 +146,6 @@ def commit_once(repo: Path, env: dict[str, str], i: int, servers: Path | None = 
     return cpu, wall
 
 
-def server_cpu(directory: Path | None) -> float:
-    """CPU seconds of the resident servers listening in directory, their reaped workers included."""
-    if directory is None:
-        return 0.0
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.fsencode(directory) not in (entry / "cmdline").read_bytes():
-                continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=9)
@@ -182,9 +163,8 @@ def main() -> None:
         env["PREK_HOME"] = str(tmp / "prek-home")
         env["PATH"] = os.pathsep.join([str(PEERS / "node_modules" / ".bin"), env["PATH"]])
         build_origin(tmp / "origin", env, options.files)
-        servers.mkdir(mode=0o700)
         envs = {name: env for name in runners}
-        envs["gatekit"] = {**env, "GATEKIT_RESIDENT": "1", "GATEKIT_RESIDENT_DIR": str(servers)}
+        envs["gatekit"] = served(env, servers)
         repos = {name: tmp / name for name in runners}
         for name in runners:
             setup_runner(name, tmp / "origin", repos[name], envs[name], tools)
@@ -195,7 +175,7 @@ def main() -> None:
                 if i >= 0:
                     samples[name].append(sample)
     finally:
-        stop_servers(servers)
+        stop_servers({**bench_env(tmp / "home"), "GATEKIT_RESIDENT_DIR": str(servers)})
         shutil.rmtree(tmp, ignore_errors=True)
 
     cpu = {name: statistics.median(s[0] for s in samples[name]) for name in runners}
@@ -211,15 +191,6 @@ def main() -> None:
     print(
         f"gatekit / pre-commit: CPU {cpu['gatekit'] / cpu['pre-commit']:.2f}x, wall {wall['gatekit'] / wall['pre-commit']:.2f}x"
     )
-
-
-def stop_servers(directory: Path) -> None:
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and os.fsencode(directory) in (entry / "cmdline").read_bytes():
-                os.kill(int(entry.name), signal.SIGTERM)
-        except OSError:
-            pass
 
 
 def _load() -> str:

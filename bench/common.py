@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -74,3 +75,21 @@ def start_server(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
 def stop_servers(env: dict[str, str]) -> None:
     argv = [sys.executable, "-m", "gatekit", "resident", "stop"]
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=False)
+
+
+def server_cpu(directory: Path | None) -> float:
+    """CPU seconds of the resident servers listening in directory, their reaped workers included."""
+    if directory is None:
+        return 0.0
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.fsencode(directory) not in (entry / "cmdline").read_bytes():
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
