@@ -78,6 +78,18 @@ def warm_up(repo: Repo, env: dict[str, str], gatekit: Path | None = None) -> int
     return resident.wait_for_server(socket)
 
 
+def start_until(argv: list[str], cwd: Path, env: dict[str, str], started: Path) -> subprocess.Popen[str]:
+    """argv started, once its gate has written `started` (the phase, not a guessed sleep)."""
+    client = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert client.poll() is None and time.monotonic() < deadline, client.communicate()
+        time.sleep(0.02)
+    return client
+
+
 def normalized(text: str, root: Path) -> str:
     text = text.replace(str(root), "ROOT")
     return re.sub(r"\d+\.\d+s", "N.Ns", text)
@@ -176,18 +188,7 @@ def test_ctrl_c_reaches_the_gate_through_the_server(
     repo = hooked_repo(tmp_path / "repo", env, config)
     gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
     warm_up(repo, env, gatekit)
-    client = subprocess.Popen(
-        [str(gatekit), "check", "--staged"],
-        cwd=repo.path,
-        env=gatekit_env(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not started.exists():
-        assert client.poll() is None and time.monotonic() < deadline, client.communicate()
-        time.sleep(0.02)
+    client = start_until([str(gatekit), "check", "--staged"], repo.path, gatekit_env(env), started)
     client.send_signal(signal.SIGINT)
     out, err = client.communicate(timeout=60)
     assert runs(tmp_path / "runs") == ["served"]
@@ -203,18 +204,7 @@ def test_a_run_whose_server_dies_runs_again_here(
     env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
     repo = hooked_repo(tmp_path / "repo", env, config)
     server = warm_up(repo, env)
-    client = subprocess.Popen(
-        ["git", "commit", "-q", "-m", "change"],
-        cwd=repo.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not started.exists():
-        assert client.poll() is None and time.monotonic() < deadline, client.communicate()
-        time.sleep(0.02)
+    client = start_until(["git", "commit", "-q", "-m", "change"], repo.path, env, started)
     os.kill(server, signal.SIGKILL)
     resident.wait_gone(server)
     resume.touch()
