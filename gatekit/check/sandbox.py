@@ -43,7 +43,8 @@ from gatekit.state_dirs import (
     sandbox_root_chosen,
     sandboxes_dir,
 )
-from gatekit.system.files import atomic_write, flocked, private_dir, try_flock
+from gatekit.system.dirs import private_dir
+from gatekit.system.files import atomic_write, flocked, try_flock
 from gatekit.system.processes import (
     live_group_members,
     marked_processes,

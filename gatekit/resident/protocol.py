@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 import sys
 
+from gatekit.system.dirs import private_dir
+
 ENABLE_VAR = "GATEKIT_RESIDENT"  # "0" (or off/no/false): never hand a run over, never start a server
 DIR_VAR = "GATEKIT_RESIDENT_DIR"  # where sockets live (tests); else XDG_RUNTIME_DIR or /tmp
 IDLE_VAR = "GATEKIT_RESIDENT_IDLE"  # seconds a server waits for work before it exits
@@ -86,20 +88,7 @@ def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:
     if not chosen:
         runtime = env.get("XDG_RUNTIME_DIR")
         chosen = os.path.join(runtime, "gatekit") if runtime else f"/tmp/gatekit-{os.getuid()}"
-    try:
-        os.mkdir(chosen, 0o700)
-    except FileExistsError:
-        pass
-    except OSError:
-        return None
-    try:
-        info = os.lstat(chosen)
-    except OSError:
-        return None
-    private = (
-        (info.st_mode & 0o170000) == 0o040000 and info.st_uid == os.getuid() and not info.st_mode & 0o077
-    )
-    return chosen if private else None
+    return chosen if private_dir(chosen) else None
 
 
 FAILED_SUFFIX = ".failed"  # beside a socket: its server could not start; why

@@ -61,23 +61,3 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def private_dir(path: Path) -> bool:
-    """Make path (and its parents) a directory only this user can enter; False when it exists
-    and is not one (another user's, a symlink, open to others): a shared temporary directory
-    must not hand a stranger our files."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass
-    except OSError:
-        return False
-    info = os.lstat(path)
-    return (
-        os.path.isdir(path)
-        and not os.path.islink(path)
-        and info.st_uid == os.getuid()
-        and not info.st_mode & 0o077
-    )
