@@ -55,6 +55,15 @@ def hooked_repo(path: Path, env: dict[str, str], config: str) -> Repo:
     return repo
 
 
+def served_repo(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, config: str, **extra: str
+) -> tuple[dict[str, str], Repo]:
+    """(environment, repository) of a test whose gate notes who ran it in tmp_path/runs, with
+    the resident server on and its sockets in sockets."""
+    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs"), **extra}, sockets)
+    return env, hooked_repo(tmp_path / "repo", env, config)
+
+
 def commit(repo: Repo, env: dict[str, str], message: str = "change") -> subprocess.CompletedProcess[str]:
     return resident.run(["git", "commit", "-q", "-m", message], repo.path, env, timeout=120)
 
@@ -142,8 +151,7 @@ def test_a_push_served_by_the_server_reads_the_pushed_refs(
     # The gate fails on a tree holding bad.txt. HEAD stays good and the bad commit is pushed by its
     # branch: only a pre-push check that read git's ref lines on stdin sees it.
     config = gate_toml("test ! -e bad.txt")
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, config)
+    env, repo = served_repo(tmp_path, git_env, sockets, config)
     repo.git("init", "-q", "--bare", str(tmp_path / "remote.git"))
     repo.git("remote", "add", "origin", str(tmp_path / "remote.git"))
     assert commit(repo, {**env, "GATEKIT_RESIDENT": "0"}).returncode == 0
@@ -184,8 +192,7 @@ def test_ctrl_c_reaches_the_gate_through_the_server(
 ) -> None:
     started = tmp_path / "started"
     config = gate_toml(f"touch {started}; sleep 60")
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, config)
+    env, repo = served_repo(tmp_path, git_env, sockets, config)
     gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
     warm_up(repo, env, gatekit)
     client = start_until([str(gatekit), "check", "--staged"], repo.path, gatekit_env(env), started)
@@ -201,8 +208,7 @@ def test_a_run_whose_server_dies_runs_again_here(
 ) -> None:
     started, resume = tmp_path / "started", tmp_path / "resume"
     config = gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, config)
+    env, repo = served_repo(tmp_path, git_env, sockets, config)
     server = warm_up(repo, env)
     client = start_until(["git", "commit", "-q", "-m", "change"], repo.path, env, started)
     os.kill(server, signal.SIGKILL)
@@ -218,8 +224,7 @@ def test_a_run_whose_server_dies_runs_again_here(
 
 def test_a_client_ends_as_its_worker_ended(tmp_path: Path, git_env: dict[str, str], sockets: Path) -> None:
     # The fault hook SIGKILLs gatekit's process group when the verdict is about to be written.
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
     gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
     warm_up(repo, env, gatekit)
     result = subprocess.run(
@@ -299,8 +304,7 @@ def test_an_idle_server_leaves_and_takes_its_socket(
 def test_concurrent_commits_in_two_worktrees_share_one_server(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
     other = repo.worktree_add(tmp_path / "other", "other")
     other.write("b.txt", "b\n")
     other.git("add", "b.txt")
@@ -321,8 +325,7 @@ def test_concurrent_commits_in_two_worktrees_share_one_server(
 def test_status_lists_the_servers_and_stop_stops_them(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
     server = warm_up(repo, env)
     listed = repo.gatekit("resident", "status", env=env)
     assert listed.returncode == 0, listed.stderr
@@ -338,8 +341,7 @@ def test_status_lists_the_servers_and_stop_stops_them(
 def test_a_server_that_cannot_start_is_not_started_again_and_again(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
     socket = resident.hooks_socket(repo.path / ".git" / "hooks", env)
     socket.mkdir()  # nothing can bind there
     failed = Path(f"{socket}.failed")
@@ -378,8 +380,7 @@ def children(pid: int) -> list[int]:
 def test_a_stopped_server_does_not_hang_a_commit_nor_run_it_twice(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
-    env = resident.resident_env({**git_env, "RUNS": str(tmp_path / "runs")}, sockets)
-    repo = hooked_repo(tmp_path / "repo", env, gate_toml())
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
     server = warm_up(repo, env)
     os.kill(server, signal.SIGSTOP)
     try:
