@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gatekit.config import Gate
+from gatekit.faults import reached
 from gatekit.git import pinned_layout, without_repo_vars
 from gatekit.system.processes import start_captured, stop_group
 from gatekit.system.reaper import GateWatch, become_subreaper
@@ -180,10 +181,15 @@ def run_gate(
             GateResult(gate, GateStatus.ERROR, message=f"cannot run `{gate_argv(gate)[0]}`: {exc.strerror}"),
         )
     assert proc.stdout is not None
-    if confinement is None:
-        return _finish(listener, _supervise(proc, gate, listener, started, heartbeat))
-    confinement.track(proc.pid)
-    watch = GateWatch(proc.pid) if reaping else None
+    try:  # from its start on, an interrupt (Ctrl-C) takes the gate's process group down with it
+        reached("gate-started")
+        if confinement is None:
+            return _finish(listener, _supervise(proc, gate, listener, started, heartbeat))
+        confinement.track(proc.pid)
+        watch = GateWatch(proc.pid) if reaping else None
+    except BaseException:
+        _kill_group(proc)
+        raise
     strays: list[str] = []
 
     def stop_leftovers() -> None:

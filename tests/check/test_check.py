@@ -205,6 +205,23 @@ def test_ctrl_c_kills_gates_and_exits_130(repo: Repo, tmp_path: Path) -> None:
     assert not _alive(int(pidfile.read_text()))
 
 
+def test_ctrl_c_between_a_gate_s_start_and_its_supervision_still_kills_it(repo: Repo, tmp_path: Path) -> None:
+    # The interrupt lands in the instant after the gate started and before gatekit watches it
+    # (held there by the fault hook, the phase rather than a guessed sleep).
+    pidfile, pause = tmp_path / "child.pid", tmp_path / "pause"
+    pause.mkdir()
+    gate_config(
+        repo, f'[[gates]]\nname = "hang"\nrun = "sleep 300 & echo $! > {pidfile}; wait"\nshell = true\n'
+    )
+    proc = repo.spawn_gatekit("check", env={"GATEKIT_TEST_PAUSE_AT": f"gate-started:{pause}"})
+    _wait_for(pause / "reached")
+    _wait_for(pidfile)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert not _alive(int(pidfile.read_text()))
+
+
 def test_sigkill_mid_run_leaves_the_next_run_able_to_proceed(repo: Repo, tmp_path: Path) -> None:
     marker = tmp_path / "started"
     gate_config(repo, f'[[gates]]\nname = "slow"\nrun = "touch {marker}; sleep 30"\nshell = true\n')
