@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gatekit.resident import protocol
 from gatekit.system import signals
+from gatekit.system.processes import command_line, process_start
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,12 @@ def running_servers() -> list[RunningServer]:
     for lock in sorted(Path(directory).glob("*.sock.lock")):
         try:
             pid = int(lock.read_text().split()[0])
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            started = Path(f"/proc/{pid}").stat().st_mtime
         except (OSError, ValueError, IndexError):
             continue
+        argv, started = command_line(pid), process_start(pid)
         socket = lock.with_suffix("")
-        if b"gatekit.resident.server" in b" ".join(argv) and os.fsencode(socket) in argv:
-            found.append(RunningServer(pid, socket, os.fsdecode(argv[0]), started))
+        if "gatekit.resident.server" in " ".join(argv) and str(socket) in argv and started is not None:
+            found.append(RunningServer(pid, socket, argv[0], started))
     return found
 
 
