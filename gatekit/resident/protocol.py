@@ -88,6 +88,8 @@ def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:
     if not chosen:
         runtime = env.get("XDG_RUNTIME_DIR")
         chosen = os.path.join(runtime, "gatekit") if runtime else f"/tmp/gatekit-{os.getuid()}"
+    if not os.path.isabs(chosen):
+        return None  # relative to whatever directory a hook runs in: it would land in a worktree
     return chosen if private_dir(chosen) else None
 
 

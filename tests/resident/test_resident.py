@@ -396,3 +396,15 @@ def test_a_stopped_server_does_not_hang_a_commit_nor_run_it_twice(
         assert time.monotonic() < deadline
         time.sleep(0.02)
     assert runs(tmp_path / "runs") == ["here", "served"]
+
+
+def test_a_relative_socket_directory_is_never_made_in_the_worktree(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
+    env["GATEKIT_RESIDENT_DIR"] = "sockets"  # relative: to the directory each hook runs in
+    result = commit(repo, env)
+    assert result.returncode == 0, result.stderr
+    assert runs(tmp_path / "runs") == ["here"]
+    assert not (repo.path / "sockets").exists()
+    assert repo.git("status", "--porcelain") == ""
