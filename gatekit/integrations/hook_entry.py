@@ -126,9 +126,25 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
             if code:  # not a repository, say: one message, not one per guard
                 return code
             results = hook_runner.run_steps(steps, stdin=stdin, runner=runner)
+            code = hook_runner.hook_exit_code(results)
+            if name == "pre-commit" and code == 0:
+                _vouch_for_clean_commit(app)
     finally:
         app.close()
-    return hook_runner.hook_exit_code(results)
+    return code
+
+
+def _vouch_for_clean_commit(app: HookApp) -> None:
+    """Tell this commit's post-commit hook what the status saw (integrations/clean_commit.py)."""
+    from gatekit.errors import GatekitError
+    from gatekit.integrations.clean_commit import vouch_for_clean_commit
+
+    if app.pending is None:
+        return
+    try:
+        vouch_for_clean_commit(app.pending.result().entries, app.repo.git_dir, os.environ)
+    except GatekitError:
+        pass  # no word: the post-commit hook walks the worktree itself
 
 
 def _share_answers(app: HookApp, args: Sequence[str], stdin: bytes) -> int:

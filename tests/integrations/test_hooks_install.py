@@ -333,3 +333,52 @@ def test_post_commit_hook_snapshots_uncommitted_work(project: Repo) -> None:
     refs = project.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()
     assert refs, "the post-commit hook should have saved a snapshot"
     assert "notes draft.txt" in project.git("ls-tree", "-r", "--name-only", refs[-1])
+
+
+def git_processes(trace: Path, subcommand: str) -> list[str]:
+    """The command lines of every `git SUBCOMMAND` process a GIT_TRACE2 file recorded."""
+    lines = trace.read_text(encoding="utf-8", errors="replace").splitlines()
+    starts = [line.split(" start ", 1)[1].strip() for line in lines if " start " in line]
+    return [argv for argv in starts if f" {subcommand} " in f" {argv} "]
+
+
+def test_a_clean_commit_walks_the_worktree_once(project: Repo, tmp_path: Path) -> None:
+    """The pre-commit hook's status found nothing uncommitted but the staged change: the
+    post-commit hook of the same commit knows the worktree is clean without a second status."""
+    assert project.gatekit("install-hooks").returncode == 0
+    stage(project, "src/more.py", "X = 1\n")
+    trace = tmp_path / "trace2.txt"
+    project.env = {**project.env, "GIT_TRACE2": str(trace)}
+    code, output = commit(project, "more")
+    assert code == 0, output
+    assert len(git_processes(trace, "status")) == 1, git_processes(trace, "status")
+    assert project.git("status", "--porcelain") == ""
+
+
+def test_work_left_by_a_partial_commit_is_still_snapshotted(project: Repo) -> None:
+    """`git commit PATH` commits PATH alone: what else is staged stays uncommitted, though the
+    pre-commit hook saw only staged changes."""
+    assert project.gatekit("install-hooks").returncode == 0
+    project.write("src/more.py", "X = 1\n")
+    project.write("src/left.py", "Y = 2\n")
+    project.git("add", "src/more.py", "src/left.py")
+    code, output = git_with_hooks(project, "commit", "-q", "-m", "more only", "src/more.py")
+    assert code == 0, output
+    refs = project.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()
+    assert refs, "the post-commit hook should have saved the staged src/left.py"
+    assert "src/left.py" in project.git("ls-tree", "-r", "--name-only", refs[-1])
+
+
+def test_a_clean_verdict_of_an_aborted_commit_does_not_excuse_a_later_one(project: Repo) -> None:
+    """The pre-commit hook passed, then the commit was abandoned (an empty message); the next
+    commit skips the hooks and leaves a new file uncommitted: its post-commit snapshot saves it."""
+    assert project.gatekit("install-hooks").returncode == 0
+    stage(project, "src/more.py", "X = 1\n")
+    code, output = git_with_hooks(project, "commit", "-q", "-m", "")
+    assert code != 0 and "empty commit message" in output, output
+    project.write("draft.txt", "written after the abandoned commit\n")
+    code, output = git_with_hooks(project, "commit", "-q", "--no-verify", "-m", "more")
+    assert code == 0, output
+    refs = project.git("for-each-ref", "--format=%(refname)", "refs/gatekit/snapshots/").split()
+    assert refs, "the post-commit hook should have saved draft.txt"
+    assert "draft.txt" in project.git("ls-tree", "-r", "--name-only", refs[-1])

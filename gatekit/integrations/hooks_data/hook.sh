@@ -75,6 +75,16 @@ fi
 # worktree (the usual case after a commit) there is nothing to save, said without starting Python.
 case "$hook" in
 post-commit | post-checkout | post-merge)
+    # The pre-commit hook of this very commit (run by the same git process, our parent) found
+    # nothing uncommitted but what this commit took: no second walk of the worktree
+    # (integrations/clean_commit.py).
+    if [ "$hook" = post-commit ] && [ -n "${GIT_INDEX_FILE:-}" ]; then
+        clean_marker="${GIT_INDEX_FILE%/*}/gatekit/clean-after-commit"
+        if [ -f "$clean_marker" ] && read -r clean_pid <"$clean_marker" && [ "$clean_pid" = "$PPID" ]; then
+            : >"$clean_marker"
+            exit 0
+        fi
+    fi
     if [ -z "$(git --no-optional-locks status --porcelain --untracked-files=all 2>/dev/null | head -c 1)" ]; then
         exit 0
     fi
@@ -108,6 +118,11 @@ main()' "$gatekit_path" "$@"
     fi
 }
 
+if [ "$hook" = pre-commit ]; then
+    # Our parent is the git process that will run this commit's post-commit hook.
+    GATEKIT_GIT_PID=$PPID
+    export GATEKIT_GIT_PID
+fi
 if [ "$hook" = pre-push ] || [ "$hook" = reference-transaction ]; then
     printf '%s\n' "$input" | run_gatekit hook "$hook" "$@"
 else
