@@ -5,7 +5,7 @@ No marker survives all of that, but the parent link does: a process whose parent
 re-parented to the nearest ancestor that is a child subreaper (prctl PR_SET_CHILD_SUBREAPER, no
 privileges needed). gatekit becomes one when it first runs a gate, so whatever a gate orphans
 becomes gatekit's child; when the gate ends, its leftovers are that child and its descendants,
-found through the parent links in /proc, stopped, and reaped (an orphan that exited is a zombie
+found through the kernel's lists of each process's children in /proc, stopped, and reaped (an orphan that exited is a zombie
 until its new parent waits for it).
 
 Telling a gate's orphans from gatekit's own children: those gatekit starts itself (git) stay in
@@ -75,6 +75,48 @@ def all_processes() -> list[ProcStat]:
     return [stat for stat in found if stat is not None]
 
 
+def descendants(pid: int) -> list[ProcStat] | None:
+    """Every descendant of pid, from the kernel's lists of each process's children; None where
+    the kernel keeps no such list (CONFIG_PROC_CHILDREN): scan all_processes() then.
+
+    A gate's leftovers are a handful of processes; the machine may run hundreds.
+    """
+    if not _children_lists():
+        return None
+    found: list[ProcStat] = []
+    todo, seen = [pid], {pid}
+    while todo:
+        parent = todo.pop()
+        for child in _children(parent):
+            stat = read_stat(child) if child not in seen else None
+            seen.add(child)
+            if stat is not None and stat.ppid == parent:  # not a pid reused since the list was read
+                found.append(stat)
+                todo.append(child)
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    """The children of pid: each of its threads keeps a list of those it started or adopted."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []  # gone
+    children: list[int] = []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as listing:
+                children += [int(child) for child in listing.read().split()]
+        except (OSError, ValueError):
+            pass
+    return children
+
+
+@lru_cache(maxsize=1)
+def _children_lists() -> bool:
+    return os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+
+
 @dataclass(frozen=True)
 class _Gate:
     leader: int
@@ -115,8 +157,10 @@ class GateWatch:
 
     def _leftovers(self) -> list[ProcStat]:
         """The gate's orphans adopted by this process, and every descendant of theirs."""
-        processes = all_processes()
         me, mine = os.getpid(), os.getsid(0)
+        processes = descendants(me)
+        if processes is None:
+            processes = all_processes()
         with _running_lock:
             others = [gate for gate in _running.values() if gate.leader != self.gate.leader]
         roots = [
