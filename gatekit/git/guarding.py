@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatekit.errors import CommandError, ToolMissing
-from gatekit.git.runner import git_env, pin, run, run_rc, text
+from gatekit.git.runner import NO_HOOKS, git_env, pin, run, run_rc, text
 from gatekit.system.processes import run_captured, start_captured
 
 if TYPE_CHECKING:
@@ -187,4 +187,4 @@ def keep_refs(cwd: str | Path, updates: Sequence[tuple[str, str]]) -> None:
     """Create refs (name, commit) in one transaction, so the commits stay reachable."""
     if updates:
         payload = b"".join(f"update {ref}\0{oid}\0\0".encode() for ref, oid in updates)
-        run(cwd, "update-ref", "--stdin", "-z", input=payload)
+        run(cwd, *NO_HOOKS, "update-ref", "--stdin", "-z", input=payload)  # bookkeeping

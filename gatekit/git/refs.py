@@ -10,12 +10,15 @@ from typing import NoReturn
 
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.revisions import rev_parse
-from gatekit.git.runner import git_env, is_object_id, run, run_rc
+from gatekit.git.runner import NO_HOOKS, git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured, start_conversation
 
 
-def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: str) -> bool:
-    """Compare-and-swap ref from old to new (old=None: must not exist).
+def update_ref(
+    cwd: Path | str, ref: str, new: str, old: str | None, message: str, *, bookkeeping: bool = False
+) -> bool:
+    """Compare-and-swap ref from old to new (old=None: must not exist). A bookkeeping ref (one of
+    gatekit's own) is written without the repository's hooks (runner.NO_HOOKS).
 
     False only when the ref really moved (or already exists). Any other failure -- above all
     a `<ref>.lock` left by a git process that was killed -- raises CommandError with git's
@@ -23,7 +26,7 @@ def update_ref(cwd: Path | str, ref: str, new: str, old: str | None, message: st
     """
     # An empty old value means "must not exist" in every hash width (40 zeros is SHA-1's only).
     expected = old if old is not None else ""
-    argv = ("git", "update-ref", "-m", message, ref, new, expected)
+    argv = ("git", *(NO_HOOKS if bookkeeping else ()), "update-ref", "-m", message, ref, new, expected)
     result = run_captured(argv, cwd, env=git_env(cwd=cwd), check=False)
     if result.returncode == 0:
         return True
@@ -230,6 +233,7 @@ def notes_write(
     """
     run(
         cwd,
+        *NO_HOOKS,  # a note is bookkeeping
         "notes",
         f"--ref={notes_ref}",
         "add",
@@ -286,11 +290,11 @@ def reflog_entries_raw(cwd: Path | str, ref: str) -> bytes:
     return out if code == 0 else b""
 
 
-def update_refs(cwd: Path | str, commands: Sequence[str]) -> None:
-    """Apply `git update-ref --stdin -z` commands (one transaction)."""
+def update_refs(cwd: Path | str, commands: Sequence[str], *, bookkeeping: bool = False) -> None:
+    """Apply `git update-ref --stdin -z` commands (one transaction); bookkeeping as update_ref."""
     if commands:
         payload = b"".join(c.encode() + b"\0" for c in commands)
-        run(cwd, "update-ref", "--stdin", "-z", input=payload)
+        run(cwd, *(NO_HOOKS if bookkeeping else ()), "update-ref", "--stdin", "-z", input=payload)
 
 
 def notes_objects(cwd: Path | str, notes_ref: str) -> set[str]:

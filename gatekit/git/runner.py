@@ -87,6 +87,12 @@ def located(cwd: Path | str | None, env: Mapping[str, str]) -> dict[str, str]:
     return {**env, **layout}
 
 
+# gatekit's own refs (verdict notes, snapshots, the commits a guard kept) are its bookkeeping, not
+# the user's work: git writes them running no hook. Each ref update would otherwise start the
+# repository's reference-transaction hook twice, which cost a verdict more than its note.
+NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
+
+
 def without_repo_vars() -> dict[str, str]:
     """This process's environment minus the variables that pin git to one repository."""
     return {k: v for k, v in os.environ.items() if k not in _REPO_LOCATING_VARS}

@@ -58,7 +58,7 @@ def snapshot_before(
     stamp = int(time.time() * 1000)
     for attempt in range(100):
         ref = f"{snapshot_prefix(repo)}{stamp:013d}" + (f"-{attempt}" if attempt else "")
-        if git.update_ref(root, ref, commit, None, f"gatekit snapshot: {reason}"):
+        if git.update_ref(root, ref, commit, None, f"gatekit snapshot: {reason}", bookkeeping=True):
             break
     prune_snapshots(repo, keep, max_age_days)
     return Snapshot(ref, commit, tree, stamp / 1000, reason, wid)

@@ -94,7 +94,7 @@ def take_snapshot(
     stamp = int(time.time() * 1000)
     for attempt in range(100):
         ref = f"{snapshot_prefix(repo)}{stamp:013d}" + (f"-{attempt}" if attempt else "")
-        if git.update_ref(root, ref, commit, None, f"gatekit snapshot: {reason}"):
+        if git.update_ref(root, ref, commit, None, f"gatekit snapshot: {reason}", bookkeeping=True):
             break
     else:  # pragma: no cover - a hundred snapshots in one millisecond
         return None
@@ -115,7 +115,7 @@ def prune_snapshots(
     doomed = [s for i, s in enumerate(snaps) if i < len(snaps) - max(keep, 1) or s.time < cutoff]
     if snaps and doomed and doomed[-1] is snaps[-1]:
         doomed.pop()  # the newest snapshot survives any age limit: it is the way back
-    git.update_refs(repo.toplevel, [f"delete {s.ref}\0{s.commit}" for s in doomed])
+    git.update_refs(repo.toplevel, [f"delete {s.ref}\0{s.commit}" for s in doomed], bookkeeping=True)
     return doomed
 
 
