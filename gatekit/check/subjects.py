@@ -54,15 +54,9 @@ def resolve_target(root: Path, target: str) -> str:
     git's own lookup of a bare name tries refs/tags/ before refs/heads/, so a tag called `main`
     would otherwise stand in for the branch. A full ref name (refs/...) is taken as it is.
     """
-    if target.startswith("refs/"):
-        candidates: tuple[str, ...] = (target,)
-    else:
-        candidates = (f"refs/heads/{target}", f"refs/remotes/origin/{target}", target)
-    for candidate in candidates:
-        if not candidate.startswith("-"):
-            oid = git.rev_parse(root, f"{candidate}^{{commit}}")
-            if oid:
-                return oid
+    oid = git.branch_commit(root, target)
+    if oid:
+        return oid
     raise UsageError(f"target {target!r} names no branch or commit here (fetch it first in CI clones)")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gatekit import extras, git
+from gatekit.errors import UsageError
 from gatekit.fleet import symbols
 from gatekit.fleet.changes import STATE_MESSAGE, Writer, collect_writers, shared_paths
 from gatekit.fleet.threads import Background, parallel_map
@@ -285,8 +286,10 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
     exist yet (the first commit, a `master` repo) has nothing to overlap with, and passes.
     """
     cwd = str(repo.toplevel)
-    target_commit = git.resolve_commit(cwd, target) if strict else git.rev_parse(cwd, f"{target}^{{commit}}")
+    target_commit = git.branch_commit(cwd, target)
     if target_commit is None:
+        if strict:
+            raise UsageError(f"target {target!r} names no branch or commit here")
         return []
     head = git.head_commit(cwd)
     staged_tree = git.staged_tree(cwd)

@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from gatekit.git.remote import config_value, fetch, has_remote, is_shallow
     from gatekit.git.revisions import (
         ahead_behind,
+        branch_commit,
         branch_exists,
         commit_date,
         commit_meta,
@@ -212,6 +213,7 @@ _HOMES = {
     "has_remote": "remote",
     "is_shallow": "remote",
     "ahead_behind": "revisions",
+    "branch_commit": "revisions",
     "branch_exists": "revisions",
     "commit_date": "revisions",
     "commit_meta": "revisions",
@@ -302,6 +304,7 @@ __all__ = [
     "behind_commit",
     "add_worktree",
     "ahead_behind",
+    "branch_commit",
     "branch_exists",
     "branch_status",
     "cat_blob",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gatekit.errors import UsageError
-from gatekit.git.memo import remember
+from gatekit.git.memo import remember, tell
 from gatekit.git.runner import git_env, run, run_rc, text, zsplit
 from gatekit.system.processes import run_captured
 
@@ -15,6 +15,27 @@ def rev_parse(cwd: Path | str, rev: str) -> str | None:
     """The object id rev names, or None when it names nothing."""
     code, out = run_rc(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", rev)
     return text(out) if code == 0 else None
+
+
+@remember
+def branch_commit(cwd: Path | str, name: str) -> str | None:
+    """The commit a target branch names, by full ref name first: refs/heads/<name>, then
+    refs/remotes/origin/<name> (in CI clones only that may exist), and only then any other
+    revision (a commit id, a tag); None when name names no commit.
+
+    git's own lookup of a bare name tries refs/tags/ before refs/heads/, so a tag called `main`
+    would otherwise stand in for the branch. A full ref name (refs/...) is taken as it is.
+    """
+    if name.startswith("refs/"):
+        candidates: tuple[str, ...] = (name,)
+    else:
+        candidates = (f"refs/heads/{name}", f"refs/remotes/origin/{name}", name)
+    for candidate in candidates:
+        if not candidate.startswith("-"):
+            oid = rev_parse(cwd, f"{candidate}^{{commit}}")
+            if oid:
+                return oid
+    return None
 
 
 def resolve_commit(cwd: Path | str, rev: str) -> str:
@@ -227,7 +248,8 @@ def default_branch(cwd: Path | str) -> str | None:
     main, master and trunk that exists (locally or on origin); None when none of them does.
 
     Two git calls whatever the answer (every hook asks it): the config, and one for-each-ref over
-    origin/HEAD and every candidate.
+    origin/HEAD and every candidate, whose answer also tells branch_commit where the local
+    candidates point (the hook's overlap asks it next).
     """
     code, out = run_rc(cwd, "config", "--get", "init.defaultBranch")
     configured = text(out) if code == 0 else ""
@@ -235,17 +257,22 @@ def default_branch(cwd: Path | str) -> str | None:
     origin = "refs/remotes/origin/"
     patterns = [f"{origin}HEAD", *(f"{where}{n}" for n in names for where in ("refs/heads/", origin))]
     out = run(
-        cwd, "for-each-ref", "--format=%(refname)%00%(symref)%00%(*objecttype)%00%(objecttype)", *patterns
+        cwd,
+        "for-each-ref",
+        "--format=%(refname)%00%(symref)%00%(*objecttype)%00%(objecttype)%00%(objectname)",
+        *patterns,
     )
     commits: set[str] = set()  # refs (of the patterns, exactly) that name a commit
     origin_head = ""
     for line in text(out).splitlines():
-        ref, symref, peeled, kind = (line.split("\0") + ["", "", ""])[:4]
+        ref, symref, peeled, kind, oid = (line.split("\0") + ["", "", "", ""])[:5]
         if (peeled or kind) != "commit":
             continue  # a broken origin/HEAD is not listed at all
         if ref == f"{origin}HEAD" and symref.startswith(origin):
             origin_head = symref.removeprefix(origin)
         commits.add(ref)
+        if ref.startswith("refs/heads/") and kind == "commit":
+            tell(branch_commit, cwd, ref.removeprefix("refs/heads/"), answer=oid)
     if origin_head and not origin_head.startswith("-"):
         return origin_head  # origin/HEAD names a commit: that branch exists on origin
     for name in names:
