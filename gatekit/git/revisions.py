@@ -242,20 +242,40 @@ def first_parent_paths(cwd: Path | str, rev: str, since: int) -> list[list[str]]
     return changes
 
 
+USUAL_DEFAULT_BRANCHES = ("main", "master", "trunk")
+_ORIGIN = "refs/remotes/origin/"
+
+
 @remember
 def default_branch(cwd: Path | str) -> str | None:
     """The repository's default branch: origin/HEAD, else init.defaultBranch, else the first of
     main, master and trunk that exists (locally or on origin); None when none of them does.
 
-    Two git calls whatever the answer (every hook asks it): the config, and one for-each-ref over
-    origin/HEAD and every candidate, whose answer also tells branch_commit where the local
-    candidates point (the hook's overlap asks it next).
+    Every hook asks it. One git call where origin/HEAD answers (a clone): a for-each-ref over
+    origin/HEAD and the usual names. Otherwise the config too, and one more for-each-ref for a
+    branch it names beyond the usual ones. The for-each-ref also tells branch_commit where the
+    local candidates point (the hook's overlap asks it next).
     """
+    commits, origin_head = _candidate_refs(cwd, USUAL_DEFAULT_BRANCHES, with_origin_head=True)
+    if origin_head and not origin_head.startswith("-"):
+        return origin_head  # origin/HEAD names a commit: that branch exists on origin
     code, out = run_rc(cwd, "config", "--get", "init.defaultBranch")
     configured = text(out) if code == 0 else ""
-    names = [n for n in dict.fromkeys((configured, "main", "master", "trunk")) if n and not n.startswith("-")]
-    origin = "refs/remotes/origin/"
-    patterns = [f"{origin}HEAD", *(f"{where}{n}" for n in names for where in ("refs/heads/", origin))]
+    names = [n for n in dict.fromkeys((configured, *USUAL_DEFAULT_BRANCHES)) if n and not n.startswith("-")]
+    if names[0] not in USUAL_DEFAULT_BRANCHES:
+        commits |= _candidate_refs(cwd, names[:1], with_origin_head=False)[0]
+    for name in names:
+        if f"refs/heads/{name}" in commits or f"{_ORIGIN}{name}" in commits:
+            return name
+    return None
+
+
+def _candidate_refs(cwd: Path | str, names: Sequence[str], *, with_origin_head: bool) -> tuple[set[str], str]:
+    """(the refs of names, local or on origin, that name a commit; the branch origin/HEAD names
+    when it names a commit, else ""), from one for-each-ref."""
+    patterns = [f"{where}{n}" for n in names for where in ("refs/heads/", _ORIGIN)]
+    if with_origin_head:
+        patterns.insert(0, f"{_ORIGIN}HEAD")
     out = run(
         cwd,
         "for-each-ref",
@@ -268,17 +288,12 @@ def default_branch(cwd: Path | str) -> str | None:
         ref, symref, peeled, kind, oid = (line.split("\0") + ["", "", "", ""])[:5]
         if (peeled or kind) != "commit":
             continue  # a broken origin/HEAD is not listed at all
-        if ref == f"{origin}HEAD" and symref.startswith(origin):
-            origin_head = symref.removeprefix(origin)
+        if ref == f"{_ORIGIN}HEAD" and symref.startswith(_ORIGIN):
+            origin_head = symref.removeprefix(_ORIGIN)
         commits.add(ref)
         if ref.startswith("refs/heads/") and kind == "commit":
             tell(branch_commit, cwd, ref.removeprefix("refs/heads/"), answer=oid)
-    if origin_head and not origin_head.startswith("-"):
-        return origin_head  # origin/HEAD names a commit: that branch exists on origin
-    for name in names:
-        if f"refs/heads/{name}" in commits or f"{origin}{name}" in commits:
-            return name
-    return None
+    return commits, origin_head
 
 
 def first_parent_trees(cwd: Path | str, rev: str, limit: int) -> list[tuple[str, str]]:

@@ -1,8 +1,10 @@
-"""The default branch in two git calls, with the answers of the old one-question-per-ref lookup."""
+"""The default branch in one git call (a clone) or two, with the answers of the old one-question-per-ref lookup."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from gatekit import git
 from testing.repo import init_repo
@@ -45,3 +47,21 @@ def test_init_default_branch_names_a_branch_that_exists_only_on_origin(
     assert git.default_branch(repo.path) == "stable"
     repo.git("config", "init.defaultBranch", "nope")
     assert git.default_branch(repo.path) == "main"
+
+
+def test_a_clone_learns_its_default_branch_from_origin_head_in_one_git_call(
+    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every hook asks: where origin/HEAD answers, init.defaultBranch is not read at all."""
+    upstream = init_repo(tmp_path / "up", git_env)
+    upstream.git("branch", "develop")
+    upstream.git("symbolic-ref", "HEAD", "refs/heads/develop")
+    clone = tmp_path / "clone"
+    upstream.git("clone", "-q", str(upstream.path), str(clone))
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("GIT_TRACE2", str(trace))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "global"))
+    (tmp_path / "global").write_text("[init]\n\tdefaultBranch = main\n")
+    assert git.default_branch(clone) == "develop"
+    starts = [line for line in trace.read_text().splitlines() if " start " in line]
+    assert len(starts) == 1, starts
