@@ -238,16 +238,12 @@ def build_environment(
     if programs.conservative or not programs.programs:
         families.update(ALL_FAMILIES)
     patterns = [p for family in sorted(families) for p in FAMILY_VARIABLES[family]]
-    picked = {name: value for name, value in environ.items() if any(_matches(name, p) for p in patterns)}
+    names = {p for p in patterns if not p.endswith("*")}
+    prefixes = tuple(p[:-1] for p in patterns if p.endswith("*"))  # "CARGO_*": every CARGO_ variable
+    picked = {name: value for name, value in environ.items() if name in names or name.startswith(prefixes)}
     for name in extra:
         if name in environ:
             picked[name] = environ[name]
     if programs.conservative:
         picked["PATH"] = environ.get("PATH", "")
     return dict(sorted(picked.items()))
-
-
-def _matches(name: str, pattern: str) -> bool:
-    if pattern.endswith("*"):
-        return name.startswith(pattern[:-1])
-    return name == pattern

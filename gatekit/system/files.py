@@ -43,11 +43,12 @@ def try_flock(path: Path, *, holder_note: bool = False) -> int | None:
     return fd
 
 
-def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, durable: bool = True) -> None:
     """Replace path with data in one step: a reader (or a crash) sees the old file or the new one.
 
-    The data is fsynced before the rename, so the new name never points at an empty file after a
-    power loss. mode sets the permission bits (else the temp file's 0600 becomes 0644).
+    The data is fsynced before the rename (durable), so the new name never points at an empty
+    file after a power loss; a record that means nothing after a reboot skips it. mode sets the
+    permission bits (else the temp file's 0600 becomes 0644).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -55,7 +56,8 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644 if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
