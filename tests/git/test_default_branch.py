@@ -65,3 +65,23 @@ def test_a_clone_learns_its_default_branch_from_origin_head_in_one_git_call(
     assert git.default_branch(clone) == "develop"
     starts = [line for line in trace.read_text().splitlines() if " start " in line]
     assert len(starts) == 1, starts
+
+
+def test_a_target_branch_is_the_branch_before_a_tag_of_its_name(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    """git's own lookup of a bare `main` takes refs/tags/main first; a target is a branch. Inside
+    a hook the answer default_branch's for-each-ref gave stands for the lookup, and is the same."""
+    from gatekit.git.memo import remembered
+
+    repo = init_repo(tmp_path / "r", git_env)
+    first = repo.rev()
+    repo.commit("second", {"b.txt": "b\n"})
+    repo.git("tag", "main", first)  # a tag named like the branch, on another commit
+    assert git.rev_parse(repo.path, "main^{commit}") == first  # what a bare name gives
+    assert git.branch_commit(repo.path, "main") == repo.rev("refs/heads/main") != first
+    with remembered():
+        assert git.default_branch(repo.path) == "main"
+        assert git.branch_commit(repo.path, "main") == repo.rev("refs/heads/main")
+    assert git.branch_commit(repo.path, first) == first  # any other revision still names a commit
+    assert git.branch_commit(repo.path, "nope") is None
