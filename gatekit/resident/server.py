@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+import select
 import selectors
 import signal
 import socket
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 from gatekit.resident import protocol
+from gatekit.system import signals
 from gatekit.system.files import try_flock
 
 # What the hooks and the served commands import: loaded once here, never again in a worker. A
@@ -90,6 +92,9 @@ class Server:
         self.listener: socket.socket | None = None
         self.wakeup = -1
         self.workers: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, client)
+        # The clients of running workers, watched for their end of the socket closing alone (a
+        # client killed outright): what a client sends, the worker reads.
+        self.hangups = select.epoll()
         self.last_activity = time.monotonic()
 
     def listen(self) -> None:
@@ -111,6 +116,7 @@ class Server:
         os.set_blocking(wakeup_write, False)
         signal.set_wakeup_fd(wakeup_write)
         self.selector.register(self.wakeup, selectors.EVENT_READ)
+        self.selector.register(self.hangups.fileno(), selectors.EVENT_READ)
         signal.signal(signal.SIGTERM, lambda signum, frame: self.stop_listening())
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         while self.listener is not None or self.workers:
@@ -119,6 +125,8 @@ class Server:
                     self.accept()
                 elif key.fd == self.wakeup:
                     os.read(self.wakeup, 512)
+                elif key.fd == self.hangups.fileno():
+                    self.hang_up()
                 else:
                     self.reap(key.fd)
             if self.listener is not None and not self.workers and self.expired():
@@ -175,6 +183,7 @@ class Server:
             pidfd = os.pidfd_open(pid)  # registered first: a worker is always reaped
             self.workers[pidfd] = (pid, client)
             self.selector.register(pidfd, selectors.EVENT_READ)
+            self.hangups.register(client.fileno(), select.EPOLLRDHUP)
             client.sendall(f"P {pid}\n".encode())  # a client gone now: its worker sees no go and ends
         except Exception as problem:  # noqa: BLE001 (one bad request never takes the server down)
             self.log(f"a request failed: {problem!r}")
@@ -183,6 +192,17 @@ class Server:
         finally:
             for fd in fds:
                 os.close(fd)
+
+    def hang_up(self) -> None:
+        """A client went away during its run (killed outright: SIGKILL cannot be forwarded). Its
+        worker gets the hang-up a terminal's end sends, and stops as on Ctrl-C (a check stops
+        its gates) instead of running on for nobody, holding the client's output pipes open."""
+        for fd, _ in self.hangups.poll(0):
+            self.hangups.unregister(fd)
+            for pid, client in self.workers.values():
+                if client.fileno() == fd:
+                    self.log(f"the client of worker {pid} went away: hung up on it")
+                    signals.send(pid, signal.SIGHUP)
 
     def log(self, line: str) -> None:
         """One line in the server's log beside its socket (started afresh past 64 KiB)."""
@@ -229,6 +249,7 @@ class Server:
             for pidfd, (_, other) in self.workers.items():
                 os.close(pidfd)
                 other.close()
+            self.hangups.close()
             if self.listener is not None:
                 self.listener.close()
             self.selector.close()
@@ -246,6 +267,10 @@ class Server:
     def reap(self, pidfd: int) -> None:
         pid, client = self.workers.pop(pidfd)
         self.selector.unregister(pidfd)
+        try:
+            self.hangups.unregister(client.fileno())
+        except (OSError, ValueError):
+            pass  # it hung up already
         os.close(pidfd)
         _, status = os.waitpid(pid, 0)
         self.last_activity = time.monotonic()

@@ -408,3 +408,26 @@ def test_a_relative_socket_directory_is_never_made_in_the_worktree(
     assert runs(tmp_path / "runs") == ["here"]
     assert not (repo.path / "sockets").exists()
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_a_client_killed_outright_takes_its_run_down_with_it(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    """SIGKILL cannot be forwarded (an agent's harness kills a hook on timeout): the server sees
+    the client's end of the socket close and hangs up on the worker, which stops its gate as it
+    stops it on Ctrl-C, instead of running a whole check for nobody."""
+    started, gate_pid = tmp_path / "started", tmp_path / "gate.pid"
+    config = gate_toml(f"echo $$ > {gate_pid}; touch {started}; sleep 60")
+    env, repo = served_repo(tmp_path, git_env, sockets, config)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    server = warm_up(repo, env, gatekit)
+    client = start_until([str(gatekit), "check", "--staged"], repo.path, gatekit_env(env), started)
+    workers = children(server)
+    assert len(workers) == 1, workers
+    client.kill()
+    client.wait(timeout=60)
+    resident.wait_gone(int(gate_pid.read_text()), timeout=20)
+    resident.wait_gone(workers[0], timeout=20)
+    client.communicate(timeout=20)  # the worker held the client's stdout and stderr: now closed
+    assert runs(tmp_path / "runs") == ["served"]
+    assert resident.servers(sockets) == [server], "the server itself stays"
