@@ -240,6 +240,31 @@ def test_a_client_ends_as_its_worker_ended(tmp_path: Path, git_env: dict[str, st
     assert resident.servers(sockets), "the worker's death took the server down"
 
 
+@pytest.mark.parametrize(
+    "command", [["check", "--staged", "--no-cache"], ["clobber"]], ids=["check", "clobber"]
+)
+def test_a_run_started_with_its_stdout_closed_ends_as_a_served_one(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, command: list[str]
+) -> None:
+    # A served run's client hands the worker /dev/null for a closed descriptor; in process Python
+    # starts with sys.stdout None, and the report crashed on it (exit 3, "internal error").
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    outcomes = {}
+    for mode in ("served", "here"):
+        mode_env = gatekit_env({**env, "GATEKIT_RESIDENT": "1" if mode == "served" else "0"})
+        closed = resident.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", str(gatekit), *command], repo.path, mode_env
+        )
+        outcomes[mode] = (closed.returncode, closed.stderr)
+        assert closed.returncode == 0, closed.stderr
+        assert "internal error" not in closed.stderr
+    assert outcomes["served"] == outcomes["here"]
+    if command[0] == "check":
+        assert runs(tmp_path / "runs") == ["served", "here"]
+
+
 def test_a_server_running_changed_code_is_not_used(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
