@@ -79,6 +79,9 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         "stdin_encoding": getattr(stdin, "encoding", None) or "utf-8",
         "stdout_buffering": _buffering(stdout),
         "stderr_buffering": _buffering(sys.stderr),
+        "nice": str(os.getpriority(os.PRIO_PROCESS, 0)),
+        "limits": _limits(),
+        "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
     }
     payload = protocol.encode_request(fields, argv, dict(os.environb))
     header = protocol.MAGIC + len(payload).to_bytes(4, "big")
@@ -128,6 +131,14 @@ def _stream_fd(fd: int, opened: list[int]) -> int:
         null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         opened.append(null)
         return null
+
+
+def _limits() -> str:
+    """This process's resource limits, "resource:soft:hard" joined by ";" (resident/standing.py)."""
+    import resource  # a C module, like _socket
+
+    numbers = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
+    return ";".join("{}:{}:{}".format(number, *resource.getrlimit(number)) for number in numbers)
 
 
 def _umask() -> int:

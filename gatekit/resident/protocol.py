@@ -45,6 +45,9 @@ REQUEST_FIELDS = (
     "stdout_errors",
     "stdout_buffering",  # "l" line-buffered, "w" write-through (-u, PYTHONUNBUFFERED), as the client's
     "stderr_buffering",
+    "nice",  # the client's niceness, limits and CPUs (resident/standing.py)
+    "limits",
+    "cpus",
 )
 
 # What the interpreter reads from the environment when it starts, besides PYTHON*.
@@ -68,7 +71,7 @@ def material() -> str:
     """This interpreter's setup, as a server must share it to run this client's command."""
     flags = sys.flags
     parts = [
-        "gatekit-resident 1",
+        "gatekit-resident 2",
         str(os.getuid()),
         sys.executable,
         sys.version,

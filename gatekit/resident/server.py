@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from gatekit.resident import protocol
+from gatekit.resident import protocol, standing
 from gatekit.system.files import try_flock
 
 # What the hooks and the served commands import: loaded once here, never again in a worker. A
@@ -200,6 +200,9 @@ class Server:
     def refusal(self, fields: dict[str, str]) -> str:
         if fields["material"] != self.setup:
             return "another interpreter setup"
+        unreachable = standing.unreachable(fields)
+        if unreachable:
+            return unreachable
         if self.listener is None:
             return "busy"
         for name, mtime in self.loaded.items():

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 
+from gatekit.resident import standing
 from gatekit.system import identity, signals
 
 SERVED_BY_VAR = "GATEKIT_SERVED_BY"  # the server's pid, in the environment of a run it serves
@@ -35,6 +36,7 @@ def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[b
     os.environ[SERVED_BY_VAR] = str(os.getppid())  # for whoever wonders how this run was started
     time.tzset()
     os.umask(int(fields["umask"]))
+    standing.adopt(fields)
     identity.stand_in_for(int(fields["ppid"]))
     sys.argv = ["gatekit", *argv]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -263,6 +264,42 @@ def test_a_run_started_with_its_stdout_closed_ends_as_a_served_one(
     assert outcomes["served"] == outcomes["here"]
     if command[0] == "check":
         assert runs(tmp_path / "runs") == ["served", "here"]
+
+
+def test_a_served_gate_runs_at_the_clients_priority_and_limits_not_the_servers(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # A server started by a niced client with few file descriptors ran a later client's gate with
+    # its own niceness and limits instead of the client's.
+    probe = 'echo "nice=$(cut -d" " -f19 /proc/$$/stat) nofile=$(ulimit -Sn)/$(ulimit -Hn)"'
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml(probe))
+    env = gatekit_env(env)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    socket = resident.script_socket(gatekit, env)
+    nice = os.getpriority(os.PRIO_PROCESS, 0)
+    soft, hard = (
+        str(limit) if limit >= 0 else "unlimited" for limit in resource.getrlimit(resource.RLIMIT_NOFILE)
+    )
+
+    def check(prefix: str) -> str:
+        result = resident.run(
+            ["sh", "-c", prefix + '"$0" check --staged --no-cache', str(gatekit)], repo.path, env
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    started = resident.run(
+        ["sh", "-c", 'ulimit -n 256 && exec nice -n 7 "$0" overlap', str(gatekit)], repo.path, env
+    )
+    assert started.returncode == 0, started.stderr
+    resident.wait_for_server(socket)
+    assert f"nice={nice} nofile={soft}/{hard}" in check("")
+
+    started = resident.run([str(gatekit), "overlap"], repo.path, env)  # a server of this test's own
+    assert started.returncode == 0, started.stderr
+    resident.wait_for_server(socket)
+    assert f"nice={min(nice + 3, 19)} nofile=128/{hard}" in check("ulimit -Sn 128 && exec nice -n 3 ")
+    assert runs(tmp_path / "runs")[-1] == "served"
 
 
 def test_a_server_running_changed_code_is_not_used(
