@@ -227,9 +227,12 @@ def _interpreter_options() -> list[str]:
     return options
 
 
-# The server's first lines: the client's module path before any gatekit import.
+# The server's first lines: no descriptor of the client's but the standard three (a pipe end it
+# inherited, as `gatekit overlap 3>&1 | cat` passes one, would keep its reader waiting for the
+# server to leave), then the client's module path before any gatekit import.
 _BOOT = (
-    "import sys\n"
+    "import os, sys\n"
+    "os.closerange(3, max(os.sysconf('SC_OPEN_MAX'), 256))\n"
     "sys.path[:] = sys.argv[1].split('\\n')\n"
     "from gatekit.resident.server import main\n"
     "main(sys.argv[2])\n"

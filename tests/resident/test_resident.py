@@ -11,6 +11,7 @@ import json
 import os
 import re
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -300,6 +301,33 @@ def test_a_served_gate_runs_at_the_clients_priority_and_limits_not_the_servers(
     resident.wait_for_server(socket)
     assert f"nice={min(nice + 3, 19)} nofile=128/{hard}" in check("ulimit -Sn 128 && exec nice -n 3 ")
     assert runs(tmp_path / "runs")[-1] == "served"
+
+
+def test_the_server_keeps_no_descriptor_of_the_run_that_started_it(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # `gatekit overlap 3>&1 | cat` waited for the server to leave (15 idle minutes): the server
+    # inherited the pipe's other end as descriptor 3 from the run that started it.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
+    env = gatekit_env(env)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    read_end, write_end = os.pipe()
+    try:
+        started = subprocess.run(
+            [str(gatekit), "overlap"],
+            cwd=repo.path,
+            env=env,
+            capture_output=True,
+            pass_fds=(write_end,),
+            timeout=60,
+        )
+        os.close(write_end)
+        assert started.returncode == 0, started.stderr
+        resident.wait_for_server(resident.script_socket(gatekit, env))
+        readable, _, _ = select.select([read_end], [], [], 10)
+        assert readable and os.read(read_end, 1) == b"", "the server holds the caller's pipe open"
+    finally:
+        os.close(read_end)
 
 
 def test_a_server_running_changed_code_is_not_used(
