@@ -179,28 +179,32 @@ def _wait_gone(pid: int) -> None:
 
 
 def _start_server(path: str) -> None:
-    """Start a server for this setup in the background, for the next run (best effort)."""
+    """Start a server for this setup in the background, for the next run (best effort).
+
+    fork and exec, not posix_spawn: glibc's posix_spawn leaves its internal signals (32 and 33)
+    ignored in the program it starts, and every gate of every served run inherited that.
+    """
     executable = sys.executable
     if not executable or any("\n" in entry for entry in sys.path):
         return
+    argv = [executable, *_interpreter_options(), "-c", _BOOT, "\n".join(sys.path), path]
     try:
+        pid = os.fork()
+    except OSError:
+        return
+    if pid:
+        return
+    try:
+        os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
-        try:
-            os.posix_spawn(
-                executable,
-                [executable, *_interpreter_options(), "-c", _BOOT, "\n".join(sys.path), path],
-                dict(os.environ),
-                file_actions=[
-                    (os.POSIX_SPAWN_DUP2, null, 0),
-                    (os.POSIX_SPAWN_DUP2, null, 1),
-                    (os.POSIX_SPAWN_DUP2, null, 2),
-                ],
-                setsid=True,
-            )
-        finally:
-            os.close(null)
-    except (OSError, NotImplementedError, TypeError):
-        pass
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        # No descriptor of the client's but those three: a pipe end it inherited (as
+        # `gatekit overlap 3>&1 | cat` passes one) would keep its reader waiting for the server to leave.
+        os.closerange(3, max(os.sysconf("SC_OPEN_MAX"), 256))
+        os.execv(executable, argv)
+    finally:
+        os._exit(127)
 
 
 def _interpreter_options() -> list[str]:
@@ -227,12 +231,9 @@ def _interpreter_options() -> list[str]:
     return options
 
 
-# The server's first lines: no descriptor of the client's but the standard three (a pipe end it
-# inherited, as `gatekit overlap 3>&1 | cat` passes one, would keep its reader waiting for the
-# server to leave), then the client's module path before any gatekit import.
+# The server's first lines: the client's module path before any gatekit import.
 _BOOT = (
-    "import os, sys\n"
-    "os.closerange(3, max(os.sysconf('SC_OPEN_MAX'), 256))\n"
+    "import sys\n"
     "sys.path[:] = sys.argv[1].split('\\n')\n"
     "from gatekit.resident.server import main\n"
     "main(sys.argv[2])\n"

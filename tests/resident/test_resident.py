@@ -330,6 +330,24 @@ def test_the_server_keeps_no_descriptor_of_the_run_that_started_it(
         os.close(read_end)
 
 
+def test_a_served_gate_ignores_the_signals_an_unserved_one_ignores(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # glibc's posix_spawn left the server (and so every served gate) with its internal signals
+    # 32 and 33 ignored, which no exec undoes.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml("grep '^SigIgn' /proc/$$/status"))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    ignored = {}
+    for mode in ("served", "here"):
+        mode_env = gatekit_env({**env, "GATEKIT_RESIDENT": "1" if mode == "served" else "0"})
+        result = resident.run([str(gatekit), "check", "--staged", "--no-cache"], repo.path, mode_env)
+        assert result.returncode == 0, result.stderr
+        ignored[mode] = re.findall(r"SigIgn:\s*(\w+)", result.stdout)
+    assert runs(tmp_path / "runs") == ["served", "here"]
+    assert ignored["served"] == ignored["here"] != []
+
+
 def test_a_server_running_changed_code_is_not_used(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
