@@ -82,6 +82,7 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         "nice": str(os.getpriority(os.PRIO_PROCESS, 0)),
         "limits": _limits(),
         "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
+        "ignored": ",".join(str(number) for number in signals.ignored()),
     }
     payload = protocol.encode_request(fields, argv, dict(os.environb))
     header = protocol.MAGIC + len(payload).to_bytes(4, "big")

@@ -48,6 +48,7 @@ REQUEST_FIELDS = (
     "nice",  # the client's niceness, limits and CPUs (resident/standing.py)
     "limits",
     "cpus",
+    "ignored",  # the signals the client ignores (a script's background job ignores SIGINT)
 )
 
 # What the interpreter reads from the environment when it starts, besides PYTHON*.

@@ -27,7 +27,10 @@ SERVED_BY_VAR = "GATEKIT_SERVED_BY"  # the server's pid, in the environment of a
 def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[bytes, bytes]) -> int:
     """Become the client described by the request and run argv; the exit code."""
     os.setpgid(0, 0)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    ignored = [int(number) for number in fields["ignored"].split(",") if number]
+    signals.ignore(ignored)  # what the client ignores, its gates would have ignored
+    if signal.SIGINT not in ignored:  # Python leaves an ignored SIGINT alone at start
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     _adopt_streams(fds[:3], fields)
     os.fchdir(fds[3])
     os.close(fds[3])

@@ -205,6 +205,30 @@ def test_ctrl_c_reaches_the_gate_through_the_server(
     assert "interrupted" in (out + err).lower()
 
 
+def test_ctrl_c_a_run_was_started_ignoring_is_ignored_served_too(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # A background job of a script (`git commit &`) starts with SIGINT ignored: in process the
+    # check runs on through a Ctrl-C; the client forwarded it and the served run was interrupted.
+    started, resume = tmp_path / "started", tmp_path / "resume"
+    config = gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
+    env, repo = served_repo(tmp_path, git_env, sockets, config)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    ignoring = ["sh", "-c", 'trap "" INT && exec "$0" check --staged --no-cache', str(gatekit)]
+    for mode in ("served", "here"):
+        mode_env = gatekit_env({**env, "GATEKIT_RESIDENT": "1" if mode == "served" else "0"})
+        client = start_until(ignoring, repo.path, mode_env, started)
+        client.send_signal(signal.SIGINT)
+        time.sleep(0.3)  # the interrupt has been delivered (or ignored) before the gate goes on
+        resume.touch()
+        out, err = client.communicate(timeout=60)
+        assert (mode, client.returncode) == (mode, 0), (out, err)
+        started.unlink()
+        resume.unlink()
+    assert runs(tmp_path / "runs") == ["served", "here"]
+
+
 def test_a_run_whose_server_dies_runs_again_here(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
