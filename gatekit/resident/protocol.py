@@ -51,8 +51,9 @@ REQUEST_FIELDS = (
     "ignored",  # the signals the client ignores (a script's background job ignores SIGINT)
 )
 
-# What the interpreter reads from the environment when it starts, besides PYTHON*.
-_STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG")
+# What the interpreter reads from the environment when it starts, besides PYTHON*: the locale,
+# and what the dynamic loader puts into the process itself (libfaketime, libeatmydata).
+_STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG", "LD_PRELOAD", "LD_LIBRARY_PATH")
 
 
 def enabled(env: os._Environ[str] | dict[str, str]) -> bool:

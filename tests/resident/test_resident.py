@@ -372,6 +372,29 @@ def test_a_served_gate_ignores_the_signals_an_unserved_one_ignores(
     assert ignored["served"] == ignored["here"] != []
 
 
+def test_a_client_with_a_preloaded_library_is_not_served_by_a_server_without_it(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # LD_PRELOAD (libfaketime, libeatmydata) shapes the gatekit process itself, not only its gates:
+    # a server started without it ran the client's gatekit without the library.
+    library = "/lib/x86_64-linux-gnu/libgdbm.so.6"  # nothing gatekit imports loads it
+    if not os.path.exists(library):
+        pytest.skip(f"{library} is not on this system")
+    probe = (
+        'grep -q libgdbm /proc/$PPID/maps && echo "gatekit maps libgdbm" || echo "gatekit without libgdbm"'
+    )
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml(probe))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    result = resident.run(
+        [str(gatekit), "check", "--staged", "--no-cache"],
+        repo.path,
+        gatekit_env({**env, "LD_PRELOAD": library}),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "gatekit maps libgdbm" in result.stdout.splitlines(), result.stdout
+
+
 def test_a_server_running_changed_code_is_not_used(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
