@@ -75,6 +75,8 @@ def material() -> str:
     parts = [
         "gatekit-resident 2",
         str(os.getuid()),
+        # A worker cannot take groups it does not have (`newgrp docker`, `sg`): they are the setup's.
+        f"{os.getgid()} {os.getegid()} {sorted(os.getgroups())}",
         sys.executable,
         sys.version,
         repr(tuple(flags)),

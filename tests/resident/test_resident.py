@@ -12,6 +12,7 @@ import os
 import re
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -393,6 +394,32 @@ def test_a_client_with_a_preloaded_library_is_not_served_by_a_server_without_it(
     )
     assert result.returncode == 0, result.stderr
     assert "gatekit maps libgdbm" in result.stdout.splitlines(), result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_a_client_in_other_groups_is_not_served_by_a_server_without_them(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # After `newgrp docker`, a gate needs the docker group; a server started before it ran the
+    # client's gates without it (a worker cannot take groups it does not have).
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml('echo "groups=$(id -G)"'))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    groups = sorted({*os.getgroups(), 4242})
+    result = resident.run(
+        [
+            "setpriv",
+            f"--groups={','.join(map(str, groups))}",
+            str(gatekit),
+            "check",
+            "--staged",
+            "--no-cache",
+        ],
+        repo.path,
+        gatekit_env(env),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "4242" in next(line for line in result.stdout.splitlines() if line.startswith("groups="))
 
 
 def test_a_server_running_changed_code_is_not_used(
