@@ -77,6 +77,7 @@ def material() -> str:
         str(os.getuid()),
         # A worker cannot take groups it does not have (`newgrp docker`, `sg`): they are the setup's.
         f"{os.getgid()} {os.getegid()} {sorted(os.getgroups())}",
+        _confinement(),
         sys.executable,
         sys.version,
         repr(tuple(flags)),
@@ -86,6 +87,31 @@ def material() -> str:
     ]
     parts += sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("PYTHON") or k in _STARTUP_VARS)
     return "\n".join(parts)
+
+
+def _confinement() -> str:
+    """Where this process lives: its namespaces, root directory and seccomp state. A client in an
+    agent's sandbox (`bwrap --unshare-net`) or a container reaches a socket on a shared /tmp; a
+    server outside would run its gates with the host's network and files, and a server started
+    inside one would run the host's gates without them."""
+    parts = []
+    for name in ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts"):
+        try:
+            parts.append(os.readlink(f"/proc/self/ns/{name}"))
+        except OSError:
+            parts.append(f"{name}:?")
+    try:
+        root = os.stat("/")
+        parts.append(f"root:{root.st_dev}:{root.st_ino}")
+        with open("/proc/self/status", "rb") as status:
+            parts += [
+                line.decode()
+                for line in status.read().split(b"\n")
+                if line.startswith((b"NoNewPrivs", b"Seccomp:"))
+            ]
+    except OSError:
+        pass
+    return " ".join(parts)
 
 
 def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:

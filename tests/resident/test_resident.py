@@ -422,6 +422,29 @@ def test_a_client_in_other_groups_is_not_served_by_a_server_without_them(
     assert "4242" in next(line for line in result.stdout.splitlines() if line.startswith("groups="))
 
 
+def _can_unshare_net() -> bool:
+    return (
+        shutil.which("unshare") is not None and subprocess.run(["unshare", "--net", "true"]).returncode == 0
+    )
+
+
+@pytest.mark.skipif(not _can_unshare_net(), reason="needs `unshare --net` (root or user namespaces)")
+def test_a_client_in_another_network_namespace_is_not_served_from_outside_it(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # An agent's sandbox (bubblewrap --unshare-net) reaches the server's socket through a shared
+    # /tmp or XDG_RUNTIME_DIR: its gates ran with the host's network, and a server started inside
+    # one ran the host's gates without any.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml('echo "net=$(readlink /proc/$$/ns/net)"'))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    result = resident.run(
+        ["unshare", "--net", str(gatekit), "check", "--staged", "--no-cache"], repo.path, gatekit_env(env)
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"net={os.readlink('/proc/self/ns/net')}" not in result.stdout.splitlines(), result.stdout
+
+
 def test_a_server_running_changed_code_is_not_used(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
