@@ -89,8 +89,12 @@ def material() -> str:
     return "\n".join(parts)
 
 
+# The lines of /proc/self/status a worker could not change to the client's (it can only lose more).
+_CONFINING = (b"NoNewPrivs", b"Seccomp:", b"CapInh", b"CapPrm", b"CapEff", b"CapBnd", b"CapAmb")
+
+
 def _confinement() -> str:
-    """Where this process lives: its namespaces, root directory and seccomp state. A client in an
+    """Where this process lives: its namespaces, root directory, capabilities and seccomp state. A client in an
     agent's sandbox (`bwrap --unshare-net`) or a container reaches a socket on a shared /tmp; a
     server outside would run its gates with the host's network and files, and a server started
     inside one would run the host's gates without them."""
@@ -104,11 +108,7 @@ def _confinement() -> str:
         root = os.stat("/")
         parts.append(f"root:{root.st_dev}:{root.st_ino}")
         with open("/proc/self/status", "rb") as status:
-            parts += [
-                line.decode()
-                for line in status.read().split(b"\n")
-                if line.startswith((b"NoNewPrivs", b"Seccomp:"))
-            ]
+            parts += [line.decode() for line in status.read().split(b"\n") if line.startswith(_CONFINING)]
     except OSError:
         pass
     return " ".join(parts)

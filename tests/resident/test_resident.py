@@ -445,6 +445,27 @@ def test_a_client_in_another_network_namespace_is_not_served_from_outside_it(
     assert f"net={os.readlink('/proc/self/ns/net')}" not in result.stdout.splitlines(), result.stdout
 
 
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_a_client_with_fewer_capabilities_is_not_served_by_a_server_with_more(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # A container or sandbox drops capabilities; a worker of a server with more ran its gates with more.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml("grep '^CapBnd' /proc/$$/status"))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    bounded = {}
+    for mode, prefix in (
+        ("as the server", []),
+        ("without net_raw", ["setpriv", "--bounding-set", "-net_raw"]),
+    ):
+        result = resident.run(
+            [*prefix, str(gatekit), "check", "--staged", "--no-cache"], repo.path, gatekit_env(env)
+        )
+        assert result.returncode == 0, result.stderr
+        bounded[mode] = re.findall(r"CapBnd:\s*(\w+)", result.stdout)
+    assert bounded["as the server"] != bounded["without net_raw"]
+
+
 def test_a_server_running_changed_code_is_not_used(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
