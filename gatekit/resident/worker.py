@@ -28,7 +28,7 @@ def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[b
     """Become the client described by the request and run argv; the exit code."""
     os.setpgid(0, 0)
     ignored = [int(number) for number in fields["ignored"].split(",") if number]
-    signals.ignore(ignored)  # what the client ignores, its gates would have ignored
+    signals.ignore_only(ignored)  # what the client ignores (and only that), its gates inherit
     if signal.SIGINT not in ignored:  # Python leaves an ignored SIGINT alone at start
         signal.signal(signal.SIGINT, signal.default_int_handler)
     _adopt_streams(fds[:3], fields)

@@ -42,13 +42,17 @@ def ignored() -> list[int]:
     return [number for number in range(1, _signal.NSIG) if _signal.getsignal(number) == _signal.SIG_IGN]
 
 
-def ignore(numbers: list[int]) -> None:
-    """Ignore these signals, as a process started ignoring them does (its children inherit that)."""
+def ignore_only(numbers: list[int]) -> None:
+    """Ignore these signals and no other, as a process started ignoring them does (its children
+    inherit that); a signal ignored here but not in numbers gets its default."""
     import _signal
 
-    for number in numbers:
+    for number in range(1, _signal.NSIG):
+        ignored_now = _signal.getsignal(number) == _signal.SIG_IGN
+        if (number in numbers) == ignored_now:
+            continue
         try:
-            _signal.signal(number, _signal.SIG_IGN)
+            _signal.signal(number, _signal.SIG_IGN if number in numbers else _signal.SIG_DFL)
         except (OSError, ValueError):
             pass  # SIGKILL, SIGSTOP, or a number this system does not have
 

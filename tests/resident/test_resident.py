@@ -355,14 +355,21 @@ def test_the_server_keeps_no_descriptor_of_the_run_that_started_it(
         os.close(read_end)
 
 
+@pytest.mark.parametrize("starter", ["plain", "ignoring SIGQUIT"])
 def test_a_served_gate_ignores_the_signals_an_unserved_one_ignores(
-    tmp_path: Path, git_env: dict[str, str], sockets: Path
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, starter: str
 ) -> None:
     # glibc's posix_spawn left the server (and so every served gate) with its internal signals
-    # 32 and 33 ignored, which no exec undoes.
+    # 32 and 33 ignored, which no exec undoes; a server started by a run that ignored a signal (a
+    # script's background job) passed that on to the gates of every later run.
     env, repo = served_repo(tmp_path, git_env, sockets, gate_toml("grep '^SigIgn' /proc/$$/status"))
     gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
-    warm_up(repo, env, gatekit)
+    trap = 'trap "" QUIT && ' if starter != "plain" else ""
+    started = resident.run(
+        ["sh", "-c", trap + 'exec "$0" overlap', str(gatekit)], repo.path, gatekit_env(env)
+    )
+    assert started.returncode == 0, started.stderr
+    resident.wait_for_server(resident.script_socket(gatekit, gatekit_env(env)))
     ignored = {}
     for mode in ("served", "here"):
         mode_env = gatekit_env({**env, "GATEKIT_RESIDENT": "1" if mode == "served" else "0"})
