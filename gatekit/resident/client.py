@@ -83,6 +83,7 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         "limits": _limits(),
         "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
         "ignored": ",".join(str(number) for number in signals.ignored()),
+        "oom": _oom_score_adj(),
     }
     payload = protocol.encode_request(fields, argv, dict(os.environb))
     header = protocol.MAGIC + len(payload).to_bytes(4, "big")
@@ -140,6 +141,15 @@ def _limits() -> str:
 
     numbers = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
     return ";".join("{}:{}:{}".format(number, *resource.getrlimit(number)) for number in numbers)
+
+
+def _oom_score_adj() -> str:
+    """This process's OOM score adjustment, "" where the system has none (resident/standing.py)."""
+    try:
+        with open("/proc/self/oom_score_adj", "rb") as handle:
+            return handle.read().strip().decode("ascii")
+    except OSError:
+        return ""
 
 
 def _umask() -> int:

@@ -49,6 +49,7 @@ REQUEST_FIELDS = (
     "limits",
     "cpus",
     "ignored",  # the signals the client ignores (a script's background job ignores SIGINT)
+    "oom",  # the client's /proc/self/oom_score_adj
 )
 
 # What the interpreter reads from the environment when it starts, besides PYTHON*: the locale,

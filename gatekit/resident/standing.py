@@ -1,4 +1,4 @@
-"""What a process inherits besides its environment: its niceness, resource limits and CPUs.
+"""What a process inherits besides its environment: its niceness, resource limits, CPUs and OOM score.
 
 A fresh gatekit has its caller's; a worker forked from the resident server would have those of the
 client that started the server (`nice git commit`, `ulimit -n 256`, `taskset`), so the client
@@ -32,11 +32,25 @@ def unreachable(fields: dict[str, str]) -> str:
     for number, _, hard in parse_limits(fields["limits"]):
         if _above(hard, resource.getrlimit(number)[1]):
             return "a client of higher resource limits"
+    if fields["oom"] and int(fields["oom"]) < int(oom_score_adj() or 0):
+        return "a client of lower OOM score"
     return ""
 
 
+OOM_SCORE = "/proc/self/oom_score_adj"
+
+
+def oom_score_adj() -> str:
+    """This process's OOM score adjustment ("" where the system has none)."""
+    try:
+        with open(OOM_SCORE, encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
 def adopt(fields: dict[str, str]) -> None:
-    """Take the client's niceness, limits and CPUs (best effort: the server refused what it cannot take)."""
+    """Take the client's niceness, limits, CPUs and OOM score (best effort: the server refused what it cannot take)."""
     try:
         nice = int(fields["nice"])
         if nice != os.getpriority(os.PRIO_PROCESS, 0):
@@ -48,6 +62,12 @@ def adopt(fields: dict[str, str]) -> None:
             if resource.getrlimit(number) != (soft, hard):
                 resource.setrlimit(number, (soft, hard))
         except (OSError, ValueError):
+            pass
+    if fields["oom"] and fields["oom"] != oom_score_adj():
+        try:
+            with open(OOM_SCORE, "w", encoding="ascii") as handle:
+                handle.write(fields["oom"])
+        except OSError:
             pass
     try:
         cpus = {int(cpu) for cpu in fields["cpus"].split(",") if cpu}

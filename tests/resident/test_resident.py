@@ -295,14 +295,15 @@ def test_a_run_started_with_its_stdout_closed_ends_as_a_served_one(
 def test_a_served_gate_runs_at_the_clients_priority_and_limits_not_the_servers(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
-    # A server started by a niced client with few file descriptors ran a later client's gate with
-    # its own niceness and limits instead of the client's.
-    probe = 'echo "nice=$(cut -d" " -f19 /proc/$$/stat) nofile=$(ulimit -Sn)/$(ulimit -Hn)"'
+    # A server started by a niced client with few file descriptors (and a higher OOM score) ran a
+    # later client's gate with its own niceness, limits and OOM score instead of the client's.
+    probe = 'echo "nice=$(cut -d" " -f19 /proc/$$/stat) nofile=$(ulimit -Sn)/$(ulimit -Hn) oom=$(cat /proc/$$/oom_score_adj)"'
     env, repo = served_repo(tmp_path, git_env, sockets, gate_toml(probe))
     env = gatekit_env(env)
     gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
     socket = resident.script_socket(gatekit, env)
     nice = os.getpriority(os.PRIO_PROCESS, 0)
+    oom = int(Path("/proc/self/oom_score_adj").read_text())
     soft, hard = (
         str(limit) if limit >= 0 else "unlimited" for limit in resource.getrlimit(resource.RLIMIT_NOFILE)
     )
@@ -314,17 +315,17 @@ def test_a_served_gate_runs_at_the_clients_priority_and_limits_not_the_servers(
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    started = resident.run(
-        ["sh", "-c", 'ulimit -n 256 && exec nice -n 7 "$0" overlap', str(gatekit)], repo.path, env
-    )
+    starter = f'echo {min(oom + 50, 1000)} > /proc/self/oom_score_adj && ulimit -n 256 && exec nice -n 7 "$0" overlap'
+    started = resident.run(["sh", "-c", starter, str(gatekit)], repo.path, env)
     assert started.returncode == 0, started.stderr
     resident.wait_for_server(socket)
-    assert f"nice={nice} nofile={soft}/{hard}" in check("")
+    assert f"nice={nice} nofile={soft}/{hard} oom={oom}" in check("")
 
     started = resident.run([str(gatekit), "overlap"], repo.path, env)  # a server of this test's own
     assert started.returncode == 0, started.stderr
     resident.wait_for_server(socket)
-    assert f"nice={min(nice + 3, 19)} nofile=128/{hard}" in check("ulimit -Sn 128 && exec nice -n 3 ")
+    raised = f"echo {min(oom + 100, 1000)} > /proc/self/oom_score_adj && ulimit -Sn 128 && exec nice -n 3 "
+    assert f"nice={min(nice + 3, 19)} nofile=128/{hard} oom={min(oom + 100, 1000)}" in check(raised)
     assert runs(tmp_path / "runs")[-1] == "served"
 
 
