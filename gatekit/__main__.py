@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 # The commands a resident server runs (gatekit/resident/): the hooks and the guards they run, and
@@ -11,6 +12,7 @@ RESIDENT_COMMANDS = ("hook", "protect", "overlap", "snapshot", "clobber", "check
 
 
 def main() -> None:
+    _open_closed_streams()
     if sys.argv[1:2] and sys.argv[1] in RESIDENT_COMMANDS:
         from gatekit.resident.client import hand_over
 
@@ -18,6 +20,22 @@ def main() -> None:
         if code is not None:
             sys.exit(code)
     dispatch(sys.argv[1:])
+
+
+def _open_closed_streams() -> None:
+    """A standard descriptor closed at start reads and writes /dev/null, as a served run's does
+    (its client hands the worker /dev/null for it): Python starts with sys.stdout None there,
+    which every report would crash on."""
+    for fd, name in enumerate(("stdin", "stdout", "stderr")):
+        if getattr(sys, name) is not None:
+            continue
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        errors = "backslashreplace" if name == "stderr" else None
+        setattr(sys, name, open(fd, "r" if fd == 0 else "w", errors=errors, closefd=False))  # noqa: SIM115 (lives as sys.std*)
+        setattr(sys, f"__{name}__", getattr(sys, name))
 
 
 def dispatch(argv: list[str]) -> None:

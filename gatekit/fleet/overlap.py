@@ -305,6 +305,7 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
         only_paths=mine_paths,
     )
     others = one_writer_per_change(cwd, [w for w in others if w.paths & mine_paths])
+    others = [w for w in past_shared_commits(cwd, head, others) if w.paths & mine_paths]
     if not others:
         return []
     diffs = rename_aware(cwd, others, mine_paths)
@@ -320,6 +321,34 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
         for qualname in sorted(mine[diff.path] & index.touched(diff)):
             found.append(StagedOverlap(diff.path, qualname, writer.name))
     return found + _staged_conflicts(cwd, head, staged_tree, others, mine_paths, found)
+
+
+def past_shared_commits(cwd: str, head: str | None, writers: Sequence[Writer]) -> list[Writer]:
+    """Each writer with only what it changed after the last commit it shares with head, where that
+    commit is later than its merge base with the target: a branch stacked on head's branch, or a
+    worktree left at one of its commits, holds head's own commits, which are not its changes.
+    Writers left with no change are dropped."""
+    if head is None or not writers:
+        return list(writers)
+    shared = git.merge_bases(cwd, head, [w.head for w in writers])
+    later: dict[int, str] = {}
+    for writer in writers:
+        base = shared.get(writer.head)
+        if base is not None and base != writer.base and git.is_ancestor(cwd, writer.base, base):
+            later[id(writer)] = base
+    if not later:
+        return list(writers)
+    diffs = git.diff_hunks_many(cwd, [(later[id(w)], w.head) for w in writers if id(w) in later])
+    kept = []
+    for writer in writers:
+        if id(writer) not in later:
+            kept.append(writer)
+            continue
+        changes = diffs[(later[id(writer)], writer.head)]
+        if changes:
+            paths = {d.path for d in changes}
+            kept.append(dataclasses.replace(writer, base=later[id(writer)], diffs=changes, paths=paths))
+    return kept
 
 
 def _staged_conflicts(

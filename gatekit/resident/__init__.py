@@ -11,5 +11,7 @@ is absent, stale or failing, the client runs the command itself.
 - protocol.py: where the server listens, what identifies it, and the messages;
 - client.py: hand a run over (imported on every start: only cheap modules);
 - server.py: accept, fork a worker per run, report how it ended;
-- worker.py: become the client (streams, environment, directory, identity) and run.
+- worker.py: become the client (streams, environment, directory, identity) and run;
+- standing.py: the client's niceness, resource limits, CPUs and OOM score, and whether a server can
+  take them.
 """

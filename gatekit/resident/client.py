@@ -79,6 +79,11 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         "stdin_encoding": getattr(stdin, "encoding", None) or "utf-8",
         "stdout_buffering": _buffering(stdout),
         "stderr_buffering": _buffering(sys.stderr),
+        "nice": str(os.getpriority(os.PRIO_PROCESS, 0)),
+        "limits": _limits(),
+        "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
+        "ignored": ",".join(str(number) for number in signals.ignored()),
+        "oom": _oom_score_adj(),
     }
     payload = protocol.encode_request(fields, argv, dict(os.environb))
     header = protocol.MAGIC + len(payload).to_bytes(4, "big")
@@ -130,6 +135,23 @@ def _stream_fd(fd: int, opened: list[int]) -> int:
         return null
 
 
+def _limits() -> str:
+    """This process's resource limits, "resource:soft:hard" joined by ";" (resident/standing.py)."""
+    import resource  # a C module, like _socket
+
+    numbers = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
+    return ";".join("{}:{}:{}".format(number, *resource.getrlimit(number)) for number in numbers)
+
+
+def _oom_score_adj() -> str:
+    """This process's OOM score adjustment, "" where the system has none (resident/standing.py)."""
+    try:
+        with open("/proc/self/oom_score_adj", "rb") as handle:
+            return handle.read().strip().decode("ascii")
+    except OSError:
+        return ""
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -168,28 +190,32 @@ def _wait_gone(pid: int) -> None:
 
 
 def _start_server(path: str) -> None:
-    """Start a server for this setup in the background, for the next run (best effort)."""
+    """Start a server for this setup in the background, for the next run (best effort).
+
+    fork and exec, not posix_spawn: glibc's posix_spawn leaves its internal signals (32 and 33)
+    ignored in the program it starts, and every gate of every served run inherited that.
+    """
     executable = sys.executable
     if not executable or any("\n" in entry for entry in sys.path):
         return
+    argv = [executable, *_interpreter_options(), "-c", _BOOT, "\n".join(sys.path), path]
     try:
+        pid = os.fork()
+    except OSError:
+        return
+    if pid:
+        return
+    try:
+        os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
-        try:
-            os.posix_spawn(
-                executable,
-                [executable, *_interpreter_options(), "-c", _BOOT, "\n".join(sys.path), path],
-                dict(os.environ),
-                file_actions=[
-                    (os.POSIX_SPAWN_DUP2, null, 0),
-                    (os.POSIX_SPAWN_DUP2, null, 1),
-                    (os.POSIX_SPAWN_DUP2, null, 2),
-                ],
-                setsid=True,
-            )
-        finally:
-            os.close(null)
-    except (OSError, NotImplementedError, TypeError):
-        pass
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        # No descriptor of the client's but those three: a pipe end it inherited (as
+        # `gatekit overlap 3>&1 | cat` passes one) would keep its reader waiting for the server to leave.
+        os.closerange(3, max(os.sysconf("SC_OPEN_MAX"), 256))
+        os.execv(executable, argv)
+    finally:
+        os._exit(127)
 
 
 def _interpreter_options() -> list[str]:

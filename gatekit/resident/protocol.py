@@ -45,10 +45,16 @@ REQUEST_FIELDS = (
     "stdout_errors",
     "stdout_buffering",  # "l" line-buffered, "w" write-through (-u, PYTHONUNBUFFERED), as the client's
     "stderr_buffering",
+    "nice",  # the client's niceness, limits and CPUs (resident/standing.py)
+    "limits",
+    "cpus",
+    "ignored",  # the signals the client ignores (a script's background job ignores SIGINT)
+    "oom",  # the client's /proc/self/oom_score_adj
 )
 
-# What the interpreter reads from the environment when it starts, besides PYTHON*.
-_STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG")
+# What the interpreter reads from the environment when it starts, besides PYTHON*: the locale,
+# and what the dynamic loader puts into the process itself (libfaketime, libeatmydata).
+_STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG", "LD_PRELOAD", "LD_LIBRARY_PATH")
 
 
 def enabled(env: os._Environ[str] | dict[str, str]) -> bool:
@@ -68,8 +74,11 @@ def material() -> str:
     """This interpreter's setup, as a server must share it to run this client's command."""
     flags = sys.flags
     parts = [
-        "gatekit-resident 1",
+        "gatekit-resident 2",
         str(os.getuid()),
+        # A worker cannot take groups it does not have (`newgrp docker`, `sg`): they are the setup's.
+        f"{os.getgid()} {os.getegid()} {sorted(os.getgroups())}",
+        _confinement(),
         sys.executable,
         sys.version,
         repr(tuple(flags)),
@@ -79,6 +88,31 @@ def material() -> str:
     ]
     parts += sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("PYTHON") or k in _STARTUP_VARS)
     return "\n".join(parts)
+
+
+# The lines of /proc/self/status a worker could not change to the client's (it can only lose more).
+_CONFINING = (b"NoNewPrivs", b"Seccomp:", b"CapInh", b"CapPrm", b"CapEff", b"CapBnd", b"CapAmb")
+
+
+def _confinement() -> str:
+    """Where this process lives: its namespaces, root directory, capabilities and seccomp state. A client in an
+    agent's sandbox (`bwrap --unshare-net`) or a container reaches a socket on a shared /tmp; a
+    server outside would run its gates with the host's network and files, and a server started
+    inside one would run the host's gates without them."""
+    parts = []
+    for name in ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts"):
+        try:
+            parts.append(os.readlink(f"/proc/self/ns/{name}"))
+        except OSError:
+            parts.append(f"{name}:?")
+    try:
+        root = os.stat("/")
+        parts.append(f"root:{root.st_dev}:{root.st_ino}")
+        with open("/proc/self/status", "rb") as status:
+            parts += [line.decode() for line in status.read().split(b"\n") if line.startswith(_CONFINING)]
+    except OSError:
+        pass
+    return " ".join(parts)
 
 
 def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from gatekit.resident import protocol
+from gatekit.resident import protocol, standing
 from gatekit.system import signals
 from gatekit.system.files import try_flock
 
@@ -220,6 +220,9 @@ class Server:
     def refusal(self, fields: dict[str, str]) -> str:
         if fields["material"] != self.setup:
             return "another interpreter setup"
+        unreachable = standing.unreachable(fields)
+        if unreachable:
+            return unreachable
         if self.listener is None:
             return "busy"
         for name, mtime in self.loaded.items():

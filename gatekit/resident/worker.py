@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 
+from gatekit.resident import standing
 from gatekit.system import identity, signals
 
 SERVED_BY_VAR = "GATEKIT_SERVED_BY"  # the server's pid, in the environment of a run it serves
@@ -26,7 +27,10 @@ SERVED_BY_VAR = "GATEKIT_SERVED_BY"  # the server's pid, in the environment of a
 def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[bytes, bytes]) -> int:
     """Become the client described by the request and run argv; the exit code."""
     os.setpgid(0, 0)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    ignored = [int(number) for number in fields["ignored"].split(",") if number]
+    signals.ignore_only(ignored)  # what the client ignores (and only that), its gates inherit
+    if signal.SIGINT not in ignored:  # Python leaves an ignored SIGINT alone at start
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     _adopt_streams(fds[:3], fields)
     os.fchdir(fds[3])
     os.close(fds[3])
@@ -35,6 +39,7 @@ def run(fds: list[int], fields: dict[str, str], argv: list[str], environ: dict[b
     os.environ[SERVED_BY_VAR] = str(os.getppid())  # for whoever wonders how this run was started
     time.tzset()
     os.umask(int(fields["umask"]))
+    standing.adopt(fields)
     identity.stand_in_for(int(fields["ppid"]))
     sys.argv = ["gatekit", *argv]
 

@@ -9,9 +9,10 @@ multi-package repository.
 Gates: `python -m compileall -q` over each project's sources (src/, its top-level packages
 and modules, tests/) — cheap, needs no installed dependencies and catches syntax errors
 everywhere. `python -m pytest -q` runs only where there are tests (a tests/ or test/
-directory, conftest.py, pytest.ini, or pytest settings in pyproject.toml, setup.cfg or
-tox.ini), from the project's own directory so its own pytest configuration applies. Nothing
-is installed: the gates use the interpreter on PATH, which is the user's environment.
+directory, test files in one inside a top-level package, conftest.py, pytest.ini, or pytest
+settings in pyproject.toml, setup.cfg or tox.ini), from the project's own directory so its own
+pytest configuration applies. Nothing is installed: the gates use the interpreter on PATH,
+which is the user's environment.
 """
 
 from __future__ import annotations
@@ -208,6 +209,8 @@ def has_tests(root: Path, rel: str, names: frozenset[str]) -> bool:
     directory = root / rel
     if any(name in names and (directory / name).is_dir() for name in ("tests", "test")):
         return True
+    if _package_has_tests(directory, names):
+        return True
     if "conftest.py" in names or "pytest.ini" in names:
         return True
     if "pyproject.toml" in names:
@@ -218,6 +221,27 @@ def has_tests(root: Path, rel: str, names: frozenset[str]) -> bool:
     return _ini_has(directory, names, "setup.cfg", "tool:pytest") or _ini_has(
         directory, names, "tox.ini", "pytest"
     )
+
+
+def _package_has_tests(directory: Path, names: frozenset[str]) -> bool:
+    """Test files in a tests/ or test/ package inside a top-level package (colorama/tests,
+    src/demo/tests): a suite that lives in the package it tests, with no tests/ at the root."""
+    if "src" in names and (directory / "src").is_dir():
+        packages = [path for path in (directory / "src").iterdir() if path.is_dir()]
+    else:
+        packages = [directory / name for name in names if (directory / name / "__init__.py").is_file()]
+    for suite in (package / name for package in packages for name in ("tests", "test")):
+        try:
+            if any(_is_test_file(entry.name) for entry in suite.iterdir()):
+                return True
+        except OSError:
+            continue  # no such directory (or not one)
+    return False
+
+
+def _is_test_file(name: str) -> bool:
+    """What pytest collects by default: test_*.py and *_test.py."""
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
 def _ini_has(directory: Path, names: frozenset[str], filename: str, section: str) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from testing.clients import with_checkout
 from testing.repo import Repo
 
@@ -161,6 +163,29 @@ def test_a_python_workspace_keeps_member_tests_whatever_the_root_pytest_config_s
     assert "python test (packages/a)" in gates and "python test (packages/b)" in gates, gates
     result = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-push")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("package", ["demo", "src/demo"], ids=["flat", "src-layout"])
+def test_tests_inside_the_package_are_run_before_a_push(
+    tmp_path: Path, git_env: dict[str, str], package: str
+) -> None:
+    # colorama's shape: its unittest suite is colorama/tests/*_test.py, with no tests/ at the root
+    # and no pytest settings; pytest collects it, and a failing test must stop the push.
+    repo = master_repo(
+        tmp_path / "repo",
+        git_env,
+        {
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "0.1"\n',
+            f"{package}/__init__.py": "VALUE = 1\n",
+            f"{package}/tests/__init__.py": "",
+            f"{package}/tests/value_test.py": "import unittest\n\n\nclass T(unittest.TestCase):\n"
+            "    def test_value(self):\n        self.assertEqual(1, 2)\n",
+        },
+    )
+    assert "python test" in repo.gatekit("gates").stdout
+    result = repo.gatekit("check", "--rev", "HEAD", "--stage", "pre-push")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED    python test" in result.stdout, result.stdout
 
 
 def test_go_affected_mode_builds_only_packages_with_non_test_files(

@@ -215,6 +215,34 @@ def test_staged_overlap_blocks_when_configured(staged_setup: tuple[Repo, Repo], 
     assert "other-writer" in result.stderr
 
 
+@pytest.mark.parametrize("stacked", ["branch", "detached worktree", "branch changing save too"])
+def test_a_branch_stacked_on_mine_does_not_overlap_me_with_my_own_commits(
+    make_repo, tmp_path: Path, stacked: str
+) -> None:  # type: ignore[no-untyped-def]
+    # The stacked branch (or a worktree left at one of my commits) holds my commit to save();
+    # it never touched save() itself. Counting my own commit as its change warned, and with
+    # `overlap = "block"` refused, every further commit of mine to save().
+    repo = make_repo("origin-repo", {"app/db.py": DB_PY})
+    mine = repo.worktree_add(tmp_path / "mine", "mine")
+    mine.commit(
+        "save, first", {"app/db.py": DB_PY.replace("validate(record)", "validate(record, strict=True)")}
+    )
+    if stacked.startswith("branch"):
+        edit = ("a = 1", "a = 10") if stacked.endswith("too") else ("return 2", "return 3")
+        branch_with(repo, "stacked", {"app/db.py": mine.read("app/db.py").decode().replace(*edit)}, "mine")
+    else:
+        repo.git("worktree", "add", "-q", "--detach", str(tmp_path / "old"), "mine")
+    mine.write("app/db.py", mine.read("app/db.py").decode().replace("flush()", "flush(sync=True)"))
+    mine.git("add", "app/db.py")
+    config = tmp_path / "block.toml"
+    config.write_text('[fleet]\noverlap = "block"\n')
+    result = mine.gatekit("--config", str(config), "overlap", "--staged")
+    if stacked.endswith("too"):  # its own change to save() still counts
+        assert result.returncode == 1 and "save in app/db.py, also changed on stacked" in result.stderr
+    else:
+        assert (result.returncode, result.stderr) == (0, "")
+
+
 def test_staged_change_to_another_definition_is_quiet(staged_setup: tuple[Repo, Repo]) -> None:
     _, mine = staged_setup
     mine.write("app/db.py", DB_PY.replace("return 2", "return 3"))

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
+import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -203,6 +206,30 @@ def test_ctrl_c_reaches_the_gate_through_the_server(
     assert "interrupted" in (out + err).lower()
 
 
+def test_ctrl_c_a_run_was_started_ignoring_is_ignored_served_too(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # A background job of a script (`git commit &`) starts with SIGINT ignored: in process the
+    # check runs on through a Ctrl-C; the client forwarded it and the served run was interrupted.
+    started, resume = tmp_path / "started", tmp_path / "resume"
+    config = gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
+    env, repo = served_repo(tmp_path, git_env, sockets, config)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    ignoring = ["sh", "-c", 'trap "" INT && exec "$0" check --staged --no-cache', str(gatekit)]
+    for mode in ("served", "here"):
+        mode_env = gatekit_env({**env, "GATEKIT_RESIDENT": "1" if mode == "served" else "0"})
+        client = start_until(ignoring, repo.path, mode_env, started)
+        client.send_signal(signal.SIGINT)
+        time.sleep(0.3)  # the interrupt has been delivered (or ignored) before the gate goes on
+        resume.touch()
+        out, err = client.communicate(timeout=60)
+        assert (mode, client.returncode) == (mode, 0), (out, err)
+        started.unlink()
+        resume.unlink()
+    assert runs(tmp_path / "runs") == ["served", "here"]
+
+
 def test_a_run_whose_server_dies_runs_again_here(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
@@ -238,6 +265,213 @@ def test_a_client_ends_as_its_worker_ended(tmp_path: Path, git_env: dict[str, st
     assert runs(tmp_path / "runs") == ["served"], result.stderr
     assert result.returncode == -signal.SIGKILL
     assert resident.servers(sockets), "the worker's death took the server down"
+
+
+@pytest.mark.parametrize(
+    "command", [["check", "--staged", "--no-cache"], ["clobber"]], ids=["check", "clobber"]
+)
+def test_a_run_started_with_its_stdout_closed_ends_as_a_served_one(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, command: list[str]
+) -> None:
+    # A served run's client hands the worker /dev/null for a closed descriptor; in process Python
+    # starts with sys.stdout None, and the report crashed on it (exit 3, "internal error").
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    outcomes = {}
+    for mode in ("served", "here"):
+        mode_env = gatekit_env({**env, "GATEKIT_RESIDENT": "1" if mode == "served" else "0"})
+        closed = resident.run(
+            ["sh", "-c", 'exec "$@" >&-', "sh", str(gatekit), *command], repo.path, mode_env
+        )
+        outcomes[mode] = (closed.returncode, closed.stderr)
+        assert closed.returncode == 0, closed.stderr
+        assert "internal error" not in closed.stderr
+    assert outcomes["served"] == outcomes["here"]
+    if command[0] == "check":
+        assert runs(tmp_path / "runs") == ["served", "here"]
+
+
+def test_a_served_gate_runs_at_the_clients_priority_and_limits_not_the_servers(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # A server started by a niced client with few file descriptors (and a higher OOM score) ran a
+    # later client's gate with its own niceness, limits and OOM score instead of the client's.
+    probe = 'echo "nice=$(cut -d" " -f19 /proc/$$/stat) nofile=$(ulimit -Sn)/$(ulimit -Hn) oom=$(cat /proc/$$/oom_score_adj)"'
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml(probe))
+    env = gatekit_env(env)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    socket = resident.script_socket(gatekit, env)
+    nice = os.getpriority(os.PRIO_PROCESS, 0)
+    oom = int(Path("/proc/self/oom_score_adj").read_text())
+    soft, hard = (
+        str(limit) if limit >= 0 else "unlimited" for limit in resource.getrlimit(resource.RLIMIT_NOFILE)
+    )
+
+    def check(prefix: str) -> str:
+        result = resident.run(
+            ["sh", "-c", prefix + '"$0" check --staged --no-cache', str(gatekit)], repo.path, env
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    starter = f'echo {min(oom + 50, 1000)} > /proc/self/oom_score_adj && ulimit -n 256 && exec nice -n 7 "$0" overlap'
+    started = resident.run(["sh", "-c", starter, str(gatekit)], repo.path, env)
+    assert started.returncode == 0, started.stderr
+    resident.wait_for_server(socket)
+    assert f"nice={nice} nofile={soft}/{hard} oom={oom}" in check("")
+
+    started = resident.run([str(gatekit), "overlap"], repo.path, env)  # a server of this test's own
+    assert started.returncode == 0, started.stderr
+    resident.wait_for_server(socket)
+    raised = f"echo {min(oom + 100, 1000)} > /proc/self/oom_score_adj && ulimit -Sn 128 && exec nice -n 3 "
+    assert f"nice={min(nice + 3, 19)} nofile=128/{hard} oom={min(oom + 100, 1000)}" in check(raised)
+    assert runs(tmp_path / "runs")[-1] == "served"
+
+
+def test_the_server_keeps_no_descriptor_of_the_run_that_started_it(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # `gatekit overlap 3>&1 | cat` waited for the server to leave (15 idle minutes): the server
+    # inherited the pipe's other end as descriptor 3 from the run that started it.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml())
+    env = gatekit_env(env)
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    read_end, write_end = os.pipe()
+    try:
+        started = subprocess.run(
+            [str(gatekit), "overlap"],
+            cwd=repo.path,
+            env=env,
+            capture_output=True,
+            pass_fds=(write_end,),
+            timeout=60,
+        )
+        os.close(write_end)
+        assert started.returncode == 0, started.stderr
+        resident.wait_for_server(resident.script_socket(gatekit, env))
+        readable, _, _ = select.select([read_end], [], [], 10)
+        assert readable and os.read(read_end, 1) == b"", "the server holds the caller's pipe open"
+    finally:
+        os.close(read_end)
+
+
+@pytest.mark.parametrize("starter", ["plain", "ignoring SIGQUIT"])
+def test_a_served_gate_ignores_the_signals_an_unserved_one_ignores(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, starter: str
+) -> None:
+    # glibc's posix_spawn left the server (and so every served gate) with its internal signals
+    # 32 and 33 ignored, which no exec undoes; a server started by a run that ignored a signal (a
+    # script's background job) passed that on to the gates of every later run.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml("grep '^SigIgn' /proc/$$/status"))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    trap = 'trap "" QUIT && ' if starter != "plain" else ""
+    started = resident.run(
+        ["sh", "-c", trap + 'exec "$0" overlap', str(gatekit)], repo.path, gatekit_env(env)
+    )
+    assert started.returncode == 0, started.stderr
+    resident.wait_for_server(resident.script_socket(gatekit, gatekit_env(env)))
+    ignored = {}
+    for mode in ("served", "here"):
+        mode_env = gatekit_env({**env, "GATEKIT_RESIDENT": "1" if mode == "served" else "0"})
+        result = resident.run([str(gatekit), "check", "--staged", "--no-cache"], repo.path, mode_env)
+        assert result.returncode == 0, result.stderr
+        ignored[mode] = re.findall(r"SigIgn:\s*(\w+)", result.stdout)
+    assert runs(tmp_path / "runs") == ["served", "here"]
+    assert ignored["served"] == ignored["here"] != []
+
+
+def test_a_client_with_a_preloaded_library_is_not_served_by_a_server_without_it(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # LD_PRELOAD (libfaketime, libeatmydata) shapes the gatekit process itself, not only its gates:
+    # a server started without it ran the client's gatekit without the library.
+    library = "/lib/x86_64-linux-gnu/libgdbm.so.6"  # nothing gatekit imports loads it
+    if not os.path.exists(library):
+        pytest.skip(f"{library} is not on this system")
+    probe = (
+        'grep -q libgdbm /proc/$PPID/maps && echo "gatekit maps libgdbm" || echo "gatekit without libgdbm"'
+    )
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml(probe))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    result = resident.run(
+        [str(gatekit), "check", "--staged", "--no-cache"],
+        repo.path,
+        gatekit_env({**env, "LD_PRELOAD": library}),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "gatekit maps libgdbm" in result.stdout.splitlines(), result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_a_client_in_other_groups_is_not_served_by_a_server_without_them(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # After `newgrp docker`, a gate needs the docker group; a server started before it ran the
+    # client's gates without it (a worker cannot take groups it does not have).
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml('echo "groups=$(id -G)"'))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    groups = sorted({*os.getgroups(), 4242})
+    result = resident.run(
+        [
+            "setpriv",
+            f"--groups={','.join(map(str, groups))}",
+            str(gatekit),
+            "check",
+            "--staged",
+            "--no-cache",
+        ],
+        repo.path,
+        gatekit_env(env),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "4242" in next(line for line in result.stdout.splitlines() if line.startswith("groups="))
+
+
+def _can_unshare_net() -> bool:
+    return (
+        shutil.which("unshare") is not None and subprocess.run(["unshare", "--net", "true"]).returncode == 0
+    )
+
+
+@pytest.mark.skipif(not _can_unshare_net(), reason="needs `unshare --net` (root or user namespaces)")
+def test_a_client_in_another_network_namespace_is_not_served_from_outside_it(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # An agent's sandbox (bubblewrap --unshare-net) reaches the server's socket through a shared
+    # /tmp or XDG_RUNTIME_DIR: its gates ran with the host's network, and a server started inside
+    # one ran the host's gates without any.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml('echo "net=$(readlink /proc/$$/ns/net)"'))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    result = resident.run(
+        ["unshare", "--net", str(gatekit), "check", "--staged", "--no-cache"], repo.path, gatekit_env(env)
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"net={os.readlink('/proc/self/ns/net')}" not in result.stdout.splitlines(), result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_a_client_with_fewer_capabilities_is_not_served_by_a_server_with_more(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path
+) -> None:
+    # A container or sandbox drops capabilities; a worker of a server with more ran its gates with more.
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml("grep '^CapBnd' /proc/$$/status"))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+    bounded = {}
+    for mode, prefix in (
+        ("as the server", []),
+        ("without net_raw", ["setpriv", "--bounding-set", "-net_raw"]),
+    ):
+        result = resident.run(
+            [*prefix, str(gatekit), "check", "--staged", "--no-cache"], repo.path, gatekit_env(env)
+        )
+        assert result.returncode == 0, result.stderr
+        bounded[mode] = re.findall(r"CapBnd:\s*(\w+)", result.stdout)
+    assert bounded["as the server"] != bounded["without net_raw"]
 
 
 def test_a_server_running_changed_code_is_not_used(
