@@ -430,7 +430,11 @@ def _finish(listener: Listener, outcome: CheckOutcome) -> CheckOutcome:
 
 @contextmanager
 def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM/SIGHUP behave like Ctrl-C, so the runner kills every gate's process group first."""
+    """SIGTERM/SIGHUP behave like Ctrl-C, so the runner kills every gate's process group first.
+
+    A signal the run was started ignoring stays ignored (`nohup gatekit check`), as Python leaves
+    an ignored SIGINT ignored.
+    """
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -438,7 +442,8 @@ def _signals_interrupt() -> Iterator[None]:
     previous = {}
     try:
         for sig in (signal.SIGTERM, signal.SIGHUP):
-            previous[sig] = signal.signal(sig, interrupt)
+            if signal.getsignal(sig) != signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, interrupt)
     except ValueError:  # not the main thread: leave signals alone
         pass
     try:

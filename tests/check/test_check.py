@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.repo import REPO_ROOT, Repo
+from testing.repo import REPO_ROOT, Repo, gatekit_env
 from testing.sandboxes import sandbox_pool
 from testing.state import capture_state
 
@@ -203,6 +203,31 @@ def test_ctrl_c_kills_gates_and_exits_130(repo: Repo, tmp_path: Path) -> None:
     proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert not _alive(int(pidfile.read_text()))
+
+
+def test_a_hang_up_a_run_was_started_ignoring_is_ignored(repo: Repo, tmp_path: Path) -> None:
+    """`nohup gatekit check`: the run ignores SIGHUP from its start, so the end of the terminal
+    must not stop it (SIGTERM and SIGHUP otherwise stop a check as Ctrl-C does)."""
+    started, resume = tmp_path / "started", tmp_path / "resume"
+    gate_config(
+        repo,
+        f'[[gates]]\nname = "wait"\nrun = "touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done"\n'
+        "shell = true\n",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gatekit", "check"],
+        cwd=repo.path,
+        env=gatekit_env(repo.env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    _wait_for(started)
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.2)  # a hang-up heard would be acted on at once; this one must be ignored
+    resume.touch()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, (out, err)
 
 
 def test_ctrl_c_between_a_gate_s_start_and_its_supervision_still_kills_it(repo: Repo, tmp_path: Path) -> None:
