@@ -54,6 +54,9 @@ WARM_MODULES = (
 )
 # The click CLI, for servers of a full (site-enabled) interpreter: `gatekit check` and friends.
 WARM_CLI_MODULES = ("gatekit.cli", "gatekit.commands.check", "gatekit.commands.fleet", "gatekit.report.files")
+# Seconds a worker whose client went away has to stop after the hang-up (a check stops its gates
+# within STOP_GRACE_SECONDS) before it is killed, as its client was.
+ABANDONED_GRACE = 10.0
 
 
 def main(path: str) -> None:
@@ -95,6 +98,7 @@ class Server:
         # The clients of running workers, watched for their end of the socket closing alone (a
         # client killed outright): what a client sends, the worker reads.
         self.hangups = select.epoll()
+        self.abandoned: dict[int, float] = {}  # pid of a worker hung up on -> when it is killed
         self.last_activity = time.monotonic()
 
     def listen(self) -> None:
@@ -120,7 +124,7 @@ class Server:
         signal.signal(signal.SIGTERM, lambda signum, frame: self.stop_listening())
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         while self.listener is not None or self.workers:
-            for key, _ in self.selector.select(timeout=min(self.idle, 30.0)):
+            for key, _ in self.selector.select(timeout=self.wait_at_most()):
                 if key.fileobj is self.listener:
                     self.accept()
                 elif key.fd == self.wakeup:
@@ -129,6 +133,7 @@ class Server:
                     self.hang_up()
                 else:
                     self.reap(key.fd)
+            self.kill_abandoned()
             if self.listener is not None and not self.workers and self.expired():
                 self.stop_listening()
 
@@ -196,13 +201,28 @@ class Server:
     def hang_up(self) -> None:
         """A client went away during its run (killed outright: SIGKILL cannot be forwarded). Its
         worker gets the hang-up a terminal's end sends, and stops as on Ctrl-C (a check stops
-        its gates) instead of running on for nobody, holding the client's output pipes open."""
+        its gates) instead of running on for nobody, holding the client's output pipes open. A
+        worker still there after ABANDONED_GRACE (its client ignored hang-ups: `nohup`) is
+        killed, as its client was."""
         for fd, _ in self.hangups.poll(0):
             self.hangups.unregister(fd)
             for pid, client in self.workers.values():
                 if client.fileno() == fd:
                     self.log(f"the client of worker {pid} went away: hung up on it")
                     signals.send(pid, signal.SIGHUP)
+                    self.abandoned[pid] = time.monotonic() + ABANDONED_GRACE
+
+    def kill_abandoned(self) -> None:
+        now = time.monotonic()
+        for pid, deadline in list(self.abandoned.items()):
+            if deadline <= now:
+                del self.abandoned[pid]
+                signals.send(pid, signal.SIGKILL)
+
+    def wait_at_most(self) -> float:
+        """Seconds the loop may sleep: until the idle check, or the next abandoned worker's end."""
+        deadlines = [deadline - time.monotonic() for deadline in self.abandoned.values()]
+        return max(0.0, min([self.idle, 30.0, *deadlines]))
 
     def log(self, line: str) -> None:
         """One line in the server's log beside its socket (started afresh past 64 KiB)."""
@@ -269,6 +289,7 @@ class Server:
 
     def reap(self, pidfd: int) -> None:
         pid, client = self.workers.pop(pidfd)
+        self.abandoned.pop(pid, None)
         self.selector.unregister(pidfd)
         try:
             self.hangups.unregister(client.fileno())

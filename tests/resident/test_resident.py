@@ -90,10 +90,24 @@ def warm_up(repo: Repo, env: dict[str, str], gatekit: Path | None = None) -> int
     return resident.wait_for_server(socket)
 
 
-def start_until(argv: list[str], cwd: Path, env: dict[str, str], started: Path) -> subprocess.Popen[str]:
-    """argv started, once its gate has written `started` (the phase, not a guessed sleep)."""
+def start_until(
+    argv: list[str], cwd: Path, env: dict[str, str], started: Path, ignoring: tuple[int, ...] = ()
+) -> subprocess.Popen[str]:
+    """argv started (with the signals `ignoring` ignored, as `nohup` does), once its gate has
+    written `started` (the phase, not a guessed sleep)."""
+
+    def ignore() -> None:
+        for signum in ignoring:
+            signal.signal(signum, signal.SIG_IGN)
+
     client = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ignore if ignoring else None,
     )
     deadline = time.monotonic() + 60
     while not started.exists():
@@ -644,24 +658,31 @@ def test_a_relative_socket_directory_is_never_made_in_the_worktree(
     assert repo.git("status", "--porcelain") == ""
 
 
+@pytest.mark.parametrize("hangups", ["heard", "ignored"])
 def test_a_client_killed_outright_takes_its_run_down_with_it(
-    tmp_path: Path, git_env: dict[str, str], sockets: Path
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, hangups: str
 ) -> None:
     """SIGKILL cannot be forwarded (an agent's harness kills a hook on timeout): the server sees
     the client's end of the socket close and hangs up on the worker, which stops its gate as it
-    stops it on Ctrl-C, instead of running a whole check for nobody."""
+    stops it on Ctrl-C, instead of running a whole check for nobody. A run that ignores hang-ups
+    (`nohup`) is killed as its client was, a moment later; its gate is then left for the next run
+    in the slot to stop, as after a run killed in process."""
     started, gate_pid = tmp_path / "started", tmp_path / "gate.pid"
     config = gate_toml(f"echo $$ > {gate_pid}; touch {started}; sleep 60")
     env, repo = served_repo(tmp_path, git_env, sockets, config)
     gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
     server = warm_up(repo, env, gatekit)
-    client = start_until([str(gatekit), "check", "--staged"], repo.path, gatekit_env(env), started)
+    ignoring = (signal.SIGHUP,) if hangups == "ignored" else ()
+    client = start_until([str(gatekit), "check", "--staged"], repo.path, gatekit_env(env), started, ignoring)
     workers = children(server)
     assert len(workers) == 1, workers
     client.kill()
     client.wait(timeout=60)
-    resident.wait_gone(int(gate_pid.read_text()), timeout=20)
     resident.wait_gone(workers[0], timeout=20)
+    if hangups == "heard":
+        resident.wait_gone(int(gate_pid.read_text()), timeout=20)
+    else:
+        os.killpg(int(gate_pid.read_text()), signal.SIGKILL)  # what the next run would stop
     client.communicate(timeout=20)  # the worker held the client's stdout and stderr: now closed
     assert runs(tmp_path / "runs") == ["served"]
     assert resident.servers(sockets) == [server], "the server itself stays"
