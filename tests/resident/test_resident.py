@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,31 @@ def start_until(
         assert client.poll() is None and time.monotonic() < deadline, client.communicate()
         time.sleep(0.02)
     return client
+
+
+def warm_check(
+    tmp_path: Path, git_env: dict[str, str], sockets: Path, gate: str
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """A served repository whose gate runs the shell text `gate`, its server started; returns
+    what runs `gatekit check --staged --no-cache` there through a command prefix (setpriv,
+    unshare) and with extra variables, and checks that it passed."""
+    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml(gate))
+    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
+    warm_up(repo, env, gatekit)
+
+    def check(*prefix: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        argv = [*prefix, str(gatekit), "check", "--staged", "--no-cache"]
+        result = resident.run(argv, repo.path, gatekit_env({**env, **extra}))
+        assert result.returncode == 0, result.stderr
+        return result
+
+    return check
+
+
+def paused_gate(tmp_path: Path) -> tuple[Path, Path, str]:
+    """(started, resume, config) of a gate that writes `started`, then waits until `resume` exists."""
+    started, resume = tmp_path / "started", tmp_path / "resume"
+    return started, resume, gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
 
 
 def normalized(text: str, root: Path) -> str:
@@ -225,8 +251,7 @@ def test_ctrl_c_a_run_was_started_ignoring_is_ignored_served_too(
 ) -> None:
     # A background job of a script (`git commit &`) starts with SIGINT ignored: in process the
     # check runs on through a Ctrl-C; the client forwarded it and the served run was interrupted.
-    started, resume = tmp_path / "started", tmp_path / "resume"
-    config = gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
+    started, resume, config = paused_gate(tmp_path)
     env, repo = served_repo(tmp_path, git_env, sockets, config)
     gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
     warm_up(repo, env, gatekit)
@@ -247,8 +272,7 @@ def test_ctrl_c_a_run_was_started_ignoring_is_ignored_served_too(
 def test_a_run_whose_server_dies_runs_again_here(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
-    started, resume = tmp_path / "started", tmp_path / "resume"
-    config = gate_toml(f"touch {started}; while [ ! -e {resume} ]; do sleep 0.02; done")
+    started, resume, config = paused_gate(tmp_path)
     env, repo = served_repo(tmp_path, git_env, sockets, config)
     server = warm_up(repo, env)
     client = start_until(["git", "commit", "-q", "-m", "change"], repo.path, env, started)
@@ -406,15 +430,7 @@ def test_a_client_with_a_preloaded_library_is_not_served_by_a_server_without_it(
     probe = (
         'grep -q libgdbm /proc/$PPID/maps && echo "gatekit maps libgdbm" || echo "gatekit without libgdbm"'
     )
-    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml(probe))
-    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
-    warm_up(repo, env, gatekit)
-    result = resident.run(
-        [str(gatekit), "check", "--staged", "--no-cache"],
-        repo.path,
-        gatekit_env({**env, "LD_PRELOAD": library}),
-    )
-    assert result.returncode == 0, result.stderr
+    result = warm_check(tmp_path, git_env, sockets, probe)(LD_PRELOAD=library)
     assert "gatekit maps libgdbm" in result.stdout.splitlines(), result.stdout
 
 
@@ -424,23 +440,9 @@ def test_a_client_in_other_groups_is_not_served_by_a_server_without_them(
 ) -> None:
     # After `newgrp docker`, a gate needs the docker group; a server started before it ran the
     # client's gates without it (a worker cannot take groups it does not have).
-    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml('echo "groups=$(id -G)"'))
-    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
-    warm_up(repo, env, gatekit)
+    check = warm_check(tmp_path, git_env, sockets, 'echo "groups=$(id -G)"')
     groups = sorted({*os.getgroups(), 4242})
-    result = resident.run(
-        [
-            "setpriv",
-            f"--groups={','.join(map(str, groups))}",
-            str(gatekit),
-            "check",
-            "--staged",
-            "--no-cache",
-        ],
-        repo.path,
-        gatekit_env(env),
-    )
-    assert result.returncode == 0, result.stderr
+    result = check("setpriv", f"--groups={','.join(map(str, groups))}")
     assert "4242" in next(line for line in result.stdout.splitlines() if line.startswith("groups="))
 
 
@@ -457,13 +459,9 @@ def test_a_client_in_another_network_namespace_is_not_served_from_outside_it(
     # An agent's sandbox (bubblewrap --unshare-net) reaches the server's socket through a shared
     # /tmp or XDG_RUNTIME_DIR: its gates ran with the host's network, and a server started inside
     # one ran the host's gates without any.
-    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml('echo "net=$(readlink /proc/$$/ns/net)"'))
-    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
-    warm_up(repo, env, gatekit)
-    result = resident.run(
-        ["unshare", "--net", str(gatekit), "check", "--staged", "--no-cache"], repo.path, gatekit_env(env)
+    result = warm_check(tmp_path, git_env, sockets, 'echo "net=$(readlink /proc/$$/ns/net)"')(
+        "unshare", "--net"
     )
-    assert result.returncode == 0, result.stderr
     assert f"net={os.readlink('/proc/self/ns/net')}" not in result.stdout.splitlines(), result.stdout
 
 
@@ -472,18 +470,13 @@ def test_a_client_with_fewer_capabilities_is_not_served_by_a_server_with_more(
     tmp_path: Path, git_env: dict[str, str], sockets: Path
 ) -> None:
     # A container or sandbox drops capabilities; a worker of a server with more ran its gates with more.
-    env, repo = served_repo(tmp_path, git_env, sockets, gate_toml("grep '^CapBnd' /proc/$$/status"))
-    gatekit = resident.console_script(tmp_path / "bin" / "gatekit")
-    warm_up(repo, env, gatekit)
+    check = warm_check(tmp_path, git_env, sockets, "grep '^CapBnd' /proc/$$/status")
     bounded = {}
     for mode, prefix in (
         ("as the server", []),
         ("without net_raw", ["setpriv", "--bounding-set", "-net_raw"]),
     ):
-        result = resident.run(
-            [*prefix, str(gatekit), "check", "--staged", "--no-cache"], repo.path, gatekit_env(env)
-        )
-        assert result.returncode == 0, result.stderr
+        result = check(*prefix)
         bounded[mode] = re.findall(r"CapBnd:\s*(\w+)", result.stdout)
     assert bounded["as the server"] != bounded["without net_raw"]
 
