@@ -1,8 +1,9 @@
 """Hand this run to the resident server, or say that it must run here.
 
 Every hook start imports this before anything else, so it uses only what the interpreter has
-loaded already (os, sys), the C module _socket and system/signals.py (the `socket` and `signal`
-modules import enum, which costs a hook more than the whole conversation).
+loaded already (os, sys), the C modules _socket and resource, system/signals.py and
+resident/standing.py (the `socket` and `signal` modules import enum, which costs a hook more than
+the whole conversation).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         for fd in opened:
             os.close(fd)
         return None
+    from gatekit.resident import standing
+
     stdout, stdin = sys.stdout, sys.stdin
     fields = {
         "material": setup,
@@ -79,11 +82,8 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         "stdin_encoding": getattr(stdin, "encoding", None) or "utf-8",
         "stdout_buffering": _buffering(stdout),
         "stderr_buffering": _buffering(sys.stderr),
-        "nice": str(os.getpriority(os.PRIO_PROCESS, 0)),
-        "limits": _limits(),
-        "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
         "ignored": ",".join(str(number) for number in signals.ignored()),
-        "oom": _oom_score_adj(),
+        **standing.of_this_process(),
     }
     payload = protocol.encode_request(fields, argv, dict(os.environb))
     header = protocol.MAGIC + len(payload).to_bytes(4, "big")
@@ -133,23 +133,6 @@ def _stream_fd(fd: int, opened: list[int]) -> int:
         null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         opened.append(null)
         return null
-
-
-def _limits() -> str:
-    """This process's resource limits, "resource:soft:hard" joined by ";" (resident/standing.py)."""
-    import resource  # a C module, like _socket
-
-    numbers = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
-    return ";".join("{}:{}:{}".format(number, *resource.getrlimit(number)) for number in numbers)
-
-
-def _oom_score_adj() -> str:
-    """This process's OOM score adjustment, "" where the system has none (resident/standing.py)."""
-    try:
-        with open("/proc/self/oom_score_adj", "rb") as handle:
-            return handle.read().strip().decode("ascii")
-    except OSError:
-        return ""
 
 
 def _umask() -> int:

@@ -14,6 +14,18 @@ import resource
 Limits = list[tuple[int, int, int]]  # (resource, soft, hard); -1 is unlimited
 
 
+def of_this_process() -> dict[str, str]:
+    """The request fields (protocol.REQUEST_FIELDS) that say this process's standing: what a client
+    sends and what adopt() takes."""
+    numbers = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
+    return {
+        "nice": str(os.getpriority(os.PRIO_PROCESS, 0)),
+        "limits": ";".join("{}:{}:{}".format(number, *resource.getrlimit(number)) for number in numbers),
+        "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
+        "oom": oom_score_adj(),
+    }
+
+
 def parse_limits(text: str) -> Limits:
     """The limits a client sent ("resource:soft:hard" joined by ";"); ValueError when malformed."""
     limits = []
