@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gatekit.git.worktrees import StatusEntry
 from gatekit.state_dirs import worktree_state_dir
+from gatekit.system.files import atomic_write
 
 MARKER = "clean-after-commit"  # hook.sh reads it as ${GIT_INDEX_FILE%/*}/gatekit/clean-after-commit
 GIT_PID_VAR = "GATEKIT_GIT_PID"  # the hook's parent (git), exported by the installed pre-commit hook
@@ -50,9 +51,8 @@ def vouch_for_clean_commit(entries: Iterable[StatusEntry], git_dir: Path, enviro
         # GIT_INDEX_FILE is relative to the hook's directory, as hook.sh reads it.
         if not os.path.samefile(Path(index).parent, git_dir):
             return False
-        marker = marker_path(git_dir)
-        marker.parent.mkdir(exist_ok=True)
-        marker.write_text(f"{pid}\n", encoding="ascii")
+        # Read within this commit: a power loss ends the git process it names, no fsync.
+        atomic_write(marker_path(git_dir), f"{pid}\n", durable=False)
     except OSError:
         return False
     return True
