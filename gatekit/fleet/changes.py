@@ -14,7 +14,7 @@ from pathlib import Path
 from gatekit import git
 from gatekit.fleet.clean_cache import CleanCache, clean_key
 from gatekit.fleet.inventory import list_fleet_worktrees
-from gatekit.fleet.threads import Background, parallel_map
+from gatekit.fleet.threads import parallel_map
 
 
 @dataclass
@@ -112,9 +112,9 @@ def collect_writers(
     cwd = repo.toplevel
     candidates: list[_Candidate] = []
     checked_out: set[str] = set()
-    branches = Background(lambda: git.list_branches(cwd))  # two independent git calls at once
+    # In a hook, default_branch's for-each-ref has listed the branches already.
+    tips = git.local_branch_tips(cwd)
     worktrees = list_fleet_worktrees(repo)
-    branch_infos = branches.result()
     for wt in worktrees:
         entry = wt.entry
         if entry.branch_name:
@@ -126,9 +126,9 @@ def collect_writers(
         name = entry.branch_name or f"{wt.path} (detached)"
         index = wt.git_dir / "index" if wt.git_dir is not None else None
         candidates.append(_Candidate(name, entry.branch_name, wt.path, entry.head, index))
-    for info in branch_infos:
-        if info.name not in checked_out:
-            candidates.append(_Candidate(info.name, info.name, None, info.commit))
+    for name, commit in tips.items():
+        if name not in checked_out:
+            candidates.append(_Candidate(name, name, None, commit))
     candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]
     # A branch still at the target has changed nothing (a worktree there may be dirty).
     candidates = [c for c in candidates if c.worktree is not None or c.head != target]

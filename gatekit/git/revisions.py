@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -253,8 +254,8 @@ def default_branch(cwd: Path | str) -> str | None:
 
     Every hook asks it. One git call where origin/HEAD answers (a clone): a for-each-ref over
     origin/HEAD and the usual names. Otherwise the config too, and one more for-each-ref for a
-    branch it names beyond the usual ones. The for-each-ref also tells branch_commit where the
-    local candidates point (the hook's overlap asks it next).
+    branch it names beyond the usual ones. That for-each-ref lists every local branch too, and
+    tells branch_commit and local_branch_tips what it read (the hook's overlap asks them next).
     """
     commits, origin_head = _candidate_refs(cwd, USUAL_DEFAULT_BRANCHES, with_origin_head=True)
     if origin_head and not origin_head.startswith("-"):
@@ -272,28 +273,51 @@ def default_branch(cwd: Path | str) -> str | None:
 
 def _candidate_refs(cwd: Path | str, names: Sequence[str], *, with_origin_head: bool) -> tuple[set[str], str]:
     """(the refs of names, local or on origin, that name a commit; the branch origin/HEAD names
-    when it names a commit, else ""), from one for-each-ref."""
-    patterns = [f"{where}{n}" for n in names for where in ("refs/heads/", _ORIGIN)]
+    when it names a commit, else ""), from one for-each-ref.
+
+    The first call (with_origin_head) lists every local branch, not only the candidates: what
+    local_branch_tips would ask, answered by the same git process.
+    """
+    wanted = {f"{where}{n}" for n in names for where in ("refs/heads/", _ORIGIN)}
+    patterns = sorted(wanted)
     if with_origin_head:
-        patterns.insert(0, f"{_ORIGIN}HEAD")
+        wanted.add(f"{_ORIGIN}HEAD")
+        patterns = ["refs/heads/", f"{_ORIGIN}HEAD", *(p for p in patterns if p.startswith(_ORIGIN))]
     out = run(
         cwd,
         "for-each-ref",
         "--format=%(refname)%00%(symref)%00%(*objecttype)%00%(objecttype)%00%(objectname)",
         *patterns,
     )
-    commits: set[str] = set()  # refs (of the patterns, exactly) that name a commit
+    commits: set[str] = set()  # refs (of the candidates, exactly) that name a commit
+    tips: dict[str, str] = {}
     origin_head = ""
-    for line in text(out).splitlines():
+    for line in os.fsdecode(out).splitlines():  # a branch's name need not be UTF-8
         ref, symref, peeled, kind, oid = (line.split("\0") + ["", "", "", ""])[:5]
-        if (peeled or kind) != "commit":
+        if ref.startswith("refs/heads/"):
+            tips[ref.removeprefix("refs/heads/")] = oid
+        if ref not in wanted or (peeled or kind) != "commit":
             continue  # a broken origin/HEAD is not listed at all
         if ref == f"{_ORIGIN}HEAD" and symref.startswith(_ORIGIN):
             origin_head = symref.removeprefix(_ORIGIN)
         commits.add(ref)
         if ref.startswith("refs/heads/") and kind == "commit":
             tell(branch_commit, cwd, ref.removeprefix("refs/heads/"), answer=oid)
+    if with_origin_head:
+        tell(local_branch_tips, cwd, answer=tips)
     return commits, origin_head
+
+
+@remember
+def local_branch_tips(cwd: Path | str) -> dict[str, str]:
+    """Every local branch and the object it names, from one for-each-ref (in a hook,
+    default_branch's answers this too)."""
+    out = run(cwd, "for-each-ref", "--format=%(refname)%00%(objectname)", "refs/heads/")
+    tips = {}
+    for line in os.fsdecode(out).splitlines():
+        ref, _, oid = line.partition("\0")
+        tips[ref.removeprefix("refs/heads/")] = oid
+    return tips
 
 
 def first_parent_trees(cwd: Path | str, rev: str, limit: int) -> list[tuple[str, str]]:

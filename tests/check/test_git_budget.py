@@ -18,8 +18,8 @@ GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
 CHECK_FIRST = 10
 CHECK_CACHED = 6
-HOOK_FIRST = 14
-HOOK_CACHED = 11
+HOOK_FIRST = 13
+HOOK_CACHED = 10
 
 
 @pytest.fixture

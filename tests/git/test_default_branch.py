@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,26 @@ def test_a_target_branch_is_the_branch_before_a_tag_of_its_name(
         assert git.branch_commit(repo.path, "main") == repo.rev("refs/heads/main")
     assert git.branch_commit(repo.path, first) == first  # any other revision still names a commit
     assert git.branch_commit(repo.path, "nope") is None
+
+
+def test_in_a_hook_the_default_branch_lookup_also_lists_every_local_branch(
+    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook's overlap asks for every local branch right after the default branch: the one
+    for-each-ref answers both, with what a for-each-ref of refs/heads/ alone lists."""
+    from gatekit.git.memo import remembered
+
+    upstream = init_repo(tmp_path / "up", git_env)
+    clone = tmp_path / "clone"
+    upstream.git("clone", "-q", str(upstream.path), str(clone))
+    for name in ("feature/a", "work", "z\udcff"):  # a name that is not UTF-8 keeps its bytes
+        subprocess.run(["git", "branch", os.fsencode(name)], cwd=clone, env=git_env, check=True)
+    alone = git.local_branch_tips(clone)
+    assert sorted(alone) == sorted(["feature/a", "main", "work", "z\udcff"])
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("GIT_TRACE2", str(trace))
+    with remembered():
+        assert git.default_branch(clone) == "main"
+        assert git.local_branch_tips(clone) == alone
+    starts = [line for line in trace.read_text().splitlines() if " start " in line]
+    assert len(starts) == 1, starts
