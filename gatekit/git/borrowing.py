@@ -8,6 +8,7 @@ hooks are its own: whatever a gate's git commands do there stays there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -81,6 +82,14 @@ def mirror_refs(lender: RepoPaths, path: Path, head: str) -> None:
     move_head = head if detached not in (None, head) else None
     wanted = refs_in_files(lender.common_dir, MIRRORED_REFS)
     have = refs_in_files(path / ".git", ("refs/",))
+    if (
+        detached is not None
+        and move_head is not None
+        and wanted is not None
+        and wanted == have
+        and _move_detached_head(path, detached, move_head)
+    ):
+        return  # the usual new subject: only HEAD moves
     if wanted is None or have is None or _update_refs(path, _changes(have, wanted, move_head)) != 0:
         wanted = dict(_refs(lender.toplevel, *MIRRORED_REFS))
         have = dict(_refs(path))
@@ -178,6 +187,30 @@ def refs_in_files(refs_dir: Path, prefixes: tuple[str, ...]) -> dict[str, str] |
             return None
         refs[ref] = value
     return refs
+
+
+def _move_detached_head(path: Path, old: str, new: str) -> bool:
+    """Move the sandbox's detached HEAD from old to new as git would (HEAD.lock created
+    exclusively, written, renamed over HEAD), without a git process: on every new subject this
+    is all that changes in the sandbox's refs. The sandbox keeps no reflog of these moves. False,
+    with nothing changed, when the lock is taken or HEAD is no longer old: git does it then."""
+    git_dir = path / ".git"
+    lock = git_dir / "HEAD.lock"
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(new.encode("ascii") + b"\n")
+        if _detached_head(path) == old:
+            os.replace(lock, git_dir / "HEAD")
+            return True
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        os.unlink(lock)
+    return False
 
 
 def _detached_head(path: Path) -> str | None:

@@ -16,9 +16,9 @@ from testing.repo import Repo
 
 GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
-CHECK_FIRST = 10
+CHECK_FIRST = 9
 CHECK_CACHED = 6
-HOOK_FIRST = 13
+HOOK_FIRST = 12
 HOOK_CACHED = 10
 
 

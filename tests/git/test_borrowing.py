@@ -78,3 +78,29 @@ def test_a_ref_file_git_would_not_list_leaves_the_mirror_to_git(repo: Repo, borr
     second = repo.commit("second", {"x.txt": "x\n"})
     git.mirror_refs(git.get_repo_paths(repo.path), borrower.path, head=second)
     assert refs_of(borrower) == refs_of(repo) and borrower.rev() == second
+
+
+def test_a_new_subject_moves_only_head_and_starts_no_git_process(
+    repo: Repo, borrower: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every check of a new commit moves the sandbox's detached HEAD and nothing else: done as git
+    does it (HEAD.lock, then a rename), with no update-ref process; git reads the result."""
+    first = repo.rev()
+    git.checkout_tree(borrower.path, repo.rev("HEAD^{tree}"))
+    git.mirror_refs(git.get_repo_paths(repo.path), borrower.path, head=first)
+    second = repo.git("commit-tree", repo.rev("HEAD^{tree}"), "-p", first, "-m", "subject").strip()
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("GIT_TRACE2", str(trace))
+    paths = git.get_repo_paths(repo.path)
+    trace.write_text("")
+    git.mirror_refs(paths, borrower.path, head=second)
+    assert [line for line in trace.read_text().splitlines() if " start " in line] == []
+    monkeypatch.delenv("GIT_TRACE2")
+    assert borrower.rev() == second and borrower.git("symbolic-ref", "-q", "HEAD", check=False) == ""
+    assert not (borrower.path / ".git" / "HEAD.lock").exists()
+    assert refs_of(borrower) == refs_of(repo)
+    # HEAD.lock held (a git process of a gate's, killed): git is asked, and says why it cannot.
+    (borrower.path / ".git" / "HEAD.lock").write_text("")
+    with pytest.raises(Exception, match="HEAD.lock"):
+        git.mirror_refs(paths, borrower.path, head=first)
+    assert borrower.rev() == second
