@@ -96,26 +96,21 @@ def _meets(dirty: set[str], only: set[str]) -> bool:
     return any(path.startswith(folder) for folder in folders for path in only)
 
 
-def collect_writers(
+def writer_candidates(
     repo: git.RepoPaths,
     target: str,
     *,
     exclude_worktree: Path | None = None,
     exclude_branch: str | None = None,
-    only_paths: set[str] | None = None,
-) -> list[Writer]:
-    """Every worktree and local branch with changes relative to its merge base with target.
-
-    With only_paths, uncommitted work is captured only in worktrees whose dirty paths meet
-    them (the hook asks about the staged paths and nothing else).
-    """
-    cwd = repo.toplevel
+) -> list[_Candidate]:
+    """The worktrees and local branches that may hold changes relative to target: every
+    worktree but exclude_worktree, and every branch checked out nowhere that is neither
+    exclude_branch nor still at target. Git is asked nothing beyond the lists themselves."""
     candidates: list[_Candidate] = []
     checked_out: set[str] = set()
     # In a hook, default_branch's for-each-ref has listed the branches already.
-    tips = git.local_branch_tips(cwd)
-    worktrees = list_fleet_worktrees(repo)
-    for wt in worktrees:
+    tips = git.local_branch_tips(repo.toplevel)
+    for wt in list_fleet_worktrees(repo):
         entry = wt.entry
         if entry.branch_name:
             checked_out.add(entry.branch_name)
@@ -131,7 +126,29 @@ def collect_writers(
             candidates.append(_Candidate(name, name, None, commit))
     candidates = [c for c in candidates if c.branch is None or c.branch != exclude_branch]
     # A branch still at the target has changed nothing (a worktree there may be dirty).
-    candidates = [c for c in candidates if c.worktree is not None or c.head != target]
+    return [c for c in candidates if c.worktree is not None or c.head != target]
+
+
+def collect_writers(
+    repo: git.RepoPaths,
+    target: str,
+    *,
+    exclude_worktree: Path | None = None,
+    exclude_branch: str | None = None,
+    only_paths: set[str] | None = None,
+    candidates: list[_Candidate] | None = None,
+) -> list[Writer]:
+    """Every worktree and local branch with changes relative to its merge base with target.
+
+    With only_paths, uncommitted work is captured only in worktrees whose dirty paths meet
+    them (the hook asks about the staged paths and nothing else). candidates: what
+    writer_candidates gave for the same question, when the caller asked it first.
+    """
+    cwd = repo.toplevel
+    if candidates is None:
+        candidates = writer_candidates(
+            repo, target, exclude_worktree=exclude_worktree, exclude_branch=exclude_branch
+        )
     if not candidates:
         return []
     cache = CleanCache(repo.common_dir) if only_paths is not None else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from gatekit import extras, git
 from gatekit.errors import UsageError
 from gatekit.fleet import symbols
-from gatekit.fleet.changes import STATE_MESSAGE, Writer, collect_writers, shared_paths
+from gatekit.fleet.changes import STATE_MESSAGE, Writer, collect_writers, shared_paths, writer_candidates
 from gatekit.fleet.threads import Background, parallel_map
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -291,19 +291,20 @@ def staged_overlap(repo: git.RepoPaths, target: str, strict: bool = True) -> lis
         if strict:
             raise UsageError(f"target {target!r} names no branch or commit here")
         return []
+    # Nobody else to overlap with (one worktree, no other branch with work): the staged change
+    # itself need not be read.
+    candidates = writer_candidates(
+        repo, target_commit, exclude_worktree=repo.toplevel, exclude_branch=git.current_branch(cwd)
+    )
+    if not candidates:
+        return []
     head = git.head_commit(cwd)
     staged_tree = git.staged_tree(cwd)
     staged = git.diff_hunks(cwd, f"{head}^{{tree}}" if head else EMPTY_TREE, staged_tree)
     if not staged:
         return []
     mine_paths = {d.path for d in staged}
-    others = collect_writers(
-        repo,
-        target_commit,
-        exclude_worktree=repo.toplevel,
-        exclude_branch=git.current_branch(cwd),
-        only_paths=mine_paths,
-    )
+    others = collect_writers(repo, target_commit, only_paths=mine_paths, candidates=candidates)
     others = one_writer_per_change(cwd, [w for w in others if w.paths & mine_paths])
     others = [w for w in past_shared_commits(cwd, head, others) if w.paths & mine_paths]
     if not others:

@@ -57,11 +57,11 @@ def ref_lock_paths(common_dir: Path, ref: str) -> list[Path]:
 def ref_value(cwd: Path | str, common_dir: Path, ref: str) -> str:
     """The object id a shared ref (not HEAD nor a per-worktree ref) holds now; "" when it does
     not exist. Read from the files backend's own files when they can say, else asked of git."""
-    found = _ref_in_files(common_dir, ref)
+    found = ref_in_files(common_dir, ref)
     return found if found is not None else (rev_parse(cwd, ref) or "")
 
 
-def _ref_in_files(common_dir: Path, ref: str) -> str | None:
+def ref_in_files(common_dir: Path, ref: str) -> str | None:
     """ref's value from its loose file or packed-refs ("" when in neither); None when only git can
     tell (a reftable repository, a symbolic ref, a file in a shape git does not write).
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.location import locate
 from gatekit.git.memo import remember
-from gatekit.git.runner import git_env, pinned_layout, run, run_rc, text
+from gatekit.git.refs import ref_in_files
+from gatekit.git.runner import git_env, is_object_id, pinned_layout, run, run_rc, text
 from gatekit.system.processes import start_captured
 
 
@@ -101,6 +102,9 @@ class Worktree:
 
 @remember  # inside one hook the worktrees do not change: overlap and check ask once
 def list_worktrees(cwd: Path | str) -> list[Worktree]:
+    alone = _only_worktree(cwd)
+    if alone is not None:
+        return [alone]
     out = run(cwd, "worktree", "list", "--porcelain", "-z")
     worktrees: list[Worktree] = []
     fields: dict[str, str] = {}
@@ -123,6 +127,42 @@ def list_worktrees(cwd: Path | str) -> list[Worktree]:
             )
         fields = {}
     return _main_worktree_located(cwd, worktrees)
+
+
+def _only_worktree(cwd: Path | str) -> Worktree | None:
+    """The repository's only worktree, as `git worktree list` gives it, read from files where
+    that is certain; None (git lists them) anywhere else.
+
+    Certain: cwd holds the repository's own git directory (`.git` is a directory, not a linked
+    worktree's file or a symlink, and no GIT_DIR points elsewhere), that directory has no
+    linked worktree registered, and HEAD and the branch it names are files of the files
+    backend (loose, or in packed-refs): no git process at all.
+    """
+    if pinned_layout(cwd):
+        return None
+    root = os.path.realpath(cwd)
+    git_dir = os.path.join(root, ".git")
+    if os.path.realpath(git_dir) != git_dir or not os.path.isdir(git_dir):
+        return None
+    if any(os.path.lexists(os.path.join(git_dir, name)) for name in ("commondir", "reftable")):
+        return None
+    try:
+        if os.listdir(os.path.join(git_dir, "worktrees")):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        with open(os.path.join(git_dir, "HEAD"), "rb") as file:
+            content = os.fsdecode(file.read().rstrip(b"\n"))
+    except OSError:
+        return None
+    branch = content[5:] if content.startswith("ref: refs/") else None
+    head = ref_in_files(Path(git_dir), branch) if branch is not None else content
+    if not head or not is_object_id(head):
+        return None  # an unborn branch (git writes a null id of its own length), a symbolic ref
+    return Worktree(path=Path(root), head=head, branch=branch, detached=branch is None)
 
 
 def _main_worktree_located(cwd: Path | str, worktrees: list[Worktree]) -> list[Worktree]:

@@ -16,10 +16,10 @@ from testing.repo import Repo
 
 GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
-CHECK_FIRST = 9
+CHECK_FIRST = 8
 CHECK_CACHED = 6
-HOOK_FIRST = 12
-HOOK_CACHED = 10
+HOOK_FIRST = 10
+HOOK_CACHED = 8
 
 
 @pytest.fixture
