@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 from gatekit.git.location import RepoPaths
@@ -82,15 +83,9 @@ def mirror_refs(lender: RepoPaths, path: Path, head: str) -> None:
     move_head = head if detached not in (None, head) else None
     wanted = refs_in_files(lender.common_dir, MIRRORED_REFS)
     have = refs_in_files(path / ".git", ("refs/",))
-    if (
-        detached is not None
-        and move_head is not None
-        and wanted is not None
-        and wanted == have
-        and _move_detached_head(path, detached, move_head)
-    ):
-        return  # the usual new subject: only HEAD moves
-    if wanted is None or have is None or _update_refs(path, _changes(have, wanted, move_head)) != 0:
+    if wanted is not None and have is not None and _write_loose_refs(path / ".git", have, wanted, move_head):
+        pass  # the usual new subject: HEAD and the branch that gained the commit move, nothing goes
+    elif wanted is None or have is None or _update_refs(path, _changes(have, wanted, move_head)) != 0:
         wanted = dict(_refs(lender.toplevel, *MIRRORED_REFS))
         have = dict(_refs(path))
         if _update_refs(path, _changes(have, wanted, move_head)) != 0:
@@ -189,28 +184,59 @@ def refs_in_files(refs_dir: Path, prefixes: tuple[str, ...]) -> dict[str, str] |
     return refs
 
 
-def _move_detached_head(path: Path, old: str, new: str) -> bool:
-    """Move the sandbox's detached HEAD from old to new as git would (HEAD.lock created
-    exclusively, written, renamed over HEAD), without a git process: on every new subject this
-    is all that changes in the sandbox's refs. The sandbox keeps no reflog of these moves. False,
-    with nothing changed, when the lock is taken or HEAD is no longer old: git does it then."""
-    git_dir = path / ".git"
-    lock = git_dir / "HEAD.lock"
+def _write_loose_refs(git_dir: Path, have: dict[str, str], wanted: dict[str, str], head: str | None) -> bool:
+    """Make the sandbox's refs wanted (and detach its HEAD at head, unless None) as git's files
+    backend would, without a git process: each changed ref's `.lock` created exclusively and
+    written, then renamed over the loose file (which stands before packed-refs). On every new
+    subject this is all that changes: HEAD and the branch that gained the commit.
+
+    Only where that is all git would do: nothing to delete (a packed ref needs packed-refs
+    rewritten), and every name plainly valid. The sandbox is gatekit's own and keeps no reflog
+    of these moves. False, with nothing changed, when git must do it (or a lock is taken).
+    """
+    if set(have) - set(wanted):
+        return False
+    updates = {ref: oid for ref, oid in wanted.items() if have.get(ref) != oid}
+    if not all(_plainly_valid(ref) for ref in updates):
+        return False
+    if head is not None:
+        updates["HEAD"] = head
+    locks: list[tuple[str, str]] = []
     try:
-        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        for ref, oid in sorted(updates.items()):
+            lock = os.path.join(git_dir, ref + ".lock")
+            os.makedirs(os.path.dirname(lock), exist_ok=True)
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            locks.append((lock, os.path.join(git_dir, ref)))
+            with os.fdopen(fd, "wb") as file:
+                file.write(oid.encode("ascii") + b"\n")
     except OSError:
+        for lock, _ in locks:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
         return False
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(new.encode("ascii") + b"\n")
-        if _detached_head(path) == old:
-            os.replace(lock, git_dir / "HEAD")
-            return True
+        for lock, target in locks:
+            os.replace(lock, target)
     except OSError:
-        pass
-    with contextlib.suppress(OSError):
-        os.unlink(lock)
-    return False
+        for lock, _ in locks:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+        return False  # git sets what is still to set
+    return True
+
+
+# What every git accepts as a ref name (check-ref-format), kept narrow: anything else is git's to judge.
+_PLAIN_REF = re.compile(r"refs/(?:[A-Za-z0-9_+=-][A-Za-z0-9._+=-]*/)*[A-Za-z0-9_+=-][A-Za-z0-9._+=-]*")
+
+
+def _plainly_valid(ref: str) -> bool:
+    return (
+        _PLAIN_REF.fullmatch(ref) is not None
+        and ".." not in ref
+        and not ref.endswith(".")
+        and not any(part.endswith(".lock") for part in ref.split("/"))
+    )
 
 
 def _detached_head(path: Path) -> str | None:

@@ -61,3 +61,15 @@ def test_the_pre_commit_hook_starts_no_more_git_processes_than_it_needs(work: Re
     cached = traced_gatekit(work, tmp_path / "cached.json", "hook", "pre-commit")
     assert_within(cached, HOOK_CACHED)
     assert not cached.named("read-tree")
+
+
+def test_the_next_commit_s_hook_moves_the_sandbox_refs_without_git(work: Repo, tmp_path: Path) -> None:
+    """Between two commits the branch gained one: the sandbox mirrors it (and HEAD) from files."""
+    stage(work, "one\n")
+    warm = traced_gatekit(work, tmp_path / "warm.json", "hook", "pre-commit")
+    assert_within(warm, HOOK_FIRST)
+    work.git("commit", "-q", "--no-verify", "-m", "one")
+    stage(work, "two\n")
+    after = traced_gatekit(work, tmp_path / "after.json", "hook", "pre-commit")
+    assert_within(after, HOOK_FIRST)
+    assert not after.named("update-ref"), "\n".join(after.commands())

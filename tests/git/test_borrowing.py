@@ -80,27 +80,39 @@ def test_a_ref_file_git_would_not_list_leaves_the_mirror_to_git(repo: Repo, borr
     assert refs_of(borrower) == refs_of(repo) and borrower.rev() == second
 
 
-def test_a_new_subject_moves_only_head_and_starts_no_git_process(
+def test_a_new_subject_moves_head_and_branches_without_a_git_process(
     repo: Repo, borrower: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every check of a new commit moves the sandbox's detached HEAD and nothing else: done as git
-    does it (HEAD.lock, then a rename), with no update-ref process; git reads the result."""
-    first = repo.rev()
+    """Every check of a new commit moves the sandbox's detached HEAD and the branch that gained
+    it: done as git does it (a .lock, then a rename), with no update-ref process; git reads the
+    result. A deletion, or a name git would judge, is git's to do."""
+    paths = git.get_repo_paths(repo.path)
     git.checkout_tree(borrower.path, repo.rev("HEAD^{tree}"))
-    git.mirror_refs(git.get_repo_paths(repo.path), borrower.path, head=first)
-    second = repo.git("commit-tree", repo.rev("HEAD^{tree}"), "-p", first, "-m", "subject").strip()
+    git.mirror_refs(paths, borrower.path, head=repo.rev())
     trace = tmp_path / "trace.txt"
     monkeypatch.setenv("GIT_TRACE2", str(trace))
-    paths = git.get_repo_paths(repo.path)
-    trace.write_text("")
-    git.mirror_refs(paths, borrower.path, head=second)
-    assert [line for line in trace.read_text().splitlines() if " start " in line] == []
-    monkeypatch.delenv("GIT_TRACE2")
-    assert borrower.rev() == second and borrower.git("symbolic-ref", "-q", "HEAD", check=False) == ""
-    assert not (borrower.path / ".git" / "HEAD.lock").exists()
-    assert refs_of(borrower) == refs_of(repo)
+
+    def mirrored_alone(head: str) -> bool:
+        trace.write_text("")
+        git.mirror_refs(paths, borrower.path, head=head)
+        assert refs_of(borrower) == refs_of(repo)
+        assert borrower.rev() == head and borrower.git("symbolic-ref", "-q", "HEAD", check=False) == ""
+        assert not list((borrower.path / ".git").rglob("*.lock"))
+        return not [line for line in trace.read_text().splitlines() if " start " in line]
+
+    second = repo.commit("second", {"x.txt": "x\n"})  # the branch gains a commit
+    repo.git("tag", "v1", second)
+    repo.git("branch", "new/topic", second)
+    assert mirrored_alone(second)
+    repo.git("pack-refs", "--all")
+    third = repo.commit("third", {"x.txt": "3\n"})  # over a packed ref
+    assert mirrored_alone(third)
+    repo.git("branch", "-D", "new/topic")  # a deletion
+    assert not mirrored_alone(third)
+    repo.git("branch", "caf\u00e9")  # a name git judges
+    assert not mirrored_alone(third)
     # HEAD.lock held (a git process of a gate's, killed): git is asked, and says why it cannot.
     (borrower.path / ".git" / "HEAD.lock").write_text("")
     with pytest.raises(Exception, match="HEAD.lock"):
-        git.mirror_refs(paths, borrower.path, head=first)
-    assert borrower.rev() == second
+        git.mirror_refs(paths, borrower.path, head=second)
+    assert borrower.rev() == third
