@@ -49,6 +49,9 @@ def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
     cwd = Path(cwd)
     if not cwd.is_dir():
         raise UsageError(f"{cwd} is not a directory")
+    from_files = _located_from_files(cwd, git_paths)
+    if from_files is not None:
+        return from_files
     args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"]
     for name in git_paths:
         args += ["--git-path", name]
@@ -69,6 +72,55 @@ def locate(cwd: Path | str, git_paths: Sequence[str] = ()) -> list[Path]:
     if layout:
         _pin_resolved(cwd, lines[0], lines[1])
     return lines
+
+
+# git-path names that land in the git directory under their own name, whatever the config or the
+# environment says (unlike hooks, objects or info/grafts); the index's own variable is never passed on.
+_PLAIN_GIT_PATHS = ("logs/", "refs/", "index", "packed-refs", "gatekit")
+
+
+def _located_from_files(cwd: Path, git_paths: Sequence[str]) -> list[Path] | None:
+    """What locate's `git rev-parse` answers, read from the files where nothing but the files
+    decides it; None (git answers) anywhere else.
+
+    That is the root of an ordinary repository: cwd holds a `.git` directory (not a file, not a
+    symlink) owned, like cwd, by this user (git's safe.directory check passes untold), whose
+    config names no work tree, no include, no extension and `bare = false`, with no GIT_DIR, no
+    GIT_WORK_TREE and no command-line configuration in play. Every hook of a main worktree runs
+    there (git starts hooks at the root), and saves a git process.
+    """
+    if pinned_layout(cwd) or any(name in os.environ for name in _CONFIG_VARS):
+        return None
+    if not all(name.startswith(_PLAIN_GIT_PATHS) for name in git_paths):
+        return None
+    root = os.path.realpath(cwd)
+    git_dir = os.path.join(root, ".git")
+    try:
+        if os.path.realpath(git_dir) != git_dir or os.path.lexists(os.path.join(git_dir, "commondir")):
+            return None
+        uid = os.geteuid()
+        if os.stat(git_dir).st_uid != uid or os.stat(root).st_uid != uid:
+            return None
+        with open(os.path.join(git_dir, "config"), "rb") as file:
+            config = file.read().lower()
+    except OSError:
+        return None
+    if not _plain_config(config) or not os.path.isfile(os.path.join(git_dir, "HEAD")):
+        return None
+    located = [Path(root), Path(git_dir), Path(git_dir)]
+    return located + [Path(git_dir, name) for name in git_paths]
+
+
+_CONFIG_VARS = ("GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT")
+
+
+def _plain_config(config: bytes) -> bool:
+    """A repository config that leaves discovery alone: `bare = false`, and no worktree, include
+    or extensions anywhere in it (where they could be, git reads them)."""
+    if any(word in config for word in (b"worktree", b"include", b"extensions")):
+        return False
+    settings = [b"".join(line.split()) for line in config.splitlines() if line.strip().startswith(b"bare")]
+    return settings == [b"bare=false"]  # a bare `bare` line means true
 
 
 def _pin_resolved(cwd: Path, toplevel: Path, git_dir: Path) -> None:

@@ -16,10 +16,10 @@ from testing.repo import Repo
 
 GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
-CHECK_FIRST = 8
-CHECK_CACHED = 6
-HOOK_FIRST = 10
-HOOK_CACHED = 8
+CHECK_FIRST = 7
+CHECK_CACHED = 5
+HOOK_FIRST = 9
+HOOK_CACHED = 7
 
 
 @pytest.fixture
