@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.git.objects import staged_tree
-from gatekit.git.runner import git_env, run, run_rc, zsplit
+from gatekit.git.refs import object_reader
+from gatekit.git.runner import git_env, is_null_oid, is_object_id, run, run_rc, zsplit
 
 
 @dataclass(frozen=True)
@@ -136,15 +137,16 @@ def _remove_file(worktree: Path, path: str) -> None:
         parent = parent.parent
 
 
-def behind_commit(worktree: Path, ref: str, depth: int = 20) -> str | None:
+def behind_commit(worktree: Path, ref: str, depth: int = 20, common_dir: Path | None = None) -> str | None:
     """The earlier value of ref whose tree the checkout's index still holds, if the tip's is not.
 
     That is a checkout left behind by its branch moving (a land killed mid-swap, `update-ref`,
     `fetch . x:main`): a `commit -a` there would revert whatever the branch gained since.
+    Given the common git dir, the reflog is read from its file and the trees from the hook's
+    shared object reader: no git process of its own.
     """
-    code, out = run_rc(worktree, "log", "--walk-reflogs", f"--max-count={depth}", "--format=%H %T", ref, "--")
-    earlier = [line.split() for line in out.decode().splitlines() if len(line.split()) == 2]
-    if code != 0 or not earlier:
+    earlier = _reflog_trees(worktree, ref, depth, common_dir)
+    if not earlier:
         return None
     # The staged tree: the worktree's index, or inside a commit hook the index being committed
     # (what a `commit -a` would record); asked once per hook run, shared with the other guards.
@@ -158,3 +160,57 @@ def behind_commit(worktree: Path, ref: str, depth: int = 20) -> str | None:
     # here would revert: its tip is already in what the checkout holds.
     code, _ = run_rc(worktree, "merge-base", "--is-ancestor", earlier[0][0], held)
     return None if code == 0 else held
+
+
+def _reflog_trees(worktree: Path, ref: str, depth: int, common_dir: Path | None) -> list[tuple[str, str]]:
+    """[(commit, tree)] of the newest depth entries of ref's reflog, newest first, as
+    `git log --walk-reflogs` lists them."""
+    commits = _reflog_commits(common_dir / "logs" / ref, depth) if common_dir is not None else None
+    if commits is None or (common_dir is not None and (common_dir / "reftable").exists()):
+        code, out = run_rc(
+            worktree, "log", "--walk-reflogs", f"--max-count={depth}", "--format=%H %T", ref, "--"
+        )
+        pairs = [line.split() for line in out.decode().splitlines() if len(line.split()) == 2]
+        return [(commit, tree) for commit, tree in pairs] if code == 0 else []
+    trees = []
+    with object_reader(worktree) as reader:
+        for commit in commits:
+            found = reader.read(commit)
+            if found is None or found[1] != "commit" or not found[2].startswith(b"tree "):
+                return []  # git log stops at an entry it cannot read: nothing to compare then
+            trees.append((commit, found[2][5 : found[2].index(b"\n")].decode()))
+    return trees
+
+
+def _reflog_commits(log: Path, depth: int) -> list[str] | None:
+    """The new values of the last depth entries of a reflog file, newest first ([] when there is
+    no reflog); None when the file is not one git wrote."""
+    try:
+        with open(log, "rb") as file:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - _REFLOG_TAIL))
+            lines = file.read().split(b"\n")
+    except FileNotFoundError:
+        return []
+    except OSError:
+        return None
+    if size > _REFLOG_TAIL:
+        lines = lines[1:]  # the first may be the end of a line cut in two
+    commits = []
+    for line in reversed(lines):
+        fields = line.split(b" ", 2)
+        if len(fields) < 3:
+            continue  # the empty string after the last newline
+        new = fields[1].decode("ascii", "replace")
+        if not is_object_id(new):
+            return None
+        if not is_null_oid(new):
+            commits.append(new)
+        if len(commits) == depth:
+            break
+    if len(commits) < depth and size > _REFLOG_TAIL:
+        return None  # entries this long: git reads the whole reflog
+    return commits
+
+
+_REFLOG_TAIL = 64 * 1024  # bytes read from a reflog's end: 20 entries are a few KB

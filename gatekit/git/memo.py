@@ -9,6 +9,7 @@ the index file git is pointed at. Outside it (every other command) nothing is ke
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _ANSWERS: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("gatekit_git_answers", default=None)
 
@@ -28,11 +30,32 @@ def remembered() -> Iterator[None]:
     if _ANSWERS.get() is not None:
         yield
         return
-    token = _ANSWERS.set({})
+    answers: dict[tuple[Any, ...], Any] = {}
+    token = _ANSWERS.set(answers)
     try:
         yield
     finally:
         _ANSWERS.reset(token)
+        for close in reversed(answers.get(_CLOSERS, [])):
+            with contextlib.suppress(Exception):
+                close()
+
+
+_CLOSERS = ("resources to close",)
+
+
+def lasting(key: tuple[Any, ...], open_it: Callable[[], T], close: Callable[[T], object]) -> T | None:
+    """Inside remembered(): one resource per key (a git conversation), opened on first use and
+    closed when the outermost block ends. Outside: None (the caller opens its own)."""
+    answers = _ANSWERS.get()
+    if answers is None:
+        return None
+    full_key = ("lasting", *key, os.environ.get("GIT_INDEX_FILE"))
+    if full_key not in answers:
+        resource = open_it()
+        answers[full_key] = resource
+        answers.setdefault(_CLOSERS, []).append(lambda: close(resource))
+    return answers[full_key]
 
 
 def _key(question: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:

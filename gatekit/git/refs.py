@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from gatekit.errors import CommandError, ToolMissing
+from gatekit.git.memo import lasting
 from gatekit.git.revisions import rev_parse
 from gatekit.git.runner import NO_HOOKS, git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured, start_conversation
@@ -125,7 +127,7 @@ def notes_read(cwd: Path | str, notes_ref: str, obj: str) -> NoteRead:
     (git spreads notes over two-character directories once there are many; each level names the
     next), so the content is exactly that commit's. Unlike `git notes show` it execs no `git show`.
     """
-    with _ObjectReader(cwd) as reader:
+    with object_reader(cwd) as reader:
         head = reader.read(_full_notes_ref(notes_ref))
         if head is None:
             return NoteRead("", None)
@@ -179,6 +181,18 @@ def _tree_entries(data: bytes, hash_bytes: int) -> list[tuple[bytes, str, str]]:
     return entries
 
 
+@contextmanager
+def object_reader(cwd: Path | str) -> Iterator[_ObjectReader]:
+    """A `git cat-file --batch` to ask: inside a hook run (memo.remembered) the one every guard
+    shares, ended with the run; elsewhere one of its own, ended with the block."""
+    shared = lasting(("cat-file", str(cwd)), lambda: _ObjectReader(cwd), _ObjectReader.close)
+    if shared is not None:
+        yield shared
+        return
+    with _ObjectReader(cwd) as reader:
+        yield reader
+
+
 class _ObjectReader:
     """One `git cat-file --batch` asked one object at a time, so each answer can name the next."""
 
@@ -216,11 +230,16 @@ class _ObjectReader:
         raise CommandError(self.ARGV, self._proc.returncode or 1, err or "it ended before answering")
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._proc.returncode is not None:
-            return  # _fail reaped it
-        _, err = self._proc.communicate()
-        if self._proc.returncode and exc_info[0] is None:
+        err = self.close()
+        if self._proc.returncode and exc_info[0] is None and err is not None:
             raise CommandError(self.ARGV, self._proc.returncode, err)
+
+    def close(self) -> bytes | None:
+        """End the conversation; what git said on stderr (None when it had ended already)."""
+        if self._proc.returncode is not None:
+            return None  # _fail reaped it
+        _, err = self._proc.communicate()
+        return err
 
 
 def notes_write(

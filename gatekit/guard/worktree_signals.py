@@ -155,7 +155,7 @@ def behind_ref(obs: Observation) -> list[Signal]:
     branch = obs.status.branch
     if not branch or not any(e.staged for e in obs.status.entries):
         return []
-    earlier = git.behind_commit(obs.root, f"refs/heads/{branch}")
+    earlier = git.behind_commit(obs.root, f"refs/heads/{branch}", common_dir=obs.paths.repo.common_dir)
     if earlier is None:
         return []
     return [
