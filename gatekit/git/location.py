@@ -36,6 +36,7 @@ def pin_user_location(cwd: Path | str, environ: Mapping[str, str] | None = None)
     pin_start(base, {name: os.path.join(base, environ[name]) for name in LAYOUT_VARS if environ.get(name)})
 
 
+@remember  # a hook tells it what its own discovery found
 def get_repo_paths(cwd: Path | str = ".") -> RepoPaths:
     """Resolve the worktree root, its git dir and the common git dir, or explain why not."""
     return RepoPaths(*locate(cwd))

@@ -44,6 +44,11 @@ def remembered() -> Iterator[None]:
 _CLOSERS = ("resources to close",)
 
 
+def active() -> bool:
+    """Inside remembered() (a hook run, a check): answers are kept, conversations shared."""
+    return _ANSWERS.get() is not None
+
+
 def lasting(key: tuple[Any, ...], open_it: Callable[[], T], close: Callable[[T], object]) -> T | None:
     """Inside remembered(): one resource per key (a git conversation), opened on first use and
     closed when the outermost block ends. Outside: None (the caller opens its own)."""

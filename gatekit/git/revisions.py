@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gatekit.errors import UsageError
-from gatekit.git.memo import remember, tell
+from gatekit.git.memo import active, remember, tell
 from gatekit.git.runner import git_env, run, run_rc, text, zsplit
 from gatekit.system.processes import run_captured
 
@@ -283,17 +283,20 @@ def _candidate_refs(cwd: Path | str, names: Sequence[str], *, with_origin_head: 
     if with_origin_head:
         wanted.add(f"{_ORIGIN}HEAD")
         patterns = ["refs/heads/", f"{_ORIGIN}HEAD", *(p for p in patterns if p.startswith(_ORIGIN))]
-    out = run(
-        cwd,
-        "for-each-ref",
-        "--format=%(refname)%00%(symref)%00%(*objecttype)%00%(objecttype)%00%(objectname)",
-        *patterns,
-    )
+    rows = _ref_rows_from_files(cwd, wanted) if with_origin_head and active() else None
+    if rows is None:
+        out = run(
+            cwd,
+            "for-each-ref",
+            "--format=%(refname)%00%(symref)%00%(*objecttype)%00%(objecttype)%00%(objectname)",
+            *patterns,
+        )
+        # a branch's name need not be UTF-8
+        rows = [(line.split("\0") + ["", "", "", ""])[:5] for line in os.fsdecode(out).splitlines()]
     commits: set[str] = set()  # refs (of the candidates, exactly) that name a commit
     tips: dict[str, str] = {}
     origin_head = ""
-    for line in os.fsdecode(out).splitlines():  # a branch's name need not be UTF-8
-        ref, symref, peeled, kind, oid = (line.split("\0") + ["", "", "", ""])[:5]
+    for ref, symref, peeled, kind, oid in rows:
         if ref.startswith("refs/heads/"):
             tips[ref.removeprefix("refs/heads/")] = oid
         if ref not in wanted or (peeled or kind) != "commit":
@@ -306,6 +309,54 @@ def _candidate_refs(cwd: Path | str, names: Sequence[str], *, with_origin_head: 
     if with_origin_head:
         tell(local_branch_tips, cwd, answer=tips)
     return commits, origin_head
+
+
+def _ref_rows_from_files(cwd: Path | str, wanted: set[str]) -> list[list[str]] | None:
+    """What the for-each-ref of _candidate_refs lists (refname, symref, peeled type, type, object
+    id; every local branch, and the wanted refs of origin), read from the files backend, the
+    types asked of the hook's shared object reader; None when only git can tell."""
+    from gatekit.git.borrowing import refs_in_files
+    from gatekit.git.location import get_repo_paths
+    from gatekit.git.refs import object_reader, ref_in_files
+
+    common = get_repo_paths(cwd).common_dir
+    listed = refs_in_files(common, ("refs/heads/",))
+    if listed is None:
+        return None
+    symrefs: dict[str, str] = {}
+    for ref in sorted(r for r in wanted if r.startswith(_ORIGIN)):
+        value = ref_in_files(common, ref)
+        if value is None:  # a symbolic ref (origin/HEAD): its target's value, and its name
+            target = _symbolic_target(common / ref)
+            value = ref_in_files(common, target) if target else None
+            if value is None:
+                return None
+            symrefs[ref] = target
+        if value:
+            listed[ref] = value
+    rows = []
+    with object_reader(cwd) as reader:
+        for ref, oid in sorted(listed.items()):
+            kind = peeled = ""
+            if ref in wanted:
+                found = reader.read(oid)
+                if found is None:
+                    return None  # a ref to a missing object: git says what it makes of it
+                kind = found[1]
+                if kind == "tag":
+                    peeled_found = reader.read(f"{oid}^{{}}")
+                    peeled = peeled_found[1] if peeled_found else ""
+            rows.append([ref, symrefs.get(ref, ""), peeled, kind, oid])
+    return rows
+
+
+def _symbolic_target(path: Path) -> str:
+    """The ref a symbolic ref's file names ("" when it is not one)."""
+    try:
+        content = os.fsdecode(path.read_bytes().rstrip(b"\n"))
+    except OSError:
+        return ""
+    return content[5:] if content.startswith("ref: refs/") else ""
 
 
 @remember

@@ -54,6 +54,7 @@ class HookApp(App):
         from gatekit import git
 
         root = self.repo.toplevel
+        tell(git.get_repo_paths, root, answer=self.repo)
         tell(git.git_path, root, "index", answer=self.guard_paths.index)
         if self.pending is not None:
             state = self.pending.result()

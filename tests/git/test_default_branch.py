@@ -92,8 +92,8 @@ def test_a_target_branch_is_the_branch_before_a_tag_of_its_name(
 def test_in_a_hook_the_default_branch_lookup_also_lists_every_local_branch(
     tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hook's overlap asks for every local branch right after the default branch: the one
-    for-each-ref answers both, with what a for-each-ref of refs/heads/ alone lists."""
+    """The hook's overlap asks for every local branch right after the default branch: one git
+    process answers both, with what a for-each-ref of refs/heads/ alone lists."""
     from gatekit.git.memo import remembered
 
     upstream = init_repo(tmp_path / "up", git_env)
@@ -110,3 +110,44 @@ def test_in_a_hook_the_default_branch_lookup_also_lists_every_local_branch(
         assert git.local_branch_tips(clone) == alone
     starts = [line for line in trace.read_text().splitlines() if " start " in line]
     assert len(starts) == 1, starts
+
+
+def test_in_a_hook_the_refs_are_read_from_files_with_for_each_ref_s_answers(
+    tmp_path: Path, git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside a hook run the default branch and the branch tips come from the ref files (loose,
+    packed, symbolic) and the object reader the guards share, and agree with for-each-ref."""
+    from gatekit.git.memo import remembered
+
+    upstream = init_repo(tmp_path / "up", git_env)
+    upstream.git("branch", "trunk")
+    clone = tmp_path / "clone"
+    upstream.git("clone", "-q", str(upstream.path), str(clone))
+
+    def git_in(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=clone, env=git_env, check=True, capture_output=True)
+
+    def asked(inside: bool) -> tuple[str | None, dict[str, str], str | None]:
+        if not inside:
+            return git.default_branch(clone), git.local_branch_tips(clone), git.branch_commit(clone, "main")
+        with remembered():
+            return git.default_branch(clone), git.local_branch_tips(clone), git.branch_commit(clone, "main")
+
+    shapes = [
+        lambda: None,
+        lambda: git_in("pack-refs", "--all"),
+        lambda: git_in("branch", "later"),  # loose over packed
+        lambda: git_in("symbolic-ref", "refs/heads/alias", "refs/heads/later"),
+        lambda: git_in("tag", "-a", "-m", "t", "main"),  # a tag named like the branch
+        lambda: git_in("remote", "set-head", "origin", "trunk"),
+        lambda: git_in("update-ref", "refs/remotes/origin/master", "refs/tags/main"),  # a tag as a candidate
+        lambda: git_in("remote", "set-head", "origin", "-d"),
+    ]
+    for shape in shapes:
+        shape()
+        assert asked(inside=True) == asked(inside=False)
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("GIT_TRACE2", str(trace))
+    asked(inside=True)
+    starts = [line for line in trace.read_text().splitlines() if " start " in line]
+    assert not [line for line in starts if "for-each-ref" in line], starts
