@@ -8,6 +8,7 @@ expected; an unknown key names the nearest valid one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import posixpath
@@ -392,8 +393,23 @@ def _parse_toml(raw: bytes, source: str) -> dict[str, Any]:
         raise ConfigError(source, "", "arrays or tables are nested too deeply to be a config") from exc
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """A config class's field types (evaluating them compiles every annotation: once per class)."""
+    return typing.get_type_hints(cls)
+
+
+def warm_type_hints(cls: type | None = None) -> None:
+    """Evaluate the field types of Config and every config class inside it now (the resident
+    server does, so that no worker spends a millisecond compiling annotations on each commit)."""
+    for hint in _type_hints(Config if cls is None else cls).values():
+        for inner in (hint, *typing.get_args(hint)):
+            if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+                warm_type_hints(inner)
+
+
 def _build(cls: type, table: dict[str, Any], prefix: str, source: str) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     for key in table:
         if key not in fields:

@@ -107,3 +107,29 @@ def test_gates_command_lists_gates_and_their_origin(repo: Repo) -> None:
     assert "unit" in result.stdout and "make test" in result.stdout
     assert "(gatekit.toml)" in result.stdout
     assert "timeout 60s" in result.stdout
+
+
+def test_a_warmed_server_parses_configs_without_evaluating_annotations_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The resident server warms the config classes' types once; a worker parsing a config then
+    compiles no annotation (each get_type_hints call compiles every field's)."""
+    import typing
+
+    from gatekit.config import warm_type_hints
+
+    warm_type_hints()
+
+    def evaluated(cls: type) -> dict:
+        raise AssertionError(f"{cls.__name__}'s annotations evaluated again")
+
+    monkeypatch.setattr(typing, "get_type_hints", evaluated)
+    table = {
+        "gates": [{"name": "t", "run": ["true"]}],
+        "guard": {},
+        "land": {},
+        "fleet": {},
+        "verdicts": {},
+        "sandbox": {},
+    }
+    assert parse_config(table, source="gatekit.toml").gates[0].name == "t"

@@ -73,6 +73,9 @@ def main(path: str) -> None:
                 importlib.import_module(name)
             except ImportError:  # an optional part (an extra) that is not installed: its users import it
                 pass
+        from gatekit.config import warm_type_hints
+
+        warm_type_hints()
         loaded = _loaded_files()
         gc.collect()
         gc.freeze()  # a worker's garbage collections never touch (and copy) the server's objects
