@@ -129,23 +129,24 @@ def run_hook(name: str, git_args: Sequence[str], only: Sequence[str], cwd: Path)
             results = hook_runner.run_steps(steps, stdin=stdin, runner=runner)
             code = hook_runner.hook_exit_code(results)
             if name == "pre-commit" and code == 0:
-                _vouch_for_clean_commit(app)
+                _leave_commit_word(app)
     finally:
         app.close()
     return code
 
 
-def _vouch_for_clean_commit(app: HookApp) -> None:
-    """Tell this commit's post-commit hook what the status saw (integrations/clean_commit.py)."""
+def _leave_commit_word(app: HookApp) -> None:
+    """Tell this commit's later hooks what the status saw and where HEAD was (commit_word.py)."""
     from gatekit.errors import GatekitError
-    from gatekit.integrations.clean_commit import vouch_for_clean_commit
+    from gatekit.integrations.commit_word import leave_word
 
     if app.pending is None:
         return
     try:
-        vouch_for_clean_commit(app.pending.result().entries, app.repo.git_dir, os.environ)
+        state = app.pending.result()
+        leave_word(state.entries, app.repo.git_dir, state.head, os.environ)
     except GatekitError:
-        pass  # no word: the post-commit hook walks the worktree itself
+        pass  # no word: the later hooks ask git themselves
 
 
 def _share_answers(app: HookApp, args: Sequence[str], stdin: bytes) -> int:

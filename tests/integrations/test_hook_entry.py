@@ -77,7 +77,7 @@ def test_pre_commit_guards_share_one_repository_discovery_and_one_status(
         if "built-in: git " in line
     ]
     discoveries = [c for c in commands if "--show-toplevel" in c]
-    assert len(discoveries) == 1, commands
+    assert len(discoveries) <= 1, commands  # none at a main worktree's root: read from its files
     assert len([c for c in commands if c.startswith("status")]) == 1, commands
     assert len([c for c in commands if c.startswith("symbolic-ref")]) <= 1, commands
     assert len([c for c in commands if c.startswith("write-tree")]) == 1, commands

@@ -355,6 +355,45 @@ def test_a_clean_commit_walks_the_worktree_once(project: Repo, tmp_path: Path) -
     assert project.git("status", "--porcelain") == ""
 
 
+def test_a_plain_commit_asks_no_merge_base_and_an_amend_does(project: Repo, tmp_path: Path) -> None:
+    """The reference-transaction hook asks `merge-base --is-ancestor` of every branch move; the
+    pre-commit hook's word spares a plain commit (a child of the HEAD it saw) from asking, never
+    an amend, whose move the witness must judge."""
+    assert project.gatekit("install-hooks").returncode == 0
+    trace = tmp_path / "trace2.txt"
+    project.env = {**project.env, "GIT_TRACE2": str(trace)}
+    stage(project, "src/more.py", "X = 1\n")
+    code, output = commit(project, "more")
+    assert code == 0, output
+    assert git_processes(trace, "merge-base") == []
+    trace.unlink()
+    stage(project, "src/more.py", "X = 2\n")
+    code, output = git_with_hooks(project, "commit", "-q", "--amen", "-m", "more, amended")
+    assert code == 0, output
+    assert git_processes(trace, "merge-base")  # asked (by the hook, and again by the witness)
+
+
+@pytest.mark.parametrize(
+    ("argv", "child"),
+    [
+        ("git commit -q -m x", True),
+        ("/usr/bin/git -C dir -c user.name=a commit -a", True),
+        ("git commit --fixup=amend:HEAD", True),
+        ("git commit -- --amend", True),
+        ("git commit --amend", False),
+        ("git commit --am", False),
+        ("git commit -m --amend", False),
+        ("git ci -m x", False),
+        ("git -c alias.ci=commit ci", False),
+        ("python commit", False),
+    ],
+)
+def test_only_a_plain_git_commit_makes_a_child_of_head(argv: str, child: bool) -> None:
+    from gatekit.integrations.commit_word import makes_a_child_of_head
+
+    assert makes_a_child_of_head([arg.encode() for arg in argv.split()]) is child
+
+
 def test_work_left_by_a_partial_commit_is_still_snapshotted(project: Repo) -> None:
     """`git commit PATH` commits PATH alone: what else is staged stays uncommitted, though the
     pre-commit hook saw only staged changes."""

@@ -49,6 +49,21 @@ if [ "$hook" = reference-transaction ]; then
     [ "${1:-}" = committed ] || exit 0
     watched=
     asked=
+    # A plain `git commit` (our parent, named by pid and start time) makes a child of the HEAD
+    # its pre-commit hook saw (integrations/commit_word.py): that move needs no merge-base.
+    child_of=
+    read_child_of() {
+        word="${GIT_DIR:-.git}/gatekit/commit-word"
+        [ -f "$word" ] && read -r w_pid w_start w_head w_clean w_child <"$word" || return 0
+        [ "$w_pid" = "$PPID" ] && [ "$w_child" = 1 ] || return 0
+        read -r w_stat <"/proc/$PPID/stat" || return 0
+        set -- ${w_stat##*) }
+        [ $# -ge 20 ] || return 0
+        shift 19
+        [ "$1" = "$w_start" ] && child_of=$w_head
+        return 0
+    }
+    read_child_of
     while read -r old new ref; do
         case $ref in
         refs/stash) watched=1 ;;
@@ -57,7 +72,7 @@ if [ "$hook" = reference-transaction ]; then
             [ -n "$every_branch" ] && watched=1
             case $old in *[!0]*) ;; *) continue ;; esac
             [ "$old" = "$new" ] && watched=1
-            if [ -z "$watched" ] && [ "$old $new" != "$asked" ]; then
+            if [ -z "$watched" ] && [ "$old $new" != "$asked" ] && [ "$old" != "$child_of" ]; then
                 asked="$old $new"
                 git merge-base --is-ancestor "$old" "$new" 2>/dev/null || watched=1
             fi
@@ -77,11 +92,12 @@ case "$hook" in
 post-commit | post-checkout | post-merge)
     # The pre-commit hook of this very commit (run by the same git process, our parent) found
     # nothing uncommitted but what this commit took: no second walk of the worktree
-    # (integrations/clean_commit.py).
+    # (integrations/commit_word.py).
     if [ "$hook" = post-commit ] && [ -n "${GIT_INDEX_FILE:-}" ]; then
-        clean_marker="${GIT_INDEX_FILE%/*}/gatekit/clean-after-commit"
-        if [ -f "$clean_marker" ] && read -r clean_pid <"$clean_marker" && [ "$clean_pid" = "$PPID" ]; then
-            : >"$clean_marker"
+        word="${GIT_INDEX_FILE%/*}/gatekit/commit-word"
+        if [ -f "$word" ] && read -r w_pid w_start w_head w_clean w_child <"$word" &&
+            [ "$w_pid" = "$PPID" ] && [ "$w_clean" = 1 ]; then
+            : >"$word"
             exit 0
         fi
     fi
