@@ -35,10 +35,19 @@ class MergeConflict(Refused):
 
 
 def staged_subject(root: Path) -> Subject:
-    """The index about to be committed."""
+    """The index about to be committed, and a commit of it on HEAD as the commit being made
+    would be: in a commit hook, written by Python as that commit's author (git/loose.py)."""
+    import os
+
+    from gatekit.git.loose import commit_object
+
     tree = git.staged_tree(root)
     head = git.head_commit(root)
-    commit = git.commit_tree(root, tree, [head] if head else [], "gatekit: staged changes\n")
+    parents, message = [head] if head else [], "gatekit: staged changes\n"
+    commit = None
+    if "GIT_AUTHOR_DATE" in os.environ:  # a commit hook: git says who is committing, and when
+        commit = commit_object(git.get_repo_paths(root).common_dir, tree, parents, message, os.environ)
+    commit = commit or git.commit_tree(root, tree, parents, message)
     return Subject(STAGED, tree, commit, "the staged changes", base_commit=head)
 
 
