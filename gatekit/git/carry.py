@@ -18,8 +18,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from gatekit.git.object_reader import object_reader
 from gatekit.git.objects import staged_tree
-from gatekit.git.refs import object_reader
 from gatekit.git.runner import git_env, is_null_oid, is_object_id, run, run_rc, zsplit
 
 
@@ -175,10 +175,10 @@ def _reflog_trees(worktree: Path, ref: str, depth: int, common_dir: Path | None)
     trees = []
     with object_reader(worktree) as reader:
         for commit in commits:
-            found = reader.read(commit)
-            if found is None or found[1] != "commit" or not found[2].startswith(b"tree "):
+            kind, _, tree = (reader.fact(commit) or "").partition(" ")
+            if kind != "commit":
                 return []  # git log stops at an entry it cannot read: nothing to compare then
-            trees.append((commit, found[2][5 : found[2].index(b"\n")].decode()))
+            trees.append((commit, tree))
     return trees
 
 

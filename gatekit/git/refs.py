@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
-from gatekit.errors import CommandError, ToolMissing
-from gatekit.git.memo import lasting
+from gatekit.errors import CommandError
+from gatekit.git.object_reader import ObjectReader, object_reader
 from gatekit.git.revisions import rev_parse
 from gatekit.git.runner import NO_HOOKS, git_env, is_object_id, run, run_rc
-from gatekit.system.processes import run_captured, start_conversation
+from gatekit.system.processes import run_captured
 
 
 def update_ref(
@@ -123,12 +121,15 @@ class NoteRead:
 def notes_read(cwd: Path | str, notes_ref: str, obj: str) -> NoteRead:
     """The note attached to obj under notes_ref, and the commit of notes_ref it is part of.
 
-    One `git cat-file --batch` reads the ref's commit, then walks its tree down to obj's note
+    One object reader (loose files, else `git cat-file --batch`) reads the ref's commit, then walks its tree down to obj's note
     (git spreads notes over two-character directories once there are many; each level names the
     next), so the content is exactly that commit's. Unlike `git notes show` it execs no `git show`.
     """
     with object_reader(cwd) as reader:
-        head = reader.read(_full_notes_ref(notes_ref))
+        ref = _full_notes_ref(notes_ref)
+        # The notes ref from its file where the reader reads files: its commit is likely loose.
+        known = ref_in_files(reader.common_dir, ref) if reader.common_dir is not None else None
+        head = reader.read(known or ref) if known != "" else None
         if head is None:
             return NoteRead("", None)
         commit, kind, body = head
@@ -149,7 +150,7 @@ def _full_notes_ref(notes_ref: str) -> str:
     return f"refs/{notes_ref}" if notes_ref.startswith("notes/") else f"refs/notes/{notes_ref}"
 
 
-def _note_blobs(reader: _ObjectReader, tree: str, obj: str, hash_bytes: int) -> list[str]:
+def _note_blobs(reader: ObjectReader, tree: str, obj: str, hash_bytes: int) -> list[str]:
     """The blobs holding obj's note in a notes tree: named by obj's hex id, whole or after as many
     two-character directories as the tree's fanout has levels."""
     blobs: list[str] = []
@@ -179,67 +180,6 @@ def _tree_entries(data: bytes, hash_bytes: int) -> list[tuple[bytes, str, str]]:
         entries.append((data[pos:space], os.fsdecode(data[space + 1 : nul]), oid))
         pos = nul + 1 + hash_bytes
     return entries
-
-
-@contextmanager
-def object_reader(cwd: Path | str) -> Iterator[_ObjectReader]:
-    """A `git cat-file --batch` to ask: inside a hook run (memo.remembered) the one every guard
-    shares, ended with the run; elsewhere one of its own, ended with the block."""
-    shared = lasting(("cat-file", str(cwd)), lambda: _ObjectReader(cwd), _ObjectReader.close)
-    if shared is not None:
-        yield shared
-        return
-    with _ObjectReader(cwd) as reader:
-        yield reader
-
-
-class _ObjectReader:
-    """One `git cat-file --batch` asked one object at a time, so each answer can name the next."""
-
-    ARGV = ("git", "cat-file", "--batch")
-
-    def __init__(self, cwd: Path | str) -> None:
-        try:
-            self._proc = start_conversation(self.ARGV, cwd, git_env(cwd=cwd))
-        except FileNotFoundError as exc:
-            raise ToolMissing("git") from exc
-
-    def __enter__(self) -> _ObjectReader:
-        return self
-
-    def read(self, name: str) -> tuple[str, str, bytes] | None:
-        """(object id, type, content) of the object name names; None when it names none."""
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        try:
-            self._proc.stdin.write(name.encode() + b"\n")
-            self._proc.stdin.flush()
-        except BrokenPipeError:
-            self._fail()
-        header = self._proc.stdout.readline()
-        if not header:
-            self._fail()
-        fields = header.split()
-        if len(fields) != 3:  # "<name> missing" (or ambiguous)
-            return None
-        size = int(fields[2])
-        content = self._proc.stdout.read(size + 1)[:size]
-        return fields[0].decode(), fields[1].decode(), content
-
-    def _fail(self) -> NoReturn:
-        _, err = self._proc.communicate()
-        raise CommandError(self.ARGV, self._proc.returncode or 1, err or "it ended before answering")
-
-    def __exit__(self, *exc_info: object) -> None:
-        err = self.close()
-        if self._proc.returncode and exc_info[0] is None and err is not None:
-            raise CommandError(self.ARGV, self._proc.returncode, err)
-
-    def close(self) -> bytes | None:
-        """End the conversation; what git said on stderr (None when it had ended already)."""
-        if self._proc.returncode is not None:
-            return None  # _fail reaped it
-        _, err = self._proc.communicate()
-        return err
 
 
 def notes_write(

@@ -317,7 +317,8 @@ def _ref_rows_from_files(cwd: Path | str, wanted: set[str]) -> list[list[str]] |
     types asked of the hook's shared object reader; None when only git can tell."""
     from gatekit.git.borrowing import refs_in_files
     from gatekit.git.location import get_repo_paths
-    from gatekit.git.refs import object_reader, ref_in_files
+    from gatekit.git.object_reader import object_reader
+    from gatekit.git.refs import ref_in_files
 
     common = get_repo_paths(cwd).common_dir
     listed = refs_in_files(common, ("refs/heads/",))
@@ -339,13 +340,11 @@ def _ref_rows_from_files(cwd: Path | str, wanted: set[str]) -> list[list[str]] |
         for ref, oid in sorted(listed.items()):
             kind = peeled = ""
             if ref in wanted:
-                found = reader.read(oid)
-                if found is None:
+                fact = reader.fact(oid)
+                if fact is None:
                     return None  # a ref to a missing object: git says what it makes of it
-                kind = found[1]
-                if kind == "tag":
-                    peeled_found = reader.read(f"{oid}^{{}}")
-                    peeled = peeled_found[1] if peeled_found else ""
+                kind, _, peeled = fact.partition(" ")
+                peeled = peeled if kind == "tag" and peeled != "-" else ""
             rows.append([ref, symrefs.get(ref, ""), peeled, kind, oid])
     return rows
 

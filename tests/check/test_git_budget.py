@@ -18,8 +18,8 @@ GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
 CHECK_FIRST = 7
 CHECK_CACHED = 5
-HOOK_FIRST = 6
-HOOK_CACHED = 5
+HOOK_FIRST = 5
+HOOK_CACHED = 4
 
 
 @pytest.fixture
