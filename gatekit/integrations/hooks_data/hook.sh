@@ -57,6 +57,8 @@ if [ "$hook" = reference-transaction ]; then
         [ -f "$word" ] && read -r w_pid w_start w_head w_clean w_child <"$word" || return 0
         [ "$w_pid" = "$PPID" ] && [ "$w_child" = 1 ] || return 0
         read -r w_stat <"/proc/$PPID/stat" || return 0
+        # The fields after the command's name, split on purpose; the 20th is its start time.
+        # shellcheck disable=SC2086
         set -- ${w_stat##*) }
         [ $# -ge 20 ] || return 0
         shift 19
