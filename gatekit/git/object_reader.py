@@ -26,7 +26,7 @@ from gatekit.system.files import atomic_write
 from gatekit.system.processes import start_conversation
 
 FACTS_FILE = "object-facts"  # in the common git dir's gatekit/ directory
-FACTS_KEPT = 512  # facts a repository keeps (the newest): a reflog's commits, a few branch tips
+FACTS_KEPT = 256  # facts a repository keeps (the newest): a reflog's commits, a few branch tips
 KINDS = ("commit", "tree", "blob", "tag")
 
 

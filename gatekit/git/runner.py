@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -33,7 +34,10 @@ def is_null_oid(oid: str) -> bool:
 
 def is_object_id(value: str) -> bool:
     """Is value a full object id as git writes it (lowercase hex, SHA-1 or SHA-256 wide)?"""
-    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
+    return _OBJECT_ID.fullmatch(value) is not None
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 class _Pins:
