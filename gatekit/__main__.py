@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 # The commands a resident server runs (gatekit/resident/): the hooks and the guards they run, and
@@ -26,13 +25,15 @@ def _open_closed_streams() -> None:
     """A standard descriptor closed at start reads and writes /dev/null, as a served run's does
     (its client hands the worker /dev/null for it): Python starts with sys.stdout None there,
     which every report would crash on."""
+    import posix  # not os: every hook starts here, and os costs a start 1-2 ms (system/bare_os.py)
+
     for fd, name in enumerate(("stdin", "stdout", "stderr")):
         if getattr(sys, name) is not None:
             continue
-        null = os.open(os.devnull, os.O_RDWR)
+        null = posix.open("/dev/null", posix.O_RDWR)
         if null != fd:
-            os.dup2(null, fd)
-            os.close(null)
+            posix.dup2(null, fd)
+            posix.close(null)
         errors = "backslashreplace" if name == "stderr" else None
         setattr(sys, name, open(fd, "r" if fd == 0 else "w", errors=errors, closefd=False))  # noqa: SIM115 (lives as sys.std*)
         setattr(sys, f"__{name}__", getattr(sys, name))

@@ -70,7 +70,7 @@ def wait_for_server(socket: Path, timeout: float = 30.0) -> int:
 _SOCKET_OF = (
     "from gatekit.resident import protocol\n"
     "import os\n"
-    "print(protocol.socket_path(protocol.socket_dir(os.environ), protocol.material()))\n"
+    "print(protocol.socket_path(protocol.socket_dir(dict(os.environ)), protocol.material(dict(os.environ))))\n"
 )
 
 

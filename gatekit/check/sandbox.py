@@ -194,7 +194,7 @@ def pool_dir(repo: RepoPaths, config: SandboxConfig) -> Path:
     if not sandbox_root_chosen(config.dir) and _inside_repository(base, repo):
         # The default cache dir is inside a work tree that is $HOME (dotfiles): go elsewhere.
         root = private_sandbox_root()
-        if not private_dir(root.parent):
+        if not private_dir(str(root.parent)):
             raise UsageError(
                 f"the cache dir is inside the repository ({repo.toplevel}) and {root.parent} is not a "
                 f"private directory of yours: choose a sandbox dir outside it (${SANDBOX_DIR_VAR} or "

@@ -22,7 +22,7 @@ def status() -> None:
         click.echo("no resident server is running")
     for server in servers:
         click.echo(admin.describe(server))
-    if not protocol.enabled(os.environ):
+    if not protocol.enabled(dict(os.environ)):
         click.echo(
             f"{protocol.ENABLE_VAR}={os.environ.get(protocol.ENABLE_VAR)}: runs here start no server and use none"
         )

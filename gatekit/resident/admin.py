@@ -23,7 +23,7 @@ class RunningServer:
 
 def running_servers() -> list[RunningServer]:
     """Every live server in this user's socket directory (the lock file names its holder)."""
-    directory = protocol.socket_dir(os.environ)
+    directory = protocol.socket_dir(dict(os.environ))
     if directory is None:
         return []
     found = []

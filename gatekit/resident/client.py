@@ -1,18 +1,18 @@
 """Hand this run to the resident server, or say that it must run here.
 
 Every hook start imports this before anything else, so it uses only what the interpreter has
-loaded already (os, sys), the C modules _socket and resource, system/signals.py and
-resident/standing.py (the `socket` and `signal` modules import enum, which costs a hook more than
-the whole conversation).
+loaded already (posix, sys), the C modules _socket and resource, system/bare_os.py,
+system/signals.py and resident/standing.py: not `os` (collections.abc and posixpath), nor the
+`socket` and `signal` modules (enum), each of which costs a hook more than the whole conversation.
 """
 
 from __future__ import annotations
 
-import os
+import posix
 import sys
 
 from gatekit.resident import protocol
-from gatekit.system import signals
+from gatekit.system import bare_os, signals
 
 
 def hand_over(argv: list[str]) -> int | None:
@@ -22,29 +22,30 @@ def hand_over(argv: list[str]) -> int | None:
     when a worker stopped before it could say how the run ended (after that worker has gone, so
     the run here never overlaps it).
     """
-    if not protocol.enabled(os.environ):
+    environ = bare_os.environ()
+    if not protocol.enabled(environ):
         return None
     try:
-        here = os.getcwd()
+        here = posix.getcwd()
     except OSError:
         return None  # a directory removed under us: the run here says so
     if sys.path[:1] and sys.path[0] in ("", here):
         return None  # `python -m gatekit` from a directory: its modules may come from that directory
-    directory = protocol.socket_dir(os.environ)
+    directory = protocol.socket_dir(environ)
     if directory is None:
         return None
     try:
         import _socket
     except ImportError:
         return None
-    setup = protocol.material()
+    setup = protocol.material(environ)
     path = protocol.socket_path(directory, setup)
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
     try:
         sock.connect(path)
     except OSError:
         sock.close()
-        if protocol.may_start(os.environ) and not protocol.recently_failed(path):
+        if protocol.may_start(environ) and not protocol.recently_failed(path):
             _start_server(path)
         return None
     try:
@@ -62,20 +63,20 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
     opened: list[int] = []
     try:
         fds = [_stream_fd(fd, opened) for fd in (0, 1, 2)]
-        cwd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        cwd = posix.open(".", posix.O_RDONLY | posix.O_DIRECTORY | posix.O_CLOEXEC)
         opened.append(cwd)
         fds.append(cwd)
     except OSError:
         for fd in opened:
-            os.close(fd)
+            posix.close(fd)
         return None
     from gatekit.resident import standing
 
     stdout, stdin = sys.stdout, sys.stdin
     fields = {
         "material": setup,
-        "pid": str(os.getpid()),
-        "ppid": str(os.getppid()),
+        "pid": str(posix.getpid()),
+        "ppid": str(posix.getppid()),
         "umask": str(_umask()),
         "stdout_encoding": getattr(stdout, "encoding", None) or "utf-8",
         "stdout_errors": getattr(stdout, "errors", None) or "strict",
@@ -85,7 +86,7 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         "ignored": ",".join(str(number) for number in signals.ignored()),
         **standing.of_this_process(),
     }
-    payload = protocol.encode_request(fields, argv, dict(os.environb))
+    payload = protocol.encode_request(fields, argv, dict(posix.environ))
     header = protocol.MAGIC + len(payload).to_bytes(4, "big")
     rights = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in fds)
     try:
@@ -93,7 +94,7 @@ def _converse(sock, _socket, setup: str, argv: list[str]) -> int | None:  # type
         sock.sendall(payload)
     finally:
         for fd in opened:
-            os.close(fd)
+            posix.close(fd)
     replies = _Lines(sock)
     try:
         first = replies.next()
@@ -127,17 +128,17 @@ def _buffering(stream: object) -> str:
 def _stream_fd(fd: int, opened: list[int]) -> int:
     """fd when it is open, else /dev/null (a hook may start with a closed stdin)."""
     try:
-        os.fstat(fd)
+        posix.fstat(fd)
         return fd
     except OSError:
-        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        null = posix.open(bare_os.DEVNULL, posix.O_RDWR | posix.O_CLOEXEC)
         opened.append(null)
         return null
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
+    mask = posix.umask(0o022)
+    posix.umask(mask)
     return mask
 
 
@@ -155,13 +156,13 @@ class _Lines:
                 return None
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
-        return line.decode("ascii", "replace")
+        return line.decode("latin-1")  # ASCII replies; latin-1 needs no codec module loaded
 
 
 def _wait_gone(pid: int) -> None:
     """Wait until process pid has exited (it is not our child: no wait(), poll its pidfd)."""
     try:
-        fd = os.pidfd_open(pid)
+        fd = posix.pidfd_open(pid)
     except OSError:
         return  # already gone
     try:
@@ -169,7 +170,7 @@ def _wait_gone(pid: int) -> None:
 
         select.select([fd], [], [])
     finally:
-        os.close(fd)
+        posix.close(fd)
 
 
 def _start_server(path: str) -> None:
@@ -183,22 +184,22 @@ def _start_server(path: str) -> None:
         return
     argv = [executable, *_interpreter_options(), "-c", _BOOT, "\n".join(sys.path), path]
     try:
-        pid = os.fork()
+        pid = posix.fork()
     except OSError:
         return
     if pid:
         return
     try:
-        os.setsid()
-        null = os.open(os.devnull, os.O_RDWR)
+        posix.setsid()
+        null = posix.open(bare_os.DEVNULL, posix.O_RDWR)
         for fd in (0, 1, 2):
-            os.dup2(null, fd)
+            posix.dup2(null, fd)
         # No descriptor of the client's but those three: a pipe end it inherited (as
         # `gatekit overlap 3>&1 | cat` passes one) would keep its reader waiting for the server to leave.
-        os.closerange(3, max(os.sysconf("SC_OPEN_MAX"), 256))
-        os.execv(executable, argv)
+        posix.closerange(3, max(posix.sysconf("SC_OPEN_MAX"), 256))
+        posix.execv(executable, argv)
     finally:
-        os._exit(127)
+        posix._exit(127)
 
 
 def _interpreter_options() -> list[str]:

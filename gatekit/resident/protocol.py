@@ -21,9 +21,10 @@ The conversation on a Unix stream socket:
 
 from __future__ import annotations
 
-import os
+import posix
 import sys
 
+from gatekit.system.bare_os import fsdecode, fsencode
 from gatekit.system.dirs import private_dir
 
 ENABLE_VAR = "GATEKIT_RESIDENT"  # "0" (or off/no/false): never hand a run over, never start a server
@@ -57,11 +58,11 @@ REQUEST_FIELDS = (
 _STARTUP_VARS = ("LC_ALL", "LC_CTYPE", "LANG", "LD_PRELOAD", "LD_LIBRARY_PATH")
 
 
-def enabled(env: os._Environ[str] | dict[str, str]) -> bool:
+def enabled(env: dict[str, str]) -> bool:
     return sys.platform.startswith("linux") and env.get(ENABLE_VAR, "1").lower() not in _OFF
 
 
-def may_start(env: os._Environ[str] | dict[str, str]) -> bool:
+def may_start(env: dict[str, str]) -> bool:
     """Whether a client may start a server: not on a CI machine, where the job ends soon and a
     process left behind only delays its end (a server already there is used)."""
     return env.get("CI", "").lower() in ("", *_OFF)
@@ -70,14 +71,15 @@ def may_start(env: os._Environ[str] | dict[str, str]) -> bool:
 _OFF = ("0", "off", "no", "false")
 
 
-def material() -> str:
-    """This interpreter's setup, as a server must share it to run this client's command."""
+def material(environ: dict[str, str]) -> str:
+    """This interpreter's setup (environ: this process's environment), as a server must share
+    it to run this client's command."""
     flags = sys.flags
     parts = [
         "gatekit-resident 2",
-        str(os.getuid()),
+        str(posix.getuid()),
         # A worker cannot take groups it does not have (`newgrp docker`, `sg`): they are the setup's.
-        f"{os.getgid()} {os.getegid()} {sorted(os.getgroups())}",
+        f"{posix.getgid()} {posix.getegid()} {sorted(posix.getgroups())}",
         _confinement(),
         sys.executable,
         sys.version,
@@ -86,7 +88,7 @@ def material() -> str:
         repr(sorted(getattr(sys, "_xoptions", {}).items())),
         "\n".join(sys.path),
     ]
-    parts += sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("PYTHON") or k in _STARTUP_VARS)
+    parts += sorted(f"{k}={v}" for k, v in environ.items() if k.startswith("PYTHON") or k in _STARTUP_VARS)
     return "\n".join(parts)
 
 
@@ -102,11 +104,11 @@ def _confinement() -> str:
     parts = []
     for name in ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts"):
         try:
-            parts.append(os.readlink(f"/proc/self/ns/{name}"))
+            parts.append(posix.readlink(f"/proc/self/ns/{name}"))
         except OSError:
             parts.append(f"{name}:?")
     try:
-        root = os.stat("/")
+        root = posix.stat("/")
         parts.append(f"root:{root.st_dev}:{root.st_ino}")
         with open("/proc/self/status", "rb") as status:
             parts += [line.decode() for line in status.read().split(b"\n") if line.startswith(_CONFINING)]
@@ -115,14 +117,14 @@ def _confinement() -> str:
     return " ".join(parts)
 
 
-def socket_dir(env: os._Environ[str] | dict[str, str]) -> str | None:
+def socket_dir(env: dict[str, str]) -> str | None:
     """The directory of this user's sockets, created private; None when it is not private (another
     user's, a symlink, open to others): a client must not hand its environment to a stranger."""
     chosen = env.get(DIR_VAR)
     if not chosen:
         runtime = env.get("XDG_RUNTIME_DIR")
-        chosen = os.path.join(runtime, "gatekit") if runtime else f"/tmp/gatekit-{os.getuid()}"
-    if not os.path.isabs(chosen):
+        chosen = runtime.rstrip("/") + "/gatekit" if runtime else f"/tmp/gatekit-{posix.getuid()}"
+    if not chosen.startswith("/"):
         return None  # relative to whatever directory a hook runs in: it would land in a worktree
     return chosen if private_dir(chosen) else None
 
@@ -144,7 +146,7 @@ def recently_failed(path: str) -> bool:
     import time
 
     try:
-        return time.time() - os.stat(path + FAILED_SUFFIX).st_mtime < FAILED_FOR
+        return time.time() - posix.stat(path + FAILED_SUFFIX).st_mtime < FAILED_FOR
     except OSError:
         return False
 
@@ -152,14 +154,14 @@ def recently_failed(path: str) -> bool:
 def socket_path(directory: str, setup: str) -> str:
     import binascii
 
-    checksum = binascii.crc32(os.fsencode(setup))
-    return os.path.join(directory, f"r{checksum:08x}.sock")
+    checksum = binascii.crc32(fsencode(setup))
+    return directory.rstrip("/") + f"/r{checksum:08x}.sock"
 
 
 def encode_request(fields: dict[str, str], argv: list[str], environ: dict[bytes, bytes]) -> bytes:
-    items = [os.fsencode(fields[name]) for name in REQUEST_FIELDS]
+    items = [fsencode(fields[name]) for name in REQUEST_FIELDS]
     items.append(str(len(argv)).encode())
-    items += [os.fsencode(arg) for arg in argv]
+    items += [fsencode(arg) for arg in argv]
     items += [key + b"=" + value for key, value in environ.items()]
     return b"\0".join(items)
 
@@ -170,9 +172,9 @@ def decode_request(payload: bytes) -> tuple[dict[str, str], list[str], dict[byte
     count = len(REQUEST_FIELDS)
     if len(items) < count + 1:
         raise ValueError("a short request")
-    fields = {name: os.fsdecode(value) for name, value in zip(REQUEST_FIELDS, items)}
+    fields = {name: fsdecode(value) for name, value in zip(REQUEST_FIELDS, items)}
     argc = int(items[count])
-    argv = [os.fsdecode(arg) for arg in items[count + 1 : count + 1 + argc]]
+    argv = [fsdecode(arg) for arg in items[count + 1 : count + 1 + argc]]
     if len(argv) != argc:
         raise ValueError("a request cut short in its arguments")
     environ: dict[bytes, bytes] = {}

@@ -67,7 +67,7 @@ def main(path: str) -> None:
     os.chdir("/")  # never keep a worktree busy (or a removed one alive): workers take the client's
     try:
         os.close(os.pidfd_open(os.getpid()))  # how workers are waited for (Linux 5.3)
-        setup = protocol.material()
+        setup = protocol.material(dict(os.environ))
         for name in WARM_MODULES + (() if sys.flags.no_site else WARM_CLI_MODULES):
             try:
                 importlib.import_module(name)

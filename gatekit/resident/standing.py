@@ -8,7 +8,7 @@ the client's before it runs anything.
 
 from __future__ import annotations
 
-import os
+import posix
 import resource
 
 Limits = list[tuple[int, int, int]]  # (resource, soft, hard); -1 is unlimited
@@ -19,9 +19,9 @@ def of_this_process() -> dict[str, str]:
     sends and what adopt() takes."""
     numbers = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
     return {
-        "nice": str(os.getpriority(os.PRIO_PROCESS, 0)),
+        "nice": str(posix.getpriority(posix.PRIO_PROCESS, 0)),
         "limits": ";".join("{}:{}:{}".format(number, *resource.getrlimit(number)) for number in numbers),
-        "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
+        "cpus": ",".join(str(cpu) for cpu in sorted(posix.sched_getaffinity(0))),
         "oom": oom_score_adj(),
     }
 
@@ -39,7 +39,7 @@ def unreachable(fields: dict[str, str]) -> str:
     """Why this process cannot become the client: "" when it can. Without privileges a process
     cannot lower its niceness nor raise a hard limit, so a server started by a niced or limited
     client cannot serve one with more (refused, it makes way for a fresh server)."""
-    if int(fields["nice"]) < os.getpriority(os.PRIO_PROCESS, 0):
+    if int(fields["nice"]) < posix.getpriority(posix.PRIO_PROCESS, 0):
         return "a client of higher priority"
     for number, _, hard in parse_limits(fields["limits"]):
         if _above(hard, resource.getrlimit(number)[1]):
@@ -65,8 +65,8 @@ def adopt(fields: dict[str, str]) -> None:
     """Take the client's niceness, limits, CPUs and OOM score (best effort: the server refused what it cannot take)."""
     try:
         nice = int(fields["nice"])
-        if nice != os.getpriority(os.PRIO_PROCESS, 0):
-            os.setpriority(os.PRIO_PROCESS, 0, nice)
+        if nice != posix.getpriority(posix.PRIO_PROCESS, 0):
+            posix.setpriority(posix.PRIO_PROCESS, 0, nice)
     except (OSError, ValueError):
         pass
     for number, soft, hard in parse_limits(fields["limits"]):
@@ -83,8 +83,8 @@ def adopt(fields: dict[str, str]) -> None:
             pass
     try:
         cpus = {int(cpu) for cpu in fields["cpus"].split(",") if cpu}
-        if cpus and cpus != os.sched_getaffinity(0):
-            os.sched_setaffinity(0, cpus)
+        if cpus and cpus != posix.sched_getaffinity(0):
+            posix.sched_setaffinity(0, cpus)
     except (OSError, ValueError):
         pass
 

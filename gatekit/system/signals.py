@@ -1,12 +1,12 @@
 """Signals between a resident client, its worker and the servers, kept cheap to import.
 
-The client imports this on every hook start, so it uses only os and the C module _signal (the
+The client imports this on every hook start, so it uses only the C modules posix and _signal (the
 `signal` module imports enum).
 """
 
 from __future__ import annotations
 
-import os
+import posix
 import sys
 
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
@@ -15,7 +15,7 @@ FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 def send(pid: int, signum: int) -> bool:
     """Signal pid; False when it is gone or not ours."""
     try:
-        os.kill(pid, signum)
+        posix.kill(pid, signum)
     except OSError:
         return False
     return True
@@ -70,5 +70,5 @@ def die_by(signum: int) -> None:
         _signal.signal(signum, _signal.SIG_DFL)
     except (OSError, ValueError):
         pass  # SIGKILL and SIGSTOP keep their default: they cannot be caught
-    os.kill(os.getpid(), signum)
-    os._exit(128 + signum)  # a signal that does not end a process by default
+    posix.kill(posix.getpid(), signum)
+    posix._exit(128 + signum)  # a signal that does not end a process by default

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from testing.repo import Repo, gatekit_env, init_repo
+from testing.repo import REPO_ROOT, Repo, gatekit_env, init_repo
 
 GATE = '[[gates]]\nname = "noop"\nrun = ["true"]\n'
 
@@ -139,3 +140,32 @@ def test_post_commit_in_a_clean_worktree_starts_no_python_and_a_dirty_one_is_sna
     commit("dirty after")
     assert "hook post-commit" in log.read_text()
     assert work_repo.git("for-each-ref", "refs/gatekit/snapshots/").strip()
+
+
+def test_a_served_hook_s_client_loads_only_what_it_hands_over_with(work_repo: Repo, tmp_path: Path) -> None:
+    """The client of every hook start: `os` (collections.abc, posixpath), `typing`, `re`, `enum`
+    would each cost a commit more than the whole hand-over. It loads gatekit's few client
+    modules, and only when the server cannot take the run, the rest."""
+    from testing.resident import resident_env, servers, stop_servers
+
+    out = tmp_path / "modules"
+    sockets = tmp_path / "sockets"
+    env = resident_env(gatekit_env(work_repo.env), sockets)
+    # As the installed hook starts it: the module path it kept, not the current directory first.
+    probe = PROBE.replace("out = sys.argv.pop(1)", "out = sys.argv.pop(1)\nsys.path[0:1] = [sys.argv.pop(1)]")
+    argv = [sys.executable, "-S", "-c", probe, str(out), str(REPO_ROOT), "hook", "pre-commit"]
+    try:
+        first = subprocess.run(argv, cwd=work_repo.path, env=env, capture_output=True, text=True)
+        assert first.returncode == 0, first.stderr  # ran here, and started a server for the next
+        for _ in range(500):
+            if servers(sockets) and list(sockets.glob("*.sock")):
+                break
+            time.sleep(0.02)
+        served = subprocess.run(argv, cwd=work_repo.path, env=env, capture_output=True, text=True)
+        assert served.returncode == 0, served.stderr
+        modules = set(out.read_text().split())
+        assert "gatekit.integrations.hook_entry" not in modules  # the server ran it
+        assert "gatekit.resident.client" in modules
+        assert not modules & {"os", "posixpath", "collections", "typing", "re", "enum", "signal", "socket"}
+    finally:
+        stop_servers(sockets)
