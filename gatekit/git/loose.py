@@ -19,6 +19,8 @@ import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gatekit.git.object_reader import ObjectReader, object_reader
+
 # What git exports to a commit's hooks: GIT_AUTHOR_DATE as "@<epoch> <zone>".
 _GIT_DATE = re.compile(r"@(\d+) ([+-]\d{4})")
 _CRUD = " .,:;<>\"\\'"  # what git strips from both ends of a name or an email
@@ -89,3 +91,130 @@ def _hash_algorithm(common_dir: Path) -> str | None:
         if len(formats) == 1
         else None
     )
+
+
+# -- a note, as `git notes add -f` writes it ------------------------------------------------------
+
+NOTES_MESSAGE = "Notes added by 'git notes add'\n"
+
+
+def write_note(
+    cwd: Path | str, common_dir: Path, notes_ref: str, obj: str, content: bytes, environ: Mapping[str, str]
+) -> bool:
+    """Make content the note of obj under notes_ref (a full ref name) as `git notes add -f`
+    would: a blob, the notes trees down to it, a notes commit on the last one, the ref moved
+    (lock, compare, rename) and its reflog extended. False, with the ref unmoved, where git must
+    do it: no hook identity, a config with more to say, a notes tree this does not know how to
+    change, a ref that is not a plain file or moved meanwhile, its lock taken.
+
+    Callers serialise writers (check/verdicts.py holds notes.lock), as for `git notes`.
+    """
+    from gatekit.git.refs import ref_in_files
+
+    identity, algorithm = _hook_identity(environ), _hash_algorithm(common_dir)
+    old = ref_in_files(common_dir, notes_ref)
+    if identity is None or algorithm is None or old is None or not _logs_ref_updates(common_dir):
+        return False
+    objects = common_dir / "objects"
+    blob = write_object(objects, "blob", content, algorithm)
+    with object_reader(cwd) as reader:
+        root = None
+        if old:
+            found = reader.read(old)
+            if found is None or found[1] != "commit" or not found[2].startswith(b"tree "):
+                return False
+            root = found[2][5 : found[2].index(b"\n")].decode()
+        tree = _with_note(reader, objects, algorithm, root, obj, blob) if blob else None
+    if tree is None:
+        return False
+    lines = [
+        f"tree {tree}",
+        *([f"parent {old}"] if old else []),
+        f"author {identity}",
+        f"committer {identity}",
+    ]
+    commit = write_object(objects, "commit", ("\n".join(lines) + "\n\n" + NOTES_MESSAGE).encode(), algorithm)
+    return commit is not None and _move_ref(common_dir, notes_ref, old, commit, identity)
+
+
+def _with_note(
+    reader: ObjectReader, objects: Path, algorithm: str, tree: str | None, obj: str, blob: str, used: int = 0
+) -> str | None:
+    """The notes tree `tree` (None: none yet) with obj's note set to blob, at the fanout level
+    where the tree keeps obj's notes: inside the two-character directory of obj's next two hex
+    digits when there is one, else here."""
+    entries: list[tuple[bytes, bytes, bytes]] = []  # (mode, name, raw id)
+    if tree is not None:
+        found = reader.read(tree)
+        if found is None or found[1] != "tree":
+            return None
+        entries = _parse_tree(found[2], len(tree) // 2)
+    name = obj[used:].encode()
+    below = [e for e in entries if e[0] == b"40000" and e[1] == name[:2]]
+    if below:
+        if any(e[1] == name for e in entries):
+            return None  # the note kept at two levels at once: git's to sort out
+        inner = _with_note(reader, objects, algorithm, below[0][2].hex(), obj, blob, used + 2)
+        if inner is None:
+            return None
+        entries = [e for e in entries if e is not below[0]] + [(b"40000", name[:2], bytes.fromhex(inner))]
+    else:
+        entries = [e for e in entries if e[1] != name] + [(b"100644", name, bytes.fromhex(blob))]
+    # git's tree order: by name, a directory's as if it ended in "/".
+    entries.sort(key=lambda e: e[1] + (b"/" if e[0] == b"40000" else b""))
+    body = b"".join(mode + b" " + entry_name + b"\0" + raw for mode, entry_name, raw in entries)
+    return write_object(objects, "tree", body, algorithm)
+
+
+def _parse_tree(data: bytes, hash_bytes: int) -> list[tuple[bytes, bytes, bytes]]:
+    entries = []
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        entries.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 1 + hash_bytes]))
+        pos = nul + 1 + hash_bytes
+    return entries
+
+
+def _logs_ref_updates(common_dir: Path) -> bool:
+    """Does git keep reflogs for refs/notes here (core.logAllRefUpdates, true in a repository with
+    a work tree)? Anything but the plain `true` git init writes: git moves the ref itself."""
+    try:
+        config = (common_dir / "config").read_bytes().lower()
+    except OSError:
+        return False
+    settings = [b"".join(line.split()) for line in config.splitlines() if b"logallrefupdates" in line]
+    return settings == [b"logallrefupdates=true"]
+
+
+def _move_ref(common_dir: Path, ref: str, old: str, new: str, identity: str) -> bool:
+    """Move ref from old ("" for none) to new as the files backend does: `<ref>.lock` created
+    exclusively, the ref compared with old under it, renamed into place; then the reflog line."""
+    from gatekit.git.refs import ref_in_files
+
+    target = common_dir / ref
+    lock = common_dir / (ref + ".lock")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(new.encode() + b"\n")
+        if ref_in_files(common_dir, ref) != old:
+            os.unlink(lock)
+            return False
+        os.replace(lock, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        return False
+    log = common_dir / "logs" / ref
+    with contextlib.suppress(OSError):
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "ab") as file:
+            zero = "0" * len(new)
+            file.write(f"{old or zero} {new} {identity}\tnotes: {NOTES_MESSAGE.rstrip()}\n".encode())
+    return True

@@ -34,7 +34,7 @@ KINDS = ("commit", "tree", "blob", "tag")
 def object_reader(cwd: Path | str) -> Iterator[ObjectReader]:
     """The reader to ask: inside a hook run the one every guard shares, ended with the run;
     elsewhere one of its own (cat-file alone), ended with the block."""
-    shared = lasting(("objects", str(cwd)), lambda: ObjectReader(cwd, _loose_dir(cwd)), ObjectReader.close)
+    shared = lasting(("objects", str(cwd)), lambda: ObjectReader(cwd, loose_dir(cwd)), ObjectReader.close)
     if shared is not None:
         yield shared
         return
@@ -153,7 +153,7 @@ def read_loose(objects_dir: Path, oid: str) -> tuple[str, bytes] | None:
     return kind, content
 
 
-def _loose_dir(cwd: Path | str) -> Path | None:
+def loose_dir(cwd: Path | str) -> Path | None:
     """The common git dir, when loose files and kept facts say what cat-file would: inside a
     hook run (the repository's paths are known), with no replace ref anywhere."""
     if not active() or os.environ.get("GIT_REPLACE_REF_BASE") or os.environ.get("GIT_NO_REPLACE_OBJECTS"):

@@ -143,6 +143,14 @@ def notes_read(cwd: Path | str, notes_ref: str, obj: str) -> NoteRead:
     return NoteRead(commit, b"\n".join(notes).decode("utf-8", "replace"))
 
 
+def _common_dir_of_hook(cwd: Path | str, env: Mapping[str, str] | None) -> Path | None:
+    """The common git dir where a note may be written without git: inside a hook run, with
+    loose objects readable (object_reader.py), and no identity of gatekit's own asked for."""
+    from gatekit.git.object_reader import loose_dir
+
+    return loose_dir(cwd) if env is None else None
+
+
 def _full_notes_ref(notes_ref: str) -> str:
     """What `git notes --ref=X` makes of X."""
     if notes_ref.startswith("refs/notes/"):
@@ -188,8 +196,16 @@ def notes_write(
     """Attach content as the note of obj under notes_ref, replacing the previous note.
 
     `git notes` moves the notes ref without a compare-and-swap, so callers serialise writers
-    (verdicts.py holds a lock around read-modify-write).
+    (verdicts.py holds a lock around read-modify-write). Inside a commit hook, where the loose
+    object files and the ref's file say all, Python writes it as git would (git/loose.py).
     """
+    from gatekit.git.loose import write_note
+
+    common = _common_dir_of_hook(cwd, env)
+    if common is not None and write_note(
+        cwd, common, _full_notes_ref(notes_ref), obj, content.encode(), os.environ
+    ):
+        return
     run(
         cwd,
         *NO_HOOKS,  # a note is bookkeeping

@@ -18,7 +18,7 @@ GATE = '[[gates]]\nname = "trivial"\nrun = ["true"]\n'
 
 CHECK_FIRST = 7
 CHECK_CACHED = 5
-HOOK_FIRST = 5
+HOOK_FIRST = 4
 HOOK_CACHED = 4
 
 

@@ -67,3 +67,47 @@ def test_git_writes_it_where_python_cannot_say_what_git_would(repo: Repo) -> Non
     repo.git("config", "--unset", "core.sharedRepository")
     repo.git("config", "include.path", "other.config")
     assert commit_object(common, tree, [head], "m\n", HOOK_IDENTITY) is None
+
+
+def test_a_note_written_by_python_is_read_by_git_at_every_fanout(repo: Repo) -> None:
+    """Flat notes, then the two-character directories git moves to with many notes: each note
+    written by Python reads back through `git notes`, fsck is clean, the reflog says what git says."""
+    from gatekit.git.loose import write_note
+    from gatekit.git.memo import remembered
+
+    common = repo.path / ".git"
+    ref = "refs/notes/gatekit"
+    blobs = [
+        repo.git("hash-object", "-w", "--stdin", input=f"object {i}\n".encode()).strip() for i in range(300)
+    ]
+    with remembered():
+        for i, oid in enumerate(blobs[:5]):
+            assert write_note(repo.path, common, ref, oid, f"note {i}\n".encode(), HOOK_IDENTITY)
+    assert repo.git("notes", "--ref=gatekit", "show", blobs[3]) == "note 3\n"
+    # Many notes through git itself: it fans the tree out into two-character directories.
+    for i, oid in enumerate(blobs[5:]):
+        repo.git("notes", "--ref=gatekit", "add", "-m", f"git {i}", oid)
+    assert any(len(line.split("\t")[1]) == 2 for line in repo.git("ls-tree", ref).splitlines())
+    with remembered():
+        assert write_note(repo.path, common, ref, blobs[200], b"replaced\n", HOOK_IDENTITY)
+        assert write_note(repo.path, common, ref, repo.rev(), b"a new one\n", HOOK_IDENTITY)
+    assert repo.git("notes", "--ref=gatekit", "show", blobs[200]) == "replaced\n"
+    assert repo.git("notes", "--ref=gatekit", "show", repo.rev()) == "a new one\n"
+    assert len(repo.git("notes", "--ref=gatekit", "list").splitlines()) == 301
+    assert repo.git("fsck", "--strict", "--no-dangling", check=False).strip() == ""
+    mine, gits = (repo.path / ".git" / "logs" / ref).read_text().splitlines()[-1], None
+    assert mine.endswith("\tnotes: Notes added by 'git notes add'") and "Ada Lovelace" in mine
+    gits = repo.git("reflog", "show", "--format=%gs", ref).splitlines()[0]
+    assert gits == "notes: Notes added by 'git notes add'"
+
+
+def test_a_note_is_git_s_to_write_when_its_ref_is_locked_or_no_hook_said_who(repo: Repo) -> None:
+    from gatekit.git.loose import write_note
+
+    common = repo.path / ".git"
+    ref = "refs/notes/gatekit"
+    assert not write_note(repo.path, common, ref, repo.rev(), b"x\n", {})
+    (common / "refs" / "notes").mkdir(parents=True, exist_ok=True)
+    (common / "refs" / "notes" / "gatekit.lock").write_text("")
+    assert not write_note(repo.path, common, ref, repo.rev(), b"x\n", HOOK_IDENTITY)
+    assert repo.git("for-each-ref", ref) == ""
