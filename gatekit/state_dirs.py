@@ -59,12 +59,15 @@ def private_sandbox_root() -> Path:
     return base / f"gatekit-{os.getuid()}" / "sandboxes"
 
 
+_NOT_IN_LABEL = re.compile(r"[^A-Za-z0-9._-]+")
+
+
 def sandboxes_dir(common_dir: Path, configured: str | None = None) -> Path:
     """This repository's sandboxes: `<root>/<name>-<hash of the common git dir>`."""
     common = common_dir.resolve()
     digest = hashlib.sha256(os.fsencode(common)).hexdigest()[:16]
     named = common.parent.name if common.name == ".git" else common.name
-    label = re.sub(r"[^A-Za-z0-9._-]+", "_", named)[:40] or "repo"
+    label = _NOT_IN_LABEL.sub("_", named)[:40] or "repo"
     return sandbox_root(configured) / f"{label}-{digest}"
 
 

@@ -219,11 +219,15 @@ def _skip_wrapper_options(tokens: Sequence[str], index: int) -> int:
     return index
 
 
+# Compiled once, at import (a resident server's workers inherit them compiled).
+_COMPILED_FAMILIES = tuple((re.compile(pattern), families) for pattern, families in _PROGRAM_FAMILIES)
+
+
 def program_families(program: str) -> tuple[str, ...]:
     """The toolchain families of a program; every family when it belongs to none."""
     name = os.path.basename(program)
-    for pattern, families in _PROGRAM_FAMILIES:
-        if re.fullmatch(pattern, name):
+    for pattern, families in _COMPILED_FAMILIES:
+        if pattern.fullmatch(name):
             return families
     return ALL_FAMILIES
 

@@ -95,8 +95,10 @@ class Sandbox:
         admin = self.path / ".git"
         for name in ("index.lock", "HEAD.lock", "packed-refs.lock"):
             (admin / name).unlink(missing_ok=True)
-        for lock in (admin / "refs").rglob("*.lock"):
-            lock.unlink(missing_ok=True)
+        for folder, _, files in os.walk(admin / "refs"):  # not rglob: its pattern compiles per run
+            for name in files:
+                if name.endswith(".lock"):
+                    Path(folder, name).unlink(missing_ok=True)
 
     @property
     def gate_record(self) -> Path:

@@ -21,7 +21,14 @@ ALLOW_ENV = "GATEKIT_ALLOW_PROTECTED"
 
 def is_protected(branch: str, patterns: Iterable[str]) -> bool:
     """True when the short branch name matches one of the protected glob patterns."""
-    return any(fnmatch.fnmatchcase(branch, pattern) for pattern in patterns)
+    # A plain name (the usual `main`) is compared, not compiled into a pattern on every commit.
+    return any(
+        branch == pattern if not _GLOB_CHARS & set(pattern) else fnmatch.fnmatchcase(branch, pattern)
+        for pattern in patterns
+    )
+
+
+_GLOB_CHARS = frozenset("*?[")
 
 
 def escape_hatch_open(environ: Mapping[str, str] | None = None) -> bool:

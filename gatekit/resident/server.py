@@ -45,6 +45,10 @@ WARM_MODULES = (
     "gatekit.git.refs",
     "gatekit.git.worktrees",
     "gatekit.git.carry",
+    "gatekit.git.loose",
+    "gatekit.git.object_reader",
+    "gatekit.integrations.commit_word",
+    "encodings.ascii",  # what a .decode("ascii") loads on first use
     "gatekit.exits",
     "gatekit.resident.worker",
     "ctypes",  # the reaper's prctl

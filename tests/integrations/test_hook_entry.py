@@ -169,3 +169,41 @@ def test_a_served_hook_s_client_loads_only_what_it_hands_over_with(work_repo: Re
         assert not modules & {"os", "posixpath", "collections", "typing", "re", "enum", "signal", "socket"}
     finally:
         stop_servers(sockets)
+
+
+# Runs a hook as a resident server's worker does: its modules loaded (and warmed) before, then the
+# hook; writes every regular expression the hook compiled to argv[1].
+WARMED_PROBE = """
+import importlib, re, sys
+out = sys.argv.pop(1)
+from gatekit.resident.server import WARM_MODULES
+for name in WARM_MODULES:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+from gatekit.config import warm_type_hints
+warm_type_hints()
+compiled = []
+original = re._compile
+def recording(pattern, flags):
+    if (type(pattern), pattern, flags) not in re._cache:
+        compiled.append(repr(pattern))
+    return original(pattern, flags)
+re._compile = recording
+import atexit
+atexit.register(lambda: open(out, "w").write("\\n".join(compiled)))
+from gatekit.__main__ import dispatch
+dispatch(sys.argv[1:])
+"""
+
+
+def test_a_warmed_worker_compiles_no_pattern_for_a_commit(work_repo: Repo, tmp_path: Path) -> None:
+    """Every served commit is a worker forked from the warmed server: a pattern compiled while
+    the hook runs is compiled again on every commit, in every worker."""
+    out = tmp_path / "compiled"
+    env = {**gatekit_env(work_repo.env), "GIT_INDEX_FILE": ".git/index"}
+    argv = [sys.executable, "-c", WARMED_PROBE, str(out), "hook", "pre-commit"]
+    result = subprocess.run(argv, cwd=work_repo.path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == ""
