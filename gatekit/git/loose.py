@@ -81,7 +81,9 @@ def _hash_algorithm(common_dir: Path) -> str | None:
         config = (common_dir / "config").read_bytes().lower()
     except OSError:
         return None
-    if b"include" in config or b"sharedrepository" in config:
+    # An include may say anything; shared repositories set modes; fsync settings ask for a
+    # sync git would do; a compatibility hash needs its map kept: git writes it there.
+    if any(word in config for word in (b"include", b"sharedrepository", b"fsync", b"compatobjectformat")):
         return None
     formats = [b"".join(line.split()) for line in config.splitlines() if b"objectformat" in line]
     if not formats:

@@ -65,6 +65,9 @@ def test_git_writes_it_where_python_cannot_say_what_git_would(repo: Repo) -> Non
     repo.git("config", "core.sharedRepository", "group")
     assert commit_object(common, tree, [head], "m\n", HOOK_IDENTITY) is None
     repo.git("config", "--unset", "core.sharedRepository")
+    repo.git("config", "core.fsync", "loose-object")
+    assert commit_object(common, tree, [head], "m\n", HOOK_IDENTITY) is None
+    repo.git("config", "--unset", "core.fsync")
     repo.git("config", "include.path", "other.config")
     assert commit_object(common, tree, [head], "m\n", HOOK_IDENTITY) is None
 
