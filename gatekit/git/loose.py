@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gatekit.git.object_reader import ObjectReader, object_reader
+from gatekit.git.object_reader import ObjectReader, object_reader, tree_entries
 
 # What git exports to a commit's hooks: GIT_AUTHOR_DATE as "@<epoch> <zone>".
 _GIT_DATE = re.compile(r"@(\d+) ([+-]\d{4})")
@@ -150,7 +150,7 @@ def _with_note(
         found = reader.read(tree)
         if found is None or found[1] != "tree":
             return None
-        entries = _parse_tree(found[2], len(tree) // 2)
+        entries = tree_entries(found[2], len(tree) // 2)
     name = obj[used:].encode()
     below = [e for e in entries if e[0] == b"40000" and e[1] == name[:2]]
     if below:
@@ -166,17 +166,6 @@ def _with_note(
     entries.sort(key=lambda e: e[1] + (b"/" if e[0] == b"40000" else b""))
     body = b"".join(mode + b" " + entry_name + b"\0" + raw for mode, entry_name, raw in entries)
     return write_object(objects, "tree", body, algorithm)
-
-
-def _parse_tree(data: bytes, hash_bytes: int) -> list[tuple[bytes, bytes, bytes]]:
-    entries = []
-    pos = 0
-    while pos < len(data):
-        space = data.index(b" ", pos)
-        nul = data.index(b"\0", space)
-        entries.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 1 + hash_bytes]))
-        pos = nul + 1 + hash_bytes
-    return entries
 
 
 def _logs_ref_updates(common_dir: Path) -> bool:

@@ -22,7 +22,7 @@ from typing import NoReturn
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.memo import active, lasting
 from gatekit.git.runner import git_env, is_object_id
-from gatekit.system.files import atomic_write
+from gatekit.system.files import atomic_write, has_entries
 from gatekit.system.processes import start_conversation
 
 FACTS_FILE = "object-facts"  # in the common git dir's gatekit/ directory
@@ -139,6 +139,18 @@ class ObjectReader:
         return err
 
 
+def tree_entries(data: bytes, hash_bytes: int) -> list[tuple[bytes, bytes, bytes]]:
+    """(mode, name, raw object id) of each entry of a raw tree object, in its order."""
+    entries = []
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        entries.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 1 + hash_bytes]))
+        pos = nul + 1 + hash_bytes
+    return entries
+
+
 def read_loose(objects_dir: Path, oid: str) -> tuple[str, bytes] | None:
     """(type, content) of a loose object; None when it is not loose here (or not whole)."""
     try:
@@ -161,12 +173,7 @@ def loose_dir(cwd: Path | str) -> Path | None:
     from gatekit.git.location import get_repo_paths
 
     common = get_repo_paths(cwd).common_dir
-    try:
-        if any((common / "refs" / "replace").iterdir()):
-            return None
-    except FileNotFoundError:
-        pass
-    except OSError:
+    if has_entries(common / "refs" / "replace") is not False:
         return None
     try:
         packed = (common / "packed-refs").read_bytes()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatekit.errors import CommandError
-from gatekit.git.object_reader import ObjectReader, object_reader
+from gatekit.git.object_reader import ObjectReader, object_reader, tree_entries
 from gatekit.git.revisions import rev_parse
 from gatekit.git.runner import NO_HOOKS, git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured
@@ -168,26 +168,13 @@ def _note_blobs(reader: ObjectReader, tree: str, obj: str, hash_bytes: int) -> l
         found = reader.read(oid)
         if found is None or found[1] != "tree":
             continue
-        for mode, name, entry in _tree_entries(found[2], hash_bytes):
-            name = name.lower()
+        for mode, raw_name, raw_oid in tree_entries(found[2], hash_bytes):
+            name, entry = os.fsdecode(raw_name).lower(), raw_oid.hex()
             if mode == b"40000" and len(name) == 2 and obj.startswith(name, used):
                 pending.append((entry, used + 2))
             elif mode != b"40000" and name == obj[used:]:
                 blobs.append(entry)
     return blobs
-
-
-def _tree_entries(data: bytes, hash_bytes: int) -> list[tuple[bytes, str, str]]:
-    """(mode, name, object id) of each entry of a raw tree object."""
-    entries = []
-    pos = 0
-    while pos < len(data):
-        space = data.index(b" ", pos)
-        nul = data.index(b"\0", space)
-        oid = data[nul + 1 : nul + 1 + hash_bytes].hex()
-        entries.append((data[pos:space], os.fsdecode(data[space + 1 : nul]), oid))
-        pos = nul + 1 + hash_bytes
-    return entries
 
 
 def notes_write(

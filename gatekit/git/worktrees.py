@@ -12,6 +12,7 @@ from gatekit.git.location import locate
 from gatekit.git.memo import remember
 from gatekit.git.refs import ref_in_files
 from gatekit.git.runner import git_env, is_object_id, pinned_layout, run, run_rc, text
+from gatekit.system.files import has_entries
 from gatekit.system.processes import start_captured
 
 
@@ -146,12 +147,7 @@ def _only_worktree(cwd: Path | str) -> Worktree | None:
         return None
     if any(os.path.lexists(os.path.join(git_dir, name)) for name in ("commondir", "reftable")):
         return None
-    try:
-        if os.listdir(os.path.join(git_dir, "worktrees")):
-            return None
-    except FileNotFoundError:
-        pass
-    except OSError:
+    if has_entries(os.path.join(git_dir, "worktrees")) is not False:
         return None
     try:
         with open(os.path.join(git_dir, "HEAD"), "rb") as file:

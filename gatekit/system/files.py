@@ -63,3 +63,14 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, dura
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def has_entries(directory: Path | str) -> bool | None:
+    """Does directory hold anything? False when it is empty or absent; None when it cannot be read."""
+    try:
+        with os.scandir(directory) as entries:
+            return next(entries, None) is not None
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return None
