@@ -17,13 +17,16 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gatekit.errors import CommandError, ToolMissing
 from gatekit.git.memo import active, lasting
 from gatekit.git.runner import git_env, is_object_id
 from gatekit.system.files import atomic_write, has_entries
 from gatekit.system.processes import start_conversation
+
+if TYPE_CHECKING:
+    import subprocess
 
 FACTS_FILE = "object-facts"  # in the common git dir's gatekit/ directory
 FACTS_KEPT = 256  # facts a repository keeps (the newest): a reflog's commits, a few branch tips
@@ -50,7 +53,7 @@ class ObjectReader:
     def __init__(self, cwd: Path | str, common_dir: Path | None = None) -> None:
         self.cwd = cwd
         self.common_dir = common_dir  # None: cat-file answers everything
-        self._proc = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._facts: dict[str, str] | None = None
         self._learnt = False
 
@@ -109,7 +112,7 @@ class ObjectReader:
         content = proc.stdout.read(size + 1)[:size]
         return fields[0].decode(), fields[1].decode(), content
 
-    def _conversation(self):  # type: ignore[no-untyped-def]
+    def _conversation(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             try:
                 self._proc = start_conversation(self.ARGV, self.cwd, git_env(cwd=self.cwd))
