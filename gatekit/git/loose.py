@@ -1,12 +1,13 @@
-"""A commit object written by Python into the repository's own object directory, where git's
-loose-object format is the whole story: one less git process in every commit hook.
+"""What a commit hook writes without a git process, in git's own formats: the commit that stands
+for the staged tree, and the verdict note (`git notes add -f`).
 
 A loose object is zlib("<type> <size>\\0<content>") at objects/<first two hex>/<the rest>, named
 by the hash of that header and content (SHA-1, or SHA-256 in a repository made with it). git
 writes it to a temporary file in that directory and links it into place, never over an existing
-object; so does this. Only where nothing else has a say: a config that includes no other file
-and shares the repository with no group (core.sharedRepository sets the files' modes), and an
-identity git gave (the hook's GIT_AUTHOR_*). Everywhere else `git commit-tree` writes it.
+object; so does this. Only where nothing else has a say: a config that includes no other file,
+shares the repository with no group (core.sharedRepository sets the files' modes), asks for no
+fsync and keeps no compatibility hash; and an identity git gave (the hook's GIT_AUTHOR_*).
+Everywhere else git writes them.
 """
 
 from __future__ import annotations
