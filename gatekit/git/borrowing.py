@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from gatekit.git.location import RepoPaths
+from gatekit.git.refs import lock_ref_file
 from gatekit.git.runner import git_env, is_object_id, run, run_rc
 from gatekit.system.processes import run_captured
 
@@ -202,19 +203,14 @@ def _write_loose_refs(git_dir: Path, have: dict[str, str], wanted: dict[str, str
     if head is not None:
         updates["HEAD"] = head
     locks: list[tuple[str, str]] = []
-    try:
-        for ref, oid in sorted(updates.items()):
-            lock = os.path.join(git_dir, ref + ".lock")
-            os.makedirs(os.path.dirname(lock), exist_ok=True)
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-            locks.append((lock, os.path.join(git_dir, ref)))
-            with os.fdopen(fd, "wb") as file:
-                file.write(oid.encode("ascii") + b"\n")
-    except OSError:
-        for lock, _ in locks:
-            with contextlib.suppress(OSError):
-                os.unlink(lock)
-        return False
+    for ref, oid in sorted(updates.items()):
+        lock = lock_ref_file(git_dir, ref, oid)
+        if lock is None:
+            for taken, _ in locks:
+                with contextlib.suppress(OSError):
+                    os.unlink(taken)
+            return False
+        locks.append((lock, os.path.join(git_dir, ref)))
     try:
         for lock, target in locks:
             os.replace(lock, target)

@@ -183,18 +183,13 @@ def _logs_ref_updates(common_dir: Path) -> bool:
 def _move_ref(common_dir: Path, ref: str, old: str, new: str, identity: str) -> bool:
     """Move ref from old ("" for none) to new as the files backend does: `<ref>.lock` created
     exclusively, the ref compared with old under it, renamed into place; then the reflog line."""
-    from gatekit.git.refs import ref_in_files
+    from gatekit.git.refs import lock_ref_file, ref_in_files
 
     target = common_dir / ref
-    lock = common_dir / (ref + ".lock")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    except OSError:
+    lock = lock_ref_file(common_dir, ref, new)
+    if lock is None:
         return False
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(new.encode() + b"\n")
         if ref_in_files(common_dir, ref) != old:
             os.unlink(lock)
             return False

@@ -54,6 +54,25 @@ def ref_lock_paths(common_dir: Path, ref: str) -> list[Path]:
     return locks
 
 
+def lock_ref_file(git_dir: Path | str, ref: str, oid: str) -> str | None:
+    """Take `<ref>.lock` as git's files backend does (created exclusively) and write oid into
+    it; the lock's path, to be renamed over the ref or removed; None when it is taken (or the
+    directory refuses it)."""
+    lock = os.path.join(git_dir, ref + ".lock")
+    try:
+        os.makedirs(os.path.dirname(lock), exist_ok=True)
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(oid.encode("ascii") + b"\n")
+    except OSError:
+        os.unlink(lock)
+        return None
+    return lock
+
+
 def ref_value(cwd: Path | str, common_dir: Path, ref: str) -> str:
     """The object id a shared ref (not HEAD nor a per-worktree ref) holds now; "" when it does
     not exist. Read from the files backend's own files when they can say, else asked of git."""
