@@ -29,6 +29,7 @@ from pathlib import Path
 from gatekit.git.worktrees import StatusEntry
 from gatekit.state_dirs import worktree_state_dir
 from gatekit.system.files import atomic_write
+from gatekit.system.processes import process_start_ticks
 
 # hook.sh reads it as ${GIT_INDEX_FILE%/*}/gatekit/commit-word (post-commit) and as
 # ${GIT_DIR:-.git}/gatekit/commit-word (reference-transaction, which gets no GIT_INDEX_FILE).
@@ -53,7 +54,7 @@ def leave_word(
     index = environ.get("GIT_INDEX_FILE", "")
     if not pid.isdigit():
         return False
-    started = _start_time(pid)
+    started = process_start_ticks(int(pid))  # as hook.sh reads it: with the pid, one process
     try:
         # GIT_INDEX_FILE is relative to the hook's directory, as hook.sh reads it.
         if started is None or not index or not os.path.samefile(Path(index).parent, git_dir):
@@ -93,14 +94,3 @@ def _command_line(pid: str) -> list[bytes]:
             return file.read().split(b"\0")[:-1]
     except OSError:
         return []
-
-
-def _start_time(pid: str) -> str | None:
-    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), as
-    hook.sh reads it: with the pid, it names one process for good."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as file:
-            fields = file.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return fields[19].decode() if len(fields) > 19 else None
